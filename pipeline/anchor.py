@@ -1,0 +1,146 @@
+"""Find a quote in its source text and compute its offsets.
+
+The texts are PDF extractions with hard line breaks inside sentences, so quotes are
+matched after Unicode NFC with every run of whitespace folded to one space. Offsets are
+code points into the NFC text as stored; hand-given offsets are checked, never trusted.
+
+>>> text = SourceText("Ngày 4/2 tại Hà\\nNội, sự kiện khai mạc.")
+>>> a = text.anchor("tại Hà Nội")
+>>> (a.start, a.end, a.exact)
+(9, 19, 'tại Hà\\nNội')
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+
+from .model import Anchor
+
+CONTEXT = 32  # code points of prefix/suffix kept in each TextQuoteSelector
+_WS = re.compile(r"\s+")
+
+
+class AnchorError(ValueError):
+    """A quote is missing or ambiguous; the message says what was found instead."""
+
+    def __init__(self, what: str, fix: str):
+        self.what = what
+        self.fix = fix
+        super().__init__(f"{what} — {fix}")
+
+
+def fold_whitespace(text: str) -> str:
+    """NFC, every whitespace run as one space, ends stripped.
+
+    >>> fold_whitespace("  Bộ Khoa\\n học  ")
+    'Bộ Khoa học'
+    """
+    return _WS.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+class SourceText:
+    """An NFC text prepared for quote lookup (whitespace-folded copy plus an offset map)."""
+
+    def __init__(self, text: str):
+        self.text = unicodedata.normalize("NFC", text)
+        folded: list[str] = []
+        origin: list[int] = []  # folded index -> original index
+        in_space = False
+        for i, ch in enumerate(self.text):
+            if ch.isspace():
+                if not in_space:
+                    folded.append(" ")
+                    origin.append(i)
+                in_space = True
+            else:
+                folded.append(ch)
+                origin.append(i)
+                in_space = False
+        self.folded = "".join(folded)
+        self.origin = origin
+        # Line starts, for reporting offsets as line numbers of text.txt.
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+
+    def line_of(self, offset: int) -> int:
+        """The 1-based line of ``text.txt`` holding ``offset``."""
+        return bisect_right(self.line_starts, offset)
+
+    def find_all(self, quote: str) -> list[tuple[int, int]]:
+        """All (start, end) original offsets where ``quote`` occurs, whitespace-insensitively."""
+        needle = fold_whitespace(quote)
+        if not needle:
+            return []
+        hits: list[tuple[int, int]] = []
+        pos = self.folded.find(needle)
+        while pos != -1:
+            start = self.origin[pos]
+            end = self.origin[pos + len(needle) - 1] + 1
+            hits.append((start, end))
+            pos = self.folded.find(needle, pos + 1)
+        return hits
+
+    def make_anchor(self, start: int, end: int) -> Anchor:
+        """The selector values for the span ``[start, end)``."""
+        return Anchor(
+            start,
+            end,
+            self.text[start:end],
+            self.text[max(0, start - CONTEXT) : start],
+            self.text[end : end + CONTEXT],
+        )
+
+    def anchor(
+        self,
+        quote: str,
+        occurrence: int | None = None,
+        start: int | None = None,
+        end: int | None = None,
+    ) -> Anchor:
+        """Anchor ``quote``; raise :class:`AnchorError` when missing, ambiguous or misplaced."""
+        if not fold_whitespace(quote):
+            raise AnchorError("the quote is empty", "copy the sentence that states the fact")
+        hits = self.find_all(quote)
+        if not hits:
+            raise AnchorError(
+                f"quote not found in the text; nearest text is {self.nearest(quote)!r}",
+                "copy the quote verbatim from text.txt (only line breaks and spaces may differ)",
+            )
+        if occurrence is not None:
+            if not 1 <= occurrence <= len(hits):
+                raise AnchorError(
+                    f"occurrence {occurrence} asked for, but the quote occurs {len(hits)} time(s)",
+                    f"use a number from 1 to {len(hits)}",
+                )
+            chosen = hits[occurrence - 1]
+        elif len(hits) > 1:
+            where = ", ".join(f"{s}–{e} (line {self.line_of(s)})" for s, e in hits[:6])
+            raise AnchorError(
+                f"quote is ambiguous: it occurs {len(hits)} times, at offsets {where}",
+                "lengthen the quote until it is unique, or add 'occurrence: N'",
+            )
+        else:
+            chosen = hits[0]
+        if start is not None and start != chosen[0] or end is not None and end != chosen[1]:
+            raise AnchorError(
+                f"hand-given offsets {start}–{end} disagree with the text, where the quote "
+                f"is at {chosen[0]}–{chosen[1]}",
+                "remove 'start'/'end' (offsets are computed) or correct them",
+            )
+        return self.make_anchor(*chosen)
+
+    def nearest(self, quote: str, width: int = 60) -> str:
+        """The text where the longest prefix of ``quote`` occurs (what an annotator meant)."""
+        needle = fold_whitespace(quote)
+        lo, hi = 0, len(needle)
+        while lo < hi:  # longest prefix that occurs
+            mid = (lo + hi + 1) // 2
+            if needle[:mid] in self.folded:
+                lo = mid
+            else:
+                hi = mid - 1
+        if lo == 0:
+            return ""
+        pos = self.folded.find(needle[:lo])
+        return self.folded[pos : pos + max(width, lo + 20)]

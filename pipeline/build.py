@@ -1,0 +1,282 @@
+"""Build stage: turn the loaded corpus into an RDF dataset with provenance.
+
+Layout of the dataset:
+
+- ``graph:ontology`` holds the ontology and the registry (entity types, labels, country);
+- ``graph:<source-id>`` holds what that source states: its metadata, each fact as a
+  qualified node plus the plain direct triple, and the evidence (``oa:Annotation`` with
+  a ``TextQuoteSelector`` and a ``TextPositionSelector``).
+
+Every node has a deterministic IRI (a short hash of what defines it); there are no blank
+nodes. The same fact stated by two sources is one node with two pieces of evidence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
+from rdflib.term import Node
+
+from .errors import Location
+from .model import Amount, Anchor, Claim, Corpus, Entity, Labels, Source
+from .quantities import parse_date
+from .vocab import OA, ORG, RELATIONS, Vocabulary, class_ancestors
+
+Triple = tuple[Node, Node, Node]
+ONTOLOGY_GRAPH = "ontology"
+
+
+@dataclass
+class Dataset:
+    """Quads grouped by named graph, plus where each node came from (for reports)."""
+
+    graphs: dict[URIRef, set[Triple]] = field(default_factory=dict)
+    origins: dict[URIRef, list[Location]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, graph: URIRef, s: Node, p: Node, o: Node) -> None:
+        """Add one triple to ``graph``."""
+        self.graphs.setdefault(graph, set()).add((s, p, o))
+
+    def quads(self) -> Iterator[tuple[Node, Node, Node, URIRef]]:
+        """Every quad, graph by graph (unordered; writers sort)."""
+        for g, triples in self.graphs.items():
+            for s, p, o in triples:
+                yield s, p, o, g
+
+    def union(self) -> set[Triple]:
+        """The union of all named graphs."""
+        out: set[Triple] = set()
+        for triples in self.graphs.values():
+            out |= triples
+        return out
+
+    def to_graph(self) -> Graph:
+        """The union as an rdflib Graph (for pyshacl and rdflib SPARQL)."""
+        g = Graph()
+        for t in self.union():
+            g.add(t)
+        return g
+
+    def __len__(self) -> int:
+        return sum(len(t) for t in self.graphs.values())
+
+
+def short_hash(*parts: object) -> str:
+    """A 16-hex-digit hash of ``parts``, stable across runs and hash seeds.
+
+    >>> short_hash("doc-003", 10, 20)
+    '2f2e6b2e8a6ef3f8'
+    """
+    joined = "\x1f".join(str(p) for p in parts)
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:16]
+
+
+def decimal_literal(value: Decimal) -> Literal:
+    """An ``xsd:decimal`` literal with a stable lexical form (no exponent)."""
+    text = format(value, "f")
+    return Literal(text, datatype=XSD.decimal, normalize=False)
+
+
+def date_literal(text: str) -> Literal:
+    """A date at the precision written: ``xsd:gYear``, ``xsd:gYearMonth`` or ``xsd:date``."""
+    value, kind = parse_date(text)
+    return Literal(value, datatype=XSD[kind], normalize=False)
+
+
+def int_literal(value: int, datatype: URIRef = XSD.integer) -> Literal:
+    """An integer literal with a stable lexical form."""
+    return Literal(str(value), datatype=datatype, normalize=False)
+
+
+def _lang_literals(labels: Labels) -> Iterable[Literal]:
+    for lang, text in labels:
+        yield Literal(text, lang=lang)
+
+
+def load_ontology(path: Path, vocab: Vocabulary) -> Graph:
+    """Read ``ontology/vjkg.ttl``, moved to ``vocab``'s base IRI when it differs."""
+    g = Graph()
+    g.parse(path, format="turtle")
+    default = Vocabulary()
+    if vocab.base == default.base:
+        return g
+    moved = Graph()
+
+    def move(t: Node) -> Node:
+        if isinstance(t, URIRef) and str(t).startswith(default.base):
+            return URIRef(vocab.base + str(t)[len(default.base) :])
+        return t
+
+    for s, p, o in g:
+        moved.add((move(s), move(p), move(o)))
+    return moved
+
+
+class _Builder:
+    def __init__(self, corpus: Corpus, vocab: Vocabulary, ontology: Graph):
+        self.corpus = corpus
+        self.v = vocab
+        self.ds = Dataset()
+        self.ontology = ontology
+
+    def build(self) -> Dataset:
+        g = self.v.graph(ONTOLOGY_GRAPH)
+        for s, p, o in self.ontology:
+            self.ds.add(g, s, p, o)
+        for entity in self.corpus.entities.values():
+            self.add_entity(g, entity)
+        for source in self.corpus.sources:
+            self.add_source(source)
+        for claim in self.corpus.claims:
+            self.add_claim(claim)
+        for mention in self.corpus.mentions:
+            graph = self.v.graph(mention.source_id)
+            ann = self.add_evidence(graph, mention.source_id, mention.anchor, "mention", mention.entity)
+            self.ds.add(graph, ann, OA.motivatedBy, OA.identifying)
+            self.ds.add(graph, ann, OA.hasBody, self.v.entity(mention.entity))
+            self.ds.origins[ann].append(mention.where)
+        return self.ds
+
+    def add_entity(self, g: URIRef, e: Entity) -> None:
+        node = self.v.entity(e.id)
+        self.ds.origins[node].append(e.where)
+        for cls in class_ancestors(e.cls):
+            self.ds.add(g, node, RDF.type, self.v.term(cls))
+        self.ds.add(g, node, DCTERMS.identifier, Literal(e.id))
+        for lit in _lang_literals(e.labels):
+            self.ds.add(g, node, RDFS.label, lit)
+            self.ds.add(g, node, SKOS.prefLabel, lit)
+        for lang, names in e.aliases:
+            for name in names:
+                self.ds.add(g, node, SKOS.altLabel, Literal(name, lang=lang))
+        if e.country:
+            self.ds.add(g, node, self.v.term("country"), self.v.entity(e.country))
+
+    def source_node(self, source_id: str) -> URIRef:
+        return self.v.node("source", source_id)
+
+    def add_source(self, source: Source) -> None:
+        m = source.meta
+        g = self.v.graph(m.id)
+        node = self.source_node(m.id)
+        self.ds.origins[node].append(m.where)
+        for cls in ("SourceDocument", m.kind):
+            self.ds.add(g, node, RDF.type, self.v.term(cls))
+        self.ds.add(g, node, DCTERMS.identifier, Literal(m.id))
+        for lit in _lang_literals(m.title):
+            self.ds.add(g, node, DCTERMS.title, lit)
+            self.ds.add(g, node, RDFS.label, lit)
+        self.ds.add(g, node, DCTERMS.issued, date_literal(m.issued))
+        self.ds.add(g, node, DCTERMS.language, Literal(m.language))
+        for prop, value in (
+            (DCTERMS.publisher, m.publisher),
+            (DCTERMS.creator, m.author),
+            (self.v.term("issue"), m.issue),
+            (self.v.term("authorAffiliation"), m.affiliation),
+        ):
+            if value:
+                self.ds.add(g, node, prop, Literal(value, lang="vi"))
+        self.ds.add(g, node, self.v.term("sourceFolder"), Literal(f"sources/{m.folder}"))
+        digest = hashlib.sha256(source.text.encode("utf-8")).hexdigest()
+        self.ds.add(g, node, self.v.term("textSha256"), Literal(digest))
+        self.ds.add(g, node, self.v.term("textLength"), int_literal(len(source.text)))
+        self.ds.add(g, g, RDF.type, self.v.term("SourceGraph"))
+        self.ds.add(g, g, PROV.wasDerivedFrom, node)
+
+    def add_evidence(
+        self, g: URIRef, source_id: str, anchor: Anchor, kind: str, extra: str = ""
+    ) -> URIRef:
+        key = short_hash(source_id, anchor.start, anchor.end, kind, extra)
+        ann = self.v.node("annotation", key)
+        target = self.v.node("target", key)
+        quote = self.v.node("selector", key + "-quote")
+        position = self.v.node("selector", key + "-position")
+        add = self.ds.add
+        add(g, ann, RDF.type, OA.Annotation)
+        add(g, ann, OA.hasTarget, target)
+        add(g, target, RDF.type, OA.SpecificResource)
+        add(g, target, OA.hasSource, self.source_node(source_id))
+        add(g, target, OA.hasSelector, quote)
+        add(g, target, OA.hasSelector, position)
+        add(g, quote, RDF.type, OA.TextQuoteSelector)
+        add(g, quote, OA.exact, Literal(anchor.exact))
+        add(g, quote, OA.prefix, Literal(anchor.prefix))
+        add(g, quote, OA.suffix, Literal(anchor.suffix))
+        add(g, position, RDF.type, OA.TextPositionSelector)
+        add(g, position, OA.start, int_literal(anchor.start, XSD.nonNegativeInteger))
+        add(g, position, OA.end, int_literal(anchor.end, XSD.nonNegativeInteger))
+        return ann
+
+    def fact_node(self, claim: Claim) -> URIRef:
+        key = short_hash(claim.subject, claim.relation, claim.object, claim.qualifiers.key())
+        return self.v.node("fact", key)
+
+    def add_amount(self, g: URIRef, fact: URIRef, prefix: str, amount: Amount) -> None:
+        t = self.v.term
+        self.ds.add(g, fact, t(prefix), decimal_literal(amount.value))
+        self.ds.add(g, fact, t(prefix + "Text"), Literal(amount.text, lang="vi"))
+        if amount.upper is not None:
+            self.ds.add(g, fact, t(prefix + "Upper"), decimal_literal(amount.upper))
+        if amount.bound:
+            self.ds.add(g, fact, t(prefix + "Bound"), Literal(amount.bound))
+        if amount.currency:
+            self.ds.add(g, fact, t("currency"), Literal(amount.currency))
+        if amount.unit:
+            self.ds.add(g, fact, t("unit"), Literal(amount.unit, lang="vi"))
+
+    def add_claim(self, claim: Claim) -> None:
+        rel = RELATIONS[claim.relation]
+        g = self.v.graph(claim.source_id)
+        t = self.v.term
+        fact = self.fact_node(claim)
+        subject = self.v.entity(claim.subject)
+        self.ds.origins[fact].append(claim.where)
+        add = self.ds.add
+        add(g, fact, RDF.type, t(rel.fact_class))
+        add(g, fact, RDF.type, t("Fact"))
+        add(g, fact, t("subject"), subject)
+        add(g, fact, t("relation"), t(rel.name))
+        q = claim.qualifiers
+        if claim.object is not None:
+            obj = self.v.entity(claim.object)
+            add(g, fact, t("object"), obj)
+            add(g, subject, t(rel.name), obj)
+            if rel.name in ("memberOf", "holdsPost"):
+                add(g, fact, ORG.member, subject)
+                add(g, fact, ORG.organization, obj)
+        elif rel.name == "figure":
+            add(g, subject, t("hasFigure"), fact)
+        else:
+            assert q.date is not None  # attribute relations require a date
+            add(g, subject, t(rel.name), date_literal(q.date))
+        for lit in _lang_literals(q.role):
+            add(g, fact, t("role"), lit)
+        for lit in _lang_literals(q.measure):
+            add(g, fact, t("measure"), lit)
+        if q.date:
+            add(g, fact, t("date"), date_literal(q.date))
+        if q.amount:
+            self.add_amount(g, fact, "amount", q.amount)
+        if q.share:
+            self.add_amount(g, fact, "share", q.share)
+        if q.rank is not None:
+            add(g, fact, t("rank"), int_literal(q.rank, XSD.positiveInteger))
+        if q.out_of is not None:
+            add(g, fact, t("outOf"), int_literal(q.out_of, XSD.positiveInteger))
+        ann = self.add_evidence(g, claim.source_id, claim.anchor, "claim")
+        add(g, ann, OA.motivatedBy, OA.describing)
+        add(g, ann, OA.hasBody, fact)
+        add(g, fact, PROV.wasDerivedFrom, ann)
+        self.ds.origins[ann].append(claim.where)
+
+
+def build_dataset(corpus: Corpus, ontology: Graph, vocab: Vocabulary | None = None) -> Dataset:
+    """Build the dataset for ``corpus``; ``ontology`` is the parsed ``ontology/vjkg.ttl``."""
+    return _Builder(corpus, vocab or Vocabulary(), ontology).build()

@@ -1,0 +1,272 @@
+"""The ``kg`` command: thin wrappers over the pipeline's functions.
+
+Reading and writing files, printing and exit codes live here; the stages are plain
+functions tested without the CLI. Exit codes: see :mod:`pipeline.errors` and README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import errors
+from .errors import OutputError, UsageError, VjkgError
+
+ROOT_HINT = "run kg from the repository root, or pass --sources/--ontology"
+
+
+class _Progress:
+    """Progress lines on stderr for steps that take a while (silent with --quiet)."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.t0 = time.monotonic()
+
+    def step(self, text: str) -> None:
+        if not self.quiet:
+            print(f"[{time.monotonic() - self.t0:6.2f}s] {text}", file=sys.stderr, flush=True)
+
+
+def _default(path: str) -> Path:
+    return Path(path)
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--sources", type=Path, default=_default("sources"), help="sources directory")
+    p.add_argument("--ontology", type=Path, default=_default("ontology"), help="ontology directory")
+    p.add_argument("--base", default=None, help="base IRI (default https://w3id.org/vjkg/)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+
+
+def _vocab(args: argparse.Namespace):  # noqa: ANN202
+    from .vocab import Vocabulary
+
+    return Vocabulary(args.base) if args.base else Vocabulary()
+
+
+def _load_and_build(args: argparse.Namespace, progress: _Progress):  # noqa: ANN202
+    from .build import build_dataset, load_ontology
+    from .load import load_corpus
+
+    vocab = _vocab(args)
+    onto_path = args.ontology / "vjkg.ttl"
+    if not onto_path.is_file():
+        raise OutputError(f"{onto_path}: ontology not found — {ROOT_HINT}")
+    progress.step(f"loading {args.sources}")
+    corpus = load_corpus(args.sources)
+    for note in corpus.notes:
+        print(f"note: {note}", file=sys.stderr)
+    progress.step(
+        f"loaded {len(corpus.entities)} entities, {len(corpus.sources)} sources, "
+        f"{len(corpus.claims)} claims, {len(corpus.mentions)} mentions"
+    )
+    dataset = build_dataset(corpus, load_ontology(onto_path, vocab), vocab)
+    progress.step(f"built {len(dataset)} quads in {len(dataset.graphs)} named graphs")
+    return corpus, dataset, vocab
+
+
+def _labels(dataset) -> dict:  # noqa: ANN001
+    from rdflib import Literal
+    from rdflib.namespace import RDFS
+
+    out = {}
+    for s, p, o in dataset.union():
+        if p == RDFS.label and isinstance(o, Literal) and o.language == "en":
+            out[s] = str(o)
+    return out
+
+
+def _validate(args: argparse.Namespace, dataset, vocab, progress: _Progress):  # noqa: ANN001, ANN202
+    from .validate import load_shapes, validate_graph
+
+    shapes_path = args.ontology / "shapes.ttl"
+    if not shapes_path.is_file():
+        raise OutputError(f"{shapes_path}: shapes not found — {ROOT_HINT}")
+    progress.step("validating with SHACL (pyshacl)")
+    report = validate_graph(dataset.to_graph(), load_shapes(shapes_path), dataset.origins)
+    progress.step(
+        f"validation: {len(report.violations)} violation(s), {len(report.warnings)} warning(s)"
+    )
+    return report
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """``kg build``: load, anchor, build, validate, export, draw."""
+    from .export import iter_rendered
+    from .html import to_html
+    from .network import to_networkx
+    from .outputs import build_lock, check_writable, commit_files, remove_stale_temporaries
+    from .stats import compute_stats, to_stats_json
+    from .validate import to_report_graph, to_report_text
+
+    progress = _Progress(args.quiet)
+    out: Path = args.out
+    check_writable(out)  # before any work
+    with build_lock(out):
+        remove_stale_temporaries(out)
+        corpus, dataset, vocab = _load_and_build(args, progress)
+        report = _validate(args, dataset, vocab, progress)
+        labels = _labels(dataset)
+        if not report.conforms:
+            sys.stderr.write(to_report_text(report, labels))
+            raise errors.NotConformingError(
+                f"the graph does not conform to {args.ontology / 'shapes.ttl'}: "
+                f"{len(report.violations)} violation(s) listed above; {out}/ was left unchanged"
+            )
+        quads = sorted(dataset.quads(), key=lambda q: 0)  # a list; writers sort
+        prefixes = vocab.prefixes()
+        files: dict[str, str] = {}
+        for name, text in iter_rendered(quads, prefixes):
+            progress.step(f"rendered {name}")
+            files[name] = text
+        from .export import to_turtle
+
+        files["validation.ttl"] = to_turtle(
+            [(s, p, o, None) for s, p, o in to_report_graph(report, vocab)],
+            {**prefixes, "sh": "http://www.w3.org/ns/shacl#"},
+        )
+        files["validation.txt"] = to_report_text(report, labels)
+        files["stats.json"] = to_stats_json(compute_stats(quads, vocab))
+        files["kg.html"] = to_html(to_networkx(quads, vocab))
+        progress.step("rendered kg.html")
+        commit_files(out, files)
+        progress.step(f"wrote {len(files)} files to {out}/")
+    print(f"built {out}/: {len(dataset)} quads, {len(corpus.entities)} entities, "
+          f"{len(corpus.claims)} claims; SHACL conforms")
+    return errors.EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """``kg validate``: build in memory and print the SHACL report."""
+    from .export import to_turtle
+    from .outputs import write_atomic
+    from .validate import to_report_graph, to_report_text
+
+    progress = _Progress(args.quiet)
+    _, dataset, vocab = _load_and_build(args, progress)
+    report = _validate(args, dataset, vocab, progress)
+    sys.stdout.write(to_report_text(report, _labels(dataset)))
+    if args.report:
+        graph = to_report_graph(report, vocab)
+        write_atomic(args.report, to_turtle([(s, p, o, None) for s, p, o in graph], vocab.prefixes()))
+    return errors.EXIT_OK if report.conforms else errors.EXIT_NOT_CONFORMING
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    """``kg stats``: counts per class, relation and source."""
+    from .readers import read_quads
+    from .stats import compute_stats, to_stats_json, to_stats_text
+
+    if args.input:
+        quads = read_quads(args.input)
+        vocab = _vocab(args)
+    else:
+        _, dataset, vocab = _load_and_build(args, _Progress(args.quiet))
+        quads = list(dataset.quads())
+    stats = compute_stats(quads, vocab)
+    sys.stdout.write(to_stats_json(stats) if args.json else to_stats_text(stats))
+    return errors.EXIT_OK
+
+
+def cmd_html(args: argparse.Namespace) -> int:
+    """``kg html GRAPH [-o OUT]``: draw any RDF file as the explorer page."""
+    from .html import to_html
+    from .network import to_networkx
+    from .outputs import check_writable, write_atomic
+    from .readers import read_quads
+
+    out = args.output or args.graph.with_suffix(".html")
+    check_writable(out.parent)
+    quads = read_quads(args.graph)
+    g = to_networkx(quads, _vocab(args))
+    write_atomic(out, to_html(g))
+    print(f"wrote {out}: {g.number_of_nodes()} entities, {g.number_of_edges()} facts")
+    return errors.EXIT_OK
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``kg``."""
+    parser = argparse.ArgumentParser(
+        prog="kg",
+        description="Build, validate and explore the vjkg knowledge graph.",
+        epilog="Exit codes: 0 ok, 2 usage, 3 bad input, 4 SHACL violations, 5 I/O, "
+        "6 remote store, 7 query, 130 interrupted.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("build", help="build graphs/ from sources/")
+    _add_common(p)
+    p.add_argument("--out", type=Path, default=_default("graphs"), help="output directory")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("validate", help="validate the graph built from sources/ with SHACL")
+    _add_common(p)
+    p.add_argument("--report", type=Path, help="also write the machine report (Turtle)")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("stats", help="counts per class, relation and source")
+    _add_common(p)
+    p.add_argument("--input", type=Path, help="an RDF file instead of building from sources/")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("html", help="draw an RDF file as an interactive HTML page")
+    p.add_argument("graph", type=Path, help="Turtle, TriG, N-Triples, N-Quads or JSON-LD file")
+    p.add_argument("-o", "--output", type=Path, help="output .html (default: GRAPH with .html)")
+    p.add_argument("--base", default=None, help="base IRI of the graph's vocabulary")
+    p.set_defaults(func=cmd_html)
+    return parser
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``kg`` console script; returns the exit code."""
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    parser = make_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    try:
+        return int(args.func(args))
+    except errors.InputError as exc:
+        print(exc, file=sys.stderr)
+        n = len(exc.problems)
+        print(f"kg: {n} problem{'s' if n != 1 else ''} in the input; nothing was written",
+              file=sys.stderr)
+        return exc.exit_code
+    except VjkgError as exc:
+        print(f"kg: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("kg: interrupted; earlier outputs are intact", file=sys.stderr)
+        return errors.EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return errors.EXIT_OK
+    except OSError as exc:
+        print(f"kg: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
+        return errors.EXIT_IO
+    except Exception as exc:  # a bug: say so plainly; the traceback only on request
+        if os.environ.get("KG_DEBUG"):
+            raise
+        print(
+            f"kg: internal error: {type(exc).__name__}: {exc} — this is a bug; "
+            "rerun with KG_DEBUG=1 for the traceback and report it",
+            file=sys.stderr,
+        )
+        return errors.EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+
+
+__all__ = ["UsageError", "main", "make_parser"]

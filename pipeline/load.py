@@ -1,0 +1,650 @@
+"""Load stage: read ``sources/`` into typed records, checking everything a person can get wrong.
+
+All problems of a run are collected and raised together as one
+:class:`~pipeline.errors.InputError`, each as ``path:line: what — how to fix``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import unicodedata
+from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import Path
+
+from .anchor import AnchorError, SourceText, fold_whitespace
+from .errors import Location, ProblemCollector
+from .model import (
+    Amount,
+    Anchor,
+    Claim,
+    Corpus,
+    Entity,
+    Labels,
+    Mention,
+    Qualifiers,
+    Source,
+    SourceMeta,
+)
+from .quantities import QuantityError, parse_amount, parse_date
+from .vocab import ENTITY_CLASSES, ID_PATTERN, LANGUAGES, RELATIONS, SOURCE_KINDS, top_class
+from .yamltree import (
+    YamlProblems,
+    YList,
+    YMap,
+    YNode,
+    YScalar,
+    describe_auto_type,
+    is_int_tag,
+    read_yaml_text,
+)
+
+MAX_YAML_BYTES = 5 * 1024 * 1024  # an annotation file larger than this is refused
+MAX_TEXT_BYTES = 20 * 1024 * 1024  # a source text larger than this is refused
+REGISTRY_FILE = "registry.yaml"
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """A hint naming the closest valid choices.
+
+    >>> did_you_mean("memberof", ["memberOf", "partnerOf"])
+    "did you mean 'memberOf'?"
+    """
+    close = difflib.get_close_matches(word, list(choices), n=3, cutoff=0.6)
+    if not close:
+        lowered = {c.lower(): c for c in choices}
+        if word.lower() in lowered:
+            close = [lowered[word.lower()]]
+    if not close:
+        return ""
+    return "did you mean " + " or ".join(repr(c) for c in close) + "?"
+
+
+class _Reader:
+    """Typed access to a located YAML tree, reporting problems instead of raising."""
+
+    def __init__(self, path: str, problems: ProblemCollector):
+        self.path = path
+        self.problems = problems
+
+    def loc(self, line: int) -> Location:
+        return Location(self.path, line)
+
+    def problem(self, line: int, what: str, fix: str = "") -> None:
+        self.problems.add(self.loc(line), what, fix)
+
+    def mapping(self, node: YNode | None, what: str) -> YMap | None:
+        if isinstance(node, YMap):
+            return node
+        if node is not None:
+            self.problem(node.line, f"{what} must be a mapping (key: value)", "")
+        return None
+
+    def items(self, node: YNode | None, what: str) -> list[YNode]:
+        if node is None:
+            return []
+        if isinstance(node, YScalar) and node.plain and node.value in ("", "~", "null"):
+            return []
+        if isinstance(node, YList):
+            return node.items
+        self.problem(node.line, f"{what} must be a list ('- ' items)", "")
+        return []
+
+    def check_keys(self, node: YMap, allowed: Iterable[str], what: str) -> None:
+        allowed = list(allowed)
+        for key, line in node.key_lines.items():
+            if key not in allowed:
+                hint = did_you_mean(key, allowed) or "allowed: " + ", ".join(sorted(allowed))
+                self.problem(line, f"unknown key {key!r} in {what}", hint)
+
+    def text(self, node: YMap, key: str, required: bool = True) -> str | None:
+        value = node.get(key)
+        if value is None:
+            if required:
+                self.problem(node.line, f"missing {key!r}", f"add '{key}: …'")
+            return None
+        if not isinstance(value, YScalar):
+            self.problem(value.line, f"{key!r} must be text, not a list or mapping", "")
+            return None
+        if value.auto_typed:
+            if value.tag.endswith(":null"):
+                if required:
+                    self.problem(value.line, f"{key!r} is empty", f"give a value for '{key}'")
+                return None
+            self.problem(
+                value.line,
+                f"{key!r}: YAML would read {value.value!r} as {describe_auto_type(value)}",
+                f'put it in quotes: {key}: "{value.value}"',
+            )
+            return None
+        text = unicodedata.normalize("NFC", value.value).strip()
+        if not text:
+            if required:
+                self.problem(value.line, f"{key!r} is empty", f"give a value for '{key}'")
+            return None
+        return text
+
+    def integer(self, node: YMap, key: str) -> int | None:
+        value = node.get(key)
+        if value is None:
+            return None
+        if isinstance(value, YScalar) and (is_int_tag(value) or value.value.strip().isdigit()):
+            try:
+                return int(value.value.strip(), 10)
+            except ValueError:
+                pass
+        self.problem(value.line, f"{key!r} must be a whole number, got {_show(value)}", "")
+        return None
+
+    def labels(self, node: YNode | None, key: str, required_langs: Iterable[str]) -> Labels:
+        if node is None:
+            return ()
+        m = self.mapping(node, f"{key!r}")
+        if m is None:
+            return ()
+        out: dict[str, str] = {}
+        for lang, line in m.key_lines.items():
+            if lang not in LANGUAGES:
+                self.problem(
+                    line,
+                    f"invalid language tag {lang!r} in {key!r}",
+                    "use one of " + ", ".join(LANGUAGES)
+                    + " (inside {…} a comma starts a new key: put text with commas in quotes)",
+                )
+                continue
+            text = self.text(m, lang)
+            if text:
+                out[lang] = text
+        for lang in required_langs:
+            if lang not in out and lang not in m:
+                self.problem(m.line, f"{key!r} has no {lang!r} text", f"add '{lang}: …'")
+        return tuple(sorted(out.items()))
+
+
+def _show(node: YNode) -> str:
+    return repr(node.value) if isinstance(node, YScalar) else type(node).__name__
+
+
+def read_yaml_file(path: Path, problems: ProblemCollector) -> YNode | None:
+    """Read one YAML file into a located tree; record problems and return None on failure."""
+    loc = Location.of(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        problems.add(loc, f"cannot read the file: {exc.strerror}", "check that it exists")
+        return None
+    if size > MAX_YAML_BYTES:
+        problems.add(
+            loc,
+            f"file is {size:,} bytes, over the {MAX_YAML_BYTES:,}-byte cap",
+            "split the annotations or check that this is the right file",
+        )
+        return None
+    data = path.read_bytes()
+    text = _decode(data, loc, problems)
+    if text is None:
+        return None
+    try:
+        return read_yaml_text(text, loc.path)
+    except YamlProblems as exc:
+        for p in exc.problems:
+            problems.add(p.where, p.what, p.fix)
+        return None
+
+
+def _decode(data: bytes, loc: Location, problems: ProblemCollector) -> str | None:
+    """UTF-8 text, or None with a problem naming the byte offset of the first bad byte."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        problems.add(loc, "file starts with a byte-order mark (BOM)", "save it as UTF-8 without BOM")
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        problems.add(
+            Location(loc.path, line),
+            f"not UTF-8: byte 0x{data[exc.start]:02x} at byte offset {exc.start}",
+            "convert the file to UTF-8 (e.g. iconv -f CP1258 -t UTF-8)",
+        )
+        return None
+    for i, ch in enumerate(text):
+        if ch == "\x00" or (unicodedata.category(ch) == "Cc" and ch not in "\n\r\t"):
+            byte_offset = len(text[:i].encode("utf-8"))
+            line = text.count("\n", 0, i) + 1
+            problems.add(
+                Location(loc.path, line),
+                f"control character U+{ord(ch):04X} at byte offset {byte_offset}",
+                "remove it (the file must be plain text)",
+            )
+            return None
+    return text
+
+
+def _safe_child(root: Path, path: Path, loc: Location, problems: ProblemCollector) -> bool:
+    """Refuse symlinks and paths that resolve outside ``root``."""
+    if path.is_symlink():
+        problems.add(loc, "is a symbolic link; links are not followed", "copy the file in place")
+        return False
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        problems.add(loc, f"resolves outside {root}", "keep every source inside sources/")
+        return False
+    return True
+
+
+def load_registry(path: Path, problems: ProblemCollector) -> dict[str, Entity]:
+    """Read the entity registry; every problem goes to ``problems``."""
+    tree = read_yaml_file(path, problems)
+    r = _Reader(Location.of(path).path, problems)
+    entities: dict[str, Entity] = {}
+    root = r.mapping(tree, "the registry") if tree is not None else None
+    if root is None:
+        return entities
+    r.check_keys(root, ["entities"], "the registry")
+    countries: list[tuple[str, int]] = []
+    for node in r.items(root.get("entities"), "'entities'"):
+        m = r.mapping(node, "an entity")
+        if m is None:
+            continue
+        r.check_keys(m, ["id", "class", "label", "aliases", "country"], "an entity")
+        eid = r.text(m, "id")
+        cls = r.text(m, "class")
+        if eid is not None and not ID_PATTERN.match(eid):
+            r.problem(
+                m.key_lines.get("id", m.line),
+                f"id {eid!r} is not a valid id (it becomes an IRI)",
+                "use lowercase ASCII letters, digits and single hyphens, e.g. 'japan-ict-day-2026'",
+            )
+            eid = None
+        if cls is not None and cls not in ENTITY_CLASSES:
+            r.problem(
+                m.key_lines["class"],
+                f"unknown class {cls!r}",
+                did_you_mean(cls, ENTITY_CLASSES) or "see sources/FORMAT.md for the classes",
+            )
+            cls = None
+        labels = r.labels(m.get("label"), "label", ("vi", "en"))
+        if "label" not in m:
+            r.problem(m.line, "entity has no 'label'", "add 'label: {vi: …, en: …}'")
+        aliases: list[tuple[str, tuple[str, ...]]] = []
+        alias_map = r.mapping(m.get("aliases"), "'aliases'")
+        if alias_map is not None:
+            for lang, line in alias_map.key_lines.items():
+                if lang not in LANGUAGES:
+                    r.problem(
+                        line, f"invalid language tag {lang!r} in 'aliases'", "use vi, en or ja"
+                    )
+                    continue
+                names = []
+                for item in r.items(alias_map[lang], f"aliases.{lang}"):
+                    if isinstance(item, YScalar) and not item.auto_typed and item.value.strip():
+                        names.append(unicodedata.normalize("NFC", item.value).strip())
+                    else:
+                        r.problem(item.line, f"alias {_show(item)} must be quoted text", "")
+                aliases.append((lang, tuple(names)))
+        country = r.text(m, "country", required=False)
+        if country is not None:
+            countries.append((country, m.key_lines["country"]))
+        needs_country = (
+            cls is not None
+            and top_class(cls) == "Organization"
+            and cls != "InternationalOrganization"
+        )
+        if needs_country and country is None:
+            r.problem(m.line, f"organisation {eid!r} has no 'country'", "add 'country: japan' (an id)")
+        if eid is None or cls is None or not labels:
+            continue
+        if eid in entities:
+            first = entities[eid].where
+            r.problem(
+                m.line,
+                f"duplicate id {eid!r} (first defined at {first})",
+                "merge the two entries or give one a different id",
+            )
+            continue
+        entities[eid] = Entity(
+            eid, cls, labels, tuple(sorted(aliases)), country, Location(r.path, m.line)
+        )
+    for country, line in countries:
+        target = entities.get(country)
+        if target is None:
+            r.problem(line, f"country {country!r} is not a registry id", did_you_mean(country, entities))
+        elif target.cls != "Country":
+            r.problem(line, f"country {country!r} is a {target.cls}, not a Country", "")
+    return entities
+
+
+def load_source_text(path: Path, problems: ProblemCollector) -> tuple[str, tuple[str, ...]] | None:
+    """Read a source text as NFC; report encoding problems with their byte offsets."""
+    loc = Location.of(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        problems.add(loc, f"cannot read the source text: {exc.strerror}", "add text.txt")
+        return None
+    if size > MAX_TEXT_BYTES:
+        problems.add(loc, f"text is {size:,} bytes, over the {MAX_TEXT_BYTES:,}-byte cap", "")
+        return None
+    text = _decode(path.read_bytes(), loc, problems)
+    if text is None:
+        return None
+    if not text.strip():
+        problems.add(loc, "the source text is empty", "add the document's text or remove the folder")
+        return None
+    notes: tuple[str, ...] = ()
+    nfc = unicodedata.normalize("NFC", text)
+    if nfc != text:
+        notes = (f"{loc}: text was not in Unicode NFC; normalised (offsets refer to the NFC text)",)
+    return nfc, notes
+
+
+def load_meta(path: Path, folder: str, problems: ProblemCollector) -> SourceMeta | None:
+    """Read a source's ``meta.yaml``."""
+    tree = read_yaml_file(path, problems)
+    if tree is None:
+        return None
+    r = _Reader(Location.of(path).path, problems)
+    m = r.mapping(tree, "meta.yaml")
+    if m is None:
+        return None
+    allowed = ["id", "kind", "title", "issued", "language", "publisher", "author", "issue"]
+    r.check_keys(m, [*allowed, "author_affiliation", "original_file"], "meta.yaml")
+    sid = r.text(m, "id")
+    if sid is not None and not ID_PATTERN.match(sid):
+        r.problem(m.key_lines["id"], f"source id {sid!r} is not a valid id", "e.g. 'doc-003'")
+        sid = None
+    kind = r.text(m, "kind")
+    if kind is not None and kind not in SOURCE_KINDS:
+        r.problem(m.key_lines["kind"], f"unknown kind {kind!r}", did_you_mean(kind, SOURCE_KINDS))
+        kind = None
+    title = r.labels(m.get("title"), "title", ("vi",))
+    if "title" not in m:
+        r.problem(m.line, "missing 'title'", "add 'title: {vi: …, en: …}'")
+    issued = r.text(m, "issued")
+    if issued is not None:
+        try:
+            parse_date(issued)
+        except QuantityError as exc:
+            r.problem(m.key_lines["issued"], str(exc), "")
+            issued = None
+    language = r.text(m, "language")
+    if language is not None and language not in LANGUAGES:
+        r.problem(m.key_lines["language"], f"invalid language tag {language!r}", "use 'vi'")
+        language = None
+    if None in (sid, kind, issued, language) or not title:
+        return None
+    assert sid and kind and issued and language
+    return SourceMeta(
+        sid,
+        folder,
+        kind,
+        title,
+        issued,
+        language,
+        publisher=r.text(m, "publisher", required=False),
+        author=r.text(m, "author", required=False),
+        issue=r.text(m, "issue", required=False),
+        affiliation=r.text(m, "author_affiliation", required=False),
+        original_file=r.text(m, "original_file", required=False),
+        where=Location(r.path, 1),
+    )
+
+
+def _claim_qualifiers(
+    r: _Reader, m: YMap, relation: str, quote: str, problems: ProblemCollector
+) -> Qualifiers | None:
+    rel = RELATIONS[relation]
+    ok = True
+    for key in rel.required:
+        if key not in m:
+            r.problem(m.line, f"relation {relation!r} needs '{key}'", f"add '{key}: …'")
+            ok = False
+    for key, line in m.key_lines.items():
+        if key in {"role", "date", "amount", "share", "rank", "outOf", "measure"}:
+            if key not in rel.qualifiers:
+                allowed = ", ".join(sorted(rel.qualifiers)) or "none"
+                r.problem(line, f"relation {relation!r} takes no '{key}'", f"allowed: {allowed}")
+                ok = False
+    date = r.text(m, "date", required=False)
+    if date is not None:
+        try:
+            parse_date(date)
+        except QuantityError as exc:
+            r.problem(m.key_lines["date"], str(exc), "")
+            ok = False
+    folded_quote = fold_whitespace(quote)
+    amounts: dict[str, Amount | None] = {}
+    for key in ("amount", "share"):
+        surface = r.text(m, key, required=False)
+        amounts[key] = None
+        if surface is None:
+            continue
+        try:
+            amounts[key] = parse_amount(surface)
+        except QuantityError as exc:
+            r.problem(m.key_lines[key], str(exc), "")
+            ok = False
+            continue
+        if fold_whitespace(surface) not in folded_quote:
+            r.problem(
+                m.key_lines[key],
+                f"{key} {surface!r} does not occur in the quote",
+                "copy the amount exactly as the quoted sentence writes it",
+            )
+            ok = False
+    ints: dict[str, int | None] = {}
+    for key in ("rank", "outOf"):
+        raw = r.text(m, key, required=False)
+        ints[key] = None
+        if raw is None:
+            continue
+        if raw.isdigit() and int(raw) > 0:
+            ints[key] = int(raw)
+        else:
+            r.problem(m.key_lines[key], f"{key} {raw!r} must be a positive whole number", "")
+            ok = False
+    role = r.labels(m.get("role"), "role", ("vi", "en")) if "role" in m else ()
+    measure = r.labels(m.get("measure"), "measure", ("vi", "en")) if "measure" in m else ()
+    if not ok:
+        return None
+    return Qualifiers(
+        role=role,
+        date=date,
+        amount=amounts["amount"],
+        share=amounts["share"],
+        rank=ints["rank"],
+        out_of=ints["outOf"],
+        measure=measure,
+    )
+
+
+def _anchor(r: _Reader, m: YMap, text: SourceText) -> tuple[str, Anchor] | None:
+    quote = r.text(m, "quote")
+    occurrence = r.integer(m, "occurrence")
+    start = r.integer(m, "start")
+    end = r.integer(m, "end")
+    if quote is None:
+        return None
+    try:
+        return quote, text.anchor(quote, occurrence, start, end)
+    except AnchorError as exc:
+        r.problem(m.key_lines.get("quote", m.line), exc.what, exc.fix)
+        return None
+
+
+def _entity_ref(
+    r: _Reader, m: YMap, key: str, entities: dict[str, Entity], classes: frozenset[str] | None
+) -> str | None:
+    eid = r.text(m, key)
+    if eid is None:
+        return None
+    entity = entities.get(eid)
+    if entity is None:
+        r.problem(
+            m.key_lines[key],
+            f"unknown entity {eid!r}",
+            did_you_mean(eid, entities) or "add it to sources/registry.yaml",
+        )
+        return None
+    if classes is not None and top_class(entity.cls) not in classes:
+        r.problem(
+            m.key_lines[key],
+            f"{key} {eid!r} is a {entity.cls}, which this relation does not take as {key}",
+            "expected one of: " + ", ".join(sorted(classes)),
+        )
+        return None
+    return eid
+
+
+def load_annotations(
+    path: Path,
+    source: Source,
+    entities: dict[str, Entity],
+    problems: ProblemCollector,
+) -> tuple[list[Claim], list[Mention]]:
+    """Read one ``annotations.yaml``, anchoring every quote in ``source``."""
+    tree = read_yaml_file(path, problems)
+    claims: list[Claim] = []
+    mentions: list[Mention] = []
+    if tree is None:
+        return claims, mentions
+    r = _Reader(Location.of(path).path, problems)
+    root = r.mapping(tree, "annotations.yaml")
+    if root is None:
+        return claims, mentions
+    r.check_keys(root, ["mentions", "claims"], "annotations.yaml")
+    text = SourceText(source.text)
+    sid = source.meta.id
+    for node in r.items(root.get("mentions"), "'mentions'"):
+        m = r.mapping(node, "a mention")
+        if m is None:
+            continue
+        r.check_keys(m, ["entity", "quote", "occurrence", "start", "end"], "a mention")
+        eid = _entity_ref(r, m, "entity", entities, None)
+        anchored = _anchor(r, m, text)
+        if eid and anchored:
+            mentions.append(Mention(sid, eid, anchored[1], r.loc(m.line)))
+    seen: dict[tuple[object, ...], Location] = {}
+    allowed = ["subject", "relation", "object", "quote", "occurrence", "start", "end"]
+    allowed += ["role", "date", "amount", "share", "rank", "outOf", "measure"]
+    for node in r.items(root.get("claims"), "'claims'"):
+        m = r.mapping(node, "a claim")
+        if m is None:
+            continue
+        r.check_keys(m, allowed, "a claim")
+        relation = r.text(m, "relation")
+        if relation is not None and relation not in RELATIONS:
+            r.problem(
+                m.key_lines["relation"],
+                f"unknown relation {relation!r}",
+                did_you_mean(relation, RELATIONS) or "see sources/FORMAT.md for the relations",
+            )
+            relation = None
+        rel = RELATIONS.get(relation) if relation else None
+        subject = _entity_ref(r, m, "subject", entities, rel.subjects if rel else None)
+        obj = None
+        if rel is not None and rel.has_object:
+            obj = _entity_ref(r, m, "object", entities, rel.objects)
+        elif rel is not None and "object" in m:
+            r.problem(m.key_lines["object"], f"relation {relation!r} takes no object", "")
+        anchored = _anchor(r, m, text)
+        if rel is None or anchored is None:
+            continue
+        qualifiers = _claim_qualifiers(r, m, rel.name, anchored[0], problems)
+        if subject is None or qualifiers is None or (rel.has_object and obj is None):
+            continue
+        claim = Claim(sid, subject, rel.name, obj, qualifiers, anchored[1], r.loc(m.line))
+        key = (subject, rel.name, obj, qualifiers.key(), anchored[1].start, anchored[1].end)
+        if key in seen:
+            r.problem(m.line, f"duplicate claim (same as at {seen[key]})", "remove one of them")
+            continue
+        seen[key] = claim.where
+        claims.append(claim)
+    return claims, mentions
+
+
+def source_folders(root: Path) -> list[Path]:
+    """The source folders under ``root``, in name order (``sources/000``, ``sources/001`` …)."""
+    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def load_source(
+    folder: Path, root: Path, entities: dict[str, Entity], problems: ProblemCollector
+) -> tuple[Source, list[Claim], list[Mention]] | None:
+    """Load one source folder (meta, text, annotations)."""
+    files = {name: folder / name for name in ("meta.yaml", "text.txt", "annotations.yaml")}
+    for name, path in files.items():
+        loc = Location.of(path)
+        if not path.exists() and not path.is_symlink():
+            problems.add(loc, f"missing {name}", "each source folder needs meta.yaml, text.txt and annotations.yaml")
+            return None
+        if not _safe_child(root, path, loc, problems):
+            return None
+    meta = load_meta(files["meta.yaml"], folder.name, problems)
+    loaded = load_source_text(files["text.txt"], problems)
+    if meta is None or loaded is None:
+        return None
+    text, notes = loaded
+    source = Source(meta, text, Location.of(files["text.txt"]).path, notes)
+    claims, mentions = load_annotations(files["annotations.yaml"], source, entities, problems)
+    return source, claims, mentions
+
+
+def load_corpus(root: Path) -> Corpus:
+    """Load ``sources/``: the registry and every source folder. Raises ``InputError``."""
+    problems = ProblemCollector()
+    root = Path(root)
+    if not root.is_dir():
+        problems.add(Location.of(root), "sources directory not found", "pass --sources DIR")
+        problems.raise_if_any()
+    registry_path = root / REGISTRY_FILE
+    if not _safe_child(root, registry_path, Location.of(registry_path), problems):
+        problems.raise_if_any()
+    entities = load_registry(registry_path, problems)
+    sources: list[Source] = []
+    claims: list[Claim] = []
+    mentions: list[Mention] = []
+    ids: dict[str, Location] = {}
+    for folder in source_folders(root):
+        if folder.is_symlink():
+            problems.add(Location.of(folder), "source folder is a symbolic link", "copy it in place")
+            continue
+        loaded = load_source(folder, root, entities, problems)
+        if loaded is None:
+            continue
+        source, cs, ms = loaded
+        if source.meta.id in ids:
+            problems.add(
+                source.meta.where,
+                f"duplicate source id {source.meta.id!r} (also in {ids[source.meta.id]})",
+                "give each source its own id",
+            )
+            continue
+        if source.meta.id in entities:
+            problems.add(source.meta.where, f"source id {source.meta.id!r} is also an entity id", "")
+        ids[source.meta.id] = source.meta.where
+        sources.append(source)
+        claims.extend(cs)
+        mentions.extend(ms)
+    if not sources and not problems.problems:
+        problems.add(Location.of(root), "no source folders found", "add sources/NNN/ folders")
+    problems.raise_if_any()
+    notes = tuple(n for s in sources for n in s.notes)
+    return Corpus(
+        entities,
+        tuple(sources),
+        tuple(claims),
+        tuple(mentions),
+        Location.of(registry_path).path,
+        notes,
+    )
+
+
+def amount_literal(amount: Amount) -> Decimal:
+    """The exact decimal value of an amount (a helper for callers that need only the number)."""
+    return amount.value
+
+
+__all__ = ["did_you_mean", "load_corpus", "load_registry", "load_source_text", "os"]

@@ -1,0 +1,210 @@
+"""Amounts and dates as Vietnamese texts write them, normalised exactly.
+
+Vietnamese writes ``.`` between thousands and ``,`` before decimals, and scales with
+words: ``nghìn``/``ngàn`` (10³), ``triệu`` (10⁶), ``tỷ``/``tỉ`` (10⁹), ``nghìn tỷ`` (10¹²).
+
+>>> parse_amount("3.900 tỷ Yen").value
+Decimal('3900000000000')
+>>> parse_amount("8,4 tỷ Yên").currency
+'JPY'
+>>> str(parse_amount("8,4 tỷ Yên").value)
+'8400000000'
+>>> parse_amount("56,1%").unit
+'percent'
+>>> parse_amount("800.000 kỹ sư").value, parse_amount("800.000 kỹ sư").unit
+(Decimal('800000'), 'kỹ sư')
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import unicodedata
+from decimal import Decimal
+
+from .model import Amount
+
+
+class QuantityError(ValueError):
+    """A surface form that cannot be normalised; the message says how to write it."""
+
+
+_SCALES: list[tuple[str, int]] = [
+    ("nghìn tỷ", 12),
+    ("ngàn tỷ", 12),
+    ("nghìn tỉ", 12),
+    ("ngàn tỉ", 12),
+    ("nghìn", 3),
+    ("ngàn", 3),
+    ("triệu", 6),
+    ("tỷ", 9),
+    ("tỉ", 9),
+    ("million", 6),
+    ("billion", 9),
+    ("trillion", 12),
+]
+
+_CURRENCIES: list[tuple[str, str]] = [
+    ("yên nhật", "JPY"),
+    ("yên", "JPY"),
+    ("yen", "JPY"),
+    ("jpy", "JPY"),
+    ("¥", "JPY"),
+    ("đô la mỹ", "USD"),
+    ("usd", "USD"),
+    ("us$", "USD"),
+    ("$", "USD"),
+    ("euro", "EUR"),
+    ("eur", "EUR"),
+    ("€", "EUR"),
+    ("việt nam đồng", "VND"),
+    ("vnd", "VND"),
+    ("đồng", "VND"),
+]
+
+_NUMBER = re.compile(r"^(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?")
+
+
+def parse_number(text: str) -> Decimal:
+    """A Vietnamese-formatted number: ``.`` groups thousands, ``,`` marks decimals.
+
+    >>> parse_number("3.900"), parse_number("8,4"), parse_number("1.234.567,5")
+    (Decimal('3900'), Decimal('8.4'), Decimal('1234567.5'))
+    """
+    m = _NUMBER.match(text.strip())
+    if not m or m.end() != len(text.strip()):
+        raise QuantityError(
+            f"{text!r} is not a number as Vietnamese texts write it "
+            "(use '.' between thousands and ',' before decimals, e.g. '3.900' or '8,4')"
+        )
+    whole = m.group(1).replace(".", "")
+    return Decimal(whole + ("." + m.group(2) if m.group(2) else ""))
+
+
+_BOUNDS: list[tuple[str, str]] = [
+    ("khoảng", "about"),
+    ("gần", "about"),
+    ("xấp xỉ", "about"),
+    ("hơn", "atLeast"),
+    ("trên", "atLeast"),
+    ("ít nhất", "atLeast"),
+    ("dưới", "atMost"),
+    ("tối đa", "atMost"),
+]
+
+_NUMBER_TEXT = re.compile(r"\d[\d.,]*")
+
+
+def _scale_and_currency(rest: str) -> tuple[int, str | None, str]:
+    """Read an optional scale word and currency at the start of ``rest``."""
+    exponent = 0
+    low = rest.lower()
+    for word, exp in _SCALES:
+        if low.startswith(word) and (len(low) == len(word) or not low[len(word)].isalpha()):
+            exponent = exp
+            rest = rest[len(word) :].strip()
+            low = rest.lower()
+            break
+    for word, code in _CURRENCIES:
+        if low.startswith(word) and (
+            len(low) == len(word) or not low[len(word)].isalpha() or not word[-1].isalpha()
+        ):
+            return exponent, code, rest[len(word) :].strip()
+    return exponent, None, rest
+
+
+def parse_amount(text: str) -> Amount:
+    """Normalise an amount such as ``590 tỷ Yên`` (see the module doc for the rules).
+
+    Ranges and bounds are kept: ``6-7%`` has value 6 and upper 7; ``trên 30 tỷ USD/năm``
+    is at least 30 000 000 000 USD, with ``/năm`` kept as its unit.
+
+    >>> a = parse_amount("trên 30 tỷ USD/năm")
+    >>> (str(a.value), a.currency, a.unit, a.bound)
+    ('30000000000', 'USD', '/năm', 'atLeast')
+    >>> a = parse_amount("20-40%/năm")
+    >>> (a.value, a.upper, a.unit)
+    (Decimal('20'), Decimal('40'), 'percent/năm')
+    """
+    surface = re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
+    rest = surface
+    bound = None
+    for word, kind in _BOUNDS:
+        if rest.lower().startswith(word + " "):
+            bound, rest = kind, rest[len(word) :].strip()
+            break
+    prefix_currency = None
+    for symbol, code in (("US$", "USD"), ("$", "USD"), ("¥", "JPY"), ("€", "EUR")):
+        if rest.startswith(symbol):
+            prefix_currency, rest = code, rest[len(symbol) :].lstrip()
+            break
+    m = _NUMBER_TEXT.match(rest)
+    if not m:
+        raise QuantityError(
+            f"amount {surface!r} does not start with a number; copy the amount as the quote "
+            "writes it, e.g. '590 tỷ Yên', 'khoảng 800.000 kỹ sư', '6-7%'"
+        )
+    number_text = m.group(0).rstrip(".,")
+    value = parse_number(number_text)
+    rest = rest[len(number_text) :].strip()
+    upper = None
+    r = re.match(r"^(?:-|–|đến)\s*(\d[\d.,]*)", rest)
+    if r:
+        upper_text = r.group(1).rstrip(".,")
+        upper = parse_number(upper_text)
+        rest = rest[r.end() - len(r.group(1)) + len(upper_text) :].strip()
+    percent = rest.startswith("%")
+    if percent:
+        rest = rest[1:].strip()
+        exponent, currency = 0, None
+    else:
+        exponent, currency, rest = _scale_and_currency(rest)
+    currency = currency or prefix_currency
+    value = _normalise_decimal(value.scaleb(exponent))
+    if upper is not None:
+        upper = _normalise_decimal(upper.scaleb(exponent))
+        if upper < value:
+            raise QuantityError(f"amount {surface!r}: the range's upper end is below its lower end")
+    tail = rest.strip(" .,;:") or None
+    unit = ("percent" + (tail or "")) if percent else tail
+    return Amount(value, surface, currency, unit, upper, bound)
+
+
+def _normalise_decimal(value: Decimal) -> Decimal:
+    """An exact decimal without exponent notation (``8.4E+9`` → ``8400000000``)."""
+    if value == value.to_integral_value():
+        return Decimal(int(value))
+    return value.normalize()
+
+
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def parse_date(text: str) -> tuple[str, str]:
+    """Check an ISO date at year, month or day precision; return it with its XSD type name.
+
+    >>> parse_date("2021-09")
+    ('2021-09', 'gYearMonth')
+    >>> parse_date("4/2")
+    Traceback (most recent call last):
+    ...
+    pipeline.quantities.QuantityError: date '4/2' is not ISO ...
+    """
+    m = _DATE.match(text.strip())
+    if not m:
+        raise QuantityError(
+            f"date {text!r} is not ISO (write \"YYYY\", \"YYYY-MM\" or \"YYYY-MM-DD\", at the "
+            "precision the text gives; a day and month with no year, like '4/2', is not a date "
+            "unless the document's date gives the year)"
+        )
+    year, month, day = m.groups()
+    if month is None:
+        return text, "gYear"
+    if not 1 <= int(month) <= 12:
+        raise QuantityError(f"date {text!r} has month {month}; months run 01–12")
+    if day is None:
+        return text, "gYearMonth"
+    last = calendar.monthrange(int(year), int(month))[1]
+    if not 1 <= int(day) <= last:
+        raise QuantityError(f"date {text!r} has day {day}; that month has {last} days")
+    return text, "date"

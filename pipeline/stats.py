@@ -1,0 +1,93 @@
+"""Stats: counts per class, relation and source, from the built dataset."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+
+from rdflib import URIRef
+from rdflib.namespace import RDF
+from rdflib.term import Node
+
+from .vocab import ENTITY_CLASSES, OA, Vocabulary
+
+
+def compute_stats(
+    quads: Iterable[tuple[Node, Node, Node, Node | None]], vocab: Vocabulary | None = None
+) -> dict:
+    """Counts a person checks after a build: triples, entities per class, facts per relation."""
+    v = vocab or Vocabulary()
+    quads = list(quads)
+    per_graph: Counter[str] = Counter()
+    triples = set()
+    entity_types: dict[Node, set[str]] = {}
+    fact_rel: dict[Node, str] = {}
+    fact_graphs: dict[Node, set[str]] = {}
+    annotations: Counter[str] = Counter()
+    classes = {v.term(c): c for c in ENTITY_CLASSES}
+    fact_class = v.term("Fact")
+    facts: set[Node] = set()
+    for s, p, o, g in quads:
+        gname = str(g).rsplit("/", 1)[-1] if g is not None else "default"
+        per_graph[gname] += 1
+        triples.add((s, p, o))
+        if p == RDF.type:
+            if o in classes:
+                entity_types.setdefault(s, set()).add(classes[o])
+            elif o == fact_class:
+                facts.add(s)
+                fact_graphs.setdefault(s, set()).add(gname)
+            elif o == OA.Annotation:
+                annotations[gname] += 1
+        elif p == v.term("relation") and isinstance(o, URIRef):
+            fact_rel[s] = str(o).rsplit("#", 1)[-1]
+    per_class: Counter[str] = Counter()
+    for types in entity_types.values():
+        for c in types:
+            per_class[c] += 1
+    per_relation = Counter(fact_rel[f] for f in facts if f in fact_rel)
+    per_source: dict[str, dict[str, int]] = {}
+    for gname in sorted(per_graph):
+        if gname == "ontology":
+            continue
+        per_source[gname] = {
+            "quads": per_graph[gname],
+            "facts": sum(1 for f in facts if gname in fact_graphs.get(f, ())),
+            "annotations": annotations[gname],
+        }
+    return {
+        "triples": len(triples),
+        "quads": sum(per_graph.values()),
+        "graphs": dict(sorted(per_graph.items())),
+        "entities": len(entity_types),
+        "entities_per_class": dict(sorted(per_class.items())),
+        "facts": len(facts),
+        "facts_per_relation": dict(sorted(per_relation.items())),
+        "facts_stated_by_several_sources": sum(1 for f in facts if len(fact_graphs.get(f, ())) > 1),
+        "per_source": per_source,
+    }
+
+
+def to_stats_json(stats: dict) -> str:
+    """Stable JSON text."""
+    return json.dumps(stats, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def to_stats_text(stats: dict) -> str:
+    """A short table for the terminal."""
+    lines = [
+        f"triples {stats['triples']}, quads {stats['quads']}, entities {stats['entities']}, "
+        f"facts {stats['facts']} ({stats['facts_stated_by_several_sources']} stated by several sources)",
+        "",
+        "entities per class:",
+    ]
+    lines += [f"  {k:<28}{n:>6}" for k, n in stats["entities_per_class"].items()]
+    lines += ["", "facts per relation:"]
+    lines += [f"  {k:<28}{n:>6}" for k, n in stats["facts_per_relation"].items()]
+    lines += ["", "per source:            quads   facts  annotations"]
+    lines += [
+        f"  {k:<20}{d['quads']:>7}{d['facts']:>8}{d['annotations']:>13}"
+        for k, d in stats["per_source"].items()
+    ]
+    return "\n".join(lines) + "\n"
