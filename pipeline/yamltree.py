@@ -175,7 +175,7 @@ class _TreeBuilder:
             return YScalar("", line)
         self._check_anchor(ev, line)
         if isinstance(ev, yaml.ScalarEvent):
-            plain = ev.style is None
+            plain = not ev.style  # None (pure-Python parser) or "" (libyaml) for plain
             tag = _STR_TAG
             if plain and ev.implicit[0]:
                 tag = _RESOLVER.resolve(yaml.ScalarNode, ev.value, (True, False))

@@ -1,0 +1,150 @@
+"""The `kg` command through its real entry point: exit codes and outputs left intact."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline import errors
+
+from .conftest import MINI, ROOT, run_kg
+
+
+def _snapshot(directory: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(directory.iterdir()) if p.is_file()}
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> Path:
+    """An output directory holding a previous good build of the mini corpus."""
+    out = tmp_path / "graphs"
+    r = run_kg("build", "-q", "--sources", str(MINI), "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+def test_help_and_usage_errors() -> None:
+    assert run_kg("--help").returncode == 0
+    r = run_kg("frobnicate")
+    assert r.returncode == errors.EXIT_USAGE
+    assert "invalid choice" in r.stderr
+
+
+def test_broken_annotation_exits_3_with_location_and_leaves_outputs(
+    mini_copy: Path, built: Path
+) -> None:
+    before = _snapshot(built)
+    ann = mini_copy / "a" / "annotations.yaml"
+    ann.write_text(ann.read_text().replace("relation: memberOf", "relation: memberof"))
+    r = run_kg("build", "--sources", str(mini_copy), "--out", str(built))
+    assert r.returncode == errors.EXIT_BAD_INPUT
+    assert "a/annotations.yaml:" in r.stderr and "did you mean 'memberOf'" in r.stderr
+    assert "nothing was written" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert _snapshot(built) == before
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "fragment"),
+    [
+        ("quote: Sony là thành viên của Rapidus.", "quote: Apple là thành viên", "quote not found"),
+        ("claims:", "claims: [", "YAML syntax error"),
+        ("object: most", "object: unknown-body", "unknown entity 'unknown-body'"),
+    ],
+)
+def test_each_kind_of_broken_annotation_fails_the_build(
+    mini_copy: Path, built: Path, old: str, new: str, fragment: str
+) -> None:
+    before = _snapshot(built)
+    ann = mini_copy / "a" / "annotations.yaml"
+    ann.write_text(ann.read_text().replace(old, new, 1))
+    r = run_kg("build", "--sources", str(mini_copy), "--out", str(built))
+    assert r.returncode == errors.EXIT_BAD_INPUT, r.stderr
+    assert fragment in r.stderr and "annotations.yaml:" in r.stderr
+    assert _snapshot(built) == before
+
+
+def test_non_conforming_graph_exits_4_and_leaves_outputs(mini_copy: Path, built: Path) -> None:
+    before = _snapshot(built)
+    # An entity nobody mentions has no evidence: a SHACL violation.
+    reg = mini_copy / "registry.yaml"
+    reg.write_text(
+        reg.read_text() + "  - id: orphan\n    class: Person\n    label: {vi: Ai đó, en: Someone}\n"
+    )
+    r = run_kg("build", "--sources", str(mini_copy), "--out", str(built))
+    assert r.returncode == errors.EXIT_NOT_CONFORMING
+    assert "registry.yaml:" in r.stderr and "no evidence" in r.stderr
+    assert _snapshot(built) == before
+    v = run_kg("validate", "--sources", str(mini_copy))
+    assert v.returncode == errors.EXIT_NOT_CONFORMING
+    assert "orphan" in v.stdout
+
+
+def test_unwritable_output_fails_before_any_work(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    r = run_kg("build", "--sources", str(MINI), "--out", str(blocker / "sub"))
+    assert r.returncode == errors.EXIT_IO
+    assert "cannot create the output directory" in r.stderr
+    assert "loading" not in r.stderr  # no work was done
+
+
+def test_second_concurrent_build_refuses(built: Path) -> None:
+    from pipeline.outputs import build_lock
+
+    with build_lock(built):
+        r = run_kg("build", "--sources", str(MINI), "--out", str(built))
+    assert r.returncode == errors.EXIT_IO
+    assert "another kg build is writing here" in r.stderr
+
+
+def test_interrupted_build_leaves_outputs_and_no_temporaries(tmp_path: Path) -> None:
+    out = tmp_path / "graphs"
+    first = run_kg("build", "-q", "--out", str(out))
+    assert first.returncode == 0, first.stderr
+    before = _snapshot(out)
+    kg = Path(sys.executable).with_name("kg")
+    interrupted = 0
+    for delay in (0.8, 2.0, 3.5):
+        proc = subprocess.Popen(
+            [str(kg), "build", "--out", str(out)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT if delay < 2 else signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+        if proc.returncode == 0:
+            continue  # finished before the signal: nothing to check this round
+        assert proc.returncode == errors.EXIT_INTERRUPTED, err
+        interrupted += 1
+        assert "interrupted; earlier outputs are intact" in err
+        assert _snapshot(out) == before
+        assert not [p for p in out.iterdir() if ".tmp-" in p.name]
+    assert interrupted >= 2, "the build finished before every signal: the test checked nothing"
+
+
+def test_stats_prints_counts() -> None:
+    r = run_kg("stats", "--sources", str(MINI), "-q")
+    assert r.returncode == 0
+    assert "entities per class:" in r.stdout
+    assert "Membership" not in r.stdout  # relations are listed by name
+    assert "memberOf" in r.stdout and "doc-a" in r.stdout
+
+
+def test_stats_json_of_built_file(built: Path) -> None:
+    import json
+
+    r = run_kg("stats", "--input", str(built / "kg.nq"), "--json")
+    assert r.returncode == 0
+    stats = json.loads(r.stdout)
+    assert stats["facts_per_relation"]["memberOf"] == 1
+    assert stats["facts_stated_by_several_sources"] == 1  # sony memberOf rapidus
+    assert stats == json.loads((built / "stats.json").read_text())

@@ -1,0 +1,85 @@
+"""Exports: strict re-parse, isomorphic to the build, byte-identical whatever the hash seed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from pipeline.export import FORMATS, term_nt, to_nquads, to_turtle
+from pipeline.readers import FORMATS_BY_SUFFIX
+
+from .conftest import MINI, ROOT, run_kg
+
+GRAPHS = ROOT / "graphs"
+
+
+def _nq_lines(quads) -> set[str]:
+    return set(to_nquads(quads).splitlines())
+
+
+@pytest.mark.parametrize("name", sorted(FORMATS))
+def test_committed_export_reparses_isomorphic_to_the_build(name: str, dataset) -> None:
+    path = GRAPHS / name
+    parsed = list(ox.parse(path=str(path), format=FORMATS_BY_SUFFIX[path.suffix]))
+    ours = {str(q) + " ." for q in parsed}
+    if name in ("kg.ttl", "kg.nt"):  # triple formats hold the union
+        expected = _nq_lines((s, p, o, None) for s, p, o in dataset.union())
+    else:
+        expected = _nq_lines(dataset.quads())
+    # pyoxigraph's str(Quad) is N-Quads without the final dot
+    assert ours == expected
+
+
+def test_outputs_are_byte_identical_across_hash_seeds_and_match_graphs(tmp_path: Path) -> None:
+    outs = []
+    for seed in ("0", "4242"):
+        out = tmp_path / f"out-{seed}"
+        r = run_kg("build", "-q", "--out", str(out), env={"PYTHONHASHSEED": seed})
+        assert r.returncode == 0, r.stderr
+        outs.append(out)
+    names = sorted(p.name for p in outs[0].iterdir() if not p.name.startswith("."))
+    assert {"kg.ttl", "kg.trig", "kg.nt", "kg.nq", "kg.jsonld", "kg.html"} <= set(names)
+    for n in names:
+        assert (outs[0] / n).read_bytes() == (outs[1] / n).read_bytes(), n
+        # graphs/ is committed: it must be what the sources build
+        assert (outs[0] / n).read_bytes() == (GRAPHS / n).read_bytes(), (
+            f"graphs/{n} is stale: run `make build` and commit graphs/"
+        )
+
+
+def test_turtle_is_readable_with_prefixes(mini_dataset) -> None:
+    from pipeline.vocab import Vocabulary
+
+    text = to_turtle(list(mini_dataset.quads()), Vocabulary().prefixes())
+    assert "@prefix vjkg: <https://w3id.org/vjkg/ontology#> ." in text
+    meti_block = text[text.index("\nres:meti a ") :].split(" .\n", 1)[0]
+    assert "vjkg:funds res:rapidus" in meti_block
+    assert '"590 tỷ Yên"@vi' in text  # UTF-8, not \\u escapes
+
+
+def test_literal_escaping_survives_hostile_text() -> None:
+    from rdflib import Literal, URIRef
+
+    nasty = 'a "quoted" \\ back\nslash\ttab \x00 nul </script> """'
+    q = [(URIRef("http://e/s"), URIRef("http://e/p"), Literal(nasty, lang="vi"), None)]
+    for fmt, ox_fmt in (("ntriples", ox.RdfFormat.N_TRIPLES), ("turtle", ox.RdfFormat.TURTLE)):
+        from pipeline.export import render
+
+        parsed = list(ox.parse(render(fmt, q, {"e": "http://e/"}).encode(), format=ox_fmt))
+        assert parsed[0].object.value == nasty
+
+
+def test_term_nt_doctest_like() -> None:
+    from rdflib import URIRef
+
+    assert term_nt(URIRef("http://e/a b")) == "<http://e/a\\u0020b>"
+
+
+def test_mini_build_and_exports(tmp_path: Path) -> None:
+    out = tmp_path / "g"
+    r = run_kg("build", "-q", "--sources", str(MINI), "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    for name in FORMATS:
+        assert (out / name).stat().st_size > 0

@@ -1,0 +1,179 @@
+"""The loader: every annotation mistake gives a located, actionable error; all errors together."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import InputError
+from pipeline.load import load_corpus
+
+from .conftest import MINI
+
+
+def _errors(sources: Path) -> list[str]:
+    with pytest.raises(InputError) as info:
+        load_corpus(sources)
+    return [str(p) for p in info.value.problems]
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"fixture changed: {old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_mini_corpus_loads() -> None:
+    corpus = load_corpus(MINI)
+    assert len(corpus.entities) == 9
+    assert [s.meta.id for s in corpus.sources] == ["doc-a", "doc-b"]
+    assert len(corpus.claims) == 8
+    funding = next(c for c in corpus.claims if c.relation == "funds" and c.source_id == "doc-a")
+    assert funding.qualifiers.amount is not None
+    assert funding.qualifiers.amount.value == 590_000_000_000
+    assert funding.qualifiers.amount.currency == "JPY"
+    # the quote spans a hard line break in the text; offsets point at the NFC text
+    text = corpus.sources[0].text
+    assert text[funding.anchor.start : funding.anchor.end] == funding.anchor.exact
+    assert "\n" in funding.anchor.exact
+
+
+def test_bundled_corpus_loads(corpus) -> None:
+    assert len(corpus.sources) == 5
+    for claim in corpus.claims:
+        src = next(s for s in corpus.sources if s.meta.id == claim.source_id)
+        assert src.text[claim.anchor.start : claim.anchor.end] == claim.anchor.exact
+
+
+CASES = [
+    # (file, old, new, expected fragments of one error message)
+    ("a/annotations.yaml", "quote: Sony là thành viên của Rapidus.",
+     "quote: Sony là thành viên sáng lập của Rapidus.", ["annotations.yaml:", "quote not found",
+                                                         "nearest text is", "Sony là thành viên"]),
+    ("a/annotations.yaml", "relation: memberOf", "relation: memberof",
+     ["unknown relation 'memberof'", "did you mean 'memberOf'"]),
+    ("a/annotations.yaml", "object: rapidus\n    amount", "object: rapidos\n    amount",
+     ["unknown entity 'rapidos'", "did you mean 'rapidus'"]),
+    ("registry.yaml", "class: JointVenture", "class: JointVentures",
+     ["registry.yaml:", "unknown class 'JointVentures'", "did you mean 'JointVenture'"]),
+    ("registry.yaml", "  - id: sony\n", "  - id: rapidus\n",
+     ["duplicate id 'rapidus'", "first defined at", "registry.yaml:"]),
+    ("registry.yaml", "  - id: sony\n", "  - id: Sony Corp\n",
+     ["id 'Sony Corp' is not a valid id", "lowercase ASCII"]),
+    ("a/annotations.yaml", 'date: "2024"', "date: 2024",
+     ["YAML would read '2024' as a number", 'put it in quotes: date: "2024"']),
+    ("a/annotations.yaml", 'date: "2026-02-04"', "date: 2026-02-04",
+     ["as a date", "put it in quotes"]),
+    ("a/annotations.yaml", 'date: "2024"', 'date: "4/2"', ["date '4/2' is not ISO"]),
+    ("a/annotations.yaml", 'date: "2024"', 'date: "tháng 9-2021"', ["is not ISO"]),
+    ("a/annotations.yaml", 'date: "2024"', 'date: "2024-02-30"', ["that month has 29 days"]),
+    ("a/annotations.yaml", "amount: 590 tỷ Yên", "amount: 600 tỷ Yên",
+     ["amount '600 tỷ Yên' does not occur in the quote"]),
+    ("a/annotations.yaml", "amount: 590 tỷ Yên", "amount: nhiều tiền",
+     ["does not start with a number"]),
+    ("a/annotations.yaml", "role: {vi: phát biểu, en: speaker}", "role: {vi: phát biểu, fr: orateur}",
+     ["invalid language tag 'fr'", "'role' has no 'en' text"]),
+    ("a/annotations.yaml", "mentions:\n  - entity: vietnam\n    quote: Hà Nội",
+     "mentions:\n  - entity: vietnam\n    quote: Hà Nội\n    start: 3\n    end: 9",
+     ["hand-given offsets 3–9 disagree with the text"]),
+    ("a/annotations.yaml", "  - entity: japan\n    quote: METI", "  - entity: japan\n    quote: Rapidus",
+     ["quote is ambiguous: it occurs 2 times", "occurrence: N"]),
+    ("a/annotations.yaml", "claims:", "claims: &x\n  - subject: x\nother: *x\nclaims2:",
+     ["anchors and aliases are not allowed"]),
+    ("a/annotations.yaml", "  - subject: sony\n", "  - subject: sony\n    subject: meti\n",
+     ["duplicate key 'subject'"]),
+    ("a/annotations.yaml", "claims:", "claims:\n  - [unclosed", ["YAML syntax error"]),
+    ("a/annotations.yaml", "relation: locatedIn\n    object: hanoi",
+     "relation: locatedIn\n    object: sony", ["object 'sony' is a Company", "Place"]),
+    ("a/annotations.yaml", "relation: startDate", "relation: startDate\n    object: hanoi",
+     ["takes no object"]),
+    ("a/annotations.yaml", "    relation: memberOf", "    relation: memberOf\n    amount: 5",
+     ["takes no 'amount'"]),
+    ("a/meta.yaml", "kind: NewsArticle", "kind: Newspaper", ["unknown kind 'Newspaper'"]),
+    ("a/meta.yaml", 'issued: "2026-02-04"', "issued: 4/2/2026", ["is not ISO"]),
+    ("registry.yaml", "    country: japan\n  - id: rapidus", "\n  - id: rapidus",
+     ["organisation 'meti' has no 'country'"]),
+    ("registry.yaml", "    country: japan\n  - id: rapidus", "    country: hanoi\n  - id: rapidus",
+     ["country 'hanoi' is a City, not a Country"]),
+    ("registry.yaml", "class: Ministry", "class: Ministry\n    colour: red",
+     ["unknown key 'colour'"]),
+]
+
+
+@pytest.mark.parametrize(("file", "old", "new", "expected"), CASES, ids=lambda x: None)
+def test_bad_input_is_located_and_explained(mini_copy: Path, file, old, new, expected) -> None:
+    _edit(mini_copy / file, old, new)
+    errors = _errors(mini_copy)
+    joined = "\n".join(errors)
+    for fragment in expected:
+        assert fragment in joined, f"{fragment!r} not in:\n{joined}"
+    # every message names a file (and a line when the file is YAML)
+    for e in errors:
+        assert e.startswith("tests/") or e.startswith("/") or ":" in e.split(" ")[0]
+
+
+def test_all_errors_of_a_run_are_reported_together(mini_copy: Path) -> None:
+    _edit(mini_copy / "a/annotations.yaml", "relation: memberOf", "relation: memberof")
+    _edit(mini_copy / "b/annotations.yaml", "quote: Sony là thành viên của Rapidus.", "quote: nope")
+    _edit(mini_copy / "registry.yaml", "class: JointVenture", "class: Venture")
+    errors = _errors(mini_copy)
+    assert len(errors) >= 3
+    assert any("a/annotations.yaml:" in e for e in errors)
+    assert any("b/annotations.yaml:" in e for e in errors)
+    assert any("registry.yaml:" in e for e in errors)
+
+
+def test_error_line_numbers_point_at_the_offending_key(mini_copy: Path) -> None:
+    path = mini_copy / "a/annotations.yaml"
+    _edit(path, "relation: memberOf", "relation: memberof")
+    line = next(i for i, t in enumerate(path.read_text().splitlines(), 1) if "memberof" in t)
+    assert any(f"a/annotations.yaml:{line}:" in e for e in _errors(mini_copy))
+
+
+@pytest.mark.parametrize(
+    ("data", "fragment"),
+    [
+        (b"\xef\xbb\xbfNg\xc3\xa0y 4/2", "byte-order mark"),
+        ("Ngày 4/2 tại Hà Nội".encode("cp1258", errors="replace") + b"\xff", "not UTF-8: byte"),
+        (b"Ng\x00ay", "control character U+0000 at byte offset 2"),
+        (b"   \n\n", "the source text is empty"),
+    ],
+)
+def test_bad_source_text(mini_copy: Path, data: bytes, fragment: str) -> None:
+    (mini_copy / "b" / "text.txt").write_bytes(data)
+    assert any(fragment in e for e in _errors(mini_copy))
+
+
+def test_nfd_text_is_normalised_with_a_note(mini_copy: Path) -> None:
+    import unicodedata
+
+    p = mini_copy / "b" / "text.txt"
+    p.write_text(unicodedata.normalize("NFD", p.read_text(encoding="utf-8")), encoding="utf-8")
+    corpus = load_corpus(mini_copy)
+    assert any("not in Unicode NFC" in n for n in corpus.notes)
+    assert len(corpus.claims) == 8
+
+
+def test_symlinked_text_is_refused(mini_copy: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text("Sony là thành viên của Rapidus.", encoding="utf-8")
+    (mini_copy / "b" / "text.txt").unlink()
+    (mini_copy / "b" / "text.txt").symlink_to(outside)
+    assert any("symbolic link" in e for e in _errors(mini_copy))
+
+
+def test_oversized_annotation_file_is_refused(mini_copy: Path, monkeypatch) -> None:
+    import pipeline.load as load
+
+    monkeypatch.setattr(load, "MAX_YAML_BYTES", 100)
+    assert any("over the 100-byte cap" in e for e in _errors(mini_copy))
+
+
+def test_billion_laughs_is_refused_quickly(mini_copy: Path) -> None:
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(20)
+    )
+    (mini_copy / "b" / "annotations.yaml").write_text(bomb, encoding="utf-8")
+    assert any("anchors and aliases are not allowed" in e for e in _errors(mini_copy))
