@@ -97,6 +97,7 @@ def _validate(args: argparse.Namespace, dataset, vocab, progress: _Progress):  #
 
 def cmd_build(args: argparse.Namespace) -> int:
     """``kg build``: load, anchor, build, validate, export, draw."""
+    from .conflicts import find_conflicts, to_conflicts_json
     from .export import iter_rendered
     from .html import to_html
     from .network import to_networkx
@@ -132,12 +133,18 @@ def cmd_build(args: argparse.Namespace) -> int:
         )
         files["validation.txt"] = to_report_text(report, labels)
         files["stats.json"] = to_stats_json(compute_stats(quads, vocab))
+        conflicts = find_conflicts(corpus)
+        files["conflicts.json"] = to_conflicts_json(conflicts)
+        from .analyse import render_analysis
+
+        files.update(render_analysis(quads, vocab))  # analysis.json, analysis.md
         files["kg.html"] = to_html(to_networkx(quads, vocab))
         progress.step("rendered kg.html")
         commit_files(out, files)
         progress.step(f"wrote {len(files)} files to {out}/")
     print(f"built {out}/: {len(dataset)} quads, {len(corpus.entities)} entities, "
-          f"{len(corpus.claims)} claims; SHACL conforms")
+          f"{len(corpus.claims)} claims; SHACL conforms; {len(conflicts)} conflict(s) between "
+          "sources kept and listed by `kg conflicts`")
     return errors.EXIT_OK
 
 
@@ -173,6 +180,30 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return errors.EXIT_OK
 
 
+def cmd_conflicts(args: argparse.Namespace) -> int:
+    """``kg conflicts``: where sources disagree (every claim stays in the graph)."""
+    from .conflicts import find_conflicts, to_conflicts_json, to_conflicts_text
+    from .load import load_corpus
+
+    conflicts = find_conflicts(load_corpus(args.sources))
+    sys.stdout.write(to_conflicts_json(conflicts) if args.json else to_conflicts_text(conflicts))
+    return errors.EXIT_OK
+
+
+def cmd_coverage(args: argparse.Namespace) -> int:
+    """``kg coverage``: names in the texts that no claim or mention covers."""
+    from .coverage import find_gaps, load_ignore_list, to_coverage_text, unused_ignores
+    from .load import load_corpus
+
+    corpus = load_corpus(args.sources)
+    ignore = load_ignore_list(args.sources / "coverage-ignore.yaml", corpus)
+    gaps = find_gaps(corpus, ignore)
+    stale = unused_ignores(corpus, ignore)
+    sys.stdout.write(to_coverage_text(gaps, corpus, stale))
+    clean = not gaps and not stale
+    return errors.EXIT_OK if clean or not args.strict else errors.EXIT_BAD_INPUT
+
+
 def cmd_html(args: argparse.Namespace) -> int:
     """``kg html GRAPH [-o OUT]``: draw any RDF file as the explorer page."""
     from .html import to_html
@@ -186,6 +217,63 @@ def cmd_html(args: argparse.Namespace) -> int:
     g = to_networkx(quads, _vocab(args))
     write_atomic(out, to_html(g))
     print(f"wrote {out}: {g.number_of_nodes()} entities, {g.number_of_edges()} facts")
+    return errors.EXIT_OK
+
+
+def _read_graph(path: Path, args: argparse.Namespace):
+    """The entity network of an RDF file (for ``kg analyse`` and ``kg path``)."""
+    from .network import to_networkx
+    from .readers import read_quads
+
+    if not path.is_file():
+        raise OutputError(f"{path}: no such graph file — run `kg build` first, or pass --input")
+    return to_networkx(read_quads(path), _vocab(args))
+
+
+def cmd_analyse(args: argparse.Namespace) -> int:
+    """``kg analyse``: centrality, components, communities, bridges → analysis.md/.json."""
+    from .analyse import analyse_network, to_analysis_json, to_analysis_markdown
+    from .outputs import check_writable, commit_files
+
+    check_writable(args.out)
+    analysis = analyse_network(_read_graph(args.input, args), _vocab(args))
+    files = {
+        "analysis.json": to_analysis_json(analysis),
+        "analysis.md": to_analysis_markdown(analysis),
+    }
+    commit_files(args.out, files)
+    s, c, b = analysis["summary"], analysis["components"], analysis["bridges"]
+    print(
+        f"analysed {s['entities']} entities, {s['facts']} facts: {c['linked']} linked components "
+        f"(largest {c['largest']}, {c['isolated']} isolated), "
+        f"{analysis['communities']['count']} communities, {len(b['direct'])} direct bridges, "
+        f"{b['brokers_total']} brokers; wrote {args.out / 'analysis.md'}, "
+        f"{args.out / 'analysis.json'}"
+    )
+    return errors.EXIT_OK
+
+
+def cmd_path(args: argparse.Namespace) -> int:
+    """``kg path A B``: the shortest evidence-backed paths between two entities."""
+    from .path import find_paths, resolve_entity, to_path_text
+
+    if args.max < 1:
+        raise UsageError(f"--max {args.max}: show at least one path (--max 1 or more)")
+    g = _read_graph(args.input, args)
+    ends, problems = [], []
+    for name in (args.a, args.b):
+        try:
+            ends.append(resolve_entity(g, name))
+        except UsageError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise UsageError("\n".join(problems))
+    if ends[0] == ends[1]:
+        raise UsageError(
+            f"{args.a!r} and {args.b!r} name the same entity ({g.nodes[ends[0]]['id']})"
+        )
+    result = find_paths(g, ends[0], ends[1], args.max, args.no_places)
+    sys.stdout.write(to_path_text(g, result, args.lang, args.no_places))
     return errors.EXIT_OK
 
 
@@ -215,11 +303,53 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_stats)
 
+    p = sub.add_parser("conflicts", help="list where sources disagree")
+    p.add_argument("--sources", type=Path, default=_default("sources"), help="sources directory")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_conflicts)
+
+    p = sub.add_parser("coverage", help="names in the texts that no annotation covers")
+    p.add_argument("--sources", type=Path, default=_default("sources"), help="sources directory")
+    p.add_argument("--strict", action="store_true", help="exit 3 when there are gaps")
+    p.set_defaults(func=cmd_coverage)
+
     p = sub.add_parser("html", help="draw an RDF file as an interactive HTML page")
     p.add_argument("graph", type=Path, help="Turtle, TriG, N-Triples, N-Quads or JSON-LD file")
     p.add_argument("-o", "--output", type=Path, help="output .html (default: GRAPH with .html)")
     p.add_argument("--base", default=None, help="base IRI of the graph's vocabulary")
     p.set_defaults(func=cmd_html)
+
+    p = sub.add_parser(
+        "analyse",
+        help="network analysis: central entities, components, communities, Japan–Vietnam bridges",
+    )
+    p.add_argument("--input", type=Path, default=_default("graphs/kg.nq"), help="RDF file")
+    p.add_argument("--out", type=Path, default=_default("graphs"), help="output directory")
+    p.add_argument("--base", default=None, help="base IRI of the graph's vocabulary")
+    p.set_defaults(func=cmd_analyse)
+
+    p = sub.add_parser(
+        "path",
+        help="how two entities are connected: shortest evidence-backed paths with quotes",
+        description="Print the shortest paths of quoted facts between two entities, each hop "
+        "with its relation (arrow = direction) and the quotes behind it. Entities are given "
+        "by id, label or alias, diacritics- and case-insensitive.",
+        epilog="Exit codes: 0 paths printed, or 'No path between …' printed when none exists; "
+        "2 a name matches no entity or several (candidates listed); 3 unreadable graph; "
+        "5 graph file missing.",
+    )
+    p.add_argument("a", help='entity id, label or alias (e.g. fpt-japan, "bo khoa hoc")')
+    p.add_argument("b", help="entity id, label or alias (e.g. METI)")
+    p.add_argument("--input", type=Path, default=_default("graphs/kg.nq"), help="RDF file")
+    p.add_argument("--max", type=int, default=5, help="print at most N shortest paths (5)")
+    p.add_argument(
+        "--no-places",
+        action="store_true",
+        help="do not pass through places (countries, cities): 'located in' links",
+    )
+    p.add_argument("--lang", choices=["en", "vi", "ja"], default="en", help="label language")
+    p.add_argument("--base", default=None, help="base IRI of the graph's vocabulary")
+    p.set_defaults(func=cmd_path)
     return parser
 
 

@@ -3,6 +3,52 @@
 Provenance nodes (facts, annotations, selectors, sources) are not nodes of the network;
 each edge carries its relation, the fact IRI and its evidence (quote and source title).
 The bridge reads plain quads, so it works on a built dataset or on any parsed RDF file.
+
+A tiny graph with language tags shows the shape of the result:
+
+>>> from rdflib import Graph
+>>> ttl = '''
+... @prefix v: <https://w3id.org/vjkg/ontology#> .
+... @prefix r: <https://w3id.org/vjkg/resource/> .
+... @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+... @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+... @prefix dct: <http://purl.org/dc/terms/> .
+... @prefix oa: <http://www.w3.org/ns/oa#> .
+... @prefix prov: <http://www.w3.org/ns/prov#> .
+... @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+... r:meti a v:Ministry ; dct:identifier "meti" ; v:country r:japan ;
+...     rdfs:label "Bộ Kinh tế, Thương mại và Công nghiệp"@vi, "METI (en)"@en ;
+...     skos:altLabel "METI"@en .
+... r:rapidus a v:Company ; dct:identifier "rapidus" ; rdfs:label "Rapidus"@en ;
+...     v:foundingDate "2022-08"^^xsd:gYearMonth .
+... r:japan a v:Country ; dct:identifier "japan" ; rdfs:label "Nhật Bản"@vi .
+... r:f1 a v:Fact, v:Funding ; v:subject r:meti ; v:relation v:funds ; v:object r:rapidus ;
+...     v:amount "590000000000"^^xsd:decimal ; v:currency "JPY" ;
+...     v:amountText "590 tỷ Yên"@vi ; v:date "2024-04-02"^^xsd:date ;
+...     prov:wasDerivedFrom r:a1 .
+... r:a1 a oa:Annotation ; oa:hasTarget r:t1 .
+... r:t1 oa:hasSource r:doc ; oa:hasSelector r:s1 .
+... r:s1 oa:exact "METI hỗ trợ  590 tỷ Yên  cho Rapidus" .
+... r:doc a v:NewsArticle, v:SourceDocument ; dct:identifier "doc-1" ;
+...     dct:title "Tin số 1"@vi, "News 1"@en ; dct:issued "2024-04"^^xsd:gYearMonth .
+... '''
+>>> g = to_networkx((s, p, o, None) for s, p, o in Graph().parse(data=ttl, format="turtle"))
+>>> sorted(g.nodes[n]["id"] for n in g)
+['japan', 'meti', 'rapidus']
+>>> meti = g.nodes["https://w3id.org/vjkg/resource/meti"]
+>>> meti["cls"], meti["labels"]["vi"], meti["aliases"], meti["country"]
+('Ministry', 'Bộ Kinh tế, Thương mại và Công nghiệp', ['METI'], 'https://w3id.org/vjkg/resource/japan')
+>>> g.nodes["https://w3id.org/vjkg/resource/rapidus"]["dates"]
+{'foundingDate': ['2022-08']}
+>>> [(u.rsplit("/", 1)[1], v.rsplit("/", 1)[1], d["relation"]) for u, v, d in g.edges(data=True)]
+[('meti', 'rapidus', 'funds')]
+>>> (edge,) = [d for _, _, d in g.edges(data=True)]
+>>> edge["amount"], edge["currency"], edge["amount_text"], edge["date"]
+(Decimal('590000000000'), 'JPY', '590 tỷ Yên', '2024-04-02')
+>>> edge["evidence"][0].quote, edge["evidence"][0].source_title, edge["source_titles"]
+('METI hỗ trợ 590 tỷ Yên cho Rapidus', 'Tin số 1', ['Tin số 1'])
+>>> g.graph["sources"]["https://w3id.org/vjkg/resource/doc"]["titles"]["en"]
+'News 1'
 """
 
 from __future__ import annotations
@@ -10,13 +56,19 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 import networkx as nx
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from .vocab import ENTITY_CLASSES, OA, Vocabulary
+from .vocab import ENTITY_CLASSES, OA, RELATIONS, Vocabulary, class_ancestors
+
+# Relations whose value is a date on the entity itself (no object): the node's ``dates``.
+DATE_RELATIONS = tuple(
+    sorted(name for name, r in RELATIONS.items() if not r.has_object and name != "figure")
+)
 
 
 @dataclass
@@ -56,30 +108,55 @@ def _langs(values: Iterable[Node]) -> dict[str, str]:
     return out
 
 
+def _first(values: list[Node] | None) -> str | None:
+    """The smallest value as text (several values are sorted first, so the choice is stable)."""
+    return min(str(v) for v in values) if values else None
+
+
+def _decimal(values: list[Node] | None) -> Decimal | None:
+    text = _first(values)
+    if text is None:
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return None
+
+
 def to_networkx(
     quads: Iterable[tuple[Node, Node, Node, Node | None]], vocab: Vocabulary | None = None
 ) -> nx.MultiDiGraph:
     """Build the entity network from quads.
 
     Node attributes: ``id``, ``cls`` (most specific class), ``classes``, ``labels``
-    (lang → text), ``aliases``, ``country``. Edge attributes: ``relation``, ``fact``,
-    ``sources`` (source IRIs), ``evidence`` (list of :class:`Evidence`), plus the
-    qualifier values ``date``, ``amount_text``, ``role``.
+    (lang → text), ``aliases``, ``country`` (IRI or ``None``), ``dates`` (relation →
+    dates, e.g. ``{"foundingDate": ["2022-08"]}``). Edge attributes: ``relation``,
+    ``fact``, ``sources`` (source IRIs), ``source_titles``, ``evidence`` (list of
+    :class:`Evidence`), plus the qualifier values ``date``, ``amount_text``, ``amount``
+    (exact :class:`~decimal.Decimal` in base units), ``amount_bound``, ``currency``
+    (ISO 4217), ``share``, ``rank`` and ``role`` (lang → text). Graph attribute
+    ``sources``: source IRI → ``{"id", "title", "titles", "issued", "publisher"}``.
+    Nodes and edges are added in sorted order, so algorithms that depend on insertion
+    order give the same result on every run.
     """
     v = vocab or Vocabulary()
     ix = _index(quads)
     entity_classes = {v.term(c): c for c in ENTITY_CLASSES}
     g = nx.MultiDiGraph()
-    for node, types in ix.types.items():
+    g.graph["sources"] = _sources(ix, v)
+    for node, types in sorted(ix.types.items(), key=lambda kv: str(kv[0])):
         names = [entity_classes[t] for t in types if t in entity_classes]
         if not names:
             continue
         # the most specific class: the one with the longest ancestor chain
-        from .vocab import class_ancestors
-
         cls = max(names, key=lambda c: (len(class_ancestors(c)), c))
         p = ix.props[node]
         ident = p.get(DCTERMS.identifier)
+        dates = {
+            rel: sorted({str(d) for d in p[v.term(rel)]})
+            for rel in DATE_RELATIONS
+            if p.get(v.term(rel))
+        }
         g.add_node(
             str(node),
             id=str(ident[0]) if ident else str(node).rsplit("/", 1)[-1],
@@ -88,6 +165,7 @@ def to_networkx(
             labels=_langs(p.get(RDFS.label, [])),
             aliases=sorted({str(a) for a in p.get(SKOS.altLabel, [])}),
             country=str(p[v.term("country")][0]) if p.get(v.term("country")) else None,
+            dates=dates,
         )
     fact_class = v.term("Fact")
     for fact, types in sorted(ix.types.items(), key=lambda kv: str(kv[0])):
@@ -104,22 +182,45 @@ def to_networkx(
         evidence = [_evidence(ix, ann) for ann in p.get(PROV.wasDerivedFrom, [])]
         evidence = [e for e in evidence if e is not None]
         evidence.sort(key=lambda e: (e.source, e.quote))
-        role = _langs(p.get(v.term("role"), []))
-        amount_text = p.get(v.term("amountText"))
-        date = p.get(v.term("date"))
+        titles = {e.source: e.source_title for e in evidence}
+        rank = _first(p.get(v.term("rank")))
         g.add_edge(
             str(subj),
             str(obj),
             key=str(fact),
             relation=str(rel).rsplit("#", 1)[-1],
             fact=str(fact),
-            sources=sorted({e.source for e in evidence}),
+            sources=sorted(titles),
+            source_titles=[titles[s] for s in sorted(titles)],
             evidence=evidence,
-            role=role,
-            amount_text=str(amount_text[0]) if amount_text else None,
-            date=str(date[0]) if date else None,
+            role=_langs(p.get(v.term("role"), [])),
+            amount_text=_first(p.get(v.term("amountText"))),
+            amount=_decimal(p.get(v.term("amount"))),
+            amount_bound=_first(p.get(v.term("amountBound"))),
+            currency=_first(p.get(v.term("currency"))),
+            share=_decimal(p.get(v.term("share"))),
+            rank=int(rank) if rank is not None and rank.isdigit() else None,
+            date=_first(p.get(v.term("date"))),
         )
     return g
+
+
+def _sources(ix: _Index, v: Vocabulary) -> dict[str, dict]:
+    """Every source document in the quads: IRI → id, title, titles, issued, publisher."""
+    out: dict[str, dict] = {}
+    for node, types in ix.types.items():
+        if v.term("SourceDocument") not in types:
+            continue
+        p = ix.props[node]
+        titles = _langs(p.get(DCTERMS.title, []))
+        out[str(node)] = {
+            "id": _first(p.get(DCTERMS.identifier)) or str(node).rsplit("/", 1)[-1],
+            "title": titles.get("vi") or titles.get("en") or str(node),
+            "titles": titles,
+            "issued": _first(p.get(DCTERMS.issued)),
+            "publisher": _langs(p.get(DCTERMS.publisher, [])).get("vi"),
+        }
+    return dict(sorted(out.items()))
 
 
 def _evidence(ix: _Index, ann: Node) -> Evidence | None:
@@ -147,3 +248,59 @@ def label_of(g: nx.MultiDiGraph, node: str, lang: str = "en") -> str:
 def entity_iri(node: URIRef) -> str:
     """The string key of an entity node in the network."""
     return str(node)
+
+
+def node_by_id(g: nx.MultiDiGraph, entity_id: str) -> str | None:
+    """The node whose registry id is ``entity_id`` (``None`` if there is none).
+
+    >>> g = nx.MultiDiGraph()
+    >>> g.add_node("https://w3id.org/vjkg/resource/meti", id="meti")
+    >>> node_by_id(g, "meti")
+    'https://w3id.org/vjkg/resource/meti'
+    """
+    for n, ident in g.nodes(data="id"):
+        if ident == entity_id:
+            return str(n)
+    return None
+
+
+def to_simple_graph(g: nx.MultiDiGraph, *, evidence_only: bool = True) -> nx.Graph:
+    """The undirected simple graph of who shares a fact with whom, for network measures.
+
+    Node attributes are kept; each edge's ``weight`` is the number of facts between the
+    two entities (either direction), ``facts`` their fact IRIs. Self-loops are dropped.
+    With ``evidence_only`` a fact counts only when at least one quote supports it. Nodes
+    and edges are inserted in sorted order, so results do not depend on the input order.
+
+    >>> m = nx.MultiDiGraph()
+    >>> m.add_nodes_from(["b", "a", "c"])
+    >>> _ = m.add_edge("a", "b", key="f1", evidence=[Evidence("q", "s", "t")])
+    >>> _ = m.add_edge("b", "a", key="f2", evidence=[Evidence("q", "s", "t")])
+    >>> _ = m.add_edge("b", "c", key="f3", evidence=[])
+    >>> s = to_simple_graph(m)
+    >>> list(s.nodes), list(s.edges(data="weight"))
+    (['a', 'b', 'c'], [('a', 'b', 2)])
+    """
+    simple = nx.Graph()
+    for n in sorted(g.nodes):
+        simple.add_node(n, **g.nodes[n])
+    facts: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for u, v, key, d in g.edges(keys=True, data=True):
+        if u == v or (evidence_only and not d.get("evidence")):
+            continue
+        a, b = sorted((u, v))
+        facts[(a, b)].append(str(key))
+    for (a, b), keys in sorted(facts.items()):
+        simple.add_edge(a, b, weight=len(keys), facts=sorted(keys))
+    return simple
+
+
+def to_ego_network(g: nx.MultiDiGraph, node: str, radius: int = 1) -> nx.MultiDiGraph:
+    """The entities within ``radius`` facts of ``node`` (either direction) and their facts.
+
+    >>> m = nx.MultiDiGraph([("a", "b"), ("c", "b"), ("c", "d")])
+    >>> sorted(to_ego_network(m, "a", radius=2).nodes)
+    ['a', 'b', 'c']
+    """
+    keep = nx.single_source_shortest_path_length(g.to_undirected(as_view=True), node, radius)
+    return g.subgraph(sorted(keep)).copy()

@@ -102,7 +102,8 @@ def read_yaml_text(text: str, path: str) -> YNode:
                 Problem(
                     Location(path, line),
                     what,
-                    "check indentation, colons and quotes near this line",
+                    "check indentation, colons and quotes near this line (text containing ': ' "
+                    "or starting with a quote must itself be quoted)",
                 )
             ]
         ) from None

@@ -1,0 +1,497 @@
+"""Analyse stage: the entity network's centre, components, communities, cross-border bridges.
+
+Everything is computed on the undirected simple graph of evidence-backed facts
+(:func:`pipeline.network.to_simple_graph`): two entities are neighbours when at least one
+quoted fact links them, in either direction. Countries are data, not edges: an entity's
+*side* is Japan or Vietnam when its ``vjkg:country`` is that country (or it is the country
+itself), and none otherwise (third countries, international organisations).
+
+The result is a plain dict (:func:`analyse_network`) rendered as JSON and Markdown; both
+are deterministic: sorted everywhere, floats rounded, no timestamps or paths.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+
+import networkx as nx
+from networkx.algorithms.community import greedy_modularity_communities, modularity
+from rdflib.term import Node
+
+from .network import label_of, to_networkx, to_simple_graph
+from .vocab import Vocabulary, top_class
+
+DIGITS = 4  # decimals kept for every float in the output
+TOP = 15  # rows in the "most central" tables
+SIDES = ("japan", "vietnam")  # registry ids of the two countries whose ties we look for
+
+DEFINITIONS = {
+    "network": (
+        "Entities are nodes; two entities are linked when at least one fact with a quoted "
+        "piece of evidence connects them (either direction, any relation). Attribute facts "
+        "(dates, figures) and provenance nodes are not part of the network."
+    ),
+    "degree": "Number of distinct entities an entity shares a fact with.",
+    "facts": "Number of evidence-backed facts an entity takes part in (subject or object).",
+    "betweenness": (
+        "Normalised betweenness centrality on the whole network: the share of shortest "
+        "paths between other entities that pass through the entity."
+    ),
+    "side": (
+        "An entity is on the Japanese (Vietnamese) side when its vjkg:country is Japan "
+        "(Vietnam), or when it is that country itself; other entities have no side."
+    ),
+    "direct_bridge": (
+        "An organisation that, together with the entities it shares a fact with, covers "
+        "both sides: a Japanese organisation with a fact linking it to a Vietnamese entity, "
+        "a Vietnamese organisation with a fact linking it to a Japanese entity, or an "
+        "organisation of neither side with facts linking it to both."
+    ),
+    "brokerage": (
+        "For an entity: the share of connected (Japanese entity, Vietnamese entity) pairs "
+        "whose shortest paths pass through it, a pair's several shortest paths counted "
+        "fractionally (betweenness restricted to cross-border pairs). Computed on the "
+        "network without places (countries, cities, regions), because 'located in Japan' "
+        "links actors that have nothing else in common. Brokers are organisations with "
+        "brokerage > 0; other brokers are the non-organisations (events, people, "
+        "initiatives) on those paths."
+    ),
+    "communities": (
+        "Greedy modularity maximisation (networkx greedy_modularity_communities, weighted "
+        "by the number of facts) on the entities that have at least one fact."
+    ),
+    "per_source": (
+        "For each source: the facts it supports, the entities they touch, the facts no "
+        "other source states, its cross-border facts (Japanese side to Vietnamese side), "
+        "and the size of the largest connected component if its facts were removed."
+    ),
+}
+
+
+def _round(x: float) -> float:
+    """A float rounded for output; ``-0.0`` becomes ``0.0``."""
+    return round(float(x), DIGITS) + 0.0
+
+
+def _entity(g: nx.Graph, n: str) -> dict:
+    """The short description of a node used in every table."""
+    d = g.nodes[n]
+    country = d.get("country")
+    return {
+        "id": d["id"],
+        "label": label_of(g, n, "en"),
+        "label_vi": d.get("labels", {}).get("vi"),
+        "class": d["cls"],
+        "country": g.nodes[country]["id"] if country in g else _tail(country),
+    }
+
+
+def _tail(iri: str | None) -> str | None:
+    return iri.rsplit("/", 1)[-1] if iri else None
+
+
+def side_of(g: nx.Graph, n: str, side_nodes: dict[str, str]) -> str | None:
+    """``"japan"``, ``"vietnam"`` or ``None``: the side an entity belongs to (see DEFINITIONS).
+
+    >>> g = nx.Graph()
+    >>> g.add_node("r/japan", id="japan", country=None)
+    >>> g.add_node("r/meti", id="meti", country="r/japan")
+    >>> g.add_node("r/wb", id="world-bank", country=None)
+    >>> sides = {"r/japan": "japan", "r/vietnam": "vietnam"}
+    >>> [side_of(g, n, sides) for n in ["r/japan", "r/meti", "r/wb"]]
+    ['japan', 'japan', None]
+    """
+    if n in side_nodes:
+        return side_nodes[n]
+    return side_nodes.get(g.nodes[n].get("country") or "")
+
+
+def _is_organisation(g: nx.Graph, n: str) -> bool:
+    return top_class(g.nodes[n]["cls"]) == "Organization"
+
+
+def _centrality(u: nx.Graph, top: int) -> tuple[dict, dict[str, float]]:
+    betweenness = {n: _round(b) for n, b in nx.betweenness_centrality(u).items()}
+    rows = {
+        n: {
+            **_entity(u, n),
+            "degree": u.degree(n),
+            "facts": u.degree(n, weight="weight"),
+            "betweenness": betweenness[n],
+        }
+        for n in u
+    }
+    by_degree = sorted(u, key=lambda n: (-rows[n]["degree"], -rows[n]["betweenness"], n))
+    by_between = sorted(u, key=lambda n: (-rows[n]["betweenness"], -rows[n]["degree"], n))
+    return (
+        {
+            "by_degree": [rows[n] for n in by_degree[:top]],
+            "by_betweenness": [rows[n] for n in by_between[:top] if rows[n]["betweenness"] > 0],
+        },
+        betweenness,
+    )
+
+
+def _components(u: nx.Graph) -> dict:
+    comps = [sorted(c) for c in nx.connected_components(u)]
+    comps.sort(key=lambda c: (-len(c), c[0]))
+    linked = [c for c in comps if len(c) > 1]
+    isolated = [c[0] for c in comps if len(c) == 1]
+    largest = u.subgraph(linked[0]) if linked else nx.Graph()
+    return {
+        "count": len(comps),
+        "linked": len(linked),
+        "isolated": len(isolated),
+        "largest": len(linked[0]) if linked else 0,
+        "largest_diameter": nx.diameter(largest) if largest.number_of_nodes() > 1 else 0,
+        "sizes": [len(c) for c in linked],
+        "components": [
+            {
+                "size": len(c),
+                "members": sorted(u.nodes[n]["id"] for n in c),
+                "hubs": [u.nodes[n]["id"] for n in sorted(c, key=lambda n: (-u.degree(n), n))[:3]],
+            }
+            for c in linked
+        ],
+        "isolated_entities": sorted(u.nodes[n]["id"] for n in isolated),
+    }
+
+
+def _communities(u: nx.Graph, side_nodes: dict[str, str]) -> dict:
+    linked = u.subgraph(sorted(n for n in u if u.degree(n) > 0))
+    if linked.number_of_edges() == 0:
+        return {"modularity": 0.0, "count": 0, "communities": []}
+    found = greedy_modularity_communities(linked, weight="weight")
+    comms = [sorted(c) for c in found]
+    comms.sort(key=lambda c: (-len(c), c[0]))
+    out = []
+    for i, c in enumerate(comms, 1):
+        sides = Counter(side_of(u, n, side_nodes) or "none" for n in c)
+        ranked = sorted(c, key=lambda n: (-linked.degree(n), n))
+        out.append(
+            {
+                "community": i,
+                "size": len(c),
+                "hubs": [u.nodes[n]["id"] for n in ranked[:3]],
+                "sides": {k: sides[k] for k in (*SIDES, "none") if sides[k]},
+                "members": sorted(u.nodes[n]["id"] for n in c),
+            }
+        )
+    return {
+        "modularity": _round(modularity(linked, [set(c) for c in comms], weight="weight")),
+        "count": len(comms),
+        "communities": out,
+    }
+
+
+def _brokerage(u: nx.Graph, side_nodes: dict[str, str]) -> dict[str, float]:
+    """Betweenness restricted to (Japanese, Vietnamese) pairs, as a share of connected pairs.
+
+    Places are left out of the network first (see ``DEFINITIONS["brokerage"]``).
+    """
+    actors = u.subgraph([n for n in u if top_class(u.nodes[n]["cls"]) != "Place"])
+    jp = sorted(n for n in actors if side_of(u, n, side_nodes) == SIDES[0])
+    vn = sorted(n for n in actors if side_of(u, n, side_nodes) == SIDES[1])
+    component = {n: i for i, c in enumerate(nx.connected_components(actors)) for n in c}
+    pairs = sum(1 for a in jp for b in vn if component[a] == component[b])
+    out = dict.fromkeys(u, 0.0)
+    if pairs:
+        # networkx halves each undirected pair's contribution: undo that, then divide by pairs
+        raw = nx.betweenness_centrality_subset(actors, jp, vn, normalized=False)
+        out.update({n: _round(2 * raw[n] / pairs) for n in actors})
+    return out
+
+
+def _bridges(u: nx.Graph, side_nodes: dict[str, str], top: int) -> dict:
+    brokerage = _brokerage(u, side_nodes)
+    direct, brokers, others = [], [], []
+    for n in u:
+        own = side_of(u, n, side_nodes)
+        partners: dict[str, list[str]] = {s: [] for s in SIDES}
+        for m in sorted(u[n]):
+            s = side_of(u, m, side_nodes)
+            if s is not None:
+                partners[s].append(u.nodes[m]["id"])
+        row = {
+            **_entity(u, n),
+            "side": own,
+            "japan_partners": partners[SIDES[0]],
+            "vietnam_partners": partners[SIDES[1]],
+            "cross_border_partners": sorted(p for s in SIDES if s != own for p in partners[s]),
+            "brokerage": brokerage[n],
+        }
+        if not _is_organisation(u, n):
+            if brokerage[n] > 0:
+                others.append(row)
+            continue
+        if own is None and not (partners[SIDES[0]] and partners[SIDES[1]]):
+            row["cross_border_partners"] = []
+        if row["cross_border_partners"]:
+            direct.append(row)
+        if brokerage[n] > 0:
+            brokers.append(row)
+    direct.sort(key=lambda r: (-len(r["cross_border_partners"]), -r["brokerage"], r["id"]))
+    brokers.sort(key=lambda r: (-r["brokerage"], r["id"]))
+    others.sort(key=lambda r: (-r["brokerage"], r["id"]))
+    return {
+        "direct": direct,
+        "brokers": brokers[:top],
+        "brokers_total": len(brokers),
+        "other_brokers": others[:top],
+    }
+
+
+def _cross_border_links(u: nx.Graph, side_nodes: dict[str, str]) -> list[tuple[str, str]]:
+    """Pairs (Japanese-side entity, Vietnamese-side entity) that share a fact."""
+    out = []
+    for a, b in u.edges:
+        sides = (side_of(u, a, side_nodes), side_of(u, b, side_nodes))
+        if sides == SIDES:
+            out.append((a, b))
+        elif sides == SIDES[::-1]:
+            out.append((b, a))
+    return sorted(out, key=lambda ab: (u.nodes[ab[0]]["id"], u.nodes[ab[1]]["id"]))
+
+
+def _per_source(g: nx.MultiDiGraph, u: nx.Graph, side_nodes: dict[str, str]) -> list[dict]:
+    sources = dict(g.graph.get("sources", {}))
+    edges = [(a, b, k, d) for a, b, k, d in g.edges(keys=True, data=True) if a != b]
+    for *_, d in edges:
+        for e in d["evidence"]:
+            sources.setdefault(e.source, {"id": _tail(e.source), "title": e.source_title})
+    sources_of = {k: set(d["sources"]) for _, _, k, d in edges}
+    rows = []
+    for iri, meta in sorted(sources.items(), key=lambda kv: (kv[1]["id"], kv[0])):
+        own = [(a, b, d) for a, b, k, d in edges if iri in sources_of[k]]
+        without = u.copy()
+        for a, b, facts in u.edges(data="facts"):
+            if all(sources_of[k] <= {iri} for k in facts):
+                without.remove_edge(a, b)
+        rows.append(
+            {
+                "id": meta["id"],
+                "title": meta["title"],
+                "title_en": meta.get("titles", {}).get("en"),
+                "issued": meta.get("issued"),
+                "facts": len(own),
+                "entities": len({n for a, b, _ in own for n in (a, b)}),
+                "exclusive_facts": sum(1 for *_, d in own if d["sources"] == [iri]),
+                "cross_border_facts": sum(
+                    1
+                    for a, b, _ in own
+                    if {side_of(u, a, side_nodes), side_of(u, b, side_nodes)} == set(SIDES)
+                ),
+                "largest_component_without": max(
+                    (len(c) for c in nx.connected_components(without)), default=0
+                ),
+                "relations": dict(sorted(Counter(d["relation"] for *_, d in own).items())),
+            }
+        )
+    return rows
+
+
+def analyse_network(g: nx.MultiDiGraph, vocab: Vocabulary | None = None, top: int = TOP) -> dict:
+    """The analysis of an entity network (see :data:`DEFINITIONS` for every measure).
+
+    >>> g = nx.MultiDiGraph()
+    >>> R = "https://w3id.org/vjkg/resource/"
+    >>> for i, c, country in [("japan", "Country", None), ("vietnam", "Country", None),
+    ...                       ("meti", "Ministry", "japan"), ("most", "Ministry", "vietnam"),
+    ...                       ("vjc", "Committee", "vietnam")]:
+    ...     g.add_node(R + i, id=i, cls=c, labels={"vi": i.upper()},
+    ...                country=R + country if country else None)
+    >>> from pipeline.network import Evidence
+    >>> ev = [Evidence("Bộ KH&CN và METI ký kết", R + "source/doc-1", "Tin 1")]
+    >>> for a, b in [("vjc", "meti"), ("most", "vjc")]:
+    ...     _ = g.add_edge(R + a, R + b, key=a + b, relation="partnerOf", evidence=ev,
+    ...                    sources=[R + "source/doc-1"])
+    >>> a = analyse_network(g)
+    >>> [r["id"] for r in a["bridges"]["direct"]], a["bridges"]["brokers"][0]["brokerage"]
+    (['vjc', 'meti'], 0.5)
+    >>> a["components"]["sizes"], a["components"]["isolated_entities"]
+    ([3], ['japan', 'vietnam'])
+    """
+    v = vocab or Vocabulary()
+    u = to_simple_graph(g)
+    side_nodes = {str(v.entity(s)): s for s in SIDES}
+    centrality, _ = _centrality(u, top)
+    components = _components(u)
+    cross = _cross_border_links(u, side_nodes)
+    sides = Counter(side_of(u, n, side_nodes) or "none" for n in u)
+    return {
+        "definitions": DEFINITIONS,
+        "summary": {
+            "entities": u.number_of_nodes(),
+            "linked_entities": sum(1 for n in u if u.degree(n) > 0),
+            "facts": sum(w for *_, w in u.edges(data="weight")),
+            "links": u.number_of_edges(),
+            "density": _round(nx.density(u)),
+            "entities_per_side": {k: sides[k] for k in (*SIDES, "none")},
+            "cross_border_links": len(cross),
+        },
+        "centrality": centrality,
+        "components": components,
+        "communities": _communities(u, side_nodes),
+        "bridges": {
+            **_bridges(u, side_nodes, top),
+            "cross_border_links": [
+                {
+                    "japan": u.nodes[a]["id"],
+                    "vietnam": u.nodes[b]["id"],
+                    "facts": u.edges[a, b]["weight"],
+                }
+                for a, b in cross
+            ],
+        },
+        "per_source": _per_source(g, u, side_nodes),
+    }
+
+
+def to_analysis_json(analysis: dict) -> str:
+    """Stable JSON text (sorted keys, two-space indent, UTF-8 characters kept)."""
+    return json.dumps(analysis, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _table(headers: list[str], rows: Iterable[list[object]]) -> list[str]:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    return [*lines, ""]
+
+
+def _ids(ids: list[str], limit: int = 8) -> str:
+    shown = ", ".join(ids[:limit])
+    return shown + (f", … (+{len(ids) - limit})" if len(ids) > limit else "")
+
+
+def to_analysis_markdown(analysis: dict) -> str:
+    """The analysis as a report a person reads (Markdown tables, definitions included)."""
+    a = analysis
+    s = a["summary"]
+    defs = a["definitions"]
+    out = [
+        "# vjkg network analysis",
+        "",
+        f"{defs['network']} Machine-readable: `analysis.json`.",
+        "",
+        f"- entities: {s['entities']} ({s['linked_entities']} with at least one fact)",
+        f"- evidence-backed facts between entities: {s['facts']}, "
+        f"linking {s['links']} pairs of entities (density {s['density']})",
+        "- sides: " + ", ".join(f"{k} {n}" for k, n in s["entities_per_side"].items()),
+        f"- cross-border links (Japanese side ↔ Vietnamese side): {s['cross_border_links']}",
+        "",
+        "## Most central entities",
+        "",
+        f"By degree. {defs['degree']} {defs['facts']} {defs['betweenness']}",
+        "",
+    ]
+    head = ["#", "entity", "id", "class", "country", "degree", "facts", "betweenness"]
+
+    def central(rows: list[dict]) -> list[list[object]]:
+        return [
+            [i, r["label"], f"`{r['id']}`", r["class"], r["country"] or "—", r["degree"],
+             r["facts"], r["betweenness"]]
+            for i, r in enumerate(rows, 1)
+        ]  # fmt: skip
+
+    out += _table(head, central(a["centrality"]["by_degree"]))
+    out += ["By betweenness:", ""]
+    out += _table(head, central(a["centrality"]["by_betweenness"]))
+
+    c = a["components"]
+    out += [
+        "## Connected components",
+        "",
+        f"{c['count']} components: {c['linked']} with two or more entities "
+        f"(sizes {', '.join(map(str, c['sizes']))}) and {c['isolated']} isolated entities "
+        f"(no evidence-backed fact with another entity). The largest has {c['largest']} "
+        f"entities and diameter {c['largest_diameter']}.",
+        "",
+    ]
+    out += _table(
+        ["size", "hubs", "members"],
+        [[x["size"], ", ".join(x["hubs"]), _ids(x["members"])] for x in c["components"]],
+    )
+    out += ["Isolated: " + (", ".join(c["isolated_entities"]) or "none") + ".", ""]
+
+    m = a["communities"]
+    out += [
+        "## Communities",
+        "",
+        f"{defs['communities']} {m['count']} communities, modularity {m['modularity']}.",
+        "",
+    ]
+    out += _table(
+        ["#", "size", "hubs", "sides", "members"],
+        [
+            [x["community"], x["size"], ", ".join(x["hubs"]),
+             ", ".join(f"{k} {n}" for k, n in x["sides"].items()), _ids(x["members"])]
+            for x in m["communities"]
+        ],
+    )  # fmt: skip
+
+    b = a["bridges"]
+    bridge_head = ["organisation", "id", "country", "Japanese partners", "Vietnamese partners",
+                   "brokerage"]  # fmt: skip
+
+    def bridge(rows: list[dict]) -> list[list[object]]:
+        return [
+            [r["label"], f"`{r['id']}`", r["country"] or "—", _ids(r["japan_partners"]),
+             _ids(r["vietnam_partners"]), r["brokerage"]]
+            for r in rows
+        ]  # fmt: skip
+
+    out += [
+        "## Organisations bridging Japan and Vietnam",
+        "",
+        defs["side"],
+        "",
+        f"**Direct bridges** ({len(b['direct'])}). {defs['direct_bridge']}",
+        "",
+    ]
+    out += _table(bridge_head, bridge(b["direct"])) if b["direct"] else ["None.", ""]
+    out += [
+        f"**Brokers** (top {len(b['brokers'])} of {b['brokers_total']}). {defs['brokerage']}",
+        "",
+    ]
+    out += _table(bridge_head, bridge(b["brokers"])) if b["brokers"] else ["None.", ""]
+    if b["other_brokers"]:
+        others = ", ".join(
+            f"{r['label']} (`{r['id']}`, {r['brokerage']})" for r in b["other_brokers"]
+        )
+        out += [f"Other brokers (not organisations): {others}.", ""]
+    out += [f"Cross-border links ({len(b['cross_border_links'])}):", ""]
+    out += _table(
+        ["Japanese side", "Vietnamese side", "facts"],
+        [[x["japan"], x["vietnam"], x["facts"]] for x in b["cross_border_links"]],
+    )
+
+    out += ["## Per source", "", defs["per_source"], ""]
+    out += _table(
+        ["source", "title", "issued", "facts", "entities", "only here", "cross-border",
+         "largest component without it"],
+        [
+            [f"`{r['id']}`", r["title"], r["issued"] or "—", r["facts"], r["entities"],
+             r["exclusive_facts"], r["cross_border_facts"], r["largest_component_without"]]
+            for r in a["per_source"]
+        ],
+    )  # fmt: skip
+    out.append(f"(The largest component with every source: {c['largest']} entities.)")
+    return "\n".join(out) + "\n"
+
+
+def render_analysis(
+    quads: Iterable[tuple[Node, Node, Node, Node | None]], vocab: Vocabulary | None = None
+) -> dict[str, str]:
+    """``analysis.json`` and ``analysis.md`` (file name → text) for the graph in ``quads``."""
+    analysis = analyse_network(to_networkx(quads, vocab), vocab)
+    return {
+        "analysis.json": to_analysis_json(analysis),
+        "analysis.md": to_analysis_markdown(analysis),
+    }

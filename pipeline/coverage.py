@@ -1,0 +1,202 @@
+"""Coverage: what an annotator may have missed.
+
+For each source it lists
+
+- ``entity``: registry entities whose label or alias occurs in the text but that no claim
+  or mention of that source uses;
+- ``acronym``: acronyms (two or more capitals, as in METI, JETRO, R&D) that are no
+  registry name;
+- ``name``: runs of two or more capitalised words (Haruhiko Ozasa, Hà Nội) that no
+  registry name contains.
+
+``sources/coverage-ignore.yaml`` lists texts to ignore, each with a reason; an entry that
+matches nothing is reported too, so the list cannot rot.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .anchor import SourceText
+from .errors import ProblemCollector
+from .load import _Reader, read_yaml_file
+from .model import Corpus
+from .yamltree import YMap
+
+_ACRONYM = re.compile(r"(?<![\w&])([A-ZĐ][A-ZĐ0-9&]*[A-ZĐ][A-ZĐ0-9&]*)(?![\w&])")
+_WORD = re.compile(r"[^\W\d_][\w'’.-]*", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Gap:
+    """One thing coverage found in one source."""
+
+    source: str
+    kind: str  # "entity", "acronym", "name"
+    text: str
+    line: int
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class IgnoreEntry:
+    """A text coverage may ignore, with the reason, optionally only in some sources."""
+
+    text: str
+    reason: str
+    sources: frozenset[str]
+    where: str
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFC", " ".join(text.split())).casefold()
+
+
+def _is_upper(word: str) -> bool:
+    return bool(word) and word[0].isupper()
+
+
+def load_ignore_list(path: Path, corpus: Corpus) -> list[IgnoreEntry]:
+    """Read ``coverage-ignore.yaml`` (missing file: empty list). Raises InputError."""
+    if not path.exists():
+        return []
+    problems = ProblemCollector()
+    tree = read_yaml_file(path, problems)
+    entries: list[IgnoreEntry] = []
+    r = _Reader(str(path), problems)
+    root = r.mapping(tree, "coverage-ignore.yaml") if tree is not None else None
+    known = {s.meta.id for s in corpus.sources}
+    if root is not None:
+        r.check_keys(root, ["ignore"], "coverage-ignore.yaml")
+        for node in r.items(root.get("ignore"), "'ignore'"):
+            m = r.mapping(node, "an ignore entry")
+            if not isinstance(m, YMap):
+                continue
+            r.check_keys(m, ["text", "reason", "sources"], "an ignore entry")
+            text = r.text(m, "text")
+            reason = r.text(m, "reason")
+            sources = set()
+            for item in r.items(m.get("sources"), "'sources'"):
+                sid = getattr(item, "value", "")
+                if sid not in known:
+                    r.problem(item.line, f"unknown source {sid!r}", "use a source id like doc-003")
+                sources.add(sid)
+            if text and reason:
+                entries.append(IgnoreEntry(text, reason, frozenset(sources), f"{path}:{m.line}"))
+    problems.raise_if_any()
+    return entries
+
+
+def _known_names(corpus: Corpus) -> tuple[set[str], list[str]]:
+    """Registry names: exact acronym set, and folded full names for containment checks."""
+    acronyms: set[str] = set()
+    folded: list[str] = []
+    for e in corpus.entities.values():
+        for _, name in e.all_names():
+            folded.append(_fold(name))
+            acronyms.update(m.group(1) for m in _ACRONYM.finditer(name))
+    return acronyms, folded
+
+
+def _name_runs(text: str) -> Iterable[tuple[int, str]]:
+    """Runs of two or more capitalised words, not counting a sentence's first word."""
+    for para in re.split(r"(?<=[.!?:;…])\s+|\n\s*\n", text):
+        words = [(m.start(), m.group(0)) for m in _WORD.finditer(para)]
+        offset = text.find(para)
+        run: list[tuple[int, str]] = []
+        for i, (pos, w) in enumerate(words + [(len(para), "x")]):
+            gap_ok = run and para[run[-1][0] + len(run[-1][1]) : pos].strip(" ") == ""
+            if _is_upper(w) and i < len(words) and (not run or gap_ok):
+                run.append((pos, w.rstrip(".")))
+                continue
+            if run and run[0][0] == words[0][0]:  # sentence-initial capital is not a name
+                run = run[1:]
+            if len(run) >= 2:
+                yield offset + run[0][0], " ".join(w for _, w in run)
+            run = [(pos, w.rstrip("."))] if _is_upper(w) and i < len(words) else []
+
+
+def find_gaps(corpus: Corpus, ignore: list[IgnoreEntry]) -> list[Gap]:
+    """Every gap in every source, minus the ignored ones (see the module doc)."""
+    acronyms, folded_names = _known_names(corpus)
+    gaps: list[Gap] = []
+    for source in corpus.sources:
+        sid = source.meta.id
+        st = SourceText(source.text)
+        text = source.text
+        used = {c.subject for c in corpus.claims if c.source_id == sid}
+        used |= {c.object for c in corpus.claims if c.source_id == sid and c.object}
+        used |= {m.entity for m in corpus.mentions if m.source_id == sid}
+        for e in sorted(corpus.entities.values(), key=lambda e: e.id):
+            if e.id in used:
+                continue
+            for _, name in e.all_names():
+                if len(name) < 2:
+                    continue
+                hits = st.find_all(name)
+                hits = [h for h in hits if _word_bounded(text, *h)]
+                if hits:
+                    line = st.line_of(hits[0][0])
+                    gaps.append(Gap(sid, "entity", name, line, f"registry entity {e.id!r}"))
+                    break
+        seen: set[tuple[str, str]] = set()
+        for m in _ACRONYM.finditer(text):
+            word = m.group(1)
+            if len(word.replace("&", "")) < 2 or word in acronyms or ("acronym", word) in seen:
+                continue
+            seen.add(("acronym", word))
+            gaps.append(Gap(sid, "acronym", word, st.line_of(m.start())))
+        for pos, name in _name_runs(text):
+            key = _fold(name)
+            if ("name", key) in seen or any(key in n or n in key for n in folded_names if n):
+                continue
+            seen.add(("name", key))
+            gaps.append(Gap(sid, "name", name, st.line_of(pos)))
+    kept = []
+    for g in gaps:
+        if not any(
+            _fold(i.text) == _fold(g.text) and (not i.sources or g.source in i.sources)
+            for i in ignore
+        ):
+            kept.append(g)
+    return sorted(kept, key=lambda g: (g.source, g.kind, g.line, g.text))
+
+
+def _word_bounded(text: str, start: int, end: int) -> bool:
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return not before.isalnum() and not after.isalnum()
+
+
+def unused_ignores(corpus: Corpus, ignore: list[IgnoreEntry]) -> list[IgnoreEntry]:
+    """Ignore entries that match no gap any more (candidates for removal)."""
+    raw = find_gaps(corpus, [])
+    texts = {(_fold(g.text), g.source) for g in raw}
+    return [
+        i
+        for i in ignore
+        if not any(t == _fold(i.text) and (not i.sources or s in i.sources) for t, s in texts)
+    ]
+
+
+def to_coverage_text(gaps: list[Gap], corpus: Corpus, stale: list[IgnoreEntry] = ()) -> str:  # type: ignore[assignment]
+    """The report: per source, each gap with its line in text.txt."""
+    if not gaps and not stale:
+        return f"coverage: no unexplained gaps in {len(corpus.sources)} source(s).\n"
+    lines = [f"coverage: {len(gaps)} gap(s)."]
+    paths = {s.meta.id: s.text_path for s in corpus.sources}
+    for g in gaps:
+        detail = f" ({g.detail})" if g.detail else ""
+        hint = {
+            "entity": "add a mention or claim for it, or an ignore entry with a reason",
+            "acronym": "add it to the registry (as an alias) or to coverage-ignore.yaml",
+            "name": "add it to the registry, or to coverage-ignore.yaml with a reason",
+        }[g.kind]
+        lines.append(f"{paths[g.source]}:{g.line}: {g.kind} {g.text!r}{detail} — {hint}")
+    for i in stale:
+        lines.append(f"{i.where}: ignore entry {i.text!r} matches nothing any more — remove it")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,906 @@
+"""Query stage: SPARQL over the built graph with pyoxigraph, and result writers.
+
+The pieces are plain functions: :func:`resolve_query` finds the query text (a file, a saved
+query by name, or inline text), :func:`scan_query` reads its shape without running it (form,
+variables, dataset clause, ``SERVICE``, update keywords), :func:`bind_parameters` binds
+``--param`` values as RDF terms, :func:`run_query` evaluates it on a store from
+:func:`open_store`, and the ``to_*`` functions render a :class:`QueryResult` as an aligned
+table, SPARQL 1.1 CSV/TSV/JSON/XML results, or Turtle / N-Triples for graph results.
+
+Parameters are never pasted into the query as text: each value is parsed into an RDF term
+(pyoxigraph validates it) and bound with a ``VALUES`` block written from those terms at the
+start of the ``WHERE`` group, so ``?org`` is fixed before the group is evaluated.
+
+>>> shape = scan_query('PREFIX ex: <http://e/> SELECT ?s WHERE { ?s ex:p "x" }')
+>>> shape.form, sorted(shape.variables), shape.has_dataset_clause
+('SELECT', ['s'], False)
+>>> parse_param("name=Hà Nội")
+('name', <Literal value=Hà Nội datatype=<NamedNode value=http://www.w3.org/2001/XMLSchema#string>>)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from urllib.parse import urljoin
+from xml.sax.saxutils import escape as xml_escape
+from xml.sax.saxutils import quoteattr
+
+import pyoxigraph as ox
+
+from .errors import InputError, Location, Problem, QueryError, UsageError
+from .readers import format_of
+from .vocab import Vocabulary
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+XSD_STRING = XSD + "string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+SAVED_QUERY_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+UPDATE_KEYWORDS = frozenset(
+    {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
+)
+QUERY_FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
+DEFAULT_TRUNCATE = 80
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+Row = tuple[Term | None, ...]
+
+
+# ---------------------------------------------------------------- saved queries
+
+
+@dataclass(frozen=True)
+class SavedQuery:
+    """A query kept as ``NAME.rq``; its description is its first comment line."""
+
+    name: str
+    path: Path
+    text: str
+
+    @property
+    def description(self) -> str:
+        """The first ``#`` comment line, without the ``#`` (empty when there is none).
+
+        >>> SavedQuery("x", Path("x.rq"), "\\n# Ministries and agencies\\nSELECT * {}").description
+        'Ministries and agencies'
+        """
+        for line in self.text.splitlines():
+            stripped = line.strip()
+            if stripped.startswith("#"):
+                return stripped.lstrip("#").strip()
+            if stripped:
+                break
+        return ""
+
+
+def default_queries_dir() -> Path:
+    """Where the package keeps its saved queries (``pipeline/queries/``)."""
+    return Path(str(resources.files("pipeline"))) / "queries"
+
+
+def list_saved_queries(directory: Path | None = None) -> list[SavedQuery]:
+    """Every ``*.rq`` file in ``directory`` (default: the package's), sorted by name."""
+    folder = directory or default_queries_dir()
+    if not folder.is_dir():
+        return []
+    out = []
+    for path in sorted(folder.glob("*.rq")):
+        out.append(SavedQuery(path.stem, path, read_query_file(path)))
+    return out
+
+
+def read_query_file(path: Path) -> str:
+    """The text of a query file (UTF-8, an optional BOM dropped)."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such query file — check the path") from None
+    except UnicodeDecodeError as exc:
+        raise QueryError(
+            f"{path}: not UTF-8 (byte {exc.start}) — save the query as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the query: {exc.strerror}") from None
+
+
+@dataclass(frozen=True)
+class QueryText:
+    """A query's text and where it came from (a path, ``saved query NAME`` or ``inline``)."""
+
+    text: str
+    origin: str
+
+
+def resolve_query(arg: str, queries_dir: Path | None = None) -> QueryText:
+    """Turn the ``kg query`` argument into query text.
+
+    An existing file, or anything ending in ``.rq``, is read as a file; a bare name such as
+    ``ministries`` is a saved query (``pipeline/queries/NAME.rq``); anything else is the
+    query itself.
+
+    >>> resolve_query("ASK { ?s ?p ?o }").origin
+    'inline query'
+    """
+    path = Path(arg)
+    if arg.endswith(".rq") or ("\n" not in arg and len(arg) < 4096 and path.is_file()):
+        return QueryText(read_query_file(path), str(path))
+    if SAVED_QUERY_NAME.match(arg):
+        saved = {q.name: q for q in list_saved_queries(queries_dir)}
+        if arg in saved:
+            return QueryText(saved[arg].text, f"{saved[arg].path}")
+        known = ", ".join(sorted(saved)) or "none"
+        folder = queries_dir or default_queries_dir()
+        raise UsageError(
+            f"no saved query named {arg!r} in {folder} (saved queries: {known}) — "
+            "run `kg query --list`, pass a .rq file, or give the query text in quotes"
+        )
+    return QueryText(arg, "inline query")
+
+
+# ---------------------------------------------------------------- scanning
+
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<comment>\#[^\n]*)
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
+                |"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
+  | (?P<var>[?$][A-Za-z0-9_\u00B7\u00C0-\U000EFFFF]+)
+  | (?P<word>[A-Za-z0-9_:\u00C0-\U000EFFFF][A-Za-z0-9_\-.:%\\\u00B7\u00C0-\U000EFFFF]*)
+  | (?P<punct>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    """One lexical token of a SPARQL text: its kind, text and offset."""
+
+    kind: str
+    text: str
+    start: int
+
+
+def tokenize(text: str) -> list[Token]:
+    """The tokens of a SPARQL text, without whitespace and comments.
+
+    Strings and IRIs are single tokens, so a keyword inside them is never mistaken for one.
+
+    >>> [t.text for t in tokenize('SELECT ?x { ?x <urn:a> "DROP" } # LOAD')]
+    ['SELECT', '?x', '{', '?x', '<urn:a>', '"DROP"', '}']
+    """
+    out = []
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup or "punct"
+        if kind in ("ws", "comment"):
+            continue
+        word = m.group(0)
+        if kind == "word":
+            word = word.rstrip(".")  # `?s a ex:C.` — a final dot ends the triple, not the name
+        out.append(Token(kind, word, m.start()))
+    return out
+
+
+@dataclass(frozen=True)
+class QueryShape:
+    """What a query asks for, read from its tokens without running it."""
+
+    form: str  # SELECT, CONSTRUCT, DESCRIBE, ASK, or "" when none was found
+    variables: frozenset[str]
+    update_keywords: tuple[str, ...]
+    services: tuple[str, ...]
+    from_graphs: tuple[str, ...]
+    from_named_graphs: tuple[str, ...]
+    undeclared_prefixes: tuple[str, ...]
+    where_brace: int | None  # offset of the "{" that opens the WHERE group
+    where_problem: str = ""  # why there is no WHERE group to bind parameters in
+
+    @property
+    def has_dataset_clause(self) -> bool:
+        """Whether the query names its own dataset with ``FROM`` / ``FROM NAMED``."""
+        return bool(self.from_graphs or self.from_named_graphs)
+
+    @property
+    def is_update(self) -> bool:
+        """Whether the text is (or contains) a SPARQL Update operation."""
+        return bool(self.update_keywords) and self.form == ""
+
+
+def _resolve_iri(token: Token, prefixes: Mapping[str, str], base: str) -> str | None:
+    if token.kind == "iri":
+        iri = token.text[1:-1]
+        return urljoin(base, iri) if base else iri
+    if token.kind == "word" and ":" in token.text:
+        prefix, local = token.text.split(":", 1)
+        if prefix in prefixes:
+            return prefixes[prefix] + local
+    return None
+
+
+def scan_query(text: str, known_prefixes: Mapping[str, str] | None = None) -> QueryShape:
+    """Read the shape of a SPARQL query or update from its tokens.
+
+    ``known_prefixes`` are the prefixes the engine declares for the query (they count as
+    declared). Never raises: a malformed text gives a partial shape and the engine reports
+    the syntax error with its line and column.
+
+    >>> s = scan_query("SELECT * FROM <http://x.org/g> WHERE { SERVICE <http://y/> {} }")
+    >>> s.from_graphs, s.services
+    (('http://x.org/g',), ('http://y/',))
+    >>> scan_query("LOAD <http://x.org/data.ttl>").is_update
+    True
+    """
+    tokens = tokenize(text)
+    prefixes: dict[str, str] = dict(known_prefixes or {})
+    declared = set(prefixes)
+    base = ""
+    form = ""
+    variables: set[str] = set()
+    updates: list[str] = []
+    services: list[str] = []
+    from_graphs: list[str] = []
+    from_named: list[str] = []
+    used_prefixes: list[str] = []
+    braces = parens = 0
+    where_brace: int | None = None
+    where_problem = ""
+    expect_where_group = False
+    template_done = False
+    for i, tok in enumerate(tokens):
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        upper = tok.text.upper() if tok.kind == "word" else ""
+        if tok.kind == "var":
+            variables.add(tok.text[1:])
+        elif tok.kind == "word" and ":" in tok.text and not tok.text.startswith("_:"):
+            prefix = tok.text.split(":", 1)[0]
+            prev = tokens[i - 1].text.upper() if i else ""
+            if prev != "PREFIX" and prefix not in declared and not tok.text[0].isdigit():
+                used_prefixes.append(prefix)
+        if upper == "PREFIX" and nxt is not None and i + 2 < len(tokens):
+            name = nxt.text[:-1] if nxt.text.endswith(":") else nxt.text
+            iri = _resolve_iri(tokens[i + 2], prefixes, base)
+            if iri is not None:
+                prefixes[name] = iri
+                declared.add(name)
+        elif upper == "BASE" and nxt is not None and nxt.kind == "iri":
+            base = nxt.text[1:-1]
+        elif upper in UPDATE_KEYWORDS and braces == 0:
+            updates.append(upper)
+        elif upper in QUERY_FORMS and braces == 0 and parens == 0 and not form:
+            form = upper
+            expect_where_group = form != "CONSTRUCT"
+            if form == "CONSTRUCT" and nxt is not None and nxt.text.upper() == "WHERE":
+                where_problem = (
+                    "CONSTRUCT WHERE { … } has no separate WHERE group; "
+                    "write CONSTRUCT { … } WHERE { … } to use --param"
+                )
+                expect_where_group = False
+                template_done = True
+        elif upper == "SERVICE" and nxt is not None:
+            target = nxt
+            if nxt.text.upper() == "SILENT" and i + 2 < len(tokens):
+                target = tokens[i + 2]
+            iri = _resolve_iri(target, prefixes, base)
+            services.append(iri if iri is not None else target.text)
+        elif upper == "FROM" and nxt is not None and braces == 0:
+            named = nxt.text.upper() == "NAMED"
+            target = tokens[i + 2] if named and i + 2 < len(tokens) else nxt
+            iri = _resolve_iri(target, prefixes, base)
+            (from_named if named else from_graphs).append(iri if iri is not None else target.text)
+        elif upper == "WHERE" and braces == 0 and form:
+            expect_where_group = True
+        if tok.kind == "punct":
+            if tok.text == "(":
+                parens += 1
+            elif tok.text == ")":
+                parens = max(0, parens - 1)
+            elif tok.text == "{":
+                if braces == 0 and parens == 0 and form and where_brace is None:
+                    if expect_where_group:
+                        where_brace = tok.start
+                    elif form == "CONSTRUCT" and not template_done:
+                        template_done = True
+                        expect_where_group = True
+                braces += 1
+            elif tok.text == "}":
+                braces = max(0, braces - 1)
+    if form == "DESCRIBE" and where_brace is None and not where_problem:
+        where_problem = "this DESCRIBE has no WHERE group; add WHERE { … } to use --param"
+    undeclared = tuple(dict.fromkeys(p for p in used_prefixes if p not in declared))
+    return QueryShape(
+        form=form,
+        variables=frozenset(variables),
+        update_keywords=tuple(dict.fromkeys(updates)),
+        services=tuple(services),
+        from_graphs=tuple(from_graphs),
+        from_named_graphs=tuple(from_named),
+        undeclared_prefixes=undeclared,
+        where_brace=where_brace,
+        where_problem=where_problem,
+    )
+
+
+# ---------------------------------------------------------------- parameters
+
+_VAR_NAME = re.compile(r"^[A-Za-z0-9_\u00B7\u00C0-\U000EFFFF]+$")
+_LITERAL = re.compile(r'^"(?P<body>(?:[^"\\]|\\.)*)"(?:@(?P<lang>[A-Za-z0-9-]+)|\^\^(?P<dt>.+))?$')
+
+
+def _expand(iri_or_pname: str, prefixes: Mapping[str, str]) -> str:
+    """A datatype or IRI as a full IRI: ``<…>``, ``<xsd:integer>`` or ``xsd:integer``."""
+    text = iri_or_pname
+    if text.startswith("<") and text.endswith(">"):
+        text = text[1:-1]
+    prefix, sep, local = text.partition(":")
+    if sep and prefix in prefixes and not local.startswith("//"):
+        return prefixes[prefix] + local
+    return text
+
+
+def parse_term(value: str, prefixes: Mapping[str, str] | None = None) -> Term:
+    """Parse a parameter value into an RDF term.
+
+    ``<iri>`` is an IRI; ``"text"``, ``"text"@vi`` and ``"5"^^<…#integer>`` are literals in
+    N-Triples syntax (the datatype may also be written ``<xsd:integer>`` or ``xsd:integer``
+    with the graph's prefixes, and ``<res:meti>`` abbreviates an IRI the same way);
+    anything else is a plain string literal, taken as is.
+
+    >>> parse_term('"5"^^<xsd:integer>')
+    <Literal value=5 datatype=<NamedNode value=http://www.w3.org/2001/XMLSchema#integer>>
+    >>> parse_term('"Bộ Công Thương"@vi')
+    <Literal value=Bộ Công Thương language=vi>
+    >>> parse_term("<res:meti>")
+    <NamedNode value=https://w3id.org/vjkg/resource/meti>
+    >>> parse_term("METI")
+    <Literal value=METI datatype=<NamedNode value=http://www.w3.org/2001/XMLSchema#string>>
+    """
+    pfx = Vocabulary().prefixes() if prefixes is None else prefixes
+    if value.startswith("<") and value.endswith(">"):
+        line = f"<urn:x-kg:s> <urn:x-kg:p> <{_expand(value, pfx)}> ."
+    elif value.startswith('"'):
+        m = _LITERAL.match(value)
+        if m is None:
+            raise ValueError('a literal is "text", "text"@lang or "text"^^<datatype>')
+        lit = f'"{m["body"]}"'
+        if m["lang"]:
+            lit += "@" + m["lang"]
+        elif m["dt"]:
+            lit += f"^^<{_expand(m['dt'], pfx)}>"
+        line = f"<urn:x-kg:s> <urn:x-kg:p> {lit} ."
+    else:
+        return ox.Literal(value)
+    try:
+        (triple,) = list(ox.parse(line.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES))
+    except (SyntaxError, ValueError) as exc:
+        raise ValueError(str(exc).splitlines()[0]) from None
+    obj = triple.object
+    assert isinstance(obj, ox.NamedNode | ox.Literal)
+    return obj
+
+
+def parse_param(spec: str, prefixes: Mapping[str, str] | None = None) -> tuple[str, Term]:
+    """Split ``name=value`` and parse the value with :func:`parse_term`."""
+    name, sep, value = spec.partition("=")
+    name = name.strip().lstrip("?$")
+    if not sep or not _VAR_NAME.match(name):
+        raise UsageError(
+            f"--param {spec!r}: expected name=value, e.g. --param org='<res:meti>' "
+            "or --param label='\"Bộ Công Thương\"@vi'"
+        )
+    try:
+        return name, parse_term(value, prefixes)
+    except ValueError as exc:
+        raise UsageError(
+            f"--param {spec!r}: {value!r} is not a valid RDF term ({exc}) — write <iri>, "
+            '"text", "text"@vi or "5"^^xsd:integer; any other value is taken as a plain string'
+        ) from None
+
+
+def to_sparql_term(term: Term) -> str:
+    """A term in SPARQL syntax (N-Triples form; pyoxigraph escapes it)."""
+    return str(term)
+
+
+@dataclass(frozen=True)
+class BoundQuery:
+    """A query with its parameters bound; ``inserted`` locates the added VALUES block."""
+
+    text: str
+    inserted_at: int = -1
+    inserted_length: int = 0
+
+
+def bind_parameters(text: str, shape: QueryShape, params: Sequence[tuple[str, Term]]) -> BoundQuery:
+    """Bind each ``(name, term)`` with a VALUES block at the start of the WHERE group.
+
+    The block is written from the terms (``str(term)`` is their N-Triples form), never from
+    the user's text; it goes on the same line as the ``{`` so line numbers in error messages
+    stay right.
+
+    >>> q = "SELECT ?name WHERE { ?org <http://e/name> ?name }"
+    >>> bind_parameters(q, scan_query(q), [("org", ox.NamedNode("http://e/meti"))]).text
+    'SELECT ?name WHERE { VALUES (?org) { (<http://e/meti>) } ?org <http://e/name> ?name }'
+    """
+    if not params:
+        return BoundQuery(text)
+    names = [name for name, _ in params]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise UsageError(f"--param {dupes[0]} is given more than once — give each name once")
+    missing = [n for n in names if n not in shape.variables]
+    if missing:
+        have = ", ".join("?" + v for v in sorted(shape.variables)) or "none"
+        raise UsageError(
+            f"--param {missing[0]}: the query has no variable ?{missing[0]} "
+            f"(its variables: {have})"
+        )
+    if shape.where_brace is None:
+        raise UsageError(shape.where_problem or "the query has no WHERE group to bind --param in")
+    block = (
+        " VALUES ("
+        + " ".join("?" + n for n in names)
+        + ") { ("
+        + " ".join(to_sparql_term(t) for _, t in params)
+        + ") }"
+    )
+    at = shape.where_brace + 1
+    return BoundQuery(text[:at] + block + text[at:], at, len(block))
+
+
+# ---------------------------------------------------------------- running
+
+
+def open_store(path: Path) -> ox.Store:
+    """Load an RDF file into an in-memory pyoxigraph store.
+
+    Quad formats keep their named graphs; triple formats go to the default graph.
+    """
+    fmt = format_of(path)
+    store = ox.Store()
+    try:
+        store.bulk_load(path=str(path), format=fmt)
+    except FileNotFoundError:
+        raise InputError(
+            [
+                Problem(
+                    Location.of(path),
+                    "graph file not found",
+                    "run `make build` (or `kg build`) first, or pass --input FILE",
+                )
+            ]
+        ) from None
+    except SyntaxError as exc:
+        raise InputError(
+            [Problem(Location.of(path), f"RDF syntax error: {exc}", "rebuild it with `kg build`")]
+        ) from None
+    except OSError as exc:
+        raise InputError([Problem(Location.of(path), f"cannot read: {exc}", "")]) from None
+    return store
+
+
+def graph_names(store: ox.Store) -> list[str]:
+    """The IRIs of the store's named graphs, sorted."""
+    return sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """The result of a query: solutions (SELECT), a boolean (ASK) or triples (graph forms)."""
+
+    kind: str  # "select", "ask" or "graph"
+    variables: tuple[str, ...] = ()
+    rows: tuple[Row, ...] = ()
+    boolean: bool | None = None
+    triples: tuple[ox.Triple, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.rows) if self.kind == "select" else len(self.triples)
+
+
+class ResultLimitExceeded(QueryError):
+    """A query gave more results than the configured cap."""
+
+
+_ERROR_AT = re.compile(r"^error at (\d+):(\d+): (.*)$", re.DOTALL)
+
+
+def describe_syntax_error(
+    exc: SyntaxError, text: str, origin: str, bound: BoundQuery | None = None
+) -> str:
+    """A syntax error as ``origin:line:column: message``, the line, and a caret under it."""
+    message = str(exc)
+    m = _ERROR_AT.match(message)
+    if not m:
+        return f"{origin}: SPARQL syntax error: {message}"
+    line, col, what = int(m[1]), int(m[2]), m[3]
+    if bound is not None and bound.inserted_at >= 0:
+        ins_line = bound.text.count("\n", 0, bound.inserted_at) + 1
+        ins_col = bound.inserted_at - (bound.text.rfind("\n", 0, bound.inserted_at) + 1) + 1
+        if line == ins_line and col > ins_col + bound.inserted_length:
+            col -= bound.inserted_length
+    what = " ".join(what.split())
+    if len(what) > 160:
+        what = what[:157] + "…"
+    lines = text.splitlines() or [""]
+    shown = lines[line - 1] if 0 < line <= len(lines) else ""
+    caret = " " * max(0, display_width(shown[: col - 1])) + "^"
+    return f"{origin}:{line}:{col}: SPARQL syntax error: {what}\n  {shown}\n  {caret}"
+
+
+def check_prefixes(shape: QueryShape, origin: str) -> None:
+    """Name an undeclared prefix before the engine gives a cryptic syntax error."""
+    if shape.undeclared_prefixes:
+        p = shape.undeclared_prefixes[0]
+        raise QueryError(
+            f"{origin}: the prefix {p}: is not declared — add `PREFIX {p}: <…>` at the top "
+            "(the graph's own prefixes vjkg:, res:, skos:, … are predeclared)"
+        )
+
+
+def run_query(
+    store: ox.Store,
+    text: str,
+    *,
+    origin: str = "query",
+    params: Sequence[tuple[str, Term]] = (),
+    prefixes: Mapping[str, str] | None = None,
+    default_graph: Sequence[str] | None = None,
+    named_graphs: Sequence[str] | None = None,
+    max_results: int | None = None,
+) -> QueryResult:
+    """Evaluate a query on ``store``; the default graph is the union of the named graphs.
+
+    A query with its own ``FROM``/``FROM NAMED``, or an explicit ``default_graph`` /
+    ``named_graphs`` (the protocol's ``default-graph-uri``), uses that dataset instead.
+    Raises :class:`QueryError` for syntax errors (with line and column), updates, and
+    results beyond ``max_results``.
+    """
+    pfx = dict(Vocabulary().prefixes() if prefixes is None else prefixes)
+    shape = scan_query(text, pfx)
+    if shape.is_update:
+        raise QueryError(
+            f"{origin}: this is a SPARQL Update ({', '.join(shape.update_keywords)}); "
+            "kg query and kg serve only read the graph"
+        )
+    bound = bind_parameters(text, shape, params)
+    kwargs: dict[str, object] = {"prefixes": pfx}
+    if default_graph is not None or named_graphs is not None:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graph or []]
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs or []]
+    elif not shape.has_dataset_clause:
+        # pyoxigraph ignores FROM when this is on, so only set it for queries without one.
+        kwargs["use_default_graph_as_union"] = True
+    try:
+        answer = store.query(bound.text, **kwargs)  # type: ignore[arg-type]
+        return _collect(answer, max_results)
+    except SyntaxError as exc:
+        if shape.undeclared_prefixes:
+            check_prefixes(shape, origin)
+        raise QueryError(describe_syntax_error(exc, text, origin, bound)) from None
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise QueryError(f"{origin}: the query failed: {exc}") from None
+
+
+def _collect(answer: object, max_results: int | None) -> QueryResult:
+    def check(n: int) -> None:
+        if max_results is not None and n > max_results:
+            raise ResultLimitExceeded(
+                f"the query gives more than {max_results} results; add LIMIT {max_results} "
+                "(or fewer), or raise the cap"
+            )
+
+    if isinstance(answer, ox.QueryBoolean):
+        return QueryResult("ask", boolean=bool(answer))
+    if isinstance(answer, ox.QuerySolutions):
+        variables = tuple(v.value for v in answer.variables)
+        rows: list[Row] = []
+        for solution in answer:
+            rows.append(tuple(solution[v] for v in variables))
+            check(len(rows))
+        return QueryResult("select", variables, tuple(rows))
+    triples: list[ox.Triple] = []
+    for triple in answer:  # type: ignore[attr-defined]
+        triples.append(triple)
+        check(len(triples))
+    return QueryResult("graph", triples=tuple(triples))
+
+
+# ---------------------------------------------------------------- writers
+
+
+def to_results_json(result: QueryResult) -> str:
+    """SPARQL 1.1 Query Results JSON (SELECT and ASK)."""
+    if result.kind == "ask":
+        return json.dumps({"head": {}, "boolean": bool(result.boolean)}) + "\n"
+    _require_solutions(result, "json")
+    bindings = []
+    for row in result.rows:
+        bindings.append(
+            {v: _json_term(t) for v, t in zip(result.variables, row, strict=True) if t is not None}
+        )
+    doc = {"head": {"vars": list(result.variables)}, "results": {"bindings": bindings}}
+    return json.dumps(doc, ensure_ascii=False) + "\n"
+
+
+def _json_term(term: Term) -> dict[str, object]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out: dict[str, object] = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    return {
+        "type": "triple",
+        "value": {
+            "subject": _json_term(term.subject),
+            "predicate": _json_term(term.predicate),
+            "object": _json_term(term.object),
+        },
+    }
+
+
+def to_results_xml(result: QueryResult) -> str:
+    """SPARQL Query Results XML Format (SELECT and ASK)."""
+    head = '<?xml version="1.0" encoding="UTF-8"?>\n'
+    head += '<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n'
+    if result.kind == "ask":
+        return head + f"<head/>\n<boolean>{'true' if result.boolean else 'false'}</boolean>\n</sparql>\n"
+    _require_solutions(result, "xml")
+    parts = [head, "<head>\n"]
+    parts += [f"<variable name={quoteattr(v)}/>\n" for v in result.variables]
+    parts.append("</head>\n<results>\n")
+    for row in result.rows:
+        parts.append("<result>\n")
+        for v, t in zip(result.variables, row, strict=True):
+            if t is not None:
+                parts.append(f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>\n")
+        parts.append("</result>\n")
+    parts.append("</results>\n</sparql>\n")
+    return "".join(parts)
+
+
+def _xml_term(term: Term) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{xml_escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{xml_escape(term.value)}</bnode>"
+    if isinstance(term, ox.Literal):
+        if term.language:
+            attr = f" xml:lang={quoteattr(term.language)}"
+        elif term.datatype.value != XSD_STRING:
+            attr = f" datatype={quoteattr(term.datatype.value)}"
+        else:
+            attr = ""
+        return f"<literal{attr}>{xml_escape(term.value)}</literal>"
+    return (
+        f"<triple><subject>{_xml_term(term.subject)}</subject>"
+        f"<predicate>{_xml_term(term.predicate)}</predicate>"
+        f"<object>{_xml_term(term.object)}</object></triple>"
+    )
+
+
+def to_results_csv(result: QueryResult) -> str:
+    """SPARQL 1.1 CSV results: plain values, CRLF line ends (an ASK gives ``true``/``false``)."""
+    if result.kind == "ask":
+        return ("true" if result.boolean else "false") + "\r\n"
+    _require_solutions(result, "csv")
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(result.variables)
+    for row in result.rows:
+        writer.writerow(["" if t is None else _csv_value(t) for t in row])
+    return buf.getvalue()
+
+
+def _csv_value(term: Term) -> str:
+    if isinstance(term, ox.BlankNode):
+        return "_:" + term.value
+    if isinstance(term, ox.NamedNode | ox.Literal):
+        return term.value
+    return str(term)
+
+
+def to_results_tsv(result: QueryResult) -> str:
+    """SPARQL 1.1 TSV results: ``?var`` header, terms in N-Triples syntax."""
+    if result.kind == "ask":
+        return ("true" if result.boolean else "false") + "\n"
+    _require_solutions(result, "tsv")
+    lines = ["\t".join("?" + v for v in result.variables)]
+    for row in result.rows:
+        lines.append("\t".join("" if t is None else str(t) for t in row))
+    return "\n".join(lines) + "\n"
+
+
+def _require_solutions(result: QueryResult, fmt: str) -> None:
+    if result.kind == "graph":
+        raise UsageError(
+            f"--format {fmt} is for SELECT and ASK results; a CONSTRUCT or DESCRIBE gives "
+            "triples: use --format turtle or ntriples"
+        )
+
+
+def to_graph_text(result: QueryResult, fmt: str, prefixes: Mapping[str, str] | None = None) -> str:
+    """The triples of a CONSTRUCT/DESCRIBE as sorted N-Triples or as Turtle with prefixes."""
+    if result.kind != "graph":
+        raise UsageError(
+            f"--format {fmt} is for CONSTRUCT and DESCRIBE results; "
+            "use table, csv, tsv or json for SELECT and ASK"
+        )
+    if fmt == "ntriples":
+        return "".join(sorted(f"{t} .\n" for t in result.triples))
+    from .export import to_turtle
+    from .readers import to_rdflib
+
+    pfx = dict(Vocabulary().prefixes() if prefixes is None else prefixes)
+    quads = [(to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object), None)
+             for t in result.triples]
+    return to_turtle(quads, pfx)
+
+
+# ---------------------------------------------------------------- the table
+
+
+def display_width(text: str) -> int:
+    """Columns a terminal gives ``text``: wide (CJK) characters 2, combining marks 0.
+
+    >>> display_width("Hà Nội"), display_width("日本"), display_width("e\\u0301")
+    (6, 4, 1)
+    """
+    width = 0
+    for ch in text:
+        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
+
+
+def truncate_to_width(text: str, limit: int) -> str:
+    """Cut ``text`` to at most ``limit`` columns, ending with ``…`` when cut.
+
+    >>> truncate_to_width("経済産業省の発表", 9)
+    '経済産業…'
+    """
+    if limit <= 0 or display_width(text) <= limit:
+        return text
+    out, width = [], 0
+    for ch in text:
+        w = display_width(ch)
+        if width + w > limit - 1:
+            break
+        out.append(ch)
+        width += w
+    return "".join(out) + "…"
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - display_width(text))
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_PN_LOCAL = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-.]*(?<!\.)$|^$")
+
+
+def compact_iri(iri: str, prefixes: Mapping[str, str]) -> str:
+    """``prefix:local`` for an IRI under a known namespace (longest match), else ``<iri>``.
+
+    >>> compact_iri("https://w3id.org/vjkg/resource/meti", Vocabulary().prefixes())
+    'res:meti'
+    """
+    best = ""
+    for prefix, ns in prefixes.items():
+        if iri.startswith(ns) and len(ns) > len(prefixes.get(best, "")):
+            local = iri[len(ns) :]
+            if _PN_LOCAL.match(local):
+                best = prefix
+    if best:
+        return f"{best}:{iri[len(prefixes[best]) :]}"
+    return f"<{iri}>"
+
+
+def to_cell(term: Term | None, prefixes: Mapping[str, str]) -> str:
+    """How a term reads in the table: prefixed IRIs, literal text with ``@lang``.
+
+    >>> to_cell(ox.Literal("Bộ Công Thương", language="vi"), {})
+    'Bộ Công Thương @vi'
+    """
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        text = compact_iri(term.value, prefixes)
+    elif isinstance(term, ox.BlankNode):
+        text = "_:" + term.value
+    elif isinstance(term, ox.Literal):
+        text = term.value
+        dt = term.datatype.value
+        if term.language:
+            text += " @" + term.language
+        elif dt != XSD_STRING and not dt.startswith(XSD):
+            text = f'"{text}"^^{compact_iri(dt, prefixes)}'
+    else:
+        text = str(term)
+    return _CONTROL.sub(lambda m: repr(m.group(0))[1:-1], text)
+
+
+def to_table(
+    result: QueryResult,
+    prefixes: Mapping[str, str] | None = None,
+    truncate: int = DEFAULT_TRUNCATE,
+) -> str:
+    """An aligned text table of a SELECT (an ASK prints ``true``/``false``).
+
+    Column widths count terminal columns, so Vietnamese with combining marks and Japanese
+    line up; cells wider than ``truncate`` columns end with ``…`` (0: never cut).
+
+    >>> r = QueryResult("select", ("org", "n"), ((ox.Literal("日本"), ox.Literal("2")),))
+    >>> print(to_table(r, {}), end="")
+    org  | n
+    -----+--
+    日本 | 2
+    (1 row)
+    """
+    if result.kind == "ask":
+        return ("true" if result.boolean else "false") + "\n"
+    if result.kind == "graph":
+        return to_graph_text(result, "turtle", prefixes)
+    pfx = dict(Vocabulary().prefixes() if prefixes is None else prefixes)
+    header = list(result.variables)
+    cells = [[truncate_to_width(to_cell(t, pfx), truncate) for t in row] for row in result.rows]
+    widths = [display_width(h) for h in header]
+    for row_cells in cells:
+        for i, c in enumerate(row_cells):
+            widths[i] = max(widths[i], display_width(c))
+    lines = [" | ".join(_pad(h, w) for h, w in zip(header, widths, strict=True)).rstrip()]
+    lines.append("-+-".join("-" * w for w in widths))
+    for row_cells in cells:
+        lines.append(" | ".join(_pad(c, w) for c, w in zip(row_cells, widths, strict=True)).rstrip())
+    n = len(result.rows)
+    lines.append(f"({n} row{'s' if n != 1 else ''})")
+    return "\n".join(lines) + "\n"
+
+
+RESULT_WRITERS = {
+    "json": to_results_json,
+    "xml": to_results_xml,
+    "csv": to_results_csv,
+    "tsv": to_results_tsv,
+}
+FORMATS = ("table", "csv", "tsv", "json", "xml", "turtle", "ntriples")
+
+
+def to_output(
+    result: QueryResult,
+    fmt: str,
+    prefixes: Mapping[str, str] | None = None,
+    truncate: int = DEFAULT_TRUNCATE,
+) -> str:
+    """Render ``result`` in one of :data:`FORMATS`."""
+    if fmt == "table":
+        return to_table(result, prefixes, truncate)
+    if fmt in ("turtle", "ntriples"):
+        return to_graph_text(result, fmt, prefixes)
+    return RESULT_WRITERS[fmt](result)
+
+
+def to_saved_query_list(queries: Iterable[SavedQuery]) -> str:
+    """``NAME  description`` lines, aligned, for ``kg query --list``."""
+    items = list(queries)
+    if not items:
+        return ""
+    width = max(display_width(q.name) for q in items)
+    return "".join(f"{_pad(q.name, width)}  {q.description}".rstrip() + "\n" for q in items)
+

@@ -1,0 +1,117 @@
+"""The RDF → networkx bridge: entities as nodes, quoted facts as edges, provenance left out."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from pipeline.network import to_ego_network, to_networkx, to_simple_graph
+from pipeline.readers import read_quads
+
+from .conftest import MINI, run_kg
+
+R = "https://w3id.org/vjkg/resource/"
+
+# What pipeline/html.py and other callers read: these keys must stay.
+NODE_KEYS = {"id", "cls", "classes", "labels", "aliases", "country"}
+EDGE_KEYS = {"relation", "fact", "sources", "evidence", "role", "amount_text", "date"}
+
+
+@pytest.fixture(scope="module")
+def mini_nq(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The mini corpus built by the real `kg build`; its N-Quads file."""
+    out = tmp_path_factory.mktemp("mini-graphs")
+    done = run_kg("build", "-q", "--sources", str(MINI), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    return out / "kg.nq"
+
+
+@pytest.fixture(scope="module")
+def mini_graph(mini_nq: Path):
+    return to_networkx(read_quads(mini_nq))
+
+
+def test_entities_are_nodes_with_labels_per_language_and_no_provenance_nodes(mini_graph) -> None:
+    g = mini_graph
+    assert sorted(g.nodes[n]["id"] for n in g) == [
+        "hanoi", "ict-day", "japan", "meti", "most", "rapidus", "sony", "tran-anh-tu", "vietnam",
+    ]  # fmt: skip
+    assert all(n.startswith(R) and "/" not in n[len(R) :] for n in g)  # no fact/, ann/, source/
+    most = g.nodes[R + "most"]
+    assert set(most) >= NODE_KEYS
+    assert most["labels"] == {
+        "vi": "Bộ Khoa học và Công nghệ",
+        "en": "Ministry of Science and Technology",
+    }
+    assert most["aliases"] == ["Bộ KH&CN"]
+    assert most["cls"] == "Ministry" and "Organization" in most["classes"]
+    assert most["country"] == R + "vietnam"
+    assert g.nodes[R + "ict-day"]["dates"] == {"startDate": ["2026-02-04"]}
+
+
+def test_facts_are_edges_with_relation_quote_source_title_and_amount(mini_graph) -> None:
+    g = mini_graph
+    funds = [d for _, _, d in g.edges(data=True) if d["relation"] == "funds"]
+    assert len(funds) == 2  # one dated (source a), one not (source b): two facts
+    for d in funds:
+        assert set(d) >= EDGE_KEYS
+        assert d["amount"] == Decimal("590000000000") and d["currency"] == "JPY"
+        assert d["amount_text"] == "590 tỷ Yên"
+    dated = next(d for d in funds if d["date"])
+    assert dated["date"] == "2024"
+    assert [(e.quote, e.source_title) for e in dated["evidence"]] == [
+        ("METI hỗ trợ Rapidus 590 tỷ Yên vào năm 2024.", "Bài A")
+    ]
+    assert dated["source_titles"] == ["Bài A"]
+    speaker = next(d for _, _, d in g.edges(data=True) if d["relation"] == "participant")
+    assert speaker["role"] == {"en": "speaker", "vi": "phát biểu"}
+
+
+def test_a_fact_stated_by_two_sources_is_one_edge_with_two_quotes(mini_graph) -> None:
+    edges = mini_graph.get_edge_data(R + "sony", R + "rapidus")
+    (d,) = edges.values()
+    assert d["relation"] == "memberOf"
+    assert [e.source.rsplit("/", 1)[1] for e in d["evidence"]] == ["doc-a", "doc-b"]
+    assert d["source_titles"] == ["Bài A", "Bản tin B"]
+
+
+def test_built_dataset_and_reparsed_file_give_the_same_network(mini_dataset, mini_graph) -> None:
+    from_memory = to_networkx(mini_dataset.quads())
+    assert list(from_memory.nodes(data=True)) == list(mini_graph.nodes(data=True))
+    assert list(from_memory.edges(keys=True, data=True)) == list(
+        mini_graph.edges(keys=True, data=True)
+    )
+    assert from_memory.graph == mini_graph.graph
+
+
+def test_network_does_not_depend_on_quad_order(mini_nq: Path, mini_graph) -> None:
+    quads = read_quads(mini_nq)
+    random.Random(4).shuffle(quads)
+    shuffled = to_networkx(quads)
+    assert list(shuffled.nodes) == list(mini_graph.nodes)
+    assert list(shuffled.edges(keys=True)) == list(mini_graph.edges(keys=True))
+    assert list(to_simple_graph(shuffled).edges(data=True)) == list(
+        to_simple_graph(mini_graph).edges(data=True)
+    )
+
+
+def test_simple_graph_counts_facts_per_pair_and_ego_network_keeps_neighbours(mini_graph) -> None:
+    s = to_simple_graph(mini_graph)
+    assert s.edges[R + "meti", R + "rapidus"]["weight"] == 2
+    assert s.degree(R + "japan") == 0
+    ego = to_ego_network(mini_graph, R + "rapidus", radius=1)
+    assert sorted(ego.nodes[n]["id"] for n in ego) == ["meti", "rapidus", "sony"]
+    assert ego.number_of_edges() == 3
+
+
+def test_sources_are_listed_with_titles(mini_graph) -> None:
+    sources = mini_graph.graph["sources"]
+    assert [
+        (s["id"], s["title"], s["titles"].get("en"), s["issued"]) for s in sources.values()
+    ] == [
+        ("doc-a", "Bài A", "Article A", "2026-02-04"),
+        ("doc-b", "Bản tin B", None, "2024"),
+    ]
