@@ -122,7 +122,7 @@ class SourceText:
             )
         else:
             chosen = hits[0]
-        if start is not None and start != chosen[0] or end is not None and end != chosen[1]:
+        if (start is not None and start != chosen[0]) or (end is not None and end != chosen[1]):
             raise AnchorError(
                 f"hand-given offsets {start}–{end} disagree with the text, where the quote "
                 f"is at {chosen[0]}–{chosen[1]}",

@@ -138,7 +138,9 @@ class _Builder:
             self.add_claim(claim)
         for mention in self.corpus.mentions:
             graph = self.v.graph(mention.source_id)
-            ann = self.add_evidence(graph, mention.source_id, mention.anchor, "mention", mention.entity)
+            ann = self.add_evidence(
+                graph, mention.source_id, mention.anchor, "mention", mention.entity
+            )
             self.ds.add(graph, ann, OA.motivatedBy, OA.identifying)
             self.ds.add(graph, ann, OA.hasBody, self.v.entity(mention.entity))
             self.ds.origins[ann].append(mention.where)

@@ -138,6 +138,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         from .analyse import render_analysis
 
         files.update(render_analysis(quads, vocab))  # analysis.json, analysis.md
+        files["ontology.html"] = _ontology_page(args.ontology / "vjkg.ttl", prefixes)
         files["kg.html"] = to_html(to_networkx(quads, vocab))
         progress.step("rendered kg.html")
         commit_files(out, files)
@@ -244,7 +245,8 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     commit_files(args.out, files)
     s, c, b = analysis["summary"], analysis["components"], analysis["bridges"]
     print(
-        f"analysed {s['entities']} entities, {s['facts']} facts: {c['linked']} linked components "
+        f"analysed {s['entities']} entities, {s['facts']} facts: {c['linked']} linked "
+        f"component{'s' * (c['linked'] != 1)} "
         f"(largest {c['largest']}, {c['isolated']} isolated), "
         f"{analysis['communities']['count']} communities, {len(b['direct'])} direct bridges, "
         f"{b['brokers_total']} brokers; wrote {args.out / 'analysis.md'}, "
@@ -274,6 +276,100 @@ def cmd_path(args: argparse.Namespace) -> int:
         )
     result = find_paths(g, ends[0], ends[1], args.max, args.no_places)
     sys.stdout.write(to_path_text(g, result, args.lang, args.no_places))
+    return errors.EXIT_OK
+
+
+def _ontology_page(path: Path, prefixes: dict[str, str]) -> str:
+    """graphs/ontology.html: the ontology's documentation page."""
+    from .ontodoc import to_ontology_html
+    from .readers import read_quads
+
+    return to_ontology_html(read_quads(path), prefixes)
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    """``kg query``: run a SPARQL query (file, saved name or text) over the built graph."""
+    from .query import (
+        count_quads,
+        list_saved_queries,
+        open_store,
+        parse_param,
+        resolve_query,
+        run_query,
+        scan_query,
+        to_output,
+        to_saved_query_list,
+    )
+
+    if args.list:
+        saved = list_saved_queries(args.queries)
+        if not saved:
+            where = args.queries or "pipeline/queries/"
+            print(f"kg: no saved queries in {where}", file=sys.stderr)
+        sys.stdout.write(to_saved_query_list(saved))
+        return errors.EXIT_OK
+    if not args.query:
+        raise UsageError("give a query: a .rq file, a saved query name (see --list) or its text")
+    prefixes = _vocab(args).prefixes()
+    query = resolve_query(args.query, args.queries)
+    params = [parse_param(spec, prefixes) for spec in args.param]
+    t0 = time.perf_counter()
+    store = open_store(args.input)
+    t1 = time.perf_counter()
+    ours = {g.value for g in store.named_graphs()}
+    shape = scan_query(query.text, prefixes)
+    for iri in (*shape.from_graphs, *shape.from_named_graphs):
+        if iri not in ours:
+            print(f"kg: note: FROM <{iri}> is not a graph in {args.input}; it is empty "
+                  "(nothing is fetched)", file=sys.stderr)
+    result = run_query(store, query.text, origin=query.origin, params=params, prefixes=prefixes)
+    t2 = time.perf_counter()
+    sys.stdout.write(to_output(result, args.format, prefixes, args.truncate))
+    if args.time:
+        print(f"kg: loaded {count_quads(store)} quads in {(t1 - t0) * 1000:.1f} ms; query "
+              f"{(t2 - t1) * 1000:.1f} ms; {len(result)} result(s)", file=sys.stderr)
+    return errors.EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """``kg serve``: a read-only SPARQL endpoint over the built graph, until Ctrl-C."""
+    from .serve import ServeConfig, SparqlServer, run_server
+
+    for name in ("timeout", "max_results", "workers"):
+        if getattr(args, name) <= 0:
+            raise UsageError(f"--{name.replace('_', '-')} must be greater than 0")
+    config = ServeConfig(
+        input=args.input, host=args.host, port=args.port, timeout=args.timeout,
+        max_results=args.max_results, workers=args.workers, queries_dir=args.queries,
+        quiet=args.quiet,
+    )
+
+    def announce(server: SparqlServer) -> None:
+        host, port = server.server_address[:2]
+        url = f"http://{host}:{port}"
+        print(f"serving {server.pool.quads} quads from {args.input} at {url}/ "
+              f"(SPARQL endpoint {url}/sparql); Ctrl-C to stop", flush=True)
+
+    try:
+        run_server(config, announce)
+    except KeyboardInterrupt:
+        print("kg serve: stopped", file=sys.stderr)
+    return errors.EXIT_OK
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    """``kg push``: PUT each named graph into a SPARQL 1.1 Graph Store endpoint."""
+    from .push import check_endpoint, push_graphs, raise_for_report, read_graph_payloads
+    from .push import to_push_summary
+
+    check_endpoint(args.endpoint)
+    if args.timeout <= 0 or args.retries < 0 or args.backoff < 0:
+        raise UsageError("--timeout must be > 0, --retries and --backoff ≥ 0")
+    payloads = read_graph_payloads(args.input)
+    report = push_graphs(args.endpoint, payloads, timeout=args.timeout,
+                         retries=args.retries, backoff=args.backoff)
+    sys.stdout.write(to_push_summary(report))
+    raise_for_report(report)
     return errors.EXIT_OK
 
 
@@ -350,6 +446,71 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["en", "vi", "ja"], default="en", help="label language")
     p.add_argument("--base", default=None, help="base IRI of the graph's vocabulary")
     p.set_defaults(func=cmd_path)
+
+    p = sub.add_parser(
+        "query",
+        help="run a SPARQL query over the built graph",
+        description="Run a SPARQL query: a .rq file, a saved query NAME (kg query --list) or "
+        "the query text. The default graph is the union of the named graphs (unless the "
+        "query says FROM); the graph's prefixes (vjkg:, res:, skos:, …) are predeclared.",
+        epilog="--param name=value binds ?name to an RDF term, never pasted into the text: "
+        "<iri> or <res:meti> is an IRI; \"text\", \"text\"@vi, \"5\"^^xsd:integer (or "
+        "^^<…>) are literals in N-Triples syntax; anything else is a plain string. "
+        "Exit codes: 0 ok, 2 usage, 3 unreadable graph, 5 graph file missing, 7 query error.",
+    )
+    p.add_argument("query", nargs="?", help="FILE.rq, saved query NAME, or 'SELECT …'")
+    p.add_argument("--list", action="store_true", help="list the saved queries and exit")
+    p.add_argument("--format", choices=["table", "csv", "tsv", "json", "xml", "turtle",
+                                        "ntriples"], default="table", help="output (table)")
+    p.add_argument("--input", type=Path, default=_default("graphs/kg.nq"), help="RDF file")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                   help="bind ?NAME to an RDF term (repeatable)")
+    p.add_argument("--queries", type=Path, default=None,
+                   help="folder of saved NAME.rq queries (default: pipeline/queries/)")
+    p.add_argument("--truncate", type=int, default=80, metavar="COLS",
+                   help="cut table cells wider than COLS columns (0: never; default 80)")
+    p.add_argument("--time", action="store_true", help="print load and query times on stderr")
+    p.add_argument("--base", default=None, help="base IRI of the graph's vocabulary")
+    p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser(
+        "serve",
+        help="a read-only SPARQL 1.1 endpoint over the built graph",
+        description="Serve the graph at http://HOST:PORT/sparql (SPARQL 1.1 Protocol: GET "
+        "?query=, POST application/sparql-query or form). / lists the saved queries. "
+        "Updates, LOAD, SERVICE and FROM with remote graphs are refused.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    p.add_argument("--port", type=int, default=8765, help="port (8765; 0 picks a free one)")
+    p.add_argument("--input", type=Path, default=_default("graphs/kg.nq"), help="RDF file")
+    p.add_argument("--timeout", type=float, default=10.0, help="seconds per query (10)")
+    p.add_argument("--max-results", type=int, default=10_000,
+                   help="refuse results with more rows or triples (10000)")
+    p.add_argument("--workers", type=int, default=2, help="query worker processes (2)")
+    p.add_argument("--queries", type=Path, default=None,
+                   help="folder of saved NAME.rq queries (default: pipeline/queries/)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no request log on stderr")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "push",
+        help="write the named graphs into a SPARQL 1.1 Graph Store endpoint",
+        description="PUT each named graph of --input to ENDPOINT?graph=IRI (idempotent: a "
+        "second push leaves the store identical). Retries connection errors, 429 and 5xx "
+        "with exponential back-off.",
+        epilog="Endpoints: Oxigraph http://HOST:7878/store; Fuseki http://HOST:3030/DS/data; "
+        "GraphDB http://HOST:7200/repositories/REPO/rdf-graphs/service; Virtuoso "
+        "http://HOST:8890/sparql-graph-crud. Exit codes: 0 all written, 2 usage, 3 unreadable "
+        "input, 5 input missing, 6 the store failed.",
+    )
+    p.add_argument("--endpoint", required=True, help="Graph Store Protocol URL")
+    p.add_argument("--input", type=Path, default=_default("graphs/kg.nq"), help="RDF file")
+    p.add_argument("--timeout", type=float, default=30.0,
+                   help="connect and read timeout per request, seconds (30)")
+    p.add_argument("--retries", type=int, default=3, help="retries per graph (3)")
+    p.add_argument("--backoff", type=float, default=0.5,
+                   help="first retry delay in seconds, doubled each time (0.5)")
+    p.set_defaults(func=cmd_push)
     return parser
 
 

@@ -141,7 +141,9 @@ def _value_text(c: Claim) -> str:
 
 def _list_conflicts(claims: list[Claim]) -> list[Conflict]:
     out: list[Conflict] = []
-    lists: dict[tuple[str, str], dict[str, dict[str, Claim]]] = defaultdict(lambda: defaultdict(dict))
+    lists: dict[tuple[str, str], dict[str, dict[str, Claim]]] = defaultdict(
+        lambda: defaultdict(dict)
+    )
     for c in claims:
         end = LIST_RELATIONS.get(c.relation)
         if end is None or c.object is None:
@@ -176,7 +178,8 @@ def _role_conflicts(claims: list[Claim]) -> list[Conflict]:
     for (event, agent), found in sorted(roles.items()):
         if len({c.relation for c in found.values()}) > 1:
             statements = sorted(
-                (_statement(c, c.relation) for c in found.values()), key=lambda s: (s.source, s.value)
+                (_statement(c, c.relation) for c in found.values()),
+                key=lambda s: (s.source, s.value),
             )
             out.append(Conflict("role", event, "event role", agent, statements))
     return out

@@ -108,7 +108,7 @@ def _name_runs(text: str) -> Iterable[tuple[int, str]]:
         words = [(m.start(), m.group(0)) for m in _WORD.finditer(para)]
         offset = text.find(para)
         run: list[tuple[int, str]] = []
-        for i, (pos, w) in enumerate(words + [(len(para), "x")]):
+        for i, (pos, w) in enumerate([*words, (len(para), "x")]):
             gap_ok = run and para[run[-1][0] + len(run[-1][1]) : pos].strip(" ") == ""
             if _is_upper(w) and i < len(words) and (not run or gap_ok):
                 run.append((pos, w.rstrip(".")))

@@ -15,7 +15,6 @@ test suites (tests/test_w3c.py) and re-parsed by pyoxigraph in every test run.
 from __future__ import annotations
 
 import hashlib
-
 import json
 import re
 from collections import defaultdict
@@ -55,7 +54,6 @@ def bnode_label(node: BNode) -> str:
     text = str(node)
     if _BNODE_OK.match(text) and not text[0].isdigit():
         return "_:" + text
-
 
     return "_:b" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
@@ -127,9 +125,14 @@ class _Names:
             if term == RDF.type:
                 return "a"
             return self.compact(str(term)) or iri_nt(str(term))
-        if isinstance(term, Literal) and not term.language and term.datatype not in (
-            None,
-            XSD.string,
+        if (
+            isinstance(term, Literal)
+            and not term.language
+            and term.datatype
+            not in (
+                None,
+                XSD.string,
+            )
         ):
             dt = self.compact(str(term.datatype)) or iri_nt(str(term.datatype))
             return '"' + _escape_string(str(term)) + '"^^' + dt

@@ -7,10 +7,8 @@ All problems of a run are collected and raised together as one
 from __future__ import annotations
 
 import difflib
-import os
 import unicodedata
 from collections.abc import Iterable
-from decimal import Decimal
 from pathlib import Path
 
 from .anchor import AnchorError, SourceText, fold_whitespace
@@ -28,7 +26,15 @@ from .model import (
     SourceMeta,
 )
 from .quantities import QuantityError, parse_amount, parse_date
-from .vocab import ENTITY_CLASSES, ID_PATTERN, LANGUAGES, RELATIONS, SOURCE_KINDS, top_class
+from .vocab import (
+    ENTITY_CLASSES,
+    ID_PATTERN,
+    LANGUAGES,
+    QUALIFIER_KEYS,
+    RELATIONS,
+    SOURCE_KINDS,
+    top_class,
+)
 from .yamltree import (
     YamlProblems,
     YList,
@@ -149,7 +155,8 @@ class _Reader:
                 self.problem(
                     line,
                     f"invalid language tag {lang!r} in {key!r}",
-                    "use one of " + ", ".join(LANGUAGES)
+                    "use one of "
+                    + ", ".join(LANGUAGES)
                     + " (inside {…} a comma starts a new key: put text with commas in quotes)",
                 )
                 continue
@@ -196,7 +203,9 @@ def read_yaml_file(path: Path, problems: ProblemCollector) -> YNode | None:
 def _decode(data: bytes, loc: Location, problems: ProblemCollector) -> str | None:
     """UTF-8 text, or None with a problem naming the byte offset of the first bad byte."""
     if data.startswith(b"\xef\xbb\xbf"):
-        problems.add(loc, "file starts with a byte-order mark (BOM)", "save it as UTF-8 without BOM")
+        problems.add(
+            loc, "file starts with a byte-order mark (BOM)", "save it as UTF-8 without BOM"
+        )
         return None
     try:
         text = data.decode("utf-8")
@@ -293,7 +302,9 @@ def load_registry(path: Path, problems: ProblemCollector) -> dict[str, Entity]:
             and cls != "InternationalOrganization"
         )
         if needs_country and country is None:
-            r.problem(m.line, f"organisation {eid!r} has no 'country'", "add 'country: japan' (an id)")
+            r.problem(
+                m.line, f"organisation {eid!r} has no 'country'", "add 'country: japan' (an id)"
+            )
         if eid is None or cls is None or not labels:
             continue
         if eid in entities:
@@ -310,7 +321,9 @@ def load_registry(path: Path, problems: ProblemCollector) -> dict[str, Entity]:
     for country, line in countries:
         target = entities.get(country)
         if target is None:
-            r.problem(line, f"country {country!r} is not a registry id", did_you_mean(country, entities))
+            r.problem(
+                line, f"country {country!r} is not a registry id", did_you_mean(country, entities)
+            )
         elif target.cls != "Country":
             r.problem(line, f"country {country!r} is a {target.cls}, not a Country", "")
     return entities
@@ -331,7 +344,9 @@ def load_source_text(path: Path, problems: ProblemCollector) -> tuple[str, tuple
     if text is None:
         return None
     if not text.strip():
-        problems.add(loc, "the source text is empty", "add the document's text or remove the folder")
+        problems.add(
+            loc, "the source text is empty", "add the document's text or remove the folder"
+        )
         return None
     notes: tuple[str, ...] = ()
     nfc = unicodedata.normalize("NFC", text)
@@ -402,11 +417,10 @@ def _claim_qualifiers(
             r.problem(m.line, f"relation {relation!r} needs '{key}'", f"add '{key}: …'")
             ok = False
     for key, line in m.key_lines.items():
-        if key in {"role", "date", "amount", "share", "rank", "outOf", "measure"}:
-            if key not in rel.qualifiers:
-                allowed = ", ".join(sorted(rel.qualifiers)) or "none"
-                r.problem(line, f"relation {relation!r} takes no '{key}'", f"allowed: {allowed}")
-                ok = False
+        if key in QUALIFIER_KEYS and key not in rel.qualifiers:
+            allowed = ", ".join(sorted(rel.qualifiers)) or "none"
+            r.problem(line, f"relation {relation!r} takes no '{key}'", f"allowed: {allowed}")
+            ok = False
     date = r.text(m, "date", required=False)
     if date is not None:
         try:
@@ -528,7 +542,7 @@ def load_annotations(
             mentions.append(Mention(sid, eid, anchored[1], r.loc(m.line)))
     seen: dict[tuple[object, ...], Location] = {}
     allowed = ["subject", "relation", "object", "quote", "occurrence", "start", "end"]
-    allowed += ["role", "date", "amount", "share", "rank", "outOf", "measure"]
+    allowed += sorted(QUALIFIER_KEYS)
     for node in r.items(root.get("claims"), "'claims'"):
         m = r.mapping(node, "a claim")
         if m is None:
@@ -578,7 +592,11 @@ def load_source(
     for name, path in files.items():
         loc = Location.of(path)
         if not path.exists() and not path.is_symlink():
-            problems.add(loc, f"missing {name}", "each source folder needs meta.yaml, text.txt and annotations.yaml")
+            problems.add(
+                loc,
+                f"missing {name}",
+                "each source folder needs meta.yaml, text.txt and annotations.yaml",
+            )
             return None
         if not _safe_child(root, path, loc, problems):
             return None
@@ -609,7 +627,9 @@ def load_corpus(root: Path) -> Corpus:
     ids: dict[str, Location] = {}
     for folder in source_folders(root):
         if folder.is_symlink():
-            problems.add(Location.of(folder), "source folder is a symbolic link", "copy it in place")
+            problems.add(
+                Location.of(folder), "source folder is a symbolic link", "copy it in place"
+            )
             continue
         loaded = load_source(folder, root, entities, problems)
         if loaded is None:
@@ -623,7 +643,9 @@ def load_corpus(root: Path) -> Corpus:
             )
             continue
         if source.meta.id in entities:
-            problems.add(source.meta.where, f"source id {source.meta.id!r} is also an entity id", "")
+            problems.add(
+                source.meta.where, f"source id {source.meta.id!r} is also an entity id", ""
+            )
         ids[source.meta.id] = source.meta.where
         sources.append(source)
         claims.extend(cs)
@@ -640,11 +662,3 @@ def load_corpus(root: Path) -> Corpus:
         Location.of(registry_path).path,
         notes,
     )
-
-
-def amount_literal(amount: Amount) -> Decimal:
-    """The exact decimal value of an amount (a helper for callers that need only the number)."""
-    return amount.value
-
-
-__all__ = ["did_you_mean", "load_corpus", "load_registry", "load_source_text", "os"]

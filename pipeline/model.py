@@ -62,7 +62,7 @@ class SourceMeta:
     issue: str | None = None
     affiliation: str | None = None
     original_file: str | None = None
-    where: Location = Location("")
+    where: Location = field(default_factory=lambda: Location(""))
 
 
 @dataclass(frozen=True)

@@ -179,8 +179,8 @@ def to_networkx(
             continue
         if str(subj) not in g or str(obj) not in g:
             continue
-        evidence = [_evidence(ix, ann) for ann in p.get(PROV.wasDerivedFrom, [])]
-        evidence = [e for e in evidence if e is not None]
+        found = (_evidence(ix, ann) for ann in p.get(PROV.wasDerivedFrom, []))
+        evidence = [e for e in found if e is not None]
         evidence.sort(key=lambda e: (e.source, e.quote))
         titles = {e.source: e.source_title for e in evidence}
         rank = _first(p.get(v.term("rank")))

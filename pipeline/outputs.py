@@ -45,7 +45,9 @@ def _write_tmp(path: Path, data: bytes) -> Path:
     except OSError as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        raise OutputError(f"{path}: cannot write: {exc.strerror} — check permissions and free space") from None
+        raise OutputError(
+            f"{path}: cannot write: {exc.strerror} — check permissions and free space"
+        ) from None
     return tmp
 
 

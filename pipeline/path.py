@@ -198,11 +198,15 @@ def to_path_text(
     a, b = _describe(g, result.source, lang), _describe(g, result.target, lang)
     scope = "evidence-backed facts, not through places" if skip_places else "evidence-backed facts"
     if not result.paths:
-        hint = " Without --no-places, paths may pass through countries and cities." * skip_places
+        reason = (
+            " without passing through a place. Without --no-places, paths may pass through "
+            "countries and cities."
+            if skip_places
+            else "; they are in different connected components."
+        )
         return (
             f"No path between {a} and {b}: no chain of evidence-backed facts connects them"
-            f"{' without passing through a place' * skip_places}; they are in different "
-            f"connected components.{hint}\n"
+            f"{reason}\n"
         )
     hops = len(result.paths[0])
     total = f"at least {result.total}" if result.capped else str(result.total)

@@ -193,7 +193,7 @@ def parse_date(text: str) -> tuple[str, str]:
     m = _DATE.match(text.strip())
     if not m:
         raise QuantityError(
-            f"date {text!r} is not ISO (write \"YYYY\", \"YYYY-MM\" or \"YYYY-MM-DD\", at the "
+            f'date {text!r} is not ISO (write "YYYY", "YYYY-MM" or "YYYY-MM-DD", at the '
             "precision the text gives; a day and month with no year, like '4/2', is not a date "
             "unless the document's date gives the year)"
         )

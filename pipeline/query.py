@@ -35,7 +35,7 @@ from xml.sax.saxutils import quoteattr
 
 import pyoxigraph as ox
 
-from .errors import InputError, Location, Problem, QueryError, UsageError
+from .errors import InputError, Location, OutputError, Problem, QueryError, UsageError
 from .readers import format_of
 from .vocab import Vocabulary
 
@@ -297,7 +297,7 @@ def scan_query(text: str, known_prefixes: Mapping[str, str] | None = None) -> Qu
             target = tokens[i + 2] if named and i + 2 < len(tokens) else nxt
             iri = _resolve_iri(target, prefixes, base)
             (from_named if named else from_graphs).append(iri if iri is not None else target.text)
-        elif upper == "WHERE" and braces == 0 and form:
+        elif upper == "WHERE" and braces == 0 and form and not where_problem:
             expect_where_group = True
         if tok.kind == "punct":
             if tok.text == "(":
@@ -333,6 +333,7 @@ def scan_query(text: str, known_prefixes: Mapping[str, str] | None = None) -> Qu
 # ---------------------------------------------------------------- parameters
 
 _VAR_NAME = re.compile(r"^[A-Za-z0-9_\u00B7\u00C0-\U000EFFFF]+$")
+_PREFIXED_NAME = re.compile(r"^(?P<prefix>[A-Za-z][A-Za-z0-9_-]*):[A-Za-z0-9_][^\s<>\"{}|^`\\]*$")
 _LITERAL = re.compile(r'^"(?P<body>(?:[^"\\]|\\.)*)"(?:@(?P<lang>[A-Za-z0-9-]+)|\^\^(?P<dt>.+))?$')
 
 
@@ -352,19 +353,23 @@ def parse_term(value: str, prefixes: Mapping[str, str] | None = None) -> Term:
 
     ``<iri>`` is an IRI; ``"text"``, ``"text"@vi`` and ``"5"^^<…#integer>`` are literals in
     N-Triples syntax (the datatype may also be written ``<xsd:integer>`` or ``xsd:integer``
-    with the graph's prefixes, and ``<res:meti>`` abbreviates an IRI the same way);
-    anything else is a plain string literal, taken as is.
+    with the graph's prefixes); a prefixed name with one of the graph's prefixes
+    (``res:meti``, or ``<res:meti>``) is an IRI; anything else is a plain string literal,
+    taken as is (quote it, ``"res:x"``, to get a string that looks like a prefixed name).
 
     >>> parse_term('"5"^^<xsd:integer>')
     <Literal value=5 datatype=<NamedNode value=http://www.w3.org/2001/XMLSchema#integer>>
     >>> parse_term('"Bộ Công Thương"@vi')
     <Literal value=Bộ Công Thương language=vi>
-    >>> parse_term("<res:meti>")
+    >>> parse_term("res:meti")
     <NamedNode value=https://w3id.org/vjkg/resource/meti>
     >>> parse_term("METI")
     <Literal value=METI datatype=<NamedNode value=http://www.w3.org/2001/XMLSchema#string>>
     """
     pfx = Vocabulary().prefixes() if prefixes is None else prefixes
+    m = _PREFIXED_NAME.match(value)
+    if m and m["prefix"] in pfx:
+        value = f"<{value}>"
     if value.startswith("<") and value.endswith(">"):
         line = f"<urn:x-kg:s> <urn:x-kg:p> <{_expand(value, pfx)}> ."
     elif value.startswith('"'):
@@ -394,7 +399,7 @@ def parse_param(spec: str, prefixes: Mapping[str, str] | None = None) -> tuple[s
     name = name.strip().lstrip("?$")
     if not sep or not _VAR_NAME.match(name):
         raise UsageError(
-            f"--param {spec!r}: expected name=value, e.g. --param org='<res:meti>' "
+            f"--param {spec!r}: expected name=value, e.g. --param org=res:meti "
             "or --param label='\"Bộ Công Thương\"@vi'"
         )
     try:
@@ -461,23 +466,22 @@ def bind_parameters(text: str, shape: QueryShape, params: Sequence[tuple[str, Te
 
 
 def open_store(path: Path) -> ox.Store:
-    """Load an RDF file into an in-memory pyoxigraph store.
+    """Load an RDF file into an in-memory pyoxigraph store whose default graph is the union.
 
-    Quad formats keep their named graphs; triple formats go to the default graph.
+    Quad formats keep their named graphs, and every triple is also put in the default
+    graph: the default graph is then the RDF merge of all graphs, a *set* of triples, as
+    Jena's and GraphDB's union graphs are. (pyoxigraph's ``use_default_graph_as_union``
+    counts a triple once per graph that holds it, so ``COUNT(*)`` would differ from them.)
+    Triple formats simply load into the default graph.
     """
     fmt = format_of(path)
     store = ox.Store()
     try:
         store.bulk_load(path=str(path), format=fmt)
     except FileNotFoundError:
-        raise InputError(
-            [
-                Problem(
-                    Location.of(path),
-                    "graph file not found",
-                    "run `make build` (or `kg build`) first, or pass --input FILE",
-                )
-            ]
+        raise OutputError(
+            f"{path}: no such graph file — run `make build` (or `kg build`) first, "
+            "or pass --input FILE"
         ) from None
     except SyntaxError as exc:
         raise InputError(
@@ -485,7 +489,16 @@ def open_store(path: Path) -> ox.Store:
         ) from None
     except OSError as exc:
         raise InputError([Problem(Location.of(path), f"cannot read: {exc}", "")]) from None
+    named = [ox.Quad(q.subject, q.predicate, q.object) for q in store
+             if not isinstance(q.graph_name, ox.DefaultGraph)]
+    store.bulk_extend(named)
     return store
+
+
+def count_quads(store: ox.Store) -> int:
+    """The quads of the input a store was opened from (the union copy not counted)."""
+    named = sum(1 for q in store if not isinstance(q.graph_name, ox.DefaultGraph))
+    return named or len(store)
 
 
 def graph_names(store: ox.Store) -> list[str]:
@@ -558,7 +571,7 @@ def run_query(
     named_graphs: Sequence[str] | None = None,
     max_results: int | None = None,
 ) -> QueryResult:
-    """Evaluate a query on ``store``; the default graph is the union of the named graphs.
+    """Evaluate a query on a store from :func:`open_store` (default graph: the union).
 
     A query with its own ``FROM``/``FROM NAMED``, or an explicit ``default_graph`` /
     ``named_graphs`` (the protocol's ``default-graph-uri``), uses that dataset instead.
@@ -577,9 +590,6 @@ def run_query(
     if default_graph is not None or named_graphs is not None:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graph or []]
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs or []]
-    elif not shape.has_dataset_clause:
-        # pyoxigraph ignores FROM when this is on, so only set it for queries without one.
-        kwargs["use_default_graph_as_union"] = True
     try:
         answer = store.query(bound.text, **kwargs)  # type: ignore[arg-type]
         return _collect(answer, max_results)

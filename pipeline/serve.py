@@ -45,6 +45,7 @@ from .query import (
     ResultLimitExceeded,
     SavedQuery,
     compact_iri,
+    count_quads,
     graph_names,
     list_saved_queries,
     open_store,
@@ -285,7 +286,7 @@ def _worker_main(conn: multiprocessing.connection.Connection, store_dir: str) ->
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
     store = ox.Store.read_only(store_dir)
     prefixes = Vocabulary().prefixes()
-    conn.send(("ready", graph_names(store), len(store)))
+    conn.send(("ready", graph_names(store), count_quads(store)))
     while True:
         try:
             job = conn.recv()

@@ -78,7 +78,8 @@ def to_stats_text(stats: dict) -> str:
     """A short table for the terminal."""
     lines = [
         f"triples {stats['triples']}, quads {stats['quads']}, entities {stats['entities']}, "
-        f"facts {stats['facts']} ({stats['facts_stated_by_several_sources']} stated by several sources)",
+        f"facts {stats['facts']} "
+        f"({stats['facts_stated_by_several_sources']} stated by several sources)",
         "",
         "entities per class:",
     ]

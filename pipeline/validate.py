@@ -100,7 +100,14 @@ def validate_graph(
     )
     origins = origins or {}
     results = []
-    for r in results_graph.subjects(RDF.type, SH.ValidationResult):
+    # Only the report's own results: pySHACL also types the nested results it puts under
+    # sh:detail as sh:ValidationResult, which are explanations, not results (Jena omits them).
+    top = [
+        r
+        for rep in results_graph.subjects(RDF.type, SH.ValidationReport)
+        for r in results_graph.objects(rep, SH.result)
+    ]
+    for r in top:
         severity = str(results_graph.value(r, SH.resultSeverity) or SH.Violation).rsplit("#", 1)[-1]
         messages = sorted(
             results_graph.objects(r, SH.resultMessage),
@@ -121,7 +128,9 @@ def validate_graph(
             )
         )
     results.sort(key=lambda x: (x.severity != "Violation", x.where, str(x.focus), x.message))
-    return ValidationReport(bool(conforms) and not any(x.severity == "Violation" for x in results), tuple(results))
+    return ValidationReport(
+        bool(conforms) and not any(x.severity == "Violation" for x in results), tuple(results)
+    )
 
 
 def to_report_text(report: ValidationReport, labels: Mapping[Node, str]) -> str:

@@ -43,19 +43,19 @@ class Vocabulary:
         self.GRAPH = Namespace(base + "graph/")
         self.SHAPES = Namespace(base + "shapes#")
 
-    def term(self, name: str):  # noqa: ANN201 - rdflib URIRef
+    def term(self, name: str):
         """An ontology term (class or property) by local name."""
         return self.ONT[name]
 
-    def entity(self, entity_id: str):  # noqa: ANN201
+    def entity(self, entity_id: str):
         """The IRI of a registry entity."""
         return self.RES[entity_id]
 
-    def node(self, kind: str, key: str):  # noqa: ANN201
+    def node(self, kind: str, key: str):
         """The IRI of a non-entity node (fact, annotation, selector, source)."""
         return self.RES[f"{kind}/{key}"]
 
-    def graph(self, name: str):  # noqa: ANN201
+    def graph(self, name: str):
         """The IRI of a named graph."""
         return self.GRAPH[name]
 
@@ -172,7 +172,7 @@ class Relation:
 def _rel(
     name: str,
     fact_class: str,
-    subjects: frozenset[str],
+    subjects: frozenset[str] | set[str],
     objects: frozenset[str] | set[str],
     qualifiers: str = "",
     required: str = "",

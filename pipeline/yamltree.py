@@ -157,20 +157,21 @@ class _TreeBuilder:
         return ev
 
     def _check_anchor(self, ev: yaml.Event, line: int) -> None:
-        if getattr(ev, "anchor", None):
+        anchor = getattr(ev, "anchor", None)
+        if anchor:
             self._problem(
                 line,
-                f"YAML anchors and aliases are not allowed (found &{ev.anchor})",
+                f"YAML anchors and aliases are not allowed (found &{anchor})",
                 "write the value out in full",
             )
 
     def _node(self) -> YNode:
         ev = self._next()
-        line = ev.start_mark.line + 1
+        line = ev.start_mark.line + 1 if ev.start_mark is not None else 0
         if isinstance(ev, yaml.AliasEvent):
             self._problem(
                 line,
-                f"YAML anchors and aliases are not allowed (found *{ev.anchor})",
+                f"YAML anchors and aliases are not allowed (found *{getattr(ev, 'anchor', '')})",
                 "write the value out in full",
             )
             return YScalar("", line)

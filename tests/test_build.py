@@ -1,4 +1,4 @@
-"""The build stage: deterministic IRIs, no blank nodes, facts with evidence, one graph per source."""
+"""The build stage: deterministic IRIs, no blank nodes, facts with evidence, a graph per source."""
 
 from __future__ import annotations
 

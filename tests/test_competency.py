@@ -75,7 +75,9 @@ def test_meti_funds_rapidus_590_billion_yen(store: ox.Store) -> None:
     assert rapidus[0]["amountText"] == "590 tỷ Yen"
     geniac = [r for r in rows if r["target"] == "geniac" and r["relation"] == "funds"]
     assert Decimal(geniac[0]["amount"]) == Decimal(8_400_000_000)
-    assert {"launched", "implements", "funds"} <= {r["relation"] for r in rows if r["target"] == "geniac"}
+    assert {"launched", "implements", "funds"} <= {
+        r["relation"] for r in rows if r["target"] == "geniac"
+    }
 
 
 def test_posts(store: ox.Store) -> None:

@@ -24,10 +24,12 @@ def test_bundled_corpus_reports_the_digital_rank_disagreement(corpus) -> None:
 def test_member_list_difference_is_reported(mini_copy: Path) -> None:
     ann = mini_copy / "b" / "annotations.yaml"
     ann.write_text(
-        ann.read_text(encoding="utf-8").replace(
+        ann.read_text(encoding="utf-8")
+        .replace(
             "  - subject: sony\n    relation: memberOf",
             "  - subject: meti\n    relation: memberOf",
-        ).replace("quote: Sony là thành viên của Rapidus.", "quote: thành viên của Rapidus"),
+        )
+        .replace("quote: Sony là thành viên của Rapidus.", "quote: thành viên của Rapidus"),
         encoding="utf-8",
     )
     conflicts = find_conflicts(load_corpus(mini_copy))
@@ -42,14 +44,14 @@ def test_dates_at_different_precision_agree(mini_copy: Path) -> None:
     ann = mini_copy / "b" / "annotations.yaml"
     ann.write_text(
         ann.read_text(encoding="utf-8")
-        + "  - subject: sony\n    relation: foundingDate\n    date: \"2024\"\n"
+        + '  - subject: sony\n    relation: foundingDate\n    date: "2024"\n'
         + "    quote: Theo bản tin\n",
         encoding="utf-8",
     )
     a = mini_copy / "a" / "annotations.yaml"
     a.write_text(
         a.read_text(encoding="utf-8")
-        + "  - subject: sony\n    relation: foundingDate\n    date: \"2024-05\"\n"
+        + '  - subject: sony\n    relation: foundingDate\n    date: "2024-05"\n'
         + "    quote: Ông Trần Anh Tú phát biểu.\n",
         encoding="utf-8",
     )

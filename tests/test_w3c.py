@@ -51,7 +51,9 @@ def _cases() -> list[tuple[str, Path]]:
         manifest = W3C / suite / "manifest.ttl"
         base = f"https://w3c.github.io/rdf-tests/rdf/rdf11/{suite}/manifest.ttl"
         quads = list(ox.parse(path=str(manifest), format=ox.RdfFormat.TURTLE, base_iri=base))
-        tests = {q.subject for q in quads if q.predicate.value == RDF_TYPE and q.object.value == kind}
+        tests = {
+            q.subject for q in quads if q.predicate.value == RDF_TYPE and q.object.value == kind
+        }
         for q in quads:
             if q.subject in tests and q.predicate.value == field:
                 name = q.object.value.rsplit("/", 1)[-1]

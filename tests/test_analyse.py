@@ -1,0 +1,145 @@
+"""`kg analyse`: centrality, components, communities, Japan–Vietnam bridges, per-source stats.
+
+The bridges fixture (tests/fixtures/bridges) is small enough to work out by hand:
+
+    ict-day(VN) —organizer→ jetro(JP)      ict-day —locatedIn→ hanoi(VN)
+    ict-day —patron→ most(VN)              meti(JP) —oversees→ jetro   (sources a and b)
+    vinasa(VN) —partnerOf→ most            undp(no country) —partnerOf→ meti, vinasa
+    jetro —locatedIn→ hanoi                sony(JP), japan, vietnam: mentioned, no fact
+
+Without places it is the 6-cycle ict-day–jetro–meti–undp–vinasa–most; its 6 connected
+(Japanese, Vietnamese) pairs give the brokerage values asserted below.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.analyse import analyse_network
+from pipeline.network import to_networkx
+from pipeline.readers import read_quads
+
+from .conftest import FIXTURES, ROOT, run_kg
+
+BRIDGES = FIXTURES / "bridges"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bridges corpus built by the real `kg build` (which also writes the analysis)."""
+    out = tmp_path_factory.mktemp("bridges-graphs")
+    done = run_kg("build", "-q", "--sources", str(BRIDGES), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def analysis(built: Path) -> dict:
+    return json.loads((built / "analysis.json").read_text(encoding="utf-8"))
+
+
+def test_build_writes_the_analysis_and_analyse_recomputes_it_byte_for_byte(
+    built: Path, tmp_path: Path
+) -> None:
+    done = run_kg("analyse", "--input", str(built / "kg.nq"), "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("analysed 10 entities, 8 facts: 1 linked component (")
+    for name in ("analysis.json", "analysis.md"):
+        assert (tmp_path / name).read_bytes() == (built / name).read_bytes(), name
+
+
+def test_direct_bridges_are_the_organisations_linked_to_both_sides(analysis: dict) -> None:
+    direct = analysis["bridges"]["direct"]
+    assert [(r["id"], r["japan_partners"], r["vietnam_partners"]) for r in direct] == [
+        ("undp", ["meti"], ["vinasa"]),  # no country of its own, partners on both sides
+        ("jetro", ["meti"], ["hanoi", "ict-day"]),  # Japanese, with Vietnamese partners
+    ]
+    assert [r["cross_border_partners"] for r in direct] == [
+        ["meti", "vinasa"],
+        ["hanoi", "ict-day"],
+    ]
+    links = analysis["bridges"]["cross_border_links"]
+    assert links == [
+        {"japan": "jetro", "vietnam": "hanoi", "facts": 1},
+        {"japan": "jetro", "vietnam": "ict-day", "facts": 1},
+    ]
+
+
+def test_brokerage_is_the_share_of_cross_border_shortest_paths(analysis: dict) -> None:
+    brokers = {r["id"]: r["brokerage"] for r in analysis["bridges"]["brokers"]}
+    assert brokers == {
+        "undp": 0.3333,
+        "jetro": 0.25,
+        "meti": 0.0833,
+        "most": 0.0833,
+        "vinasa": 0.0833,
+    }
+    others = {r["id"]: r["brokerage"] for r in analysis["bridges"]["other_brokers"]}
+    assert others == {"ict-day": 0.3333}  # an event: a broker, but not an organisation
+
+
+def test_centrality_components_and_communities(analysis: dict) -> None:
+    top = analysis["centrality"]["by_degree"]
+    assert [(r["id"], r["degree"]) for r in top[:2]] == [("ict-day", 3), ("jetro", 3)]
+    assert analysis["centrality"]["by_betweenness"][0]["betweenness"] == pytest.approx(0.1111)
+    comps = analysis["components"]
+    assert comps["sizes"] == [7]
+    assert comps["isolated_entities"] == ["japan", "sony", "vietnam"]
+    assert comps["largest_diameter"] == 3
+    communities = analysis["communities"]["communities"]
+    members = [m for c in communities for m in c["members"]]
+    assert sorted(members) == sorted(comps["components"][0]["members"])  # a partition
+    assert analysis["communities"]["modularity"] > 0
+
+
+def test_per_source_statistics(analysis: dict) -> None:
+    rows = {r["id"]: r for r in analysis["per_source"]}
+    assert rows["doc-a"]["facts"] == 8 and rows["doc-a"]["exclusive_facts"] == 7
+    assert rows["doc-a"]["cross_border_facts"] == 2
+    assert rows["doc-a"]["largest_component_without"] == 2  # only b's meti–jetro is left
+    assert rows["doc-b"]["facts"] == 1 and rows["doc-b"]["exclusive_facts"] == 0
+    assert rows["doc-b"]["largest_component_without"] == 7
+    assert rows["doc-b"]["title"] == "Bản tin B" and rows["doc-b"]["issued"] == "2025"
+
+
+def test_markdown_report_defines_its_measures_and_names_the_bridges(built: Path) -> None:
+    md = (built / "analysis.md").read_text(encoding="utf-8")
+    for heading in ("## Most central entities", "## Connected components", "## Communities",
+                    "## Organisations bridging Japan and Vietnam", "## Per source"):  # fmt: skip
+        assert heading in md
+    assert "vjkg:country is Japan" in md  # the side is defined in the report
+    assert "| United Nations Development Programme | `undp` | — | meti | vinasa | 0.3333 |" in md
+
+
+def test_the_bundled_graph_has_bridges_with_partners_on_the_other_side() -> None:
+    analysis = analyse_network(to_networkx(read_quads(ROOT / "graphs" / "kg.nq")))
+    direct = analysis["bridges"]["direct"]
+    assert direct, "the bundled corpus is about Vietnam–Japan cooperation: bridges expected"
+    for r in direct:
+        if r["side"] == "japan":
+            assert r["cross_border_partners"] == r["vietnam_partners"] != []
+        elif r["side"] == "vietnam":
+            assert r["cross_border_partners"] == r["japan_partners"] != []
+        else:
+            assert r["japan_partners"] and r["vietnam_partners"]
+    assert analysis["bridges"]["brokers"], "some organisation lies between the two sides"
+
+
+def test_analyse_bytes_do_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
+    outputs = []
+    for seed in ("0", "1234"):
+        out = tmp_path / seed
+        done = run_kg("analyse", "--out", str(out), env={"PYTHONHASHSEED": seed})
+        assert done.returncode == 0, done.stderr
+        outputs.append([(out / n).read_bytes() for n in ("analysis.json", "analysis.md")])
+    assert outputs[0] == outputs[1]
+
+
+def test_missing_input_exits_5_with_a_hint(tmp_path: Path) -> None:
+    done = run_kg("analyse", "--input", str(tmp_path / "none.nq"), "--out", str(tmp_path))
+    assert done.returncode == 5
+    assert "no such graph file" in done.stderr and "kg build" in done.stderr
+    assert not (tmp_path / "analysis.json").exists()
