@@ -112,7 +112,7 @@ def _is_organisation(g: nx.Graph, n: str) -> bool:
     return top_class(g.nodes[n]["cls"]) == "Organization"
 
 
-def _centrality(u: nx.Graph, top: int) -> tuple[dict, dict[str, float]]:
+def _centrality(u: nx.Graph, top: int) -> dict:
     betweenness = {n: _round(b) for n, b in nx.betweenness_centrality(u).items()}
     rows = {
         n: {
@@ -125,13 +125,10 @@ def _centrality(u: nx.Graph, top: int) -> tuple[dict, dict[str, float]]:
     }
     by_degree = sorted(u, key=lambda n: (-rows[n]["degree"], -rows[n]["betweenness"], n))
     by_between = sorted(u, key=lambda n: (-rows[n]["betweenness"], -rows[n]["degree"], n))
-    return (
-        {
-            "by_degree": [rows[n] for n in by_degree[:top]],
-            "by_betweenness": [rows[n] for n in by_between[:top] if rows[n]["betweenness"] > 0],
-        },
-        betweenness,
-    )
+    return {
+        "by_degree": [rows[n] for n in by_degree[:top]],
+        "by_betweenness": [rows[n] for n in by_between[:top] if rows[n]["betweenness"] > 0],
+    }
 
 
 def _components(u: nx.Graph) -> dict:
@@ -316,7 +313,7 @@ def analyse_network(g: nx.MultiDiGraph, vocab: Vocabulary | None = None, top: in
     v = vocab or Vocabulary()
     u = to_simple_graph(g)
     side_nodes = {str(v.entity(s)): s for s in SIDES}
-    centrality, _ = _centrality(u, top)
+    centrality = _centrality(u, top)
     components = _components(u)
     cross = _cross_border_links(u, side_nodes)
     sides = Counter(side_of(u, n, side_nodes) or "none" for n in u)
@@ -409,7 +406,8 @@ def to_analysis_markdown(analysis: dict) -> str:
         "## Connected components",
         "",
         f"{c['count']} components: {c['linked']} with two or more entities "
-        f"(sizes {', '.join(map(str, c['sizes']))}) and {c['isolated']} isolated entities "
+        f"(sizes {', '.join(map(str, c['sizes'])) or 'none'}) and {c['isolated']} isolated "
+        "entities "
         f"(no evidence-backed fact with another entity). The largest has {c['largest']} "
         f"entities and diameter {c['largest_diameter']}.",
         "",

@@ -254,7 +254,7 @@ class _Builder:
                 add(g, fact, ORG.member, subject)
                 add(g, fact, ORG.organization, obj)
         elif rel.name == "figure":
-            add(g, subject, t("hasFigure"), fact)
+            add(g, subject, t("figure"), fact)
         else:
             assert q.date is not None  # attribute relations require a date
             add(g, subject, t(rel.name), date_literal(q.date))

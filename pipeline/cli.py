@@ -82,13 +82,17 @@ def _labels(dataset) -> dict:  # noqa: ANN001
 
 
 def _validate(args: argparse.Namespace, dataset, vocab, progress: _Progress):  # noqa: ANN001, ANN202
-    from .validate import load_shapes, validate_graph
+    from .validate import load_shapes, validate_triples
 
     shapes_path = args.ontology / "shapes.ttl"
     if not shapes_path.is_file():
         raise OutputError(f"{shapes_path}: shapes not found — {ROOT_HINT}")
     progress.step("validating with SHACL (pyshacl)")
-    report = validate_graph(dataset.to_graph(), load_shapes(shapes_path), dataset.origins)
+    # Partitioned over the CPUs for large graphs; one pySHACL run for small ones.
+    workers = 1 if len(dataset) < 50_000 else None
+    report = validate_triples(
+        list(dataset.graphs.values()), load_shapes(shapes_path), dataset.origins, workers
+    )
     progress.step(
         f"validation: {len(report.violations)} violation(s), {len(report.warnings)} warning(s)"
     )
@@ -113,7 +117,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         corpus, dataset, vocab = _load_and_build(args, progress)
         report = _validate(args, dataset, vocab, progress)
         labels = _labels(dataset)
-        if not report.conforms:
+        keep_going = getattr(args, "keep_going", False)
+        if not report.conforms and not keep_going:
             sys.stderr.write(to_report_text(report, labels))
             raise errors.NotConformingError(
                 f"the graph does not conform to {args.ontology / 'shapes.ttl'}: "
@@ -143,6 +148,12 @@ def cmd_build(args: argparse.Namespace) -> int:
         progress.step("rendered kg.html")
         commit_files(out, files)
         progress.step(f"wrote {len(files)} files to {out}/")
+    if not report.conforms:
+        raise errors.NotConformingError(
+            f"the graph does not conform to {args.ontology / 'shapes.ttl'}: "
+            f"{len(report.violations)} violation(s), listed in {out}/validation.txt; "
+            f"--keep-going wrote {out}/ anyway"
+        )
     print(f"built {out}/: {len(dataset)} quads, {len(corpus.entities)} entities, "
           f"{len(corpus.claims)} claims; SHACL conforms; {len(conflicts)} conflict(s) between "
           "sources kept and listed by `kg conflicts`")
@@ -320,14 +331,20 @@ def cmd_query(args: argparse.Namespace) -> int:
     shape = scan_query(query.text, prefixes)
     for iri in (*shape.from_graphs, *shape.from_named_graphs):
         if iri not in ours:
-            print(f"kg: note: FROM <{iri}> is not a graph in {args.input}; it is empty "
-                  "(nothing is fetched)", file=sys.stderr)
+            print(
+                f"kg: note: FROM <{iri}> is not a graph in {args.input}; it is empty "
+                "(nothing is fetched)",
+                file=sys.stderr,
+            )
     result = run_query(store, query.text, origin=query.origin, params=params, prefixes=prefixes)
     t2 = time.perf_counter()
     sys.stdout.write(to_output(result, args.format, prefixes, args.truncate))
     if args.time:
-        print(f"kg: loaded {count_quads(store)} quads in {(t1 - t0) * 1000:.1f} ms; query "
-              f"{(t2 - t1) * 1000:.1f} ms; {len(result)} result(s)", file=sys.stderr)
+        print(
+            f"kg: loaded {count_quads(store)} quads in {(t1 - t0) * 1000:.1f} ms; query "
+            f"{(t2 - t1) * 1000:.1f} ms; {len(result)} result(s)",
+            file=sys.stderr,
+        )
     return errors.EXIT_OK
 
 
@@ -339,16 +356,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if getattr(args, name) <= 0:
             raise UsageError(f"--{name.replace('_', '-')} must be greater than 0")
     config = ServeConfig(
-        input=args.input, host=args.host, port=args.port, timeout=args.timeout,
-        max_results=args.max_results, workers=args.workers, queries_dir=args.queries,
+        input=args.input,
+        host=args.host,
+        port=args.port,
+        timeout=args.timeout,
+        max_results=args.max_results,
+        workers=args.workers,
+        queries_dir=args.queries,
         quiet=args.quiet,
     )
 
     def announce(server: SparqlServer) -> None:
-        host, port = server.server_address[:2]
-        url = f"http://{host}:{port}"
-        print(f"serving {server.pool.quads} quads from {args.input} at {url}/ "
-              f"(SPARQL endpoint {url}/sparql); Ctrl-C to stop", flush=True)
+        url = f"http://{args.host}:{server.server_port}"
+        print(
+            f"serving {server.pool.quads} quads from {args.input} at {url}/ "
+            f"(SPARQL endpoint {url}/sparql); Ctrl-C to stop",
+            flush=True,
+        )
 
     try:
         run_server(config, announce)
@@ -359,15 +383,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_push(args: argparse.Namespace) -> int:
     """``kg push``: PUT each named graph into a SPARQL 1.1 Graph Store endpoint."""
-    from .push import check_endpoint, push_graphs, raise_for_report, read_graph_payloads
-    from .push import to_push_summary
+    from .push import (
+        check_endpoint,
+        push_graphs,
+        raise_for_report,
+        read_graph_payloads,
+        to_push_summary,
+    )
 
     check_endpoint(args.endpoint)
     if args.timeout <= 0 or args.retries < 0 or args.backoff < 0:
         raise UsageError("--timeout must be > 0, --retries and --backoff ≥ 0")
     payloads = read_graph_payloads(args.input)
-    report = push_graphs(args.endpoint, payloads, timeout=args.timeout,
-                         retries=args.retries, backoff=args.backoff)
+    report = push_graphs(
+        args.endpoint, payloads, timeout=args.timeout, retries=args.retries, backoff=args.backoff
+    )
     sys.stdout.write(to_push_summary(report))
     raise_for_report(report)
     return errors.EXIT_OK
@@ -386,6 +416,8 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", help="build graphs/ from sources/")
     _add_common(p)
     p.add_argument("--out", type=Path, default=_default("graphs"), help="output directory")
+    p.add_argument("--keep-going", action="store_true",
+                   help="write the outputs even when SHACL finds violations (still exits 4)")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("validate", help="validate the graph built from sources/ with SHACL")
@@ -419,8 +451,10 @@ def make_parser() -> argparse.ArgumentParser:
         "analyse",
         help="network analysis: central entities, components, communities, Japan–Vietnam bridges",
     )
-    p.add_argument("--input", type=Path, default=_default("graphs/kg.nq"), help="RDF file")
-    p.add_argument("--out", type=Path, default=_default("graphs"), help="output directory")
+    p.add_argument(
+        "--input", type=Path, default=_default("graphs/kg.nq"), help="RDF file (graphs/kg.nq)"
+    )
+    p.add_argument("--out", type=Path, default=_default("graphs"), help="output directory (graphs)")
     p.add_argument("--base", default=None, help="base IRI of the graph's vocabulary")
     p.set_defaults(func=cmd_analyse)
 
@@ -436,7 +470,9 @@ def make_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("a", help='entity id, label or alias (e.g. fpt-japan, "bo khoa hoc")')
     p.add_argument("b", help="entity id, label or alias (e.g. METI)")
-    p.add_argument("--input", type=Path, default=_default("graphs/kg.nq"), help="RDF file")
+    p.add_argument(
+        "--input", type=Path, default=_default("graphs/kg.nq"), help="RDF file (graphs/kg.nq)"
+    )
     p.add_argument("--max", type=int, default=5, help="print at most N shortest paths (5)")
     p.add_argument(
         "--no-places",
@@ -454,21 +490,40 @@ def make_parser() -> argparse.ArgumentParser:
         "the query text. The default graph is the union of the named graphs (unless the "
         "query says FROM); the graph's prefixes (vjkg:, res:, skos:, …) are predeclared.",
         epilog="--param name=value binds ?name to an RDF term, never pasted into the text: "
-        "<iri> or <res:meti> is an IRI; \"text\", \"text\"@vi, \"5\"^^xsd:integer (or "
-        "^^<…>) are literals in N-Triples syntax; anything else is a plain string. "
+        "<iri>, or res:meti with one of the graph's prefixes, is an IRI; "
+        '"text", "text"@vi, "5"^^xsd:integer (or ^^<…>) are literals in N-Triples '
+        "syntax; anything else is a plain string (quote it to keep a colon: '\"a:b\"'). "
         "Exit codes: 0 ok, 2 usage, 3 unreadable graph, 5 graph file missing, 7 query error.",
     )
     p.add_argument("query", nargs="?", help="FILE.rq, saved query NAME, or 'SELECT …'")
     p.add_argument("--list", action="store_true", help="list the saved queries and exit")
-    p.add_argument("--format", choices=["table", "csv", "tsv", "json", "xml", "turtle",
-                                        "ntriples"], default="table", help="output (table)")
+    p.add_argument(
+        "--format",
+        choices=["table", "csv", "tsv", "json", "xml", "turtle", "ntriples"],
+        default="table",
+        help="output (table)",
+    )
     p.add_argument("--input", type=Path, default=_default("graphs/kg.nq"), help="RDF file")
-    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                   help="bind ?NAME to an RDF term (repeatable)")
-    p.add_argument("--queries", type=Path, default=None,
-                   help="folder of saved NAME.rq queries (default: pipeline/queries/)")
-    p.add_argument("--truncate", type=int, default=80, metavar="COLS",
-                   help="cut table cells wider than COLS columns (0: never; default 80)")
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="bind ?NAME to an RDF term (repeatable)",
+    )
+    p.add_argument(
+        "--queries",
+        type=Path,
+        default=None,
+        help="folder of saved NAME.rq queries (default: pipeline/queries/)",
+    )
+    p.add_argument(
+        "--truncate",
+        type=int,
+        default=80,
+        metavar="COLS",
+        help="cut table cells wider than COLS columns (0: never; default 80)",
+    )
     p.add_argument("--time", action="store_true", help="print load and query times on stderr")
     p.add_argument("--base", default=None, help="base IRI of the graph's vocabulary")
     p.set_defaults(func=cmd_query)
@@ -484,11 +539,19 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8765, help="port (8765; 0 picks a free one)")
     p.add_argument("--input", type=Path, default=_default("graphs/kg.nq"), help="RDF file")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds per query (10)")
-    p.add_argument("--max-results", type=int, default=10_000,
-                   help="refuse results with more rows or triples (10000)")
+    p.add_argument(
+        "--max-results",
+        type=int,
+        default=10_000,
+        help="refuse results with more rows or triples (10000)",
+    )
     p.add_argument("--workers", type=int, default=2, help="query worker processes (2)")
-    p.add_argument("--queries", type=Path, default=None,
-                   help="folder of saved NAME.rq queries (default: pipeline/queries/)")
+    p.add_argument(
+        "--queries",
+        type=Path,
+        default=None,
+        help="folder of saved NAME.rq queries (default: pipeline/queries/)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no request log on stderr")
     p.set_defaults(func=cmd_serve)
 
@@ -505,11 +568,19 @@ def make_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--endpoint", required=True, help="Graph Store Protocol URL")
     p.add_argument("--input", type=Path, default=_default("graphs/kg.nq"), help="RDF file")
-    p.add_argument("--timeout", type=float, default=30.0,
-                   help="connect and read timeout per request, seconds (30)")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=30.0,
+        help="connect and read timeout per request, seconds (30)",
+    )
     p.add_argument("--retries", type=int, default=3, help="retries per graph (3)")
-    p.add_argument("--backoff", type=float, default=0.5,
-                   help="first retry delay in seconds, doubled each time (0.5)")
+    p.add_argument(
+        "--backoff",
+        type=float,
+        default=0.5,
+        help="first retry delay in seconds, doubled each time (0.5)",
+    )
     p.set_defaults(func=cmd_push)
     return parser
 

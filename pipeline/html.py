@@ -1,32 +1,73 @@
 """HTML stage: an offline, safe, interactive explorer of the entity network.
 
-pyvis assembles the nodes and edges; the page around them is ours, because pyvis's own
-template fetches Bootstrap and tom-select from CDNs and writes some strings as raw HTML.
-Here vis-network (bundled with pyvis) is inlined, every data-derived string travels as
-JSON inside a ``<script type="application/json">`` block (with ``<``, ``>`` and ``&``
-escaped) and reaches the page only through ``textContent``. The layout is computed in
-Python (deterministic), so the browser draws it at once with physics off.
+pyvis assembles the vis-network nodes, edges and options; the page around them is ours,
+because pyvis's own template fetches Bootstrap and tom-select from CDNs and writes some
+strings as raw HTML. Here vis-network (bundled with pyvis) is inlined, every data-derived
+string travels as JSON inside a ``<script type="application/json">`` block (with ``<``,
+``>`` and ``&`` escaped) and reaches the page only through ``textContent``. A
+Content-Security-Policy allows exactly the page's own two scripts (by hash) and no
+network access, so even a string that slipped through could neither run nor fetch.
+
+The layout is computed here (deterministic, see :func:`compute_layout`), so the browser
+draws it at once with physics off. Graphs above :data:`OVERVIEW_THRESHOLD` entities open
+on an overview of the best-connected ones; everything stays searchable.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import math
 import re
 import unicodedata
+from collections import deque
+from collections.abc import Iterable
 from html import escape
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
+import numpy as np
+from pyvis.edge import Edge
 from pyvis.network import Network
 
 from .network import label_of
+from .vocab import ENTITY_CLASSES, class_ancestors
 
-PALETTE = [
-    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
-    "#ff9da7", "#9c755f", "#bab0ac", "#1f77b4", "#17becf", "#8c564b", "#bcbd22",
-]  # fmt: skip
+DEFAULT_TITLE = "vjkg — knowledge graph explorer"
+
+# Above this many entities the page opens on an overview of the OVERVIEW_SIZE entities
+# with the most facts; search, filters and clicks reveal the rest.
+OVERVIEW_THRESHOLD = 400
+OVERVIEW_SIZE = 100
+
+# Components up to this size get exact (all-pairs) repulsion in the layout.
+EXACT_LIMIT = 300
+# Only entities closer than this many ideal lengths push each other apart.
+CUTOFF = 3.0
+
+# Pixels per unit of layout length (the ideal distance between two linked entities).
+SPACING = 130.0
+
+# Colour by family (the class under Organization, else the top class); shape by top class.
+FAMILY_COLOURS = {
+    "Organization": "#4e79a7",
+    "GovernmentBody": "#e15759",
+    "Company": "#f28e2b",
+    "ResearchOrganization": "#59a14f",
+    "Association": "#76b7b2",
+    "Committee": "#9c755f",
+    "PoliticalParty": "#ff9da7",
+    "InternationalOrganization": "#17becf",
+    "Initiative": "#b07aa1",
+    "Event": "#edc948",
+    "Person": "#d6479a",
+    "Place": "#a39e98",
+    "Product": "#9fa521",
+    "Ranking": "#4b5563",
+}
 SHAPES = {
     "Organization": "dot",
     "Person": "diamond",
@@ -36,6 +77,7 @@ SHAPES = {
     "Product": "triangleDown",
     "Ranking": "hexagon",
 }
+FALLBACK_COLOUR = "#8c8c8c"
 
 
 def fold(text: str) -> str:
@@ -43,126 +85,483 @@ def fold(text: str) -> str:
 
     >>> fold("Bộ Khoa học và Công nghệ")
     'bo khoa hoc va cong nghe'
+    >>> fold("Đại học Quốc gia")
+    'dai hoc quoc gia'
     """
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
-def _layout(g: nx.MultiDiGraph) -> dict[str, tuple[float, float]]:
-    if not g:
-        return {}
+def humanize(name: str) -> str:
+    """A camelCase relation or class name as words.
+
+    >>> humanize("jointVenturePartnerOf")
+    'joint venture partner of'
+    >>> humanize("GovernmentAgency")
+    'Government agency'
+    """
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).split(" ")
+    return " ".join([words[0], *(w.lower() for w in words[1:])])
+
+
+def family_of(cls: str) -> str:
+    """The class whose colour ``cls`` takes: the one under Organization, else the top class.
+
+    >>> family_of("University"), family_of("Organization"), family_of("City")
+    ('ResearchOrganization', 'Organization', 'Place')
+    """
+    if cls not in ENTITY_CLASSES:
+        return cls
+    chain = class_ancestors(cls)
+    if chain[-1] == "Organization" and len(chain) > 1:
+        return chain[-2]
+    return chain[-1]
+
+
+def top_of(cls: str) -> str:
+    """The most general class above ``cls`` (itself when unknown)."""
+    return class_ancestors(cls)[-1] if cls in ENTITY_CLASSES else cls
+
+
+# ---------------------------------------------------------------- layout
+
+
+def compute_layout(g: nx.MultiDiGraph) -> dict[str, tuple[float, float]]:
+    """Deterministic positions in pixels for every node, independent of insertion order.
+
+    Each connected component is laid out on its own (a radial tree from its best-linked
+    entity, relaxed by Fruchterman–Reingold forces); components are then packed in rows,
+    largest first, and entities without facts fill a grid at the end, grouped by class.
+
+    >>> m = nx.MultiDiGraph()
+    >>> m.add_nodes_from([("a", {"cls": "Person"}), ("b", {"cls": "Person"})])
+    >>> _ = m.add_edge("a", "b")
+    >>> pos = compute_layout(m)
+    >>> sorted(pos) == ["a", "b"] and pos == compute_layout(m)
+    True
+    """
     simple = nx.Graph()
     simple.add_nodes_from(sorted(g.nodes))
-    simple.add_edges_from(sorted((u, v) for u, v in g.edges() if u != v))
-    n = simple.number_of_nodes()
-    pos = nx.spring_layout(simple, seed=7, k=2.2 / math.sqrt(max(n, 1)), iterations=80)
-    scale = 60 * math.sqrt(n) + 200
-    return {k: (round(float(x) * scale, 1), round(float(y) * scale, 1)) for k, (x, y) in pos.items()}
+    simple.add_edges_from(sorted({_pair(u, v) for u, v in g.edges() if u != v}))
+    return _layout_simple(simple, _class_order(g))
 
 
-def _top(cls_chain: list[str]) -> str:
-    from .vocab import top_class
+def compute_overview_layout(
+    g: nx.MultiDiGraph, members: Iterable[str]
+) -> dict[str, tuple[float, float]]:
+    """Positions for an overview of ``members`` alone, as if the rest were not there.
 
-    return top_class(cls_chain[0]) if cls_chain else "Organization"
+    Two members are linked when they share a fact or a neighbour, so the overview keeps
+    the shape of the whole graph while its entities sit close enough to read.
+    """
+    keep = set(members)
+    simple = nx.Graph()
+    simple.add_nodes_from(sorted(keep))
+    links: set[tuple[str, str]] = set()
+    for u, v in g.edges():
+        if u != v and u in keep and v in keep:
+            links.add(_pair(u, v))
+    for w in sorted(g.nodes):
+        near = sorted({x for x in nx.all_neighbors(g, w) if x in keep and x != w})[:8]
+        links.update(_pair(a, b) for k, a in enumerate(near) for b in near[k + 1 :])
+    simple.add_edges_from(sorted(links))
+    return _layout_simple(simple, _class_order(g))
 
 
-def to_page_data(g: nx.MultiDiGraph) -> dict:
-    """The JSON the page runs on: nodes, edges, classes, relations, sources (all sorted)."""
+def _pair(u: str, v: str) -> tuple[str, str]:
+    return (u, v) if u < v else (v, u)
+
+
+def _class_order(g: nx.MultiDiGraph):  # noqa: ANN202 - a sort key
+    def key(n: str) -> tuple[str, str, str, str]:
+        d = g.nodes[n]
+        cls = d.get("cls", "")
+        name = fold(label_of(g, n, "en")) if "labels" in d and "id" in d else n
+        return (family_of(cls), cls, name, n)
+
+    return key
+
+
+def _layout_simple(simple: nx.Graph, order) -> dict[str, tuple[float, float]]:  # noqa: ANN001
+    """Lay out each component, pack them; single nodes in a grid sorted by ``order``."""
+    components = sorted(
+        (sorted(c) for c in nx.connected_components(simple)), key=lambda c: (-len(c), c[0])
+    )
+    blocks: list[tuple[list[str], np.ndarray]] = [
+        (comp, _layout_component(simple, comp)) for comp in components if len(comp) > 1
+    ]
+    singles = sorted((c[0] for c in components if len(c) == 1), key=order)
+    if singles:
+        blocks.append((singles, _grid(len(singles))))
+    return {
+        name: (round(float(x) * SPACING, 1), round(float(y) * SPACING, 1))
+        for names, xy in _pack(blocks)
+        for name, (x, y) in zip(names, xy, strict=True)
+    }
+
+
+def _layout_component(simple: nx.Graph, comp: list[str]) -> np.ndarray:
+    """Positions (unit edge length) of one connected component, centred on the origin."""
+    index = {n: i for i, n in enumerate(comp)}
+    edges = np.array(
+        sorted((index[u], index[v]) for u, v in simple.subgraph(comp).edges()), dtype=np.int64
+    ).reshape(-1, 2)
+    degree = np.bincount(edges.ravel(), minlength=len(comp))
+    pos = _radial_tree(comp, edges, degree)
+    if len(comp) > 2:
+        pos = _even_spacing(_relax(pos, edges, iterations=60 if len(comp) <= EXACT_LIMIT else 50))
+    return pos - pos.mean(axis=0)
+
+
+def _radial_tree(comp: list[str], edges: np.ndarray, degree: np.ndarray) -> np.ndarray:
+    """A radial drawing of a breadth-first tree from the best-linked node: a good start."""
+    n = len(comp)
+    neighbours: list[list[int]] = [[] for _ in range(n)]
+    for u, v in edges.tolist():
+        neighbours[u].append(v)
+        neighbours[v].append(u)
+    order = sorted(range(n), key=lambda i: (-int(degree[i]), comp[i]))
+    root = order[0]
+    parent = [-1] * n
+    depth = [0] * n
+    children: list[list[int]] = [[] for _ in range(n)]
+    seen = [False] * n
+    seen[root] = True
+    queue, visit = deque([root]), []
+    while queue:
+        u = queue.popleft()
+        visit.append(u)
+        for v in sorted(neighbours[u], key=lambda i: (-int(degree[i]), comp[i])):
+            if not seen[v]:
+                seen[v] = True
+                parent[v], depth[v] = u, depth[u] + 1
+                children[u].append(v)
+                queue.append(v)
+    leaves = [1] * n
+    for u in reversed(visit):
+        if children[u]:
+            leaves[u] = sum(leaves[c] for c in children[u])
+    # Depth d fills an annulus with about one unit of area per node; within it, nodes
+    # step outwards by the golden ratio so that a crowded ring is not a thin circle.
+    per_depth = np.bincount(depth)
+    inner = [0.0, 1.0]  # depth d lies between inner[d] and inner[d + 1]
+    for d in range(1, len(per_depth)):
+        inner.append(max(inner[-1] + 1.0, math.sqrt(inner[-1] ** 2 + per_depth[d] / math.pi)))
+    pos = np.zeros((n, 2))
+    start = [0.0] * n
+    width = [2 * math.pi] * n
+    placed = [0] * len(per_depth)
+    for u in visit:
+        a = start[u]
+        for c in children[u]:
+            width[c] = width[u] * leaves[c] / leaves[u]
+            start[c] = a
+            a += width[c]
+            angle = start[c] + width[c] / 2
+            d = depth[c]
+            step = (placed[d] * 0.6180339887) % 1.0 if per_depth[d] > 2 * math.pi * inner[d] else 0
+            placed[d] += 1
+            r = inner[d] + (inner[d + 1] - inner[d]) * step
+            pos[c] = (r * math.cos(angle), r * math.sin(angle))
+    return pos
+
+
+def _even_spacing(pos: np.ndarray) -> np.ndarray:
+    """Scale so the median distance to the nearest other node is one unit.
+
+    Dense parts of a graph would otherwise pile labels on top of each other.
+    """
+    from scipy.spatial import cKDTree
+
+    if len(pos) < 3:
+        return pos
+    dist, _ = cKDTree(pos).query(pos, k=2)
+    nearest = float(np.median(dist[:, 1]))
+    return pos / nearest if nearest > 1e-9 else pos
+
+
+def _relax(pos: np.ndarray, edges: np.ndarray, iterations: int) -> np.ndarray:
+    """Fruchterman–Reingold with unit ideal length and a cooling step limit.
+
+    Repulsion is exact for small components; above :data:`EXACT_LIMIT` nodes only pairs
+    closer than three units repel (the grid variant of the original paper), found with a
+    k-d tree, so a 5,000-node component takes about a second instead of a minute.
+    """
+    from scipy.spatial import cKDTree
+
+    n = len(pos)
+    pos = pos.copy()
+    span = float(np.ptp(pos, axis=0).max()) or 1.0
+    temperature = max(span / 10, 1.0)
+    cool = temperature / (iterations + 1)
+    i, j = edges[:, 0], edges[:, 1]
+    for _ in range(iterations):
+        disp = np.zeros_like(pos)
+        if n <= EXACT_LIMIT:
+            for lo in range(0, n, 256):
+                delta = pos[lo : lo + 256, None, :] - pos[None, :, :]
+                d2 = np.maximum((delta**2).sum(axis=2), 1e-6)
+                push = np.where(d2 < CUTOFF**2, 1.0 / d2, 0.0)
+                disp[lo : lo + 256] += (delta * push[:, :, None]).sum(axis=1)
+        else:
+            pairs = cKDTree(pos).query_pairs(CUTOFF, output_type="ndarray")
+            a, b = pairs[:, 0], pairs[:, 1]
+            delta = pos[a] - pos[b]
+            push = delta / np.maximum((delta**2).sum(axis=1), 1e-6)[:, None]
+            for axis in (0, 1):
+                disp[:, axis] += np.bincount(a, push[:, axis], minlength=n)
+                disp[:, axis] -= np.bincount(b, push[:, axis], minlength=n)
+        delta = pos[i] - pos[j]
+        pull = delta * np.sqrt((delta**2).sum(axis=1))[:, None]
+        for axis in (0, 1):
+            disp[:, axis] -= np.bincount(i, pull[:, axis], minlength=n)
+            disp[:, axis] += np.bincount(j, pull[:, axis], minlength=n)
+        length = np.maximum(np.sqrt((disp**2).sum(axis=1)), 1e-9)
+        pos += disp * (np.minimum(length, temperature) / length)[:, None]
+        temperature = max(temperature - cool, 0.02)
+    return pos
+
+
+def _grid(count: int) -> np.ndarray:
+    """Positions for unconnected entities: rows wider than tall, labels need width."""
+    cols = max(1, math.ceil(math.sqrt(count * 2.5)))
+    return np.array([((k % cols) * 1.3, (k // cols) * 0.75) for k in range(count)], dtype=float)
+
+
+def _pack(blocks: list[tuple[list[str], np.ndarray]]) -> list[tuple[list[str], np.ndarray]]:
+    """Shelf packing: blocks left to right in rows, a row as wide as the largest block."""
+    margin = 1.5
+    boxes = [(xy - xy.min(axis=0), np.ptp(xy, axis=0) + margin) for _, xy in blocks]
+    area = sum(float(w * h) for _, (w, h) in boxes)
+    row_width = max(max((float(w) for _, (w, _) in boxes), default=0.0), math.sqrt(area) * 1.2)
+    x = y = row_height = 0.0
+    out = []
+    for (names, _), (xy, (w, h)) in zip(blocks, boxes, strict=True):
+        if x > 0 and x + w > row_width:
+            x, y, row_height = 0.0, y + row_height, 0.0
+        out.append((names, xy + (x, y)))
+        x += float(w)
+        row_height = max(row_height, float(h))
+    return out
+
+
+# ---------------------------------------------------------------- page data
+
+
+def _source_table(g: nx.MultiDiGraph) -> dict[str, dict[str, Any]]:
+    """Source IRI → id, titles per language, issued; from the graph, else from evidence."""
+    table: dict[str, dict[str, Any]] = {}
+    for iri, info in sorted(g.graph.get("sources", {}).items()):
+        titles = dict(info.get("titles") or {})
+        if not titles:
+            titles = {"vi": info.get("title") or iri}
+        table[iri] = {"iri": iri, "id": info.get("id") or iri, "titles": titles,
+                      "issued": info.get("issued")}  # fmt: skip
+    for _, _, d in g.edges(data=True):
+        for e in d.get("evidence", []):
+            if e.source not in table:
+                table[e.source] = {"iri": e.source, "id": e.source.rsplit("/", 1)[-1],
+                                   "titles": {"vi": e.source_title}, "issued": None}  # fmt: skip
+    return dict(sorted(table.items()))
+
+
+def _class_rows(counts: dict[str, int]) -> list[dict[str, Any]]:
+    """The legend: every class present plus its ancestors, in tree order."""
+    present = set(counts)
+    for c in counts:
+        present.update(class_ancestors(c) if c in ENTITY_CLASSES else [c])
+    known = [c for c in ENTITY_CLASSES if c in present]  # ENTITY_CLASSES is in tree order
+    rows = []
+    for c in [*known, *sorted(present - set(known))]:
+        chain = class_ancestors(c) if c in ENTITY_CLASSES else [c]
+        rows.append(
+            {
+                "name": c,
+                "label": humanize(c),
+                "parent": chain[1] if len(chain) > 1 else None,
+                "depth": len(chain) - 1,
+                "color": FAMILY_COLOURS.get(family_of(c), FALLBACK_COLOUR),
+                "shape": SHAPES.get(top_of(c), "dot"),
+                "count": counts.get(c, 0),
+            }
+        )
+    return rows
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _curves(keys: list[tuple[str, str, str]]) -> dict[str, dict[str, Any] | bool]:
+    """vis ``smooth`` per edge: straight when alone, fanned-out curves between one pair.
+
+    >>> _curves([("a", "b", "f1")])
+    {'f1': False}
+    >>> c = _curves([("a", "b", "f1"), ("b", "a", "f2")])
+    >>> c["f1"]["type"] != c["f2"]["type"] or c["f1"]["roundness"] != c["f2"]["roundness"]
+    True
+    """
+    groups: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+    for u, v, key in keys:
+        groups.setdefault(_pair(u, v), []).append((u, v, key))
+    out: dict[str, dict[str, Any] | bool] = {}
+    for (a, _), members in groups.items():
+        if len(members) == 1 or members[0][0] == members[0][1]:
+            out.update({key: False for _, _, key in members})
+            continue
+        for k, (u, _, key) in enumerate(sorted(members, key=lambda m: m[2])):
+            side = (k % 2 == 0) == (u == a)  # the same side of the line whatever the direction
+            out[key] = {
+                "enabled": True,
+                "type": "curvedCW" if side else "curvedCCW",
+                "roundness": round(0.12 + 0.14 * (k // 2), 2),
+            }
+    return out
+
+
+def to_page_data(g: nx.MultiDiGraph, title: str = DEFAULT_TITLE) -> dict[str, Any]:
+    """The JSON the page runs on: options, nodes, edges, classes, relations, sources.
+
+    Every list is sorted and every number rounded, so the same graph gives the same data.
+    Above :data:`OVERVIEW_THRESHOLD` entities the best-connected :data:`OVERVIEW_SIZE`
+    also carry overview positions ``ox``/``oy`` and ``overview`` is their number.
+    """
+    pos = compute_layout(g)
+    degree = {n: d for n, d in g.degree()}
+    ranked = sorted(g.nodes, key=lambda n: (-degree[n], n))
+    rank = {n: i for i, n in enumerate(ranked)}
+    big = g.number_of_nodes() > OVERVIEW_THRESHOLD
+    overview = compute_overview_layout(g, ranked[:OVERVIEW_SIZE]) if big else {}
+
     net = Network(directed=True)
-    pos = _layout(g)
-    classes = sorted({g.nodes[n]["cls"] for n in g.nodes})
-    colours = {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(classes)}
-    degree = dict(g.degree())
+    net.toggle_physics(False)
+    net.options.edges.smooth.enabled = False
     for n in sorted(g.nodes):
         d = g.nodes[n]
-        x, y = pos.get(n, (0.0, 0.0))
+        x, y = pos[n]
         net.add_node(
             n,
             label=label_of(g, n, "en"),
             x=x,
             y=y,
-            color=colours[d["cls"]],
-            shape=SHAPES.get(_top([d["cls"]]), "dot"),
-            size=10 + 4 * math.sqrt(degree.get(n, 0)),
+            color=FAMILY_COLOURS.get(family_of(d["cls"]), FALLBACK_COLOUR),
+            shape=SHAPES.get(top_of(d["cls"]), "dot"),
+            size=round(9 + 3.5 * math.sqrt(degree[n]), 2),
+            # Hubs get larger labels, so they stay legible when zoomed out to the whole graph.
+            font={"size": min(26, round(12 + 3 * math.sqrt(degree[n])))},
             physics=False,
         )
     nodes = []
     for item in net.nodes:
-        d = g.nodes[item["id"]]
-        nodes.append(
-            {
-                "id": item["id"],
-                "eid": d["id"],
-                "x": item["x"],
-                "y": item["y"],
-                "size": round(item["size"], 2),
-                "color": item["color"],
-                "shape": item["shape"],
-                "cls": d["cls"],
-                "labels": d["labels"],
-                "aliases": d["aliases"],
-                "search": fold(" ".join([d["id"], *d["labels"].values(), *d["aliases"]])),
-            }
-        )
+        n = item["id"]
+        d = g.nodes[n]
+        names = [d["id"], *d["labels"].values(), *d["aliases"]]
+        node = {
+            **{k: item[k] for k in ("id", "x", "y", "size", "color", "shape", "font")},
+            "eid": d["id"],
+            "cls": d["cls"],
+            "labels": {k: v for k, v in sorted(d["labels"].items()) if k},
+            "aliases": list(d["aliases"]),
+            "dates": {k: list(v) for k, v in sorted((d.get("dates") or {}).items())},
+            "search": fold(" ".join(names)),
+            "degree": degree[n],
+            "rank": rank[n],
+        }
+        if n in overview:
+            node["ox"], node["oy"] = overview[n]
+        nodes.append(node)
+
+    keys = sorted(g.edges(keys=True))
+    curves = _curves(keys)
     edges = []
-    sources: dict[str, str] = {}
-    for u, v, key, d in sorted(g.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2])):
-        net.add_edge(u, v, title=d["relation"])
-        for e in d["evidence"]:
-            sources[e.source] = e.source_title
+    for u, v, key in keys:
+        d = g.edges[u, v, key]
+        # pyvis's add_edge looks both ends up in a list (1.7 s for 8,000 facts); the ends
+        # are known nodes here, so its Edge is built directly.
+        opts = Edge(u, v, directed=True, id=key, label=humanize(d["relation"]), smooth=curves[key])
+        net.edges.append(opts.options)
         edges.append(
             {
-                "id": key,
-                "from": u,
-                "to": v,
+                **{k: opts.options[k] for k in ("id", "from", "to", "label", "smooth")},
                 "relation": d["relation"],
-                "sources": d["sources"],
-                "date": d.get("date"),
-                "amount": d.get("amount_text"),
-                "role": d.get("role") or {},
-                "evidence": [
-                    {"quote": e.quote, "source": e.source, "title": e.source_title}
-                    for e in d["evidence"]
-                ],
+                "sources": list(d["sources"]),
+                "date": _text(d.get("date")),
+                "amount": _text(d.get("amount_text")),
+                "rank": _text(d.get("rank")),
+                "share": _text(d.get("share")),
+                "role": dict(sorted((d.get("role") or {}).items())),
+                "evidence": [{"quote": e.quote, "source": e.source} for e in d["evidence"]],
             }
         )
+
+    relation_counts: dict[str, int] = {}
+    source_counts: dict[str, int] = {}
+    for e in edges:
+        relation_counts[e["relation"]] = relation_counts.get(e["relation"], 0) + 1
+        for src in e["sources"]:
+            source_counts[src] = source_counts.get(src, 0) + 1
+    class_counts: dict[str, int] = {}
+    for node in nodes:
+        class_counts[node["cls"]] = class_counts.get(node["cls"], 0) + 1
     return {
+        "title": title,
+        "options": json.loads(net.options.to_json()),
+        "overview": len(overview),
         "nodes": nodes,
         "edges": edges,
-        "classes": [{"name": c, "color": colours[c]} for c in classes],
-        "relations": sorted({e["relation"] for e in edges}),
-        "sources": [{"iri": k, "title": v} for k, v in sorted(sources.items())],
+        "classes": _class_rows(class_counts),
+        "relations": [
+            {"name": r, "label": humanize(r), "count": c} for r, c in sorted(relation_counts.items())
+        ],
+        "sources": [
+            {**info, "count": source_counts.get(iri, 0)} for iri, info in _source_table(g).items()
+        ],
     }
 
 
+# ---------------------------------------------------------------- the page
+
+
 def _json_for_script(data: object) -> str:
-    """JSON that cannot end its ``<script>`` element or open a comment."""
+    """JSON that cannot end its ``<script>`` element or open a comment.
+
+    >>> _json_for_script({"label": "</script><!--"})
+    '{"label":"\\\\u003c/script\\\\u003e\\\\u003c!--"}'
+    """
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    # U+2028/2029 are fine in JSON but some tools treat them as line ends.
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 def _asset(name: str) -> str:
     return resources.files("pipeline").joinpath("assets", name).read_text(encoding="utf-8")
 
 
-def _vis_network() -> tuple[str, str]:
+def _vis_network_js() -> str:
     import pyvis
 
     lib = Path(pyvis.__file__).parent / "lib" / "vis-9.1.2"
     js = (lib / "vis-network.min.js").read_text(encoding="utf-8")
-    css = (lib / "vis-network.css").read_text(encoding="utf-8")
-    return js.replace("</script", "<\\/script"), css
+    return js.replace("</script", "<\\/script").replace("<!--", "<\\!--")
 
 
-def to_html(g: nx.MultiDiGraph, title: str = "vjkg — knowledge graph explorer") -> str:
-    """The complete, self-contained page."""
-    js, css = _vis_network()
+def _csp_hash(script: str) -> str:
+    digest = hashlib.sha256(script.encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+
+
+def to_html(g: nx.MultiDiGraph, title: str = DEFAULT_TITLE) -> str:
+    """The complete, self-contained page: no network access, nothing from the data runs."""
+    vis_js = _vis_network_js()
+    app_js = _asset("explorer.js")
     parts = {
-        "/*VIS_CSS*/": css,
-        "/*VIS_JS*/": js,
-        "/*APP_JS*/": _asset("explorer.js"),
+        "__CSP_SCRIPTS__": f"{_csp_hash(vis_js)} {_csp_hash(app_js)}",
+        "/*APP_CSS*/": _asset("explorer.css"),
+        "/*VIS_JS*/": vis_js,
+        "/*APP_JS*/": app_js,
         "__TITLE__": escape(title),
-        "__DATA__": _json_for_script(to_page_data(g)),
+        "__DATA__": _json_for_script(to_page_data(g, title)),
     }
     # One pass over the template: text inserted for one marker is never searched again.
     pattern = re.compile("|".join(re.escape(k) for k in parts))

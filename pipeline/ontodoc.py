@@ -32,13 +32,13 @@ from .vocab import Vocabulary
 
 Quad = tuple[Node, Node, Node, Node | None]
 
-PROPERTY_TYPES = {
+PROPERTY_TYPES: dict[Node, str] = {
     OWL.ObjectProperty: "object property",
     OWL.DatatypeProperty: "datatype property",
     OWL.AnnotationProperty: "annotation property",
     RDF.Property: "property",
 }
-FLAG_TYPES = {
+FLAG_TYPES: dict[Node, str] = {
     OWL.SymmetricProperty: "symmetric",
     OWL.TransitiveProperty: "transitive",
     OWL.FunctionalProperty: "functional",
@@ -47,8 +47,16 @@ FLAG_TYPES = {
     OWL.ReflexiveProperty: "reflexive",
     OWL.IrreflexiveProperty: "irreflexive",
 }
-SHOWN = {RDF.type, RDFS.label, RDFS.comment, RDFS.subClassOf, RDFS.subPropertyOf,
-         RDFS.domain, RDFS.range, OWL.inverseOf}
+SHOWN = {
+    RDF.type,
+    RDFS.label,
+    RDFS.comment,
+    RDFS.subClassOf,
+    RDFS.subPropertyOf,
+    RDFS.domain,
+    RDFS.range,
+    OWL.inverseOf,
+}
 LANG_ORDER = {"vi": 0, "en": 1, "ja": 2}
 
 _STYLE = """
@@ -68,7 +76,9 @@ padding-left:1.2em}a{color:#0b5cad;text-decoration:none}a:hover{text-decoration:
 
 def _sort_literals(values: Iterable[Node]) -> list[Literal]:
     lits = [v for v in values if isinstance(v, Literal)]
-    return sorted(lits, key=lambda v: (LANG_ORDER.get(v.language or "", 9), v.language or "", str(v)))
+    return sorted(
+        lits, key=lambda v: (LANG_ORDER.get(v.language or "", 9), v.language or "", str(v))
+    )
 
 
 class _Doc:
@@ -93,7 +103,8 @@ class _Doc:
 
     def of_type(self, *types: Node) -> list[URIRef]:
         found = {s for s, po in self.out.items() for t in types if t in po.get(RDF.type, ())}
-        return sorted((s for s in found if self.own(s)), key=lambda s: self.local(s).lower())
+        own = [s for s in found if isinstance(s, URIRef) and self.own(s)]
+        return sorted(own, key=lambda s: self.local(s).lower())
 
     def label(self, node: Node, lang: str = "en") -> str:
         for v in _sort_literals(self.values(node, RDFS.label)):
@@ -107,7 +118,8 @@ class _Doc:
             local = self.local(node)
             title = self.label(node)
             tip = f' title="{html.escape(title)}"' if title else ""
-            return f'<a href="#{html.escape(quote(local))}"{tip}><code>vjkg:{html.escape(local)}</code></a>'
+            code = f"<code>vjkg:{html.escape(local)}</code>"
+            return f'<a href="#{html.escape(quote(local))}"{tip}>{code}</a>'
         if isinstance(node, URIRef):
             iri = str(node)
             shown = html.escape(compact_iri(iri, self.prefixes))
@@ -140,7 +152,9 @@ def _term_section(doc: _Doc, term: URIRef, kind: str) -> str:
         rows.append(_row("comment", [_literal(lit)]))
     if kind == "class":
         rows.append(_row("subclass of", [doc.ref(c) for c in doc.values(term, RDFS.subClassOf)]))
-        rows.append(_row("superclass of", [doc.ref(c) for c in doc.subjects_with(RDFS.subClassOf, term)]))
+        rows.append(
+            _row("superclass of", [doc.ref(c) for c in doc.subjects_with(RDFS.subClassOf, term)])
+        )
         rows.append(_row("domain of", [doc.ref(p) for p in doc.subjects_with(RDFS.domain, term)]))
         rows.append(_row("range of", [doc.ref(p) for p in doc.subjects_with(RDFS.range, term)]))
     else:
@@ -148,18 +162,30 @@ def _term_section(doc: _Doc, term: URIRef, kind: str) -> str:
         kinds = [PROPERTY_TYPES[t] for t in types if t in PROPERTY_TYPES]
         kinds += [FLAG_TYPES[t] for t in types if t in FLAG_TYPES]
         rows.append(_row("kind", [html.escape(k) for k in kinds]))
-        rows.append(_row("subproperty of", [doc.ref(p) for p in doc.values(term, RDFS.subPropertyOf)]))
-        rows.append(_row("superproperty of", [doc.ref(p) for p in doc.subjects_with(RDFS.subPropertyOf, term)]))
+        rows.append(
+            _row("subproperty of", [doc.ref(p) for p in doc.values(term, RDFS.subPropertyOf)])
+        )
+        rows.append(
+            _row(
+                "superproperty of",
+                [doc.ref(p) for p in doc.subjects_with(RDFS.subPropertyOf, term)],
+            )
+        )
         rows.append(_row("domain", [doc.ref(c) for c in doc.values(term, RDFS.domain)]))
         rows.append(_row("range", [doc.ref(c) for c in doc.values(term, RDFS.range)]))
         inverse = doc.values(term, OWL.inverseOf) + doc.subjects_with(OWL.inverseOf, term)
         rows.append(_row("inverse of", [doc.ref(p) for p in inverse]))
-    other_types = [t for t in doc.values(term, RDF.type)
-                   if t not in PROPERTY_TYPES and t not in FLAG_TYPES and t != OWL.Class]
+    other_types = [
+        t
+        for t in doc.values(term, RDF.type)
+        if t not in PROPERTY_TYPES and t not in FLAG_TYPES and t != OWL.Class
+    ]
     rows.append(_row("also a", [doc.ref(t) for t in other_types]))
     for p in sorted(doc.out.get(term, {}), key=str):
         if p not in SHOWN:
-            rows.append(_row(compact_iri(str(p), doc.prefixes), [doc.ref(v) for v in doc.values(term, p)]))
+            rows.append(
+                _row(compact_iri(str(p), doc.prefixes), [doc.ref(v) for v in doc.values(term, p)])
+            )
     heading = f"<code>vjkg:{html.escape(local)}</code>"
     names = " — ".join(html.escape(x) for x in (en, vi) if x)
     return (
@@ -194,7 +220,14 @@ def to_ontology_html(quads: Iterable[Quad], prefixes: Mapping[str, str] | None =
     ns = str(vocab.ONT)
     pfx = dict(prefixes or vocab.prefixes())
     doc = _Doc(quads, pfx, ns)
-    onto = next(iter(sorted((s for s, po in doc.out.items() if OWL.Ontology in po.get(RDF.type, ())), key=str)), None)
+    onto = next(
+        iter(
+            sorted(
+                (s for s, po in doc.out.items() if OWL.Ontology in po.get(RDF.type, ())), key=str
+            )
+        ),
+        None,
+    )
     classes = doc.of_type(OWL.Class, RDFS.Class)
     object_props = doc.of_type(OWL.ObjectProperty)
     data_props = doc.of_type(OWL.DatatypeProperty)
@@ -207,17 +240,24 @@ def to_ontology_html(quads: Iterable[Quad], prefixes: Mapping[str, str] | None =
         vi = doc.label(onto, "vi")
         if vi:
             parts.append(f'<p lang="vi"><em>{html.escape(vi)}</em></p>')
-        meta = [f'<tr><th>IRI</th><td class="iri"><code>{html.escape(str(onto))}</code></td></tr>',
-                f'<tr><th>namespace</th><td class="iri"><code>{html.escape(ns)}</code> (prefix <code>vjkg:</code>)</td></tr>']
+        meta = [
+            f'<tr><th>IRI</th><td class="iri"><code>{html.escape(str(onto))}</code></td></tr>',
+            f'<tr><th>namespace</th><td class="iri"><code>{html.escape(ns)}</code> '
+            "(prefix <code>vjkg:</code>)</td></tr>",
+        ]
         for p, name in ((OWL.versionInfo, "version"), (DCTERMS.license, "licence")):
             meta.append(_row(name, [doc.ref(v) for v in doc.values(onto, p)]))
         for lit in _sort_literals(doc.values(onto, RDFS.comment)):
             meta.append(_row("comment", [_literal(lit)]))
         parts.append("<table>" + "".join(m for m in meta if m) + "</table>")
-    counts = (f"{len(classes)} classes, {len(object_props)} object properties, "
-              f"{len(data_props)} datatype properties")
-    parts.append(f"<p>{html.escape(counts)}. Generated from <code>ontology/vjkg.ttl</code> "
-                 "by <code>kg build</code>.</p>")
+    counts = (
+        f"{len(classes)} classes, {len(object_props)} object properties, "
+        f"{len(data_props)} datatype properties"
+    )
+    parts.append(
+        f"<p>{html.escape(counts)}. Generated from <code>ontology/vjkg.ttl</code> "
+        "by <code>kg build</code>.</p>"
+    )
 
     def nav(name: str, anchor: str, terms: list[URIRef]) -> str:
         items = "".join(f"<li>{doc.ref(t)}</li>" for t in terms)
@@ -240,8 +280,11 @@ def to_ontology_html(quads: Iterable[Quad], prefixes: Mapping[str, str] | None =
     if other_props:
         parts.append('<h2 id="other-properties">Other properties</h2>')
         parts += [_term_section(doc, p, "property") for p in other_props]
-    rows = "".join(f"<tr><th><code>{html.escape(k)}:</code></th><td class=\"iri\"><code>"
-                   f"{html.escape(v)}</code></td></tr>" for k, v in pfx.items())
+    rows = "".join(
+        f'<tr><th><code>{html.escape(k)}:</code></th><td class="iri"><code>'
+        f"{html.escape(v)}</code></td></tr>"
+        for k, v in pfx.items()
+    )
     parts.append(f'<h2 id="namespaces">Namespaces</h2><table>{rows}</table>')
     body = "\n".join(parts)
     return (

@@ -171,6 +171,8 @@ def find_paths(
     >>> find_paths(g, "a", "d").paths
     ()
     """
+    if source == target:
+        raise ValueError(f"{source} is both ends of the path: give two different entities")
     u = to_simple_graph(g)
     if skip_places:
         u.remove_nodes_from([n for n in list(u) if n not in (source, target) and _is_place(u, n)])

@@ -89,6 +89,8 @@ _BOUNDS: list[tuple[str, str]] = [
     ("trên", "atLeast"),
     ("ít nhất", "atLeast"),
     ("dưới", "atMost"),
+    ("lên đến", "atMost"),
+    ("lên tới", "atMost"),
     ("tối đa", "atMost"),
 ]
 

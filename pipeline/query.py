@@ -446,8 +446,7 @@ def bind_parameters(text: str, shape: QueryShape, params: Sequence[tuple[str, Te
     if missing:
         have = ", ".join("?" + v for v in sorted(shape.variables)) or "none"
         raise UsageError(
-            f"--param {missing[0]}: the query has no variable ?{missing[0]} "
-            f"(its variables: {have})"
+            f"--param {missing[0]}: the query has no variable ?{missing[0]} (its variables: {have})"
         )
     if shape.where_brace is None:
         raise UsageError(shape.where_problem or "the query has no WHERE group to bind --param in")
@@ -489,8 +488,11 @@ def open_store(path: Path) -> ox.Store:
         ) from None
     except OSError as exc:
         raise InputError([Problem(Location.of(path), f"cannot read: {exc}", "")]) from None
-    named = [ox.Quad(q.subject, q.predicate, q.object) for q in store
-             if not isinstance(q.graph_name, ox.DefaultGraph)]
+    named = [
+        ox.Quad(q.subject, q.predicate, q.object)
+        for q in store
+        if not isinstance(q.graph_name, ox.DefaultGraph)
+    ]
     store.bulk_extend(named)
     return store
 
@@ -669,7 +671,10 @@ def to_results_xml(result: QueryResult) -> str:
     head = '<?xml version="1.0" encoding="UTF-8"?>\n'
     head += '<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n'
     if result.kind == "ask":
-        return head + f"<head/>\n<boolean>{'true' if result.boolean else 'false'}</boolean>\n</sparql>\n"
+        return (
+            head
+            + f"<head/>\n<boolean>{'true' if result.boolean else 'false'}</boolean>\n</sparql>\n"
+        )
     _require_solutions(result, "xml")
     parts = [head, "<head>\n"]
     parts += [f"<variable name={quoteattr(v)}/>\n" for v in result.variables]
@@ -757,8 +762,10 @@ def to_graph_text(result: QueryResult, fmt: str, prefixes: Mapping[str, str] | N
     from .readers import to_rdflib
 
     pfx = dict(Vocabulary().prefixes() if prefixes is None else prefixes)
-    quads = [(to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object), None)
-             for t in result.triples]
+    quads = [
+        (to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object), None)
+        for t in result.triples
+    ]
     return to_turtle(quads, pfx)
 
 
@@ -877,7 +884,9 @@ def to_table(
     lines = [" | ".join(_pad(h, w) for h, w in zip(header, widths, strict=True)).rstrip()]
     lines.append("-+-".join("-" * w for w in widths))
     for row_cells in cells:
-        lines.append(" | ".join(_pad(c, w) for c, w in zip(row_cells, widths, strict=True)).rstrip())
+        lines.append(
+            " | ".join(_pad(c, w) for c, w in zip(row_cells, widths, strict=True)).rstrip()
+        )
     n = len(result.rows)
     lines.append(f"({n} row{'s' if n != 1 else ''})")
     return "\n".join(lines) + "\n"
@@ -913,4 +922,3 @@ def to_saved_query_list(queries: Iterable[SavedQuery]) -> str:
         return ""
     width = max(display_width(q.name) for q in items)
     return "".join(f"{_pad(q.name, width)}  {q.description}".rstrip() + "\n" for q in items)
-

@@ -11,7 +11,7 @@ import pytest
 from pipeline.network import to_ego_network, to_networkx, to_simple_graph
 from pipeline.readers import read_quads
 
-from .conftest import MINI, run_kg
+from .conftest import MINI, ROOT
 
 R = "https://w3id.org/vjkg/resource/"
 
@@ -20,13 +20,25 @@ NODE_KEYS = {"id", "cls", "classes", "labels", "aliases", "country"}
 EDGE_KEYS = {"relation", "fact", "sources", "evidence", "role", "amount_text", "date"}
 
 
+def build_nq(sources: Path, out: Path) -> Path:
+    """Build a corpus in-process (load, anchor, build) and write its N-Quads file."""
+    from pipeline.build import build_dataset, load_ontology
+    from pipeline.export import to_nquads
+    from pipeline.load import load_corpus
+    from pipeline.vocab import Vocabulary
+
+    dataset = build_dataset(
+        load_corpus(sources), load_ontology(ROOT / "ontology" / "vjkg.ttl", Vocabulary())
+    )
+    path = out / "kg.nq"
+    path.write_text(to_nquads(dataset.quads()), encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="module")
 def mini_nq(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The mini corpus built by the real `kg build`; its N-Quads file."""
-    out = tmp_path_factory.mktemp("mini-graphs")
-    done = run_kg("build", "-q", "--sources", str(MINI), "--out", str(out))
-    assert done.returncode == 0, done.stderr
-    return out / "kg.nq"
+    """The mini corpus, built and written as N-Quads."""
+    return build_nq(MINI, tmp_path_factory.mktemp("mini-graphs"))
 
 
 @pytest.fixture(scope="module")

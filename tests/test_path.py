@@ -13,15 +13,13 @@ from pipeline.readers import read_quads
 from pipeline.vocab import top_class
 
 from .conftest import FIXTURES, ROOT, run_kg
+from .test_network import build_nq
 
 
 @pytest.fixture(scope="module")
 def bridges_nq(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The bridges corpus (see tests/test_analyse.py for its picture), built by `kg build`."""
-    out = tmp_path_factory.mktemp("bridges-graphs")
-    done = run_kg("build", "-q", "--sources", str(FIXTURES / "bridges"), "--out", str(out))
-    assert done.returncode == 0, done.stderr
-    return str(out / "kg.nq")
+    """The bridges corpus (see tests/test_analyse.py for its picture) as N-Quads."""
+    return str(build_nq(FIXTURES / "bridges", tmp_path_factory.mktemp("bridges-graphs")))
 
 
 def test_paths_show_each_hop_with_direction_quote_and_source_title(bridges_nq: str) -> None:
