@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: build test setup lint typecheck unit bench bench-smoke clean
+.PHONY: build test setup lint typecheck unit bench serve clean
 
 build: $(STAMP)
 	$(BIN)/kg build
@@ -29,6 +29,9 @@ typecheck: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/pytest
+
+serve: $(STAMP)
+	$(BIN)/kg serve
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

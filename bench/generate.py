@@ -34,27 +34,89 @@ ENTITIES_PER_SOURCE = 10
 
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương"]
 MIDDLE = ["Văn", "Thị", "Minh", "Quang", "Thu", "Hữu", "Đức", "Ngọc", "Thanh", "Anh"]
-GIVEN = ["An", "Bình", "Chi", "Dũng", "Giang", "Hải", "Hương", "Khoa", "Lâm", "Linh", "Long",
-         "Mai", "Nam", "Phong", "Quân", "Sơn", "Tâm", "Thảo", "Trang", "Tuấn", "Việt", "Yến"]
-JP_FAMILY = ["Sato", "Suzuki", "Takahashi", "Tanaka", "Watanabe", "Ito", "Yamamoto", "Nakamura",
-             "Kobayashi", "Kato", "Yoshida", "Yamada"]
+GIVEN = [
+    "An",
+    "Bình",
+    "Chi",
+    "Dũng",
+    "Giang",
+    "Hải",
+    "Hương",
+    "Khoa",
+    "Lâm",
+    "Linh",
+    "Long",
+    "Mai",
+    "Nam",
+    "Phong",
+    "Quân",
+    "Sơn",
+    "Tâm",
+    "Thảo",
+    "Trang",
+    "Tuấn",
+    "Việt",
+    "Yến",
+]
+JP_FAMILY = [
+    "Sato",
+    "Suzuki",
+    "Takahashi",
+    "Tanaka",
+    "Watanabe",
+    "Ito",
+    "Yamamoto",
+    "Nakamura",
+    "Kobayashi",
+    "Kato",
+    "Yoshida",
+    "Yamada",
+]
 JP_GIVEN = ["Hiroshi", "Takeshi", "Yuki", "Kenji", "Aiko", "Haruto", "Sakura", "Daisuke", "Emi"]
-WORDS = [("Số", "Digital"), ("Sao Mai", "Morning Star"), ("Hòa Bình", "Peace"),
-         ("Thịnh Vượng", "Prosperity"), ("Ánh Dương", "Sunlight"), ("Trí Tuệ", "Intelligence"),
-         ("Kết Nối", "Connect"), ("Tương Lai", "Future"), ("Sáng Tạo", "Creative"),
-         ("Đông Á", "East Asia"), ("Phương Nam", "Southern"), ("Hoa Anh Đào", "Sakura"),
-         ("Lượng Tử", "Quantum"), ("Bán Dẫn", "Semiconductor"), ("Dữ Liệu", "Data"),
-         ("Đám Mây", "Cloud"), ("Robot", "Robotics"), ("Xanh", "Green")]
-FIELDS = [("trí tuệ nhân tạo", "artificial intelligence"), ("bán dẫn", "semiconductors"),
-          ("chuyển đổi số", "digital transformation"), ("an ninh mạng", "cybersecurity"),
-          ("dữ liệu lớn", "big data"), ("điện toán đám mây", "cloud computing"),
-          ("công nghệ xanh", "green technology"), ("thiết kế vi mạch", "chip design")]
-ROLES = [("Chủ tịch", "Chairman"), ("Tổng Giám đốc", "Chief Executive Officer"),
-         ("Phó Cục trưởng", "Deputy Director General"), ("Giám đốc", "Director"),
-         ("Trưởng ban", "Head of Committee"), ("Thành viên", "Member")]
-MEASURES = [("doanh thu", "revenue"), ("số kỹ sư", "number of engineers"),
-            ("tỷ lệ doanh nghiệp ứng dụng AI", "share of businesses using AI"),
-            ("vốn đầu tư", "investment capital")]
+WORDS = [
+    ("Số", "Digital"),
+    ("Sao Mai", "Morning Star"),
+    ("Hòa Bình", "Peace"),
+    ("Thịnh Vượng", "Prosperity"),
+    ("Ánh Dương", "Sunlight"),
+    ("Trí Tuệ", "Intelligence"),
+    ("Kết Nối", "Connect"),
+    ("Tương Lai", "Future"),
+    ("Sáng Tạo", "Creative"),
+    ("Đông Á", "East Asia"),
+    ("Phương Nam", "Southern"),
+    ("Hoa Anh Đào", "Sakura"),
+    ("Lượng Tử", "Quantum"),
+    ("Bán Dẫn", "Semiconductor"),
+    ("Dữ Liệu", "Data"),
+    ("Đám Mây", "Cloud"),
+    ("Robot", "Robotics"),
+    ("Xanh", "Green"),
+]
+FIELDS = [
+    ("trí tuệ nhân tạo", "artificial intelligence"),
+    ("bán dẫn", "semiconductors"),
+    ("chuyển đổi số", "digital transformation"),
+    ("an ninh mạng", "cybersecurity"),
+    ("dữ liệu lớn", "big data"),
+    ("điện toán đám mây", "cloud computing"),
+    ("công nghệ xanh", "green technology"),
+    ("thiết kế vi mạch", "chip design"),
+]
+ROLES = [
+    ("Chủ tịch", "Chairman"),
+    ("Tổng Giám đốc", "Chief Executive Officer"),
+    ("Phó Cục trưởng", "Deputy Director General"),
+    ("Giám đốc", "Director"),
+    ("Trưởng ban", "Head of Committee"),
+    ("Thành viên", "Member"),
+]
+MEASURES = [
+    ("doanh thu", "revenue"),
+    ("số kỹ sư", "number of engineers"),
+    ("tỷ lệ doanh nghiệp ứng dụng AI", "share of businesses using AI"),
+    ("vốn đầu tư", "investment capital"),
+]
 FILLER = [
     "Theo các chuyên gia, hợp tác giữa hai nước trong lĩnh vực {f} đang bước sang giai đoạn mới.",
     "Nhiều doanh nghiệp cho biết nhu cầu nhân lực {f} tăng nhanh trong những năm gần đây.",
@@ -88,27 +150,55 @@ def _acronym(words: str) -> str:
 
 def make_entities(n: int, rng: random.Random) -> dict[str, list[Entity]]:
     """``n`` entities by top class, plus the two countries every organisation needs."""
-    out: dict[str, list[Entity]] = {k: [] for k in
-                                     ("Country", "City", "Organization", "Person", "Event",
-                                      "Initiative", "Product", "Ranking")}
-    out["Country"] = [Entity("japan", "Country", "Nhật Bản", "Japan", ja="日本"),
-                      Entity("vietnam", "Country", "Việt Nam", "Vietnam", ja="ベトナム")]
-    out["City"] = [Entity("hanoi", "City", "Hà Nội", "Hanoi", country="vietnam"),
-                   Entity("tokyo", "City", "Tokyo", "Tokyo", ja="東京", country="japan"),
-                   Entity("osaka", "City", "Osaka", "Osaka", ja="大阪", country="japan"),
-                   Entity("da-nang", "City", "Đà Nẵng", "Da Nang", country="vietnam")]
-    out["Ranking"] = [Entity("digital-ranking", "Ranking",
-                             "Bảng xếp hạng Năng lực cạnh tranh số", "Digital Competitiveness "
-                             "Ranking", aliases_en=["WDCR"])]
-    mix = [("Organization", 40), ("Person", 25), ("Event", 12), ("Initiative", 13),
-           ("Product", 10)]
+    out: dict[str, list[Entity]] = {
+        k: []
+        for k in (
+            "Country",
+            "City",
+            "Organization",
+            "Person",
+            "Event",
+            "Initiative",
+            "Product",
+            "Ranking",
+        )
+    }
+    out["Country"] = [
+        Entity("japan", "Country", "Nhật Bản", "Japan", ja="日本"),
+        Entity("vietnam", "Country", "Việt Nam", "Vietnam", ja="ベトナム"),
+    ]
+    out["City"] = [
+        Entity("hanoi", "City", "Hà Nội", "Hanoi", country="vietnam"),
+        Entity("tokyo", "City", "Tokyo", "Tokyo", ja="東京", country="japan"),
+        Entity("osaka", "City", "Osaka", "Osaka", ja="大阪", country="japan"),
+        Entity("da-nang", "City", "Đà Nẵng", "Da Nang", country="vietnam"),
+    ]
+    out["Ranking"] = [
+        Entity(
+            "digital-ranking",
+            "Ranking",
+            "Bảng xếp hạng Năng lực cạnh tranh số",
+            "Digital Competitiveness Ranking",
+            aliases_en=["WDCR"],
+        )
+    ]
+    mix = [("Organization", 40), ("Person", 25), ("Event", 12), ("Initiative", 13), ("Product", 10)]
     counts = {k: max(1, n * w // 100) for k, w in mix}
     for i in range(counts["Organization"]):
         w1, w2 = rng.sample(WORDS, 2)
         jp = rng.random() < 0.4
         country = "japan" if jp else "vietnam"
-        kind = rng.choice(["Company", "Company", "Company", "Association", "University",
-                           "GovernmentAgency", "ResearchOrganization"])
+        kind = rng.choice(
+            [
+                "Company",
+                "Company",
+                "Company",
+                "Association",
+                "University",
+                "GovernmentAgency",
+                "ResearchOrganization",
+            ]
+        )
         if kind == "Company":
             vi = f"Công ty Cổ phần {w1[0]} {w2[0]} {i}"
             en = f"{w1[1]} {w2[1]} {i} Joint Stock Company"
@@ -143,8 +233,16 @@ def make_entities(n: int, rng: random.Random) -> dict[str, list[Entity]]:
         year = 2018 + i % 9
         vi = f"Diễn đàn {f[0].capitalize()} Việt - Nhật {year} lần thứ {i}"
         en = f"Vietnam-Japan {f[1].title()} Forum {year} no. {i}"
-        out["Event"].append(Entity(f"event-{i:05d}", "Event", vi, en,
-                                   aliases_en=[f"VJF{i}"], country=rng.choice(["japan", "vietnam"])))
+        out["Event"].append(
+            Entity(
+                f"event-{i:05d}",
+                "Event",
+                vi,
+                en,
+                aliases_en=[f"VJF{i}"],
+                country=rng.choice(["japan", "vietnam"]),
+            )
+        )
     for i in range(counts["Initiative"]):
         f = rng.choice(FIELDS)
         w = rng.choice(WORDS)
@@ -171,8 +269,13 @@ def write_registry(path: Path, by_class: dict[str, list[Entity]]) -> None:
     lines = ["# Synthetic registry written by bench/generate.py.", "entities:"]
     for group in by_class.values():
         for e in group:
-            lines += [f"- id: {e.id}", f"  class: {e.cls}", "  label:",
-                      f"    vi: {_q(e.vi)}", f"    en: {_q(e.en)}"]
+            lines += [
+                f"- id: {e.id}",
+                f"  class: {e.cls}",
+                "  label:",
+                f"    vi: {_q(e.vi)}",
+                f"    en: {_q(e.en)}",
+            ]
             if e.ja:
                 lines.append(f"    ja: {_q(e.ja)}")
             if e.aliases_vi or e.aliases_en:
@@ -224,22 +327,32 @@ def _claim(rng: random.Random, by: dict[str, list[Entity]], n: int) -> tuple[str
         a, b = org(), org()
         amount = _amount(rng)
         iso, when = _date(rng)
-        s = (f"{when.capitalize()}, {a.name(rng)} đã hỗ trợ {amount} cho {b.name(rng)} "
-             f"để phát triển {f[0]} (dự án số {n}).")
-        return s, [f"subject: {a.id}", "relation: funds", f"object: {b.id}",
-                   f"amount: {amount}", f"date: {_q(iso)}"]
+        s = (
+            f"{when.capitalize()}, {a.name(rng)} đã hỗ trợ {amount} cho {b.name(rng)} "
+            f"để phát triển {f[0]} (dự án số {n})."
+        )
+        return s, [
+            f"subject: {a.id}",
+            "relation: funds",
+            f"object: {b.id}",
+            f"amount: {amount}",
+            f"date: {_q(iso)}",
+        ]
     if kind == 1:
         a, b = org(), org()
         iso, when = _date(rng)
         s = f"{a.name(rng)} và {b.name(rng)} ký biên bản hợp tác về {f[0]} {when} (MoU {n})."
-        return s, [f"subject: {a.id}", "relation: partnerOf", f"object: {b.id}",
-                   f"date: {_q(iso)}"]
+        return s, [f"subject: {a.id}", "relation: partnerOf", f"object: {b.id}", f"date: {_q(iso)}"]
     if kind == 2:
         p, o = rng.choice(by["Person"]), org()
         role = rng.choice(ROLES)
         s = f"Ông {p.name(rng)} - {role[0]} {o.name(rng)} phát biểu tại phiên thảo luận thứ {n}."
-        return s, [f"subject: {p.id}", "relation: holdsPost", f"object: {o.id}",
-                   f"role: {{vi: {role[0]}, en: {role[1]}}}"]
+        return s, [
+            f"subject: {p.id}",
+            "relation: holdsPost",
+            f"object: {o.id}",
+            f"role: {{vi: {role[0]}, en: {role[1]}}}",
+        ]
     if kind == 3:
         a, b = org(), org()
         s = f"{a.name(rng)} là thành viên của {b.name(rng)} từ nhiều năm nay (mục {n})."
@@ -257,8 +370,7 @@ def _claim(rng: random.Random, by: dict[str, list[Entity]], n: int) -> tuple[str
         o, i = org(), rng.choice(by["Initiative"])
         iso, when = _date(rng)
         s = f"{when.capitalize()}, {o.name(rng)} đã khởi động {i.name(rng)} (đợt {n})."
-        return s, [f"subject: {o.id}", "relation: launched", f"object: {i.id}",
-                   f"date: {_q(iso)}"]
+        return s, [f"subject: {o.id}", "relation: launched", f"object: {i.id}", f"date: {_q(iso)}"]
     if kind == 7:
         o, pr = org(), rng.choice(by["Product"])
         s = f"{o.name(rng)} phát triển {pr.name(rng)} phục vụ {f[0]} (phiên bản {n})."
@@ -268,8 +380,12 @@ def _claim(rng: random.Random, by: dict[str, list[Entity]], n: int) -> tuple[str
         amount = _amount(rng)
         m = rng.choice(MEASURES)
         s = f"Năm qua, {m[0]} của {o.name(rng)} đạt {amount} theo báo cáo số {n}."
-        return s, [f"subject: {o.id}", "relation: figure",
-                   f"measure: {{vi: {m[0]}, en: {m[1]}}}", f"amount: {amount}"]
+        return s, [
+            f"subject: {o.id}",
+            "relation: figure",
+            f"measure: {{vi: {m[0]}, en: {m[1]}}}",
+            f"amount: {amount}",
+        ]
     o = org()
     city = rng.choice(by["City"])
     s = f"Trụ sở của {o.name(rng)} đặt tại {city.vi}, nơi có văn phòng đại diện số {n}."
@@ -302,24 +418,30 @@ def make_document(
         for _ in range(max(0, MENTIONS_PER_SOURCE - len(evidence)))
     ]
     for k, e in enumerate(picks):
-        sentence = (f"Bài viết cũng nhắc tới {e.name(rng)} trong phần {k + 1} "
-                    f"của bản tin số {index}.")
+        sentence = (
+            f"Bài viết cũng nhắc tới {e.name(rng)} trong phần {k + 1} của bản tin số {index}."
+        )
         doc.sentences.append(sentence)
         mentions += [f"  - entity: {e.id}", *_yaml_quote(sentence)]
     paragraphs = [" ".join(doc.sentences[i : i + 5]) for i in range(0, len(doc.sentences), 5)]
     text = "\n\n".join(textwrap.fill(p, 80) for p in paragraphs) + "\n"
     iso, _ = _date(rng)
     title_field = rng.choice(FIELDS)
-    meta = "\n".join([
-        f"id: doc-{index:05d}",
-        "kind: NewsArticle",
-        "title:",
-        f"  vi: {_q(f'Hợp tác {title_field[0]} Việt - Nhật: bản tin số {index}')}",
-        f"  en: {_q(f'Vietnam-Japan {title_field[1]} cooperation: bulletin no. {index}')}",
-        f"publisher: {_q('Tạp chí Công nghệ Tổng hợp')}",
-        f"issued: {_q(iso)}",
-        "language: vi",
-    ]) + "\n"
+    meta = (
+        "\n".join(
+            [
+                f"id: doc-{index:05d}",
+                "kind: NewsArticle",
+                "title:",
+                f"  vi: {_q(f'Hợp tác {title_field[0]} Việt - Nhật: bản tin số {index}')}",
+                f"  en: {_q(f'Vietnam-Japan {title_field[1]} cooperation: bulletin no. {index}')}",
+                f"publisher: {_q('Tạp chí Công nghệ Tổng hợp')}",
+                f"issued: {_q(iso)}",
+                "language: vi",
+            ]
+        )
+        + "\n"
+    )
     annotations = "\n".join(["mentions:", *mentions, "claims:", *claims]) + "\n"
     return meta, text, annotations
 
@@ -362,8 +484,12 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--triples", type=int, required=True, help="about how many quads to yield")
     p.add_argument("--out", type=Path, required=True, help="sources/ directory to write")
-    p.add_argument("--violations", type=float, default=0.002,
-                   help="fraction of entities left without evidence (SHACL violations)")
+    p.add_argument(
+        "--violations",
+        type=float,
+        default=0.002,
+        help="fraction of entities left without evidence (SHACL violations)",
+    )
     p.add_argument("--seed", type=int, default=8, help="random seed (8)")
     args = p.parse_args(argv)
     counts = generate(args.triples, args.out, args.violations, args.seed)

@@ -72,7 +72,7 @@ def short_hash(*parts: object) -> str:
     """A 16-hex-digit hash of ``parts``, stable across runs and hash seeds.
 
     >>> short_hash("doc-003", 10, 20)
-    '2f2e6b2e8a6ef3f8'
+    '1498c1b67e8d5476'
     """
     joined = "\x1f".join(str(p) for p in parts)
     return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:16]

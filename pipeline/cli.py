@@ -49,8 +49,9 @@ def _vocab(args: argparse.Namespace):  # noqa: ANN202
     return Vocabulary(args.base) if args.base else Vocabulary()
 
 
-def _load_and_build(args: argparse.Namespace, progress: _Progress):  # noqa: ANN202
+def _load_and_build(args: argparse.Namespace, progress: _Progress, cache=None):
     from .build import build_dataset, load_ontology
+    from .cache import cached_source_loader
     from .load import load_corpus
 
     vocab = _vocab(args)
@@ -58,7 +59,9 @@ def _load_and_build(args: argparse.Namespace, progress: _Progress):  # noqa: ANN
     if not onto_path.is_file():
         raise OutputError(f"{onto_path}: ontology not found — {ROOT_HINT}")
     progress.step(f"loading {args.sources}")
-    corpus = load_corpus(args.sources)
+    corpus = load_corpus(
+        args.sources, cached_source_loader(cache, args.sources) if cache is not None else None
+    )
     for note in corpus.notes:
         print(f"note: {note}", file=sys.stderr)
     progress.step(
@@ -81,7 +84,7 @@ def _labels(dataset) -> dict:  # noqa: ANN001
     return out
 
 
-def _validate(args: argparse.Namespace, dataset, vocab, progress: _Progress):  # noqa: ANN001, ANN202
+def _validate(args: argparse.Namespace, dataset, vocab, progress: _Progress, cache=None):
     from .validate import load_shapes, validate_triples
 
     shapes_path = args.ontology / "shapes.ttl"
@@ -91,7 +94,7 @@ def _validate(args: argparse.Namespace, dataset, vocab, progress: _Progress):  #
     # Partitioned over the CPUs for large graphs; one pySHACL run for small ones.
     workers = 1 if len(dataset) < 50_000 else None
     report = validate_triples(
-        list(dataset.graphs.values()), load_shapes(shapes_path), dataset.origins, workers
+        dataset.graphs, load_shapes(shapes_path), dataset.origins, workers, cache=cache
     )
     progress.step(
         f"validation: {len(report.violations)} violation(s), {len(report.warnings)} warning(s)"
@@ -114,8 +117,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     check_writable(out)  # before any work
     with build_lock(out):
         remove_stale_temporaries(out)
-        corpus, dataset, vocab = _load_and_build(args, progress)
-        report = _validate(args, dataset, vocab, progress)
+        # Per-source and per-partition results of earlier builds (pipeline/cache.py).
+        from .cache import CACHE_DIR, DiskCache
+
+        cache = None if getattr(args, "no_cache", False) else DiskCache(out / CACHE_DIR)
+        corpus, dataset, vocab = _load_and_build(args, progress, cache)
+        report = _validate(args, dataset, vocab, progress, cache)
         labels = _labels(dataset)
         keep_going = getattr(args, "keep_going", False)
         if not report.conforms and not keep_going:
@@ -140,14 +147,19 @@ def cmd_build(args: argparse.Namespace) -> int:
         files["stats.json"] = to_stats_json(compute_stats(quads, vocab))
         conflicts = find_conflicts(corpus)
         files["conflicts.json"] = to_conflicts_json(conflicts)
+        progress.step("rendered reports, stats and conflicts")
         from .analyse import render_analysis
 
         files.update(render_analysis(quads, vocab))  # analysis.json, analysis.md
+        progress.step("rendered analysis")
         files["ontology.html"] = _ontology_page(args.ontology / "vjkg.ttl", prefixes)
         files["kg.html"] = to_html(to_networkx(quads, vocab))
         progress.step("rendered kg.html")
         commit_files(out, files)
         progress.step(f"wrote {len(files)} files to {out}/")
+        if cache is not None:
+            cache.prune()
+            progress.step(f"cache: {cache.hits} reused, reprocessed {cache.misses or 'nothing'}")
     if not report.conforms:
         raise errors.NotConformingError(
             f"the graph does not conform to {args.ontology / 'shapes.ttl'}: "
@@ -172,7 +184,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     sys.stdout.write(to_report_text(report, _labels(dataset)))
     if args.report:
         graph = to_report_graph(report, vocab)
-        write_atomic(args.report, to_turtle([(s, p, o, None) for s, p, o in graph], vocab.prefixes()))
+        triples = [(s, p, o, None) for s, p, o in graph]
+        write_atomic(args.report, to_turtle(triples, vocab.prefixes()))
     return errors.EXIT_OK if report.conforms else errors.EXIT_NOT_CONFORMING
 
 
@@ -229,6 +242,15 @@ def cmd_html(args: argparse.Namespace) -> int:
     g = to_networkx(quads, _vocab(args))
     write_atomic(out, to_html(g))
     print(f"wrote {out}: {g.number_of_nodes()} entities, {g.number_of_edges()} facts")
+    if not g.number_of_nodes():
+        from .vocab import DEFAULT_BASE
+
+        base = args.base or DEFAULT_BASE
+        print(
+            f"note: {args.graph} has no entity of the vjkg ontology under {base}; "
+            "if it uses another base IRI, pass --base",
+            file=sys.stderr,
+        )
     return errors.EXIT_OK
 
 
@@ -418,6 +440,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=_default("graphs"), help="output directory")
     p.add_argument("--keep-going", action="store_true",
                    help="write the outputs even when SHACL finds violations (still exits 4)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="ignore and do not update OUT/.kg-cache/ (a cold build)")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("validate", help="validate the graph built from sources/ with SHACL")

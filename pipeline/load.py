@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from .anchor import AnchorError, SourceText, fold_whitespace
 from .errors import Location, ProblemCollector
@@ -610,8 +611,13 @@ def load_source(
     return source, claims, mentions
 
 
-def load_corpus(root: Path) -> Corpus:
-    """Load ``sources/``: the registry and every source folder. Raises ``InputError``."""
+def load_corpus(root: Path, load_folder: Callable[..., Any] | None = None) -> Corpus:
+    """Load ``sources/``: the registry and every source folder. Raises ``InputError``.
+
+    ``load_folder`` (default :func:`load_source`, same signature) lets a caller reuse folders
+    it loaded before (pipeline/cache.py).
+    """
+    load_folder = load_folder or load_source
     problems = ProblemCollector()
     root = Path(root)
     if not root.is_dir():
@@ -631,7 +637,7 @@ def load_corpus(root: Path) -> Corpus:
                 Location.of(folder), "source folder is a symbolic link", "copy it in place"
             )
             continue
-        loaded = load_source(folder, root, entities, problems)
+        loaded = load_folder(folder, root, entities, problems)
         if loaded is None:
             continue
         source, cs, ms = loaded

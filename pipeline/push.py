@@ -18,7 +18,7 @@ import socket
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -250,8 +250,3 @@ def raise_for_report(report: PushReport) -> None:
             f"{o.attempts} attempt(s): {o.detail}; {rest} graph(s) not sent. The graphs written "
             "are complete (each PUT replaces one graph); fix the store and run kg push again."
         )
-
-
-def total_triples(payloads: Iterable[GraphPayload]) -> int:
-    """The number of triples over all payloads."""
-    return sum(p.triples for p in payloads)

@@ -484,7 +484,13 @@ def open_store(path: Path) -> ox.Store:
         ) from None
     except SyntaxError as exc:
         raise InputError(
-            [Problem(Location.of(path), f"RDF syntax error: {exc}", "rebuild it with `kg build`")]
+            [
+                Problem(
+                    Location.of(path),
+                    f"RDF syntax error: {exc}",
+                    "fix the file, or rebuild graphs/ with `kg build`",
+                )
+            ]
         ) from None
     except OSError as exc:
         raise InputError([Problem(Location.of(path), f"cannot read: {exc}", "")]) from None

@@ -2,9 +2,10 @@
 
 ``kg serve`` answers ``GET /sparql?query=…`` and ``POST /sparql`` (``application/sparql-query``
 or a form) with the stdlib :class:`~http.server.ThreadingHTTPServer`. Queries run in worker
-processes over a read-only pyoxigraph store, so a query that outlives the time limit is
-stopped by ending its worker (a thread cannot interrupt pyoxigraph) and a fresh worker takes
-its place. What the endpoint refuses, before any evaluation, with a 4xx message:
+processes, each holding the graph in a pyoxigraph store in memory (``--workers`` copies), so
+a query that outlives the time limit is stopped by ending its worker (a thread cannot
+interrupt pyoxigraph) and a fresh worker takes its place. What the endpoint refuses, before
+any evaluation, with a 4xx message:
 
 - SPARQL Update in any form (``/update``, ``update=``, ``application/sparql-update``,
   ``INSERT``/``DELETE``/``LOAD``/``CLEAR``/``DROP``/… in a query), and writes of any method;
@@ -22,10 +23,8 @@ import html
 import multiprocessing
 import multiprocessing.connection
 import queue
-import shutil
 import signal
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -283,10 +282,14 @@ def _text_answer(status: int, message: str) -> JobAnswer:
     return JobAnswer(status, "text/plain; charset=utf-8", (message + "\n").encode("utf-8"))
 
 
-def _worker_main(conn: multiprocessing.connection.Connection, store_dir: str) -> None:
-    """A worker process: open the store read-only, then answer jobs until the pipe closes."""
+def _worker_main(conn: multiprocessing.connection.Connection, input_path: str) -> None:
+    """A worker process: load the graph in memory, then answer jobs until the pipe closes.
+
+    In memory rather than one shared on-disk store: pyoxigraph's in-memory store answers the
+    saved queries about five times faster than its RocksDB store opened read-only.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
-    store = ox.Store.read_only(store_dir)
+    store = open_store(Path(input_path))
     prefixes = Vocabulary().prefixes()
     conn.send(("ready", graph_names(store), count_quads(store)))
     while True:
@@ -315,9 +318,9 @@ class PoolBusy(Exception):
 
 
 class _Worker:
-    def __init__(self, ctx: Any, store_dir: str):
+    def __init__(self, ctx: Any, input_path: str):
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, args=(child, store_dir), daemon=True)
+        self.process = ctx.Process(target=_worker_main, args=(child, input_path), daemon=True)
         self.process.start()
         child.close()
         self.ready = False
@@ -341,45 +344,39 @@ class _Worker:
 
 
 class QueryPool:
-    """Worker processes answering :class:`QueryJob`s over a read-only on-disk store.
+    """Worker processes answering :class:`QueryJob`s, each with the graph in memory.
 
     ``run`` gives each job ``timeout`` seconds; past that the worker is killed and
-    replaced, and :class:`QueryTimeout` is raised.
+    replaced, and :class:`QueryTimeout` is raised. Memory: one copy of the graph per worker.
     """
 
     def __init__(self, input_path: Path, size: int, timeout: float):
         if size < 1:
             raise UsageError("--workers must be at least 1")
         self.timeout = timeout
-        self._tmp = Path(tempfile.mkdtemp(prefix="kg-serve-"))
-        self.store_dir = str(self._tmp / "store")
+        self.input_path = str(input_path)
         self._ctx = multiprocessing.get_context("spawn")
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self.graphs: list[str] = []
         self.quads = 0
+        # Parse once here first, so a bad file fails with its located message, not in a worker.
+        store = open_store(input_path)
+        self.graphs, self.quads = graph_names(store), count_quads(store)
+        del store
         try:
-            self._prepare(input_path)
             for _ in range(size):
                 self._idle.put(self._spawn())
             workers = list(self._all)
             for w in workers:
-                w.wait_ready(60)
-            self.graphs, self.quads = workers[0].graphs, workers[0].quads
+                w.wait_ready(120)
         except BaseException:
             self.close()
             raise
 
-    def _prepare(self, input_path: Path) -> None:
-        memory = open_store(input_path)  # strict parse with a located error message
-        disk = ox.Store(self.store_dir)
-        disk.bulk_extend(memory.quads_for_pattern(None, None, None, None))
-        disk.flush()
-        del disk, memory
-
     def _spawn(self) -> _Worker:
-        worker = _Worker(self._ctx, self.store_dir)
+        worker = _Worker(self._ctx, self.input_path)
         with self._lock:
             self._all.add(worker)
         return worker
@@ -397,7 +394,7 @@ class QueryPool:
             raise PoolBusy from None
         deadline = self.timeout
         try:
-            worker.wait_ready(60)
+            worker.wait_ready(120)
             worker.conn.send(job)
             if worker.conn.poll(deadline):
                 answer: JobAnswer = worker.conn.recv()
@@ -415,13 +412,12 @@ class QueryPool:
         raise QueryTimeout
 
     def close(self) -> None:
-        """Stop every worker and remove the on-disk copy of the graph."""
+        """Stop every worker."""
         with self._lock:
             workers = list(self._all)
             self._all.clear()
         for w in workers:
             w.stop()
-        shutil.rmtree(self._tmp, ignore_errors=True)
 
 
 # ---------------------------------------------------------------- pages

@@ -19,6 +19,7 @@ objects.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import multiprocessing
 import os
 import signal
@@ -26,7 +27,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pyshacl import validate as shacl_validate
 from rdflib import BNode, Graph, Literal, URIRef
@@ -261,42 +262,65 @@ def partitionable(shapes: Graph) -> bool:
     return not any((s, RDF.type, RDFS.Class) in shapes for s in shape_nodes)
 
 
+def _bucket(node: object, buckets: int) -> int:
+    return int(hashlib.sha256(str(node).encode("utf-8")).hexdigest()[:8], 16) % buckets
+
+
 def plan_partitions(
-    groups: Iterable[Collection[Triple]], max_triples: int
+    groups: Mapping[Node, Collection[Triple]], max_triples: int, groups_per_partition: int = 25
 ) -> list[tuple[list[Node], list[Triple]]]:
     """Split the union of ``groups`` into (focus nodes, neighbourhood triples) partitions.
 
-    ``groups`` are the named graphs; a subject belongs to the partition of the first group
-    it is a subject in, and consecutive groups fill a partition until its focus nodes own
-    about ``max_triples`` triples (large groups are split). Which partition a node lands in
-    never changes its results, only how the work is shared.
+    ``groups`` are the named graphs, in a stable order. A subject belongs to the first group
+    it is a subject in. When the union has more than ``max_triples`` triples, groups are
+    gathered into partitions of about ``groups_per_partition`` groups, with boundaries
+    decided by a hash of each group's name (not by sizes), so editing one source changes
+    only the partitions that see its triples and the rest stay cached; a group larger than
+    ``max_triples`` (the registry) is split by a hash of each subject. Which partition a node
+    lands in never changes its results, only how the work is shared.
     """
     by_subject: dict[Node, set[Triple]] = {}
     by_object: dict[Node, list[Triple]] = defaultdict(list)
-    order: list[Node] = []
     hierarchy: set[Triple] = set()
-    for group in groups:
+    owned: list[tuple[Node, list[Node]]] = []
+    total = 0
+    for name, group in groups.items():
+        new: list[Node] = []
         for t in group:
             s, p, o = t
             triples = by_subject.get(s)
             if triples is None:
                 triples = by_subject[s] = set()
-                order.append(s)
+                new.append(s)
             if t in triples:
                 continue
             triples.add(t)
+            total += 1
             if not isinstance(o, Literal):
                 by_object[o].append(t)
             if p == RDFS.subClassOf:
                 hierarchy.add(t)
-    chunks: list[list[Node]] = [[]]
-    size = 0
-    for s in order:
-        if size >= max_triples:
-            chunks.append([])
-            size = 0
-        chunks[-1].append(s)
-        size += len(by_subject[s])
+        new.sort(key=str)
+        owned.append((name, new))
+    chunks: list[list[Node]] = []
+    if total <= max_triples:
+        chunks.append([s for _, subjects in owned for s in subjects])
+    else:
+        current: list[Node] = []
+        for name, subjects in owned:
+            size = sum(len(by_subject[s]) for s in subjects)
+            if size > max_triples:
+                k = -(-size // max_triples)
+                split: list[list[Node]] = [[] for _ in range(k)]
+                for s in subjects:
+                    split[_bucket(s, k)].append(s)
+                chunks.extend(split)
+                continue
+            current.extend(subjects)
+            if _bucket(name, groups_per_partition) == 0:
+                chunks.append(current)
+                current = []
+        chunks.append(current)
     plans = []
     for focus in chunks:
         if not focus:
@@ -313,6 +337,43 @@ def plan_partitions(
     return plans
 
 
+class ResultCache(Protocol):
+    """Where partition results are kept between runs (pipeline/cache.py has one on disk)."""
+
+    def get(self, key: str) -> list[RawResult] | None:
+        """The results stored under ``key``, if any."""
+
+    def put(self, key: str, results: list[RawResult]) -> None:
+        """Store ``results`` under ``key``."""
+
+
+def partition_key(focus: Iterable[Node], triples: Iterable[Triple], salt: str) -> str:
+    """A digest of what a partition's results depend on: its data, its focus, the shapes."""
+    from .export import term_nt
+
+    h = hashlib.sha256(salt.encode("utf-8"))
+    for line in sorted(f"{term_nt(s)} {term_nt(p)} {term_nt(o)}" for s, p, o in triples):
+        h.update(line.encode("utf-8"))
+        h.update(b"\n")
+    h.update(b"focus\n")
+    for line in sorted(term_nt(f) for f in focus):
+        h.update(line.encode("utf-8"))
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+def shapes_digest(shapes: Graph) -> str:
+    """A digest of the shapes and the validator's version (part of every partition key)."""
+    from importlib.metadata import version
+
+    from rdflib.compare import to_canonical_graph
+
+    from .export import to_nquads
+
+    text = to_nquads((s, p, o, None) for s, p, o in to_canonical_graph(shapes))
+    return hashlib.sha256(f"pyshacl {version('pyshacl')}\n{text}".encode()).hexdigest()
+
+
 _WORK: dict[str, Any] = {}  # what forked workers read: the shapes and the partitions
 
 
@@ -321,20 +382,22 @@ def _init_worker() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _validate_partition(index: int) -> list[RawResult]:
+def _validate_partition(index: int) -> tuple[int, list[RawResult]]:
     focus, triples = _WORK["plans"][index]
     g = Graph()
     for t in triples:
         g.add(t)
-    return run_pyshacl(g, _WORK["shapes"], focus)
+    return index, run_pyshacl(g, _WORK["shapes"], focus)
 
 
 def validate_triples(
-    triples_groups: Sequence[Collection[Triple]],
+    triples_groups: Mapping[Node, Collection[Triple]],
     shapes: Graph,
     origins: Mapping[Node, Sequence[Location]] | None = None,
     workers: int | None = None,
     max_triples: int = 25_000,
+    cache: ResultCache | None = None,
+    groups_per_partition: int = 25,
 ) -> ValidationReport:
     """Validate the union of ``triples_groups`` with pySHACL, partitioned and in parallel.
 
@@ -344,31 +407,52 @@ def validate_triples(
     """
     if not partitionable(shapes):
         whole = Graph()
-        for group in triples_groups:
+        for group in triples_groups.values():
             for t in group:
                 whole.add(t)
         return validate_graph(whole, shapes, origins)
-    plans = plan_partitions(triples_groups, max_triples)
-    workers = workers or os.cpu_count() or 1
+    plans = plan_partitions(triples_groups, max_triples, groups_per_partition)
     raw: list[RawResult] = []
-    if workers <= 1 or len(plans) <= 1:
-        for focus, triples in plans:
+    keys: list[str] = []
+    todo = list(range(len(plans)))
+    if cache is not None:
+        salt = shapes_digest(shapes)
+        keys = [partition_key(focus, triples, salt) for focus, triples in plans]
+        todo = []
+        for i, key in enumerate(keys):
+            hit = cache.get(key)
+            if hit is None:
+                todo.append(i)
+            else:
+                raw.extend(hit)
+    for i, results in _run_partitions(plans, todo, shapes, workers or os.cpu_count() or 1):
+        raw.extend(results)
+        if cache is not None:
+            cache.put(keys[i], results)
+    return to_report(raw, origins)
+
+
+def _run_partitions(
+    plans: list[tuple[list[Node], list[Triple]]], todo: list[int], shapes: Graph, workers: int
+) -> Iterator[tuple[int, list[RawResult]]]:
+    """(index, results) of each partition in ``todo``, in worker processes when it pays."""
+    if workers <= 1 or len(todo) <= 1:
+        for i in todo:
+            focus, triples = plans[i]
             g = Graph()
             for t in triples:
                 g.add(t)
-            raw.extend(run_pyshacl(g, shapes, focus))
-        return to_report(raw, origins)
+            yield i, run_pyshacl(g, shapes, focus)
+        return
     _WORK.update(plans=plans, shapes=shapes)
     try:
         ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(min(workers, len(plans)), initializer=_init_worker) as pool:
+        with ctx.Pool(min(workers, len(todo)), initializer=_init_worker) as pool:
             # Largest partitions first, so the last one to finish is a small one.
-            order = sorted(range(len(plans)), key=lambda i: -len(plans[i][1]))
-            for part in pool.imap_unordered(_validate_partition, order):
-                raw.extend(part)
+            order = sorted(todo, key=lambda i: -len(plans[i][1]))
+            yield from pool.imap_unordered(_validate_partition, order)
     finally:
         _WORK.clear()
-    return to_report(raw, origins)
 
 
 def to_report_text(report: ValidationReport, labels: Mapping[Node, str]) -> str:

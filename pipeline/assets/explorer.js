@@ -28,6 +28,10 @@
     incident.get(e.from).push(e);
     if (e.to !== e.from) incident.get(e.to).push(e);
   });
+  data.nodes.forEach(function (n) {
+    n.names = Object.keys(n.labels).map(function (k) { return fold(n.labels[k]); })
+      .concat(n.aliases.map(fold), [fold(n.eid)]);
+  });
   var sourceByIri = new Map(data.sources.map(function (s) { return [s.iri, s]; }));
   var classByName = new Map(data.classes.map(function (c) { return [c.name, c]; }));
   var relationByName = new Map(data.relations.map(function (r) { return [r.name, r]; }));
@@ -42,13 +46,14 @@
     if (cls) e.className = cls;
     return e;
   }
-  function label(n) { return n.labels[state.lang] || n.labels.en || n.labels.vi || n.labels.ja || n.eid; }
+  function label(n) { var l = n.labels; return l[state.lang] || l.en || l.vi || l.ja || l[""] || n.eid; }
   function sourceTitle(iri) {
     var s = sourceByIri.get(iri);
     if (!s) return iri;
     return s.titles[state.lang] || s.titles.vi || s.titles.en || s.id;
   }
-  function relLabel(name) { var r = relationByName.get(name); return r ? r.label : name; }
+  function humanize(name) { return name.replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase(); }
+  function relLabel(name) { var r = relationByName.get(name); return r ? r.label : humanize(name); }
   function classLabel(name) { var c = classByName.get(name); return c ? c.label : name; }
   function plural(k, one, many) { return k + " " + (k === 1 ? one : many); }
   function qualifiers(e) {
@@ -116,11 +121,15 @@
     for (var i = 0; i < state.tokens.length; i++) if (n.search.indexOf(state.tokens[i]) === -1) return false;
     return true;
   }
+  // Best first: a name equal to the query, then one starting with it, then containing it.
   function matchScore(n) {
-    var name = fold(label(n));
-    if (name === state.query) return 0;
-    if (name.indexOf(state.query) === 0) return 1;
-    return 2;
+    var best = 3;
+    n.names.forEach(function (name) {
+      if (name === state.query) best = 0;
+      else if (best > 1 && name.indexOf(state.query) === 0) best = 1;
+      else if (best > 2 && name.indexOf(state.query) !== -1) best = 2;
+    });
+    return best;
   }
 
   var shownNodes = new Set();
@@ -213,10 +222,17 @@
     if (update.length) nodes.update(update);
   }
 
+  // Fit what is shown; when search matches lie far apart, close in on the best one.
   function fitShown() {
     var ids = nodeView.getIds();
     if (!ids.length) return;
     network.fit({ nodes: ids, animation: false });
+    if (mode === "search" && matchList.length > 1 && network.getScale() < 0.45) {
+      var best = matchList[0];
+      var near = [best.id].concat(neighbours(best).map(function (m) { return m.id; }))
+        .filter(function (id) { return shownNodes.has(id); });
+      network.fit({ nodes: near, animation: false });
+    }
     if (network.getScale() > 1.4) network.moveTo({ scale: 1.4, animation: false });
   }
 
@@ -392,6 +408,7 @@
   // ------------------------------------------------------------------ labels vi / en
   function setLang(lang) {
     state.lang = lang;
+    hideTip();
     nodes.update(data.nodes.map(function (n) { return { id: n.id, label: label(n) }; }));
     sourceSpans.forEach(function (pair) { pair[1].textContent = sourceTitle(pair[0]); pair[1].title = sourceTitle(pair[0]); });
     document.documentElement.lang = lang;
@@ -461,6 +478,10 @@
       "Size grows with the number of facts; colour and shape show the class."
     ].forEach(function (t) { help.appendChild(el("li", t)); });
     panel.appendChild(help);
+    if (!data.nodes.length) {
+      panel.appendChild(el("p", "This graph holds no entity of the vjkg ontology. If its vocabulary lives under " +
+        "another base IRI, draw it with `kg html --base <IRI>`.", "muted"));
+    }
     if (data.overview) {
       panel.appendChild(el("p", "This graph is large, so it opens on its " + data.overview +
         " best-connected entities; search or “Show all” reaches the rest.", "muted"));
@@ -501,25 +522,39 @@
     });
     panel.appendChild(el("h4", plural(facts.length, "fact", "facts")));
     if (!facts.length) panel.appendChild(el("p", "No fact links this entity to another one.", "muted"));
-    facts.forEach(function (e) {
-      var box = el("div", null, "fact");
-      box.dataset.fact = e.id;
-      var sentence = el("div", null, "sentence");
-      [e.from, e.to].forEach(function (end, k) {
-        var m = byId.get(end);
-        sentence.appendChild(end === id ? el("span", label(m), "self") : entityButton(m));
-        if (k === 0) sentence.appendChild(el("span", " " + relLabel(e.relation) + " ", "rel"));
-      });
-      box.appendChild(sentence);
-      var q = qualifiers(e);
-      if (q.length) box.appendChild(el("div", q.join(" · "), "quals"));
-      e.evidence.forEach(function (ev) {
-        box.appendChild(el("blockquote", "“" + ev.quote + "”"));
-        var s = sourceByIri.get(ev.source);
-        box.appendChild(el("div", "— " + sourceTitle(ev.source) + (s && s.issued ? " (" + s.issued + ")" : ""), "src"));
-      });
-      panel.appendChild(box);
+    facts.forEach(function (e) { panel.appendChild(factBox(e, id)); });
+  }
+
+  // One fact as a sentence (subject, relation, object), its qualifiers and every quote.
+  function factBox(e, selfId) {
+    var box = el("div", null, "fact");
+    box.dataset.fact = e.id;
+    var sentence = el("div", null, "sentence");
+    [e.from, e.to].forEach(function (end, k) {
+      var m = byId.get(end);
+      sentence.appendChild(end === selfId ? el("span", label(m), "self") : entityButton(m));
+      if (k === 0) sentence.appendChild(el("span", " " + relLabel(e.relation) + " ", "rel"));
     });
+    box.appendChild(sentence);
+    var q = qualifiers(e);
+    if (q.length) box.appendChild(el("div", q.join(" · "), "quals"));
+    e.evidence.forEach(function (ev) {
+      box.appendChild(el("blockquote", "“" + ev.quote + "”"));
+      var s = sourceByIri.get(ev.source);
+      box.appendChild(el("div", "— " + sourceTitle(ev.source) + (s && s.issued ? " (" + s.issued + ")" : ""), "src"));
+    });
+    if (!e.evidence.length) box.appendChild(el("div", "no quoted evidence", "src"));
+    return box;
+  }
+
+  function showFact(id) {
+    var e = edgeById.get(id);
+    panel.replaceChildren();
+    panel.appendChild(el("h3", relLabel(e.relation)));
+    panel.appendChild(el("div", plural(e.evidence.length, "quote", "quotes") + " from " +
+      plural(e.sources.length, "source", "sources"), "muted"));
+    panel.appendChild(factBox(e, null));
+    panel.appendChild(el("div", e.id, "iri"));
   }
 
   function select(id, move) {
@@ -534,7 +569,8 @@
 
   network.on("click", function (p) {
     if (p.nodes.length) { state.selected = p.nodes[0]; showDetails(p.nodes[0]); }
-    else if (!p.edges.length) { state.selected = null; showIntro(); }
+    else if (p.edges.length) { state.selected = null; showFact(p.edges[0]); }
+    else { state.selected = null; showIntro(); }
   });
   network.on("doubleClick", function (p) { if (p.nodes.length) { state.focus = p.nodes[0]; refresh(true); select(p.nodes[0], false); } });
   document.getElementById("fit").addEventListener("click", fitShown);
@@ -556,6 +592,7 @@
     visibleEdges: function () { return edgeView.length; },
     drawnNodes: function () { return network.body.nodeIndices.length; },
     drawnEdges: function () { return network.body.edgeIndices.length; },
+    drawnIds: function () { return network.body.nodeIndices.slice(); },
     matches: function () { return matchList.length; },
     physicsEnabled: function () { return network.physics.physicsEnabled !== false && network.physics.options.enabled !== false; },
     positions: function () { return network.getPositions(); },

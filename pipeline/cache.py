@@ -1,0 +1,133 @@
+"""The build cache: what an incremental ``kg build`` reuses from the previous one.
+
+``kg build`` keeps ``<out>/.kg-cache/`` (a dot directory: never compared, never committed):
+
+- ``sources/<folder>.pickle`` — one loaded source folder (its anchored claims and mentions),
+  stored under a digest of its three files, the registry, the folder's path and this
+  package's code, so any change to any of them reloads the folder;
+- ``validation/<digest>.pickle`` — pySHACL's results for one validation partition, stored
+  under a digest of the partition's triples, its focus nodes, the shapes and the pySHACL
+  version (:func:`pipeline.validate.partition_key`).
+
+The cache only ever skips work whose inputs are byte-identical, so a cached build writes the
+same bytes as a cold one (tests/test_bench.py checks it). Entries a build did not use are
+removed at its end. Deleting the directory is always safe.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+from pathlib import Path
+from typing import Any
+
+from .errors import ProblemCollector
+from .load import REGISTRY_FILE, load_source
+from .model import Entity
+
+CACHE_DIR = ".kg-cache"
+_FORMAT = "1"
+
+
+def code_digest() -> str:
+    """A digest of this package's Python code: a new version invalidates every entry."""
+    h = hashlib.sha256(_FORMAT.encode())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+class DiskCache:
+    """Pickled values under ``directory/<kind>/<key>.pickle``, written atomically."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.used: set[Path] = set()
+        self.hits = 0
+        self.misses: list[str] = []
+
+    def _path(self, kind: str, key: str) -> Path:
+        return self.directory / kind / f"{key}.pickle"
+
+    def load(self, kind: str, key: str) -> Any | None:
+        """The value stored under ``key``, or ``None``."""
+        path = self._path(kind, key)
+        try:
+            with open(path, "rb") as fh:
+                value = pickle.load(fh)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            return None
+        self.used.add(path)
+        self.hits += 1
+        return value
+
+    def store(self, kind: str, key: str, value: object) -> None:
+        """Keep ``value`` under ``key`` (best effort: a full disk only costs a rebuild)."""
+        path = self._path(kind, key)
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "wb") as fh:
+                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+            self.used.add(path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+    def prune(self) -> int:
+        """Remove the entries this run did not use; return how many."""
+        removed = 0
+        for path in self.directory.glob("*/*.pickle"):
+            if path not in self.used:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+                    removed += 1
+        return removed
+
+    # pipeline.validate.ResultCache
+    def get(self, key: str) -> Any | None:
+        """Validation results stored under ``key``."""
+        value = self.load("validation", key)
+        if value is None:
+            self.misses.append(f"validation partition {key[:12]}")
+        return value
+
+    def put(self, key: str, results: Any) -> None:
+        """Store validation results under ``key``."""
+        self.store("validation", key, results)
+
+
+def cached_source_loader(cache: DiskCache, sources: Path) -> Any:
+    """A drop-in for :func:`pipeline.load.load_source` that reuses unchanged folders."""
+    salt = hashlib.sha256(code_digest().encode())
+    salt.update(os.getcwd().encode())  # locations in the loaded records are cwd-relative
+    with contextlib.suppress(OSError):
+        salt.update((sources / REGISTRY_FILE).read_bytes())
+
+    def load_folder(
+        folder: Path, root: Path, entities: dict[str, Entity], problems: ProblemCollector
+    ) -> Any:
+        h = salt.copy()
+        h.update(str(folder.resolve()).encode())
+        for name in ("meta.yaml", "text.txt", "annotations.yaml"):
+            try:
+                h.update(name.encode() + b"\0" + (folder / name).read_bytes())
+            except OSError:
+                # Missing or unreadable: let the loader say so, and cache nothing.
+                return load_source(folder, root, entities, problems)
+        key = f"{folder.name}-{h.hexdigest()[:32]}"
+        hit = cache.load("sources", key)
+        if hit is not None:
+            return hit
+        before = len(problems.problems)
+        loaded = load_source(folder, root, entities, problems)
+        cache.misses.append(f"source {folder.name}")
+        if loaded is not None and len(problems.problems) == before:
+            cache.store("sources", key, loaded)
+        return loaded
+
+    return load_folder
