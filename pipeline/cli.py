@@ -43,7 +43,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
 
 
-def _vocab(args: argparse.Namespace):  # noqa: ANN202
+def _vocab(args: argparse.Namespace):
     from .vocab import Vocabulary
 
     return Vocabulary(args.base) if args.base else Vocabulary()
@@ -73,7 +73,7 @@ def _load_and_build(args: argparse.Namespace, progress: _Progress, cache=None):
     return corpus, dataset, vocab
 
 
-def _labels(dataset) -> dict:  # noqa: ANN001
+def _labels(dataset) -> dict:
     from rdflib import Literal
     from rdflib.namespace import RDFS
 
@@ -166,9 +166,11 @@ def cmd_build(args: argparse.Namespace) -> int:
             f"{len(report.violations)} violation(s), listed in {out}/validation.txt; "
             f"--keep-going wrote {out}/ anyway"
         )
-    print(f"built {out}/: {len(dataset)} quads, {len(corpus.entities)} entities, "
-          f"{len(corpus.claims)} claims; SHACL conforms; {len(conflicts)} conflict(s) between "
-          "sources kept and listed by `kg conflicts`")
+    print(
+        f"built {out}/: {len(dataset)} quads, {len(corpus.entities)} entities, "
+        f"{len(corpus.claims)} claims; SHACL conforms; {len(conflicts)} conflict(s) between "
+        "sources kept and listed by `kg conflicts`"
+    )
     return errors.EXIT_OK
 
 
@@ -438,10 +440,16 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", help="build graphs/ from sources/")
     _add_common(p)
     p.add_argument("--out", type=Path, default=_default("graphs"), help="output directory")
-    p.add_argument("--keep-going", action="store_true",
-                   help="write the outputs even when SHACL finds violations (still exits 4)")
-    p.add_argument("--no-cache", action="store_true",
-                   help="ignore and do not update OUT/.kg-cache/ (a cold build)")
+    p.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="write the outputs even when SHACL finds violations (still exits 4)",
+    )
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="ignore and do not update OUT/.kg-cache/ (a cold build)",
+    )
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("validate", help="validate the graph built from sources/ with SHACL")
@@ -626,8 +634,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except errors.InputError as exc:
         print(exc, file=sys.stderr)
         n = len(exc.problems)
-        print(f"kg: {n} problem{'s' if n != 1 else ''} in the input; nothing was written",
-              file=sys.stderr)
+        print(
+            f"kg: {n} problem{'s' if n != 1 else ''} in the input; nothing was written",
+            file=sys.stderr,
+        )
         return exc.exit_code
     except VjkgError as exc:
         print(f"kg: {exc}", file=sys.stderr)

@@ -347,3 +347,65 @@ def test_bad_endpoints_and_inputs_are_named() -> None:
     assert done.returncode == 2 and "not an http(s) URL" in done.stderr
     done = kg("push", "--endpoint", "http://127.0.0.1:1/store", "--input", "nowhere/kg.nq")
     assert done.returncode == 5 and "kg build" in done.stderr
+
+
+class _DroppingProxy:
+    """A real HTTP proxy to a store that forwards the first `forward` PUTs and then closes
+    every connection without answering, as a store that crashes mid-push would."""
+
+    def __init__(self, target: str, forward: int):
+        self.target = target
+        self.forward = forward
+        self.count = 0
+
+    def serve(self) -> tuple[ThreadingHTTPServer, str]:
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_PUT(self) -> None:
+                data = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                proxy.count += 1
+                if proxy.count > proxy.forward:
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                query = urllib.parse.urlsplit(self.path).query
+                req = urllib.request.Request(
+                    f"{proxy.target}?{query}",
+                    data=data,
+                    method="PUT",
+                    headers={"Content-Type": self.headers.get("Content-Type", "")},
+                )
+                with urllib.request.urlopen(req, timeout=30) as resp:
+                    status = resp.status
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        httpd.daemon_threads = True
+        threading.Thread(
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
+        return httpd, f"http://127.0.0.1:{httpd.server_address[1]}/store"
+
+
+def test_a_connection_closed_mid_push_names_what_was_written_and_a_rerun_converges(
+    oxigraph: Oxigraph, stub_server: list[ThreadingHTTPServer]
+) -> None:
+    proxy = _DroppingProxy(oxigraph.store, forward=2)
+    httpd, endpoint = proxy.serve()
+    stub_server.append(httpd)
+    done = kg("push", "--endpoint", endpoint, "--retries", "1", *FAST)
+    assert done.returncode == 6
+    assert "2 of 6 graphs written" in done.stdout
+    assert done.stdout.count("  written ") == 2 and "FAILED" in done.stdout
+    partial = remote_counts(oxigraph)
+    assert len(partial) == 2
+    # The store comes back: pushing again converges to exactly what a clean push gives.
+    again = kg("push", "--endpoint", oxigraph.store, *FAST)
+    assert again.returncode == 0, again.stderr
+    assert remote_counts(oxigraph) == local_counts()

@@ -13,7 +13,7 @@ V = Vocabulary()
 ONTOLOGY = Graph().parse(ROOT / "ontology" / "vjkg.ttl")
 
 
-def _langs(node, prop) -> set[str]:  # noqa: ANN001
+def _langs(node, prop) -> set[str]:
     return {o.language for o in ONTOLOGY.objects(node, prop) if isinstance(o, Literal)}
 
 
