@@ -14,6 +14,7 @@ test suites (tests/test_w3c.py) and re-parsed by pyoxigraph in every test run.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -58,8 +59,14 @@ def bnode_label(node: BNode) -> str:
     return "_:b" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+_RDF_TYPE = RDF.type  # namespace attribute lookups are slow in rdflib: look them up once
+_XSD_STRING = XSD.string
+
+
+@functools.lru_cache(maxsize=1 << 20)
 def term_nt(term: Node) -> str:
-    """A term in N-Triples syntax (``xsd:string`` literals written plain).
+    """A term in N-Triples syntax (``xsd:string`` literals written plain); memoised, since
+    every writer formats and sorts by the same terms.
 
     >>> term_nt(Literal("8400000000", datatype=XSD.decimal, normalize=False))
     '"8400000000"^^<http://www.w3.org/2001/XMLSchema#decimal>'
@@ -72,7 +79,7 @@ def term_nt(term: Node) -> str:
         body = '"' + _escape_string(str(term)) + '"'
         if term.language:
             return body + "@" + term.language
-        if term.datatype is not None and term.datatype != XSD.string:
+        if term.datatype is not None and term.datatype != _XSD_STRING:
             return body + "^^" + iri_nt(str(term.datatype))
         return body
     raise TypeError(f"not an RDF term: {term!r}")
@@ -122,7 +129,7 @@ class _Names:
 
     def turtle(self, term: Node) -> str:
         if isinstance(term, URIRef):
-            if term == RDF.type:
+            if term == _RDF_TYPE:
                 return "a"
             return self.compact(str(term)) or iri_nt(str(term))
         if (
@@ -131,7 +138,7 @@ class _Names:
             and term.datatype
             not in (
                 None,
-                XSD.string,
+                _XSD_STRING,
             )
         ):
             dt = self.compact(str(term.datatype)) or iri_nt(str(term.datatype))
@@ -149,7 +156,7 @@ def _turtle_block(triples: Iterable[tuple[Node, Node, Node]], names: _Names, ind
     out: list[str] = []
     for s in sorted(by_subject, key=sort_key):
         preds = by_subject[s]
-        order = sorted(preds, key=lambda p: (p != RDF.type, sort_key(p)))
+        order = sorted(preds, key=lambda p: (p != _RDF_TYPE, sort_key(p)))
         parts = []
         for p in order:
             objs = sorted(set(preds[p]), key=sort_key)
@@ -177,7 +184,7 @@ def to_trig(quads: Iterable[Quad], prefixes: dict[str, str]) -> str:
         out.append("\n" + _turtle_block(graphs.pop(None), names, ""))
     graphs.pop(None, None)
     for g in sorted(graphs, key=lambda t: sort_key(t)):  # type: ignore[arg-type]
-        label = names.turtle(g) if isinstance(g, URIRef) else term_nt(g)  # type: ignore[arg-type]
+        label = names.turtle(g) if isinstance(g, URIRef) else term_nt(g)
         out.append(f"\n{label} {{\n" + _turtle_block(graphs[g], names, "    ") + "}\n")
     return "".join(out)
 
@@ -191,7 +198,7 @@ def _jsonld_value(term: Node, names: _Names) -> object:
     value: dict[str, str] = {"@value": str(term)}
     if term.language:
         value["@language"] = term.language
-    elif term.datatype is not None and term.datatype != XSD.string:
+    elif term.datatype is not None and term.datatype != _XSD_STRING:
         value["@type"] = names.compact(str(term.datatype)) or str(term.datatype)
     return value
 
@@ -211,13 +218,13 @@ def _jsonld_nodes(triples: Iterable[tuple[Node, Node, Node]], names: _Names) -> 
         node: dict[str, object] = {"@id": _jsonld_id(s, names)}
         preds = by_subject[s]
         types = sorted(
-            (o for o in preds.get(RDF.type, ()) if isinstance(o, URIRef | BNode)), key=sort_key
+            (o for o in preds.get(_RDF_TYPE, ()) if isinstance(o, URIRef | BNode)), key=sort_key
         )
         if types:
             node["@type"] = [_jsonld_id(t, names) for t in types]
         for p in sorted(preds, key=sort_key):
             objs = sorted(preds[p], key=sort_key)
-            if p == RDF.type:
+            if p == _RDF_TYPE:
                 objs = [o for o in objs if isinstance(o, Literal)]
                 if not objs:
                     continue
@@ -236,8 +243,20 @@ def to_jsonld(quads: Iterable[Quad], prefixes: dict[str, str]) -> str:
     top: list[dict] = _jsonld_nodes(graphs.pop(None, set()), names)
     for g in sorted(graphs, key=lambda t: sort_key(t)):  # type: ignore[arg-type]
         top.append({"@id": _jsonld_id(g, names), "@graph": _jsonld_nodes(graphs[g], names)})  # type: ignore[arg-type]
-    doc = {"@context": dict(prefixes), "@graph": top}
-    return json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+
+    # Written by hand around json.dumps of each node: one node per line keeps the file
+    # readable and diff-friendly, and lets the C encoder do the work (indent= forces the
+    # pure-Python one, the slowest part of this writer).
+    def dump(value: object) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+    items = [" " + dump(node) for node in top if "@graph" not in node]
+    for block in top:
+        if "@graph" in block:
+            inner = ",\n".join("   " + dump(node) for node in block["@graph"])
+            items.append(' {"@id": ' + dump(block["@id"]) + ', "@graph": [\n' + inner + "\n ]}")
+    head = '{"@context": ' + dump(dict(prefixes)) + ',\n "@graph": [\n'
+    return head + ",\n".join(items) + "\n]}\n"
 
 
 FORMATS = {
