@@ -219,6 +219,16 @@ def test_a_store_that_is_down_exits_6_with_a_clear_message() -> None:
     assert time.monotonic() - started < 30
 
 
+def start_local_server(handler: type[BaseHTTPRequestHandler]) -> tuple[ThreadingHTTPServer, str]:
+    """Serve ``handler`` on a free port of 127.0.0.1 in a daemon thread; return its /store URL."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    ).start()
+    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}/store"
+
+
 @dataclass
 class Stub:
     """A tiny real HTTP server that answers PUTs from a script of statuses."""
@@ -252,12 +262,7 @@ class Stub:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        httpd.daemon_threads = True
-        threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
-        return httpd, f"http://127.0.0.1:{httpd.server_address[1]}/store"
+        return start_local_server(Handler)
 
 
 @pytest.fixture
@@ -385,12 +390,7 @@ class _DroppingProxy:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        httpd.daemon_threads = True
-        threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
-        return httpd, f"http://127.0.0.1:{httpd.server_address[1]}/store"
+        return start_local_server(Handler)
 
 
 def test_a_connection_closed_mid_push_names_what_was_written_and_a_rerun_converges(
