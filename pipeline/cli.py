@@ -108,7 +108,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from .export import iter_rendered
     from .html import to_html
     from .network import to_networkx
-    from .outputs import build_lock, check_writable, commit_files, remove_stale_temporaries
+    from .outputs import build_lock, check_writable, remove_stale_temporaries, staged_files
     from .stats import compute_stats, to_stats_json
     from .validate import to_report_graph, to_report_text
 
@@ -131,32 +131,39 @@ def cmd_build(args: argparse.Namespace) -> int:
                 f"the graph does not conform to {args.ontology / 'shapes.ttl'}: "
                 f"{len(report.violations)} violation(s) listed above; {out}/ was left unchanged"
             )
-        quads = sorted(dataset.quads(), key=lambda q: 0)  # a list; writers sort
+        quads = list(dataset.quads())  # writers sort
         prefixes = vocab.prefixes()
-        files: dict[str, str] = {}
-        for name, text in iter_rendered(quads, prefixes):
-            progress.step(f"rendered {name}")
-            files[name] = text
-        from .export import to_turtle
+        # Each file goes to disk as soon as it is rendered (memory stays flat on big
+        # graphs); all are renamed into place together at the end, or none are.
+        with staged_files(out) as stage:
+            for name, text in iter_rendered(quads, prefixes):
+                stage.put(name, text)
+                progress.step(f"rendered {name}")
+            del text
+            from .export import to_turtle
 
-        files["validation.ttl"] = to_turtle(
-            [(s, p, o, None) for s, p, o in to_report_graph(report, vocab)],
-            {**prefixes, "sh": "http://www.w3.org/ns/shacl#"},
-        )
-        files["validation.txt"] = to_report_text(report, labels)
-        files["stats.json"] = to_stats_json(compute_stats(quads, vocab))
-        conflicts = find_conflicts(corpus)
-        files["conflicts.json"] = to_conflicts_json(conflicts)
-        progress.step("rendered reports, stats and conflicts")
-        from .analyse import render_analysis
+            stage.put(
+                "validation.ttl",
+                to_turtle(
+                    [(s, p, o, None) for s, p, o in to_report_graph(report, vocab)],
+                    {**prefixes, "sh": "http://www.w3.org/ns/shacl#"},
+                ),
+            )
+            stage.put("validation.txt", to_report_text(report, labels))
+            stage.put("stats.json", to_stats_json(compute_stats(quads, vocab)))
+            conflicts = find_conflicts(corpus)
+            stage.put("conflicts.json", to_conflicts_json(conflicts))
+            progress.step("rendered reports, stats and conflicts")
+            from .analyse import render_analysis
 
-        files.update(render_analysis(quads, vocab))  # analysis.json, analysis.md
-        progress.step("rendered analysis")
-        files["ontology.html"] = _ontology_page(args.ontology / "vjkg.ttl", prefixes)
-        files["kg.html"] = to_html(to_networkx(quads, vocab))
-        progress.step("rendered kg.html")
-        commit_files(out, files)
-        progress.step(f"wrote {len(files)} files to {out}/")
+            for name, text in render_analysis(quads, vocab).items():  # analysis.json, .md
+                stage.put(name, text)
+            progress.step("rendered analysis")
+            stage.put("ontology.html", _ontology_page(args.ontology / "vjkg.ttl", prefixes))
+            stage.put("kg.html", to_html(to_networkx(quads, vocab)))
+            progress.step("rendered kg.html")
+            written = len(stage.names)
+        progress.step(f"wrote {written} files to {out}/")
         if cache is not None:
             cache.prune()
             progress.step(f"cache: {cache.hits} reused, reprocessed {cache.misses or 'nothing'}")

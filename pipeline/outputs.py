@@ -66,27 +66,66 @@ def _signals_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
+class Staging:
+    """Files written to temporaries as soon as they are produced, renamed into place together.
+
+    A large build does not hold every rendered file in memory until the end; and until
+    :meth:`commit`, no file in the directory changes.
+    """
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.staged: list[tuple[Path, Path]] = []
+
+    def put(self, name: str, content: str | bytes) -> None:
+        """Write one file to its temporary (fsynced); it replaces ``name`` at commit."""
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        target = self.directory / name
+        self.staged.append((_write_tmp(target, data), target))
+
+    @property
+    def names(self) -> list[str]:
+        """The names staged so far."""
+        return [target.name for _, target in self.staged]
+
+    def commit(self) -> list[Path]:
+        """Rename every staged file into place, with SIGINT/SIGTERM held back meanwhile."""
+        with _signals_held():
+            for tmp, target in self.staged:
+                os.replace(tmp, target)
+            done = [target for _, target in self.staged]
+            self.staged = []
+        _fsync_dir(self.directory)
+        return done
+
+    def discard(self) -> None:
+        """Remove whatever is still staged (after a failure or an interruption)."""
+        for tmp, _ in self.staged:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        self.staged = []
+
+
+@contextlib.contextmanager
+def staged_files(directory: Path) -> Iterator[Staging]:
+    """Stage files in ``directory``; commit them all if the block succeeds, else none."""
+    staging = Staging(directory)
+    try:
+        yield staging
+        staging.commit()
+    finally:
+        staging.discard()
+
+
 def commit_files(directory: Path, files: Mapping[str, str | bytes]) -> list[Path]:
     """Write ``files`` (name → content) into ``directory``: all staged, then all renamed.
 
     If anything fails or is interrupted before the renames, no file in ``directory``
     changes and no temporary file is left behind.
     """
-    staged: list[tuple[Path, Path]] = []
-    try:
+    with staged_files(directory) as staging:
         for name, content in files.items():
-            data = content.encode("utf-8") if isinstance(content, str) else content
-            target = directory / name
-            staged.append((_write_tmp(target, data), target))
-        with _signals_held():
-            for tmp, target in staged:
-                os.replace(tmp, target)
-            staged = []
-        _fsync_dir(directory)
-    finally:
-        for tmp, _ in staged:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+            staging.put(name, content)
     return [directory / name for name in files]
 
 
