@@ -490,6 +490,15 @@ def to_page_data(g: nx.MultiDiGraph, title: str = DEFAULT_TITLE) -> dict[str, An
             "labels": dict(sorted(d["labels"].items())),  # "" for an untagged label
             "aliases": list(d["aliases"]),
             "dates": {k: list(v) for k, v in sorted((d.get("dates") or {}).items())},
+            "figures": [
+                {
+                    "measure": f["measure"],
+                    "amount": f["amount_text"],
+                    "date": f["date"],
+                    "evidence": [{"quote": e.quote, "source": e.source} for e in f["evidence"]],
+                }
+                for f in d.get("figures") or []
+            ],
             "search": fold(" ".join(names)),
             "degree": degree[n],
             "rank": rank[n],

@@ -130,7 +130,9 @@ def to_networkx(
 
     Node attributes: ``id``, ``cls`` (most specific class), ``classes``, ``labels``
     (lang → text), ``aliases``, ``country`` (IRI or ``None``), ``dates`` (relation →
-    dates, e.g. ``{"foundingDate": ["2022-08"]}``). Edge attributes: ``relation``,
+    dates, e.g. ``{"foundingDate": ["2022-08"]}``), ``figures`` (the figure facts about
+    the entity: ``measure``, ``amount_text``, ``amount``, ``unit``, ``currency``, ``date``,
+    ``evidence``). Edge attributes: ``relation``,
     ``fact``, ``sources`` (source IRIs), ``source_titles``, ``evidence`` (list of
     :class:`Evidence`), plus the qualifier values ``date``, ``amount_text``, ``amount``
     (exact :class:`~decimal.Decimal` in base units), ``amount_bound``, ``currency``
@@ -166,6 +168,7 @@ def to_networkx(
             aliases=sorted({str(a) for a in p.get(SKOS.altLabel, [])}),
             country=str(p[v.term("country")][0]) if p.get(v.term("country")) else None,
             dates=dates,
+            figures=[],
         )
     fact_class = v.term("Fact")
     for fact, types in sorted(ix.types.items(), key=lambda kv: str(kv[0])):
@@ -175,6 +178,9 @@ def to_networkx(
         subj = p.get(v.term("subject"), [None])[0]
         obj = p.get(v.term("object"), [None])[0]
         rel = p.get(v.term("relation"), [None])[0]
+        if rel == v.term("figure") and subj is not None and str(subj) in g:
+            g.nodes[str(subj)]["figures"].append(_figure(ix, p, v))
+            continue
         if subj is None or obj is None or rel is None:
             continue
         if str(subj) not in g or str(obj) not in g:
@@ -203,6 +209,20 @@ def to_networkx(
             date=_first(p.get(v.term("date"))),
         )
     return g
+
+
+def _figure(ix: _Index, p: dict[Node, list[Node]], v: Vocabulary) -> dict:
+    """A figure fact about an entity: what it measures, the amount as written, its evidence."""
+    found = (_evidence(ix, ann) for ann in p.get(PROV.wasDerivedFrom, []))
+    return {
+        "measure": _langs(p.get(v.term("measure"), [])),
+        "amount_text": _first(p.get(v.term("amountText"))),
+        "amount": _decimal(p.get(v.term("amount"))),
+        "unit": _first(p.get(v.term("unit"))),
+        "currency": _first(p.get(v.term("currency"))),
+        "date": _first(p.get(v.term("date"))),
+        "evidence": sorted((e for e in found if e is not None), key=lambda e: (e.source, e.quote)),
+    }
 
 
 def _sources(ix: _Index, v: Vocabulary) -> dict[str, dict]:

@@ -287,9 +287,24 @@ def test_clicking_a_node_lists_its_facts_with_their_quotes(bundled: Opened, grap
     assert details.locator(".fact").count() == graph.degree(node)
     quotes = {e.quote for _, _, ev in graph.edges(node, data="evidence") for e in ev}
     quotes |= {e.quote for _, _, ev in graph.in_edges(node, data="evidence") for e in ev}
-    shown = [q.strip("“”") for q in details.locator("blockquote").all_inner_texts()]
+    shown = [q.strip("“”") for q in details.locator(".fact blockquote").all_inner_texts()]
     assert shown and set(shown) <= quotes
     assert details.locator(".src").first.inner_text().startswith("— ")
+
+
+def test_an_entitys_figures_are_listed_with_their_quotes(bundled: Opened, graph) -> None:
+    vietnam = next(n for n in graph if graph.nodes[n]["id"] == "vietnam")
+    figures = graph.nodes[vietnam]["figures"]
+    assert figures, "the bundled graph gives figures about Vietnam"
+    bundled.page.fill("#search", "Việt Nam")
+    bundled.settle()
+    bundled.page.locator("#results button").first.click()
+    assert bundled.page.locator("#details h3").inner_text() == label_of(graph, vietnam, "en")
+    boxes = bundled.page.locator("#details .figure")
+    assert boxes.count() == len(figures)
+    text = bundled.page.locator("#details").inner_text()
+    assert "198 tỷ USD" in text and "digital technology industry revenue" in text
+    assert "doanh thu ngành công nghiệp công nghệ số Việt Nam đã thiết lập kỷ lục" in text
 
 
 def test_hovering_shows_names_and_class_and_for_a_fact_its_quote_and_source(

@@ -523,6 +523,25 @@
     panel.appendChild(el("h4", plural(facts.length, "fact", "facts")));
     if (!facts.length) panel.appendChild(el("p", "No fact links this entity to another one.", "muted"));
     facts.forEach(function (e) { panel.appendChild(factBox(e, id)); });
+    if (n.figures.length) {
+      panel.appendChild(el("h4", plural(n.figures.length, "figure", "figures")));
+      n.figures.forEach(function (f) {
+        var box = el("div", null, "figure");
+        box.appendChild(el("div", f.measure[state.lang] || f.measure.en || f.measure.vi || "", "sentence"));
+        box.appendChild(el("div", [f.amount, f.date].filter(Boolean).join(" · "), "quals"));
+        appendEvidence(box, f.evidence);
+        panel.appendChild(box);
+      });
+    }
+  }
+
+  // Every quote, with its source's title and date.
+  function appendEvidence(box, evidence) {
+    evidence.forEach(function (ev) {
+      box.appendChild(el("blockquote", "“" + ev.quote + "”"));
+      var s = sourceByIri.get(ev.source);
+      box.appendChild(el("div", "— " + sourceTitle(ev.source) + (s && s.issued ? " (" + s.issued + ")" : ""), "src"));
+    });
   }
 
   // One fact as a sentence (subject, relation, object), its qualifiers and every quote.
@@ -538,11 +557,7 @@
     box.appendChild(sentence);
     var q = qualifiers(e);
     if (q.length) box.appendChild(el("div", q.join(" · "), "quals"));
-    e.evidence.forEach(function (ev) {
-      box.appendChild(el("blockquote", "“" + ev.quote + "”"));
-      var s = sourceByIri.get(ev.source);
-      box.appendChild(el("div", "— " + sourceTitle(ev.source) + (s && s.issued ? " (" + s.issued + ")" : ""), "src"));
-    });
+    appendEvidence(box, e.evidence);
     if (!e.evidence.length) box.appendChild(el("div", "no quoted evidence", "src"));
     return box;
   }
