@@ -103,8 +103,10 @@ class SourceText:
             raise AnchorError("the quote is empty", "copy the sentence that states the fact")
         hits = self.find_all(quote)
         if not hits:
+            near = self.nearest(quote)
+            where = f"nearest text is {near!r}" if near else "no passage starts like it"
             raise AnchorError(
-                f"quote not found in the text; nearest text is {self.nearest(quote)!r}",
+                f"quote not found in the text; {where}",
                 "copy the quote verbatim from text.txt (only line breaks and spaces may differ)",
             )
         if occurrence is not None:
@@ -140,7 +142,7 @@ class SourceText:
                 lo = mid
             else:
                 hi = mid - 1
-        if lo == 0:
+        if lo < min(12, max(1, len(needle) // 2)):  # a few shared letters say nothing
             return ""
         pos = self.folded.find(needle[:lo])
         return self.folded[pos : pos + max(width, lo + 20)]
