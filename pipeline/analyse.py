@@ -189,7 +189,14 @@ def _communities(u: nx.Graph, side_nodes: dict[str, str]) -> dict:
     if linked.number_of_nodes() <= EXACT_LIMIT:
         found = greedy_modularity_communities(linked, weight="weight")
     else:  # greedy merging is quadratic-ish in Python; Louvain is near-linear
-        found = nx.community.louvain_communities(linked, weight="weight", seed=7)
+        # Louvain iterates sets of nodes: with string labels their order (and so the result)
+        # would change with PYTHONHASHSEED; small integers iterate the same way every run.
+        as_int = nx.convert_node_labels_to_integers(
+            linked, ordering="sorted", label_attribute="iri"
+        )
+        iri = nx.get_node_attributes(as_int, "iri")
+        parts = nx.community.louvain_communities(as_int, weight="weight", seed=7)
+        found = [{iri[i] for i in part} for part in parts]
     comms = [sorted(c) for c in found]
     comms.sort(key=lambda c: (-len(c), c[0]))
     out = []

@@ -145,3 +145,38 @@ def test_missing_input_exits_5_with_a_hint(tmp_path: Path) -> None:
     assert done.returncode == 5
     assert "no such graph file" in done.stderr and "kg build" in done.stderr
     assert not (tmp_path / "analysis.json").exists()
+
+
+LARGE_COMMUNITIES = """
+import json
+import networkx as nx
+from pipeline.analyse import _communities
+# A random graph without clear communities (Louvain territory: > 1,000 entities), where
+# tie-breaking decides the partition; integer-seeded, so the graph itself is the same.
+r = nx.gnm_random_graph(1200, 2400, seed=1)
+g = nx.Graph()
+for i in sorted(r):
+    g.add_node(f"e{i:04d}", id=f"e{i:04d}", cls="Company", country=None)
+for a, b in sorted(r.edges()):
+    g.add_edge(f"e{a:04d}", f"e{b:04d}", weight=1)
+print(json.dumps(_communities(g, {})))
+"""
+
+
+def test_large_graph_communities_do_not_depend_on_the_hash_seed() -> None:
+    import subprocess
+    import sys
+
+    outs = []
+    for seed in ("1", "999"):
+        done = subprocess.run(
+            [sys.executable, "-c", LARGE_COMMUNITIES],
+            capture_output=True,
+            text=True,
+            env={**__import__("os").environ, "PYTHONHASHSEED": seed},
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        outs.append(done.stdout)
+    assert outs[0] == outs[1]
+    assert '"count": ' in outs[0]
