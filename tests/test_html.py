@@ -12,7 +12,6 @@ import json
 import math
 import random
 import re
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -279,13 +278,9 @@ def test_layout_keeps_entities_apart_and_linked_ones_close(bundled_graph) -> Non
     assert sorted(linked)[len(linked) // 2] < diagonal / 8, "linked entities are drawn near"
 
 
-def test_a_graph_of_5000_entities_is_drawn_fast_and_opens_on_an_overview() -> None:
-    g = to_networkx(synthetic_quads(5000))
-    t0 = time.monotonic()
-    text = to_html(g)
-    seconds = time.monotonic() - t0
-    # networkx's spring_layout alone needs over a minute here; ours takes a few seconds.
-    assert seconds < 20, f"to_html took {seconds:.1f} s for 5,000 entities"
+def test_a_graph_of_5000_entities_opens_on_an_overview() -> None:
+    # The time this takes is measured in docs/explorer.md and bench/, not asserted here.
+    text = to_html(to_networkx(synthetic_quads(5000)))
     data = page_data(text)
     assert len(data["nodes"]) == 5000 > OVERVIEW_THRESHOLD
     assert data["overview"] == OVERVIEW_SIZE
