@@ -672,4 +672,4 @@ if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
 
 
-__all__ = ["UsageError", "main", "make_parser"]
+__all__ = ["main", "make_parser"]

@@ -3,8 +3,8 @@
 rdflib's N-Triples, N-Quads and JSON-LD writers order their output by hash, so the
 bytes change with ``PYTHONHASHSEED``. These writers sort everything: the same dataset
 always gives the same bytes. They are pure functions from quads to text (``to_*``);
-``write_exports`` puts them on disk atomically. Each is checked against the W3C RDF 1.1
-test suites (tests/test_w3c.py) and re-parsed by pyoxigraph in every test run.
+``kg build`` stages them on disk atomically (pipeline/outputs.py). Each is checked against
+the W3C RDF 1.1 test suites (tests/test_w3c.py) and re-parsed by pyoxigraph in every test run.
 
 >>> from rdflib import URIRef, Literal
 >>> q = [(URIRef("http://e/s"), URIRef("http://e/p"), Literal("Hà Nội", lang="vi"), None)]
@@ -20,13 +20,10 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
-
-from .outputs import write_atomic
 
 Quad = tuple[Node, Node, Node, Node | None]  # graph None = default graph
 
@@ -287,13 +284,3 @@ def iter_rendered(quads: list[Quad], prefixes: dict[str, str]) -> Iterator[tuple
     """(file name, text) for every export."""
     for name, fmt in FORMATS.items():
         yield name, render(fmt, quads, prefixes)
-
-
-def write_exports(out_dir: Path, quads: list[Quad], prefixes: dict[str, str]) -> list[Path]:
-    """Write every export into ``out_dir`` atomically; return the paths written."""
-    written = []
-    for name, text in iter_rendered(quads, prefixes):
-        path = out_dir / name
-        write_atomic(path, text)
-        written.append(path)
-    return written

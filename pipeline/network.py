@@ -59,7 +59,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 import networkx as nx
-from rdflib import Literal, URIRef
+from rdflib import Literal
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 from rdflib.term import Node
 
@@ -263,11 +263,6 @@ def label_of(g: nx.MultiDiGraph, node: str, lang: str = "en") -> str:
     """A node's label in ``lang`` (falling back to the other language, then the id)."""
     labels = g.nodes[node].get("labels", {})
     return labels.get(lang) or labels.get("en") or labels.get("vi") or g.nodes[node]["id"]
-
-
-def entity_iri(node: URIRef) -> str:
-    """The string key of an entity node in the network."""
-    return str(node)
 
 
 def node_by_id(g: nx.MultiDiGraph, entity_id: str) -> str | None:
