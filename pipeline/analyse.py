@@ -542,10 +542,13 @@ def to_analysis_markdown(analysis: dict) -> str:
 
 
 def render_analysis(
-    quads: Iterable[tuple[Node, Node, Node, Node | None]], vocab: Vocabulary | None = None
+    quads: Iterable[tuple[Node, Node, Node, Node | None]] | nx.MultiDiGraph,
+    vocab: Vocabulary | None = None,
 ) -> dict[str, str]:
-    """``analysis.json`` and ``analysis.md`` (file name → text) for the graph in ``quads``."""
-    analysis = analyse_network(to_networkx(quads, vocab), vocab)
+    """``analysis.json`` and ``analysis.md`` (file name → text) for the graph in ``quads``
+    (or for its entity network, already made by :func:`pipeline.network.to_networkx`)."""
+    network = quads if isinstance(quads, nx.MultiDiGraph) else to_networkx(quads, vocab)
+    analysis = analyse_network(network, vocab)
     return {
         "analysis.json": to_analysis_json(analysis),
         "analysis.md": to_analysis_markdown(analysis),

@@ -78,9 +78,11 @@ def _labels(dataset) -> dict:
     from rdflib.namespace import RDFS
 
     out = {}
-    for s, p, o in dataset.union():
-        if p == RDFS.label and isinstance(o, Literal) and o.language == "en":
-            out[s] = str(o)
+    label = RDFS.label
+    for triples in dataset.graphs.values():
+        for s, p, o in triples:
+            if p == label and isinstance(o, Literal) and o.language == "en":
+                out[s] = str(o)
     return out
 
 
@@ -136,10 +138,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         # Each file goes to disk as soon as it is rendered (memory stays flat on big
         # graphs); all are renamed into place together at the end, or none are.
         with staged_files(out) as stage:
-            for name, text in iter_rendered(quads, prefixes):
-                stage.put(name, text)
+            for name, pieces in iter_rendered(quads, prefixes):
+                stage.put(name, pieces)  # written piece by piece, never whole in memory
                 progress.step(f"rendered {name}")
-            del text
             from .export import to_turtle
 
             stage.put(
@@ -156,11 +157,12 @@ def cmd_build(args: argparse.Namespace) -> int:
             progress.step("rendered reports, stats and conflicts")
             from .analyse import render_analysis
 
-            for name, text in render_analysis(quads, vocab).items():  # analysis.json, .md
+            network = to_networkx(quads, vocab)  # for the analysis and the explorer
+            for name, text in render_analysis(network, vocab).items():  # analysis.json, .md
                 stage.put(name, text)
             progress.step("rendered analysis")
             stage.put("ontology.html", _ontology_page(args.ontology / "vjkg.ttl", prefixes))
-            stage.put("kg.html", to_html(to_networkx(quads, vocab)))
+            stage.put("kg.html", to_html(network))
             progress.step("rendered kg.html")
             written = len(stage.names)
         progress.step(f"wrote {written} files to {out}/")

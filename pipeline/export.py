@@ -20,6 +20,8 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from itertools import groupby
+from operator import itemgetter
 
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, XSD
@@ -60,14 +62,17 @@ _RDF_TYPE = RDF.type  # namespace attribute lookups are slow in rdflib: look the
 _XSD_STRING = XSD.string
 
 
-@functools.lru_cache(maxsize=1 << 20)
+@functools.lru_cache(maxsize=1 << 16)
 def term_nt(term: Node) -> str:
-    """A term in N-Triples syntax (``xsd:string`` literals written plain); memoised, since
-    every writer formats and sorts by the same terms.
+    """A term in N-Triples syntax (``xsd:string`` literals written plain); memoised.
 
     >>> term_nt(Literal("8400000000", datatype=XSD.decimal, normalize=False))
     '"8400000000"^^<http://www.w3.org/2001/XMLSchema#decimal>'
     """
+    return _term_nt(term)
+
+
+def _term_nt(term: Node) -> str:
     if isinstance(term, URIRef):
         return iri_nt(str(term))
     if isinstance(term, BNode):
@@ -82,38 +87,109 @@ def term_nt(term: Node) -> str:
     raise TypeError(f"not an RDF term: {term!r}")
 
 
-def sort_key(term: Node) -> str:
-    """The key every writer sorts by: the N-Triples form of the term."""
-    return term_nt(term)
+class _Rows:
+    """The quads as N-Triples strings, duplicate-free and sorted once for every writer.
+
+    ``rows`` are ``(s, p, o, g)`` tuples of N-Triples forms (``g`` is ``""`` for the default
+    graph), in the order of the N-Quads lines they make: a space sorts before every character
+    a term may end in or continue with, so sorting the tuples sorts the lines. ``terms`` maps
+    each N-Triples form back to a term of the input.
+    """
+
+    def __init__(self, quads: Iterable[Quad]):
+        nt_of: dict[Node, str] = {}
+        terms: dict[str, Node] = {}
+
+        def nt(term: Node) -> str:
+            text = nt_of.get(term)
+            if text is None:
+                text = nt_of[term] = _term_nt(term)
+                terms.setdefault(text, term)
+            return text
+
+        rows = set()
+        for s, p, o, g in quads:
+            rows.add((nt(s), nt(p), nt(o), "" if g is None else nt(g)))
+        self.rows = sorted(rows)
+        self.terms = terms
+
+    def triples(self) -> list[tuple[str, str, str]]:
+        """The union of the graphs: ``(s, p, o)`` sorted, duplicates across graphs dropped."""
+        out: list[tuple[str, str, str]] = []
+        last = None
+        for s, p, o, _ in self.rows:
+            t = (s, p, o)
+            if t != last:
+                out.append(t)
+                last = t
+        return out
+
+    def by_graph(self) -> list[tuple[str, list[tuple[str, str, str]]]]:
+        """``(graph, sorted triples)`` per graph: the default graph (``""``) first, then by IRI."""
+        graphs: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+        for s, p, o, g in self.rows:
+            graphs[g].append((s, p, o))
+        return sorted(graphs.items())
 
 
-def to_nquads(quads: Iterable[Quad]) -> str:
+def _batched(pieces: Iterable[str], size: int = 20_000) -> Iterator[str]:
+    """``pieces`` joined ``size`` at a time: few, large writes without one huge string."""
+    batch: list[str] = []
+    for piece in pieces:
+        batch.append(piece)
+        if len(batch) >= size:
+            yield "".join(batch)
+            batch = []
+    if batch:
+        yield "".join(batch)
+
+
+def _rows(quads: Iterable[Quad] | _Rows) -> _Rows:
+    return quads if isinstance(quads, _Rows) else _Rows(quads)
+
+
+def nquads_chunks(quads: Iterable[Quad] | _Rows) -> Iterator[str]:
+    """Sorted, duplicate-free N-Quads, in pieces."""
+    return _batched(
+        f"{s} {p} {o} {g} .\n" if g else f"{s} {p} {o} .\n" for s, p, o, g in _rows(quads).rows
+    )
+
+
+def ntriples_chunks(quads: Iterable[Quad] | _Rows) -> Iterator[str]:
+    """Sorted, duplicate-free N-Triples of the union of all graphs, in pieces."""
+    return _batched(f"{s} {p} {o} .\n" for s, p, o in _rows(quads).triples())
+
+
+def to_nquads(quads: Iterable[Quad] | _Rows) -> str:
     """Sorted, duplicate-free N-Quads."""
-    lines = set()
-    for s, p, o, g in quads:
-        line = f"{term_nt(s)} {term_nt(p)} {term_nt(o)}"
-        if g is not None:
-            line += " " + term_nt(g)
-        lines.add(line + " .\n")
-    return "".join(sorted(lines))
+    return "".join(nquads_chunks(quads))
 
 
-def to_ntriples(quads: Iterable[Quad]) -> str:
+def to_ntriples(quads: Iterable[Quad] | _Rows) -> str:
     """Sorted, duplicate-free N-Triples of the union of all graphs."""
-    return to_nquads((s, p, o, None) for s, p, o, _ in quads)
+    return "".join(ntriples_chunks(quads))
+
+
+_RDF_TYPE_NT = "<" + str(RDF.type) + ">"
 
 
 class _Names:
-    """Compacts IRIs with the longest matching prefix whose local part is safe to write."""
+    """Turtle and JSON-LD forms of the terms of a :class:`_Rows`, memoised by N-Triples form.
 
-    def __init__(self, prefixes: dict[str, str]):
+    IRIs are compacted with the longest matching prefix whose local part is safe to write.
+    """
+
+    def __init__(self, prefixes: dict[str, str], terms: dict[str, Node]):
         self.prefixes = prefixes
+        self.terms = terms
         self.by_length = sorted(prefixes.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-        self.cache: dict[str, str | None] = {}
+        self.compacted: dict[str, str | None] = {}
+        self.turtle_forms: dict[str, str] = {_RDF_TYPE_NT: "a"}
+        self.json_values: dict[str, dict[str, str]] = {}
 
     def compact(self, iri: str) -> str | None:
-        if iri in self.cache:
-            return self.cache[iri]
+        if iri in self.compacted:
+            return self.compacted[iri]
         found = None
         for name, ns in self.by_length:
             if iri.startswith(ns):
@@ -121,139 +197,170 @@ class _Names:
                 if local == "" or _PN_LOCAL.match(local):
                     found = f"{name}:{local}"
                     break
-        self.cache[iri] = found
+        self.compacted[iri] = found
         return found
 
-    def turtle(self, term: Node) -> str:
+    def turtle(self, nt: str) -> str:
+        """The Turtle form of a term (``a`` for ``rdf:type``: call it for predicates only)."""
+        form = self.turtle_forms.get(nt)
+        if form is not None:
+            return form
+        term = self.terms[nt]
         if isinstance(term, URIRef):
-            if term == _RDF_TYPE:
-                return "a"
-            return self.compact(str(term)) or iri_nt(str(term))
-        if (
-            isinstance(term, Literal)
-            and not term.language
-            and term.datatype
-            not in (
-                None,
-                _XSD_STRING,
-            )
-        ):
-            dt = self.compact(str(term.datatype)) or iri_nt(str(term.datatype))
-            return '"' + _escape_string(str(term)) + '"^^' + dt
-        return term_nt(term)
+            form = self.compact(str(term)) or nt
+        elif isinstance(term, Literal) and not term.language and nt.endswith(">"):
+            dt = str(term.datatype)
+            form = nt[: nt.rindex('"^^<') + 3] + (self.compact(dt) or iri_nt(dt))
+        else:
+            form = nt
+        self.turtle_forms[nt] = form
+        return form
+
+    def node(self, nt: str) -> str:
+        """The Turtle form of a subject or object (``rdf:type`` is not ``a`` there)."""
+        return nt if nt == _RDF_TYPE_NT else self.turtle(nt)
+
+    def json_id(self, nt: str) -> str:
+        term = self.terms[nt]
+        if isinstance(term, BNode):
+            return nt
+        return self.compact(str(term)) or str(term)
+
+    def json_value(self, nt: str) -> dict[str, str]:
+        value = self.json_values.get(nt)
+        if value is not None:
+            return value
+        term = self.terms[nt]
+        if isinstance(term, URIRef | BNode):
+            value = {"@id": self.json_id(nt)}
+        else:
+            assert isinstance(term, Literal)
+            value = {"@value": str(term)}
+            if term.language:
+                value["@language"] = term.language
+            elif term.datatype is not None and term.datatype != _XSD_STRING:
+                dt = str(term.datatype)
+                value["@type"] = self.compact(dt) or dt
+        self.json_values[nt] = value
+        return value
 
     def header(self) -> str:
         return "".join(f"@prefix {n}: {iri_nt(ns)} .\n" for n, ns in self.prefixes.items())
 
 
-def _turtle_block(triples: Iterable[tuple[Node, Node, Node]], names: _Names, indent: str) -> str:
-    by_subject: dict[Node, dict[Node, list[Node]]] = defaultdict(lambda: defaultdict(list))
-    for s, p, o in triples:
-        by_subject[s][p].append(o)
-    out: list[str] = []
-    for s in sorted(by_subject, key=sort_key):
-        preds = by_subject[s]
-        order = sorted(preds, key=lambda p: (p != _RDF_TYPE, sort_key(p)))
-        parts = []
-        for p in order:
-            objs = sorted(set(preds[p]), key=sort_key)
-            parts.append(names.turtle(p) + " " + " , ".join(names.turtle(o) for o in objs))
-        sep = " ;\n" + indent + "    "
-        out.append(indent + names.turtle(s) + " " + sep.join(parts) + " .\n")
-    return "\n".join(out)
+def _grouped(triples: list[tuple[str, str, str]]) -> Iterator[tuple[str, dict[str, list[str]]]]:
+    """(subject, {predicate: objects}) in order, from sorted triples."""
+    for s, group in groupby(triples, key=itemgetter(0)):
+        preds: dict[str, list[str]] = {}
+        for _, p, o in group:
+            objs = preds.get(p)
+            if objs is None:
+                preds[p] = [o]
+            else:
+                objs.append(o)
+        yield s, preds
 
 
-def to_turtle(quads: Iterable[Quad], prefixes: dict[str, str]) -> str:
-    """Turtle of the union of all graphs, subjects and predicates sorted."""
-    names = _Names(prefixes)
-    triples = {(s, p, o) for s, p, o, _ in quads}
-    return names.header() + "\n" + _turtle_block(triples, names, "")
+def _turtle_block(triples: list[tuple[str, str, str]], names: _Names, indent: str) -> Iterator[str]:
+    """One Turtle statement per subject, subjects separated by a blank line."""
+    sep = " ;\n" + indent + "    "
+    turtle, node = names.turtle, names.node
+    first = True
+    for s, preds in _grouped(triples):
+        order = list(preds)
+        if _RDF_TYPE_NT in preds and order[0] != _RDF_TYPE_NT:
+            order.remove(_RDF_TYPE_NT)
+            order.insert(0, _RDF_TYPE_NT)
+        parts = [turtle(p) + " " + " , ".join([node(o) for o in preds[p]]) for p in order]
+        yield ("" if first else "\n") + indent + node(s) + " " + sep.join(parts) + " .\n"
+        first = False
 
 
-def to_trig(quads: Iterable[Quad], prefixes: dict[str, str]) -> str:
+def _rows_and_names(quads: Iterable[Quad] | _Rows, prefixes: dict[str, str]):
+    rows = _rows(quads)
+    return rows, _Names(prefixes, rows.terms)
+
+
+def turtle_chunks(quads: Iterable[Quad] | _Rows, prefixes: dict[str, str]) -> Iterator[str]:
+    """Turtle of the union of all graphs, subjects and predicates sorted, in pieces."""
+    rows, names = _rows_and_names(quads, prefixes)
+    yield names.header() + "\n"
+    yield from _batched(_turtle_block(rows.triples(), names, ""), 2_000)
+
+
+def trig_chunks(quads: Iterable[Quad] | _Rows, prefixes: dict[str, str]) -> Iterator[str]:
     """TriG: the default graph first (if any), then each named graph in IRI order."""
-    names = _Names(prefixes)
-    graphs: dict[Node | None, set[tuple[Node, Node, Node]]] = defaultdict(set)
-    for s, p, o, g in quads:
-        graphs[g].add((s, p, o))
-    out = [names.header()]
-    if graphs.get(None):
-        out.append("\n" + _turtle_block(graphs.pop(None), names, ""))
-    graphs.pop(None, None)
-    for g in sorted(graphs, key=lambda t: sort_key(t)):  # type: ignore[arg-type]
-        label = names.turtle(g) if isinstance(g, URIRef) else term_nt(g)
-        out.append(f"\n{label} {{\n" + _turtle_block(graphs[g], names, "    ") + "}\n")
-    return "".join(out)
+    rows, names = _rows_and_names(quads, prefixes)
+    yield names.header()
+    for g, triples in rows.by_graph():
+        if not g:
+            yield "\n"
+            yield from _batched(_turtle_block(triples, names, ""), 2_000)
+        else:
+            yield f"\n{names.node(g)} {{\n"
+            yield from _batched(_turtle_block(triples, names, "    "), 2_000)
+            yield "}\n"
 
 
-def _jsonld_value(term: Node, names: _Names) -> object:
-    if isinstance(term, URIRef):
-        return {"@id": names.compact(str(term)) or str(term)}
-    if isinstance(term, BNode):
-        return {"@id": bnode_label(term)}
-    assert isinstance(term, Literal)
-    value: dict[str, str] = {"@value": str(term)}
-    if term.language:
-        value["@language"] = term.language
-    elif term.datatype is not None and term.datatype != _XSD_STRING:
-        value["@type"] = names.compact(str(term.datatype)) or str(term.datatype)
-    return value
+def to_turtle(quads: Iterable[Quad] | _Rows, prefixes: dict[str, str]) -> str:
+    """Turtle of the union of all graphs, subjects and predicates sorted."""
+    return "".join(turtle_chunks(quads, prefixes))
 
 
-def _jsonld_id(term: Node, names: _Names) -> str:
-    if isinstance(term, BNode):
-        return bnode_label(term)
-    return names.compact(str(term)) or str(term)
+def to_trig(quads: Iterable[Quad] | _Rows, prefixes: dict[str, str]) -> str:
+    """TriG: the default graph first (if any), then each named graph in IRI order."""
+    return "".join(trig_chunks(quads, prefixes))
 
 
-def _jsonld_nodes(triples: Iterable[tuple[Node, Node, Node]], names: _Names) -> list[dict]:
-    by_subject: dict[Node, dict[Node, set[Node]]] = defaultdict(lambda: defaultdict(set))
-    for s, p, o in triples:
-        by_subject[s][p].add(o)
-    nodes = []
-    for s in sorted(by_subject, key=sort_key):
-        node: dict[str, object] = {"@id": _jsonld_id(s, names)}
-        preds = by_subject[s]
-        types = sorted(
-            (o for o in preds.get(_RDF_TYPE, ()) if isinstance(o, URIRef | BNode)), key=sort_key
-        )
+def _jsonld_nodes(triples: list[tuple[str, str, str]], names: _Names) -> Iterator[dict]:
+    value = names.json_value
+    for s, preds in _grouped(triples):
+        node: dict[str, object] = {"@id": names.json_id(s)}
+        typed = preds.get(_RDF_TYPE_NT, ())
+        types = [names.json_id(t) for t in typed if not t.startswith('"')]
         if types:
-            node["@type"] = [_jsonld_id(t, names) for t in types]
-        for p in sorted(preds, key=sort_key):
-            objs = sorted(preds[p], key=sort_key)
-            if p == _RDF_TYPE:
-                objs = [o for o in objs if isinstance(o, Literal)]
+            node["@type"] = types
+        for p, objs in preds.items():
+            if p == _RDF_TYPE_NT:
+                objs = [o for o in objs if o.startswith('"')]
                 if not objs:
                     continue
-            key = names.compact(str(p)) or str(p)
-            node[key] = [_jsonld_value(o, names) for o in objs]
-        nodes.append(node)
-    return nodes
+            node[names.json_id(p)] = [value(o) for o in objs]
+        yield node
 
 
-def to_jsonld(quads: Iterable[Quad], prefixes: dict[str, str]) -> str:
-    """JSON-LD 1.1: a context of prefixes and one ``@graph`` object per named graph."""
-    names = _Names(prefixes)
-    graphs: dict[Node | None, set[tuple[Node, Node, Node]]] = defaultdict(set)
-    for s, p, o, g in quads:
-        graphs[g].add((s, p, o))
-    top: list[dict] = _jsonld_nodes(graphs.pop(None, set()), names)
-    for g in sorted(graphs, key=lambda t: sort_key(t)):  # type: ignore[arg-type]
-        top.append({"@id": _jsonld_id(g, names), "@graph": _jsonld_nodes(graphs[g], names)})  # type: ignore[arg-type]
+def jsonld_chunks(quads: Iterable[Quad] | _Rows, prefixes: dict[str, str]) -> Iterator[str]:
+    """JSON-LD 1.1: a context of prefixes and one ``@graph`` object per named graph, in pieces.
 
-    # Written by hand around json.dumps of each node: one node per line keeps the file
-    # readable and diff-friendly, and lets the C encoder do the work (indent= forces the
-    # pure-Python one, the slowest part of this writer).
+    Written by hand around json.dumps of each node: one node per line keeps the file readable
+    and diff-friendly, and lets the C encoder do the work (``indent=`` forces the pure-Python
+    one, the slowest part of this writer).
+    """
+    rows, names = _rows_and_names(quads, prefixes)
+
     def dump(value: object) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
-    items = [" " + dump(node) for node in top if "@graph" not in node]
-    for block in top:
-        if "@graph" in block:
-            inner = ",\n".join("   " + dump(node) for node in block["@graph"])
-            items.append(' {"@id": ' + dump(block["@id"]) + ', "@graph": [\n' + inner + "\n ]}")
-    head = '{"@context": ' + dump(dict(prefixes)) + ',\n "@graph": [\n'
-    return head + ",\n".join(items) + "\n]}\n"
+    def items() -> Iterator[str]:
+        for g, triples in rows.by_graph():
+            if not g:
+                yield from (" " + dump(node) for node in _jsonld_nodes(triples, names))
+            else:
+                inner = ",\n".join("   " + dump(node) for node in _jsonld_nodes(triples, names))
+                yield ' {"@id": ' + dump(names.json_id(g)) + ', "@graph": [\n' + inner + "\n ]}"
+
+    def separated() -> Iterator[str]:
+        for i, item in enumerate(items()):
+            yield item if i == 0 else ",\n" + item
+
+    yield '{"@context": ' + dump(dict(prefixes)) + ',\n "@graph": [\n'
+    yield from _batched(separated(), 2_000)
+    yield "\n]}\n"
+
+
+def to_jsonld(quads: Iterable[Quad] | _Rows, prefixes: dict[str, str]) -> str:
+    """JSON-LD 1.1: a context of prefixes and one ``@graph`` object per named graph."""
+    return "".join(jsonld_chunks(quads, prefixes))
 
 
 FORMATS = {
@@ -265,22 +372,35 @@ FORMATS = {
 }
 
 
-def render(fmt: str, quads: list[Quad], prefixes: dict[str, str]) -> str:
-    """Render ``quads`` in one of the formats of :data:`FORMATS`."""
+def render_chunks(
+    fmt: str, quads: Iterable[Quad] | _Rows, prefixes: dict[str, str]
+) -> Iterator[str]:
+    """``quads`` in one of the formats of :data:`FORMATS`, in pieces to write one by one."""
     if fmt == "turtle":
-        return to_turtle(quads, prefixes)
+        return turtle_chunks(quads, prefixes)
     if fmt == "trig":
-        return to_trig(quads, prefixes)
+        return trig_chunks(quads, prefixes)
     if fmt == "ntriples":
-        return to_ntriples(quads)
+        return ntriples_chunks(quads)
     if fmt == "nquads":
-        return to_nquads(quads)
+        return nquads_chunks(quads)
     if fmt == "jsonld":
-        return to_jsonld(quads, prefixes)
+        return jsonld_chunks(quads, prefixes)
     raise ValueError(f"unknown format {fmt!r}")
 
 
-def iter_rendered(quads: list[Quad], prefixes: dict[str, str]) -> Iterator[tuple[str, str]]:
-    """(file name, text) for every export."""
+def render(fmt: str, quads: Iterable[Quad] | _Rows, prefixes: dict[str, str]) -> str:
+    """Render ``quads`` in one of the formats of :data:`FORMATS`."""
+    return "".join(render_chunks(fmt, quads, prefixes))
+
+
+def iter_rendered(
+    quads: Iterable[Quad], prefixes: dict[str, str]
+) -> Iterator[tuple[str, Iterator[str]]]:
+    """(file name, pieces of its text) for every export; the quads are sorted once for all.
+
+    Each file's pieces must be consumed before the next file is asked for.
+    """
+    rows = _Rows(quads)
     for name, fmt in FORMATS.items():
-        yield name, render(fmt, quads, prefixes)
+        yield name, render_chunks(fmt, rows, prefixes)

@@ -13,7 +13,7 @@ import errno
 import fcntl
 import os
 import signal
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from .errors import OutputError
@@ -35,11 +35,20 @@ def _fsync_dir(directory: Path) -> None:
             os.close(fd)
 
 
-def _write_tmp(path: Path, data: bytes) -> Path:
+def _write_tmp(path: Path, data: bytes | Iterable[str]) -> Path:
+    """Write ``data`` (bytes, or text in pieces) to ``path``'s temporary file, fsynced.
+
+    The temporary file is removed if anything goes wrong, including an error raised while the
+    pieces are being made or an interruption.
+    """
     tmp = _tmp_path(path)
     try:
         with open(tmp, "wb") as fh:
-            fh.write(data)
+            if isinstance(data, bytes):
+                fh.write(data)
+            else:
+                for piece in data:
+                    fh.write(piece.encode("utf-8"))
             fh.flush()
             os.fsync(fh.fileno())
     except OSError as exc:
@@ -48,6 +57,10 @@ def _write_tmp(path: Path, data: bytes) -> Path:
         raise OutputError(
             f"{path}: cannot write: {exc.strerror} — check permissions and free space"
         ) from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
     return tmp
 
 
@@ -77,8 +90,11 @@ class Staging:
         self.directory = directory
         self.staged: list[tuple[Path, Path]] = []
 
-    def put(self, name: str, content: str | bytes) -> None:
-        """Write one file to its temporary (fsynced); it replaces ``name`` at commit."""
+    def put(self, name: str, content: str | bytes | Iterable[str]) -> None:
+        """Write one file to its temporary (fsynced); it replaces ``name`` at commit.
+
+        ``content`` may be text in pieces (an iterator of ``str``), written as they come.
+        """
         data = content.encode("utf-8") if isinstance(content, str) else content
         target = self.directory / name
         self.staged.append((_write_tmp(target, data), target))

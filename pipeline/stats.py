@@ -28,6 +28,7 @@ def compute_stats(
     classes = {v.term(c): c for c in ENTITY_CLASSES}
     fact_class = v.term("Fact")
     facts: set[Node] = set()
+    relation = v.term("relation")
     for s, p, o, g in quads:
         gname = str(g).rsplit("/", 1)[-1] if g is not None else "default"
         per_graph[gname] += 1
@@ -40,20 +41,23 @@ def compute_stats(
                 fact_graphs.setdefault(s, set()).add(gname)
             elif o == OA.Annotation:
                 annotations[gname] += 1
-        elif p == v.term("relation") and isinstance(o, URIRef):
+        elif p == relation and isinstance(o, URIRef):
             fact_rel[s] = str(o).rsplit("#", 1)[-1]
     per_class: Counter[str] = Counter()
     for types in entity_types.values():
         for c in types:
             per_class[c] += 1
     per_relation = Counter(fact_rel[f] for f in facts if f in fact_rel)
+    facts_per_graph: Counter[str] = Counter()
+    for f in facts:
+        facts_per_graph.update(fact_graphs.get(f, ()))
     per_source: dict[str, dict[str, int]] = {}
     for gname in sorted(per_graph):
         if gname == "ontology":
             continue
         per_source[gname] = {
             "quads": per_graph[gname],
-            "facts": sum(1 for f in facts if gname in fact_graphs.get(f, ())),
+            "facts": facts_per_graph[gname],
             "annotations": annotations[gname],
         }
     return {

@@ -132,6 +132,26 @@ def test_interrupted_build_leaves_outputs_and_no_temporaries(tmp_path: Path) -> 
     assert interrupted >= 2, "the build finished before every signal: the test checked nothing"
 
 
+def test_a_file_failing_while_written_in_pieces_leaves_nothing_behind(tmp_path: Path) -> None:
+    """Exports are streamed to their temporary file; an error mid-file must not leak it."""
+    from pipeline.outputs import staged_files
+
+    (tmp_path / "kg.nt").write_text("earlier\n")
+
+    def pieces():
+        yield "<http://e/s> <http://e/p> <http://e/o> .\n"
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt), staged_files(tmp_path) as stage:
+        stage.put("kg.ttl", "@prefix e: <http://e/> .\n")
+        stage.put("kg.nt", pieces())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kg.nt"]
+    assert (tmp_path / "kg.nt").read_text() == "earlier\n"
+    with staged_files(tmp_path) as stage:
+        stage.put("kg.nt", iter(["a\n", "b\n"]))
+    assert (tmp_path / "kg.nt").read_text() == "a\nb\n"
+
+
 def test_stats_prints_counts() -> None:
     r = run_kg("stats", "--sources", str(MINI), "-q")
     assert r.returncode == 0
