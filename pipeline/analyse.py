@@ -13,7 +13,9 @@ are deterministic: sorted everywhere, floats rounded, no timestamps or paths.
 from __future__ import annotations
 
 import json
-from collections import Counter
+import math
+import random
+from collections import Counter, deque
 from collections.abc import Iterable
 
 import networkx as nx
@@ -127,9 +129,86 @@ PIVOTS = 500
 MAX_SOURCES_FOR_REMOVAL = 100
 
 
+def _path_sums(
+    g: nx.Graph, sources: Iterable[str], targets: Iterable[str] | None = None
+) -> dict[str, float]:
+    """Brandes' dependency sums over shortest paths from each of ``sources`` (unscaled).
+
+    With ``targets``, only paths ending at one of them count (subset betweenness). The
+    breadth-first searches run over integer adjacency lists: networkx's own functions spend
+    most of their time in dictionary views (profiled: about 73 ms a search on a 10,000-entity
+    network, 95 s of the 1M analysis). Neighbours, sources and accumulation are taken in the
+    same order as networkx takes them, so the sums are the same numbers.
+    """
+    nodes = list(g)
+    index = {v: i for i, v in enumerate(nodes)}
+    adjacency = [[index[w] for w in g[v]] for v in nodes]
+    n = len(nodes)
+    wanted = None
+    if targets is not None:
+        wanted = bytearray(n)
+        for t in targets:
+            wanted[index[t]] = 1
+    sums = [0.0] * n
+    for source in sources:
+        s = index[source]
+        sigma = [0.0] * n
+        dist = [-1] * n
+        preds: list[list[int] | None] = [None] * n  # made when a node is reached
+        sigma[s], dist[s] = 1.0, 0
+        order: list[int] = []
+        queue = deque([s])
+        while queue:
+            v = queue.popleft()
+            order.append(v)
+            step, paths = dist[v] + 1, sigma[v]
+            for w in adjacency[v]:
+                d = dist[w]
+                if d < 0:
+                    queue.append(w)
+                    dist[w] = step
+                    sigma[w] = paths
+                    preds[w] = [v]
+                elif d == step:
+                    sigma[w] += paths
+                    preds[w].append(v)  # type: ignore[union-attr]
+        delta = [0.0] * n
+        while order:
+            w = order.pop()
+            if wanted is None or (wanted[w] and w != s):
+                coeff = (1 + delta[w]) / sigma[w]
+            else:
+                coeff = delta[w] / sigma[w]
+            for v in preds[w] or ():
+                delta[v] += sigma[v] * coeff
+            if w != s:
+                sums[w] += delta[w]
+    return {v: sums[i] for i, v in enumerate(nodes)}
+
+
+def _betweenness(u: nx.Graph, pivots: int | None) -> dict[str, float]:
+    """Normalised betweenness, exact, or estimated from ``pivots`` sources drawn with seed 7.
+
+    Scaled as networkx's ``betweenness_centrality`` scales it: by the number of (source,
+    target) pairs a node can lie between, counting only the sampled sources.
+    """
+    n = u.number_of_nodes()
+    if pivots is None or pivots >= n:
+        sums = _path_sums(u, list(u))
+        if n < 3:
+            return sums
+        return {v: b * (1 / ((n - 1) * (n - 2))) for v, b in sums.items()}
+    sample = random.Random(7).sample(list(u), pivots)
+    sums = _path_sums(u, sample)
+    chosen = set(sample)
+    as_source = 1 / ((pivots - 1) * (n - 2)) if pivots > 1 else math.nan
+    otherwise = 1 / (pivots * (n - 2))
+    return {v: b * (as_source if v in chosen else otherwise) for v, b in sums.items()}
+
+
 def _centrality(u: nx.Graph, top: int) -> dict:
     k = PIVOTS if u.number_of_nodes() > EXACT_LIMIT else None
-    raw = nx.betweenness_centrality(u, k=k, seed=7 if k else None)
+    raw = _betweenness(u, k)
     betweenness = {n: _round(b) for n, b in raw.items()}
     rows = {
         n: {
@@ -239,9 +318,9 @@ def _brokerage(u: nx.Graph, side_nodes: dict[str, str]) -> dict[str, float]:
             step = len(jp) / PIVOTS
             sample = [jp[int(i * step)] for i in range(PIVOTS)]
         scale = len(jp) / len(sample)
-        # networkx halves each undirected pair's contribution: undo that, then divide by pairs
-        raw = nx.betweenness_centrality_subset(actors, sample, vn, normalized=False)
-        out.update({n: _round(2 * scale * raw[n] / pairs) for n in actors})
+        # each (Japanese, Vietnamese) pair counted once, as a share of the connected pairs
+        raw = _path_sums(actors, sample, vn)
+        out.update({n: _round(scale * raw[n] / pairs) for n in actors})
     return out
 
 

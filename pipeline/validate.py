@@ -12,8 +12,8 @@ further than that (one step backwards for the evidence of an entity, two forward
 ``sh:class`` and for the SPARQL check of a fact's direct triple), so each focus node gets the
 same results as on the whole graph; tests/test_bench.py checks the counts match, and
 :func:`partitionable` falls back to one whole-graph run for shapes that target in other ways.
-Partitions run in parallel worker processes, so no process holds the whole graph as rdflib
-objects.
+Partitions run in parallel worker processes, each holding one partition at a time, on
+read-only indexed stores (:class:`IndexedTriples`).
 """
 
 from __future__ import annotations
@@ -608,9 +608,10 @@ def _run_partitions(
 ) -> Iterator[tuple[int, list[RawResult]]]:
     """(index, results) of each partition in ``todo``, in worker processes when it pays.
 
-    Workers come from a fork server started before the data existed, and each partition is
-    sent to them pickled: forking the building process would share its whole graph with
-    every worker, and Python's reference counting soon copies those pages into each one.
+    Workers come from a fork server, a fresh interpreter that never held the data, and each
+    partition is sent to them pickled: forking the building process would share its whole
+    graph with every worker, and Python's reference counting soon copies those pages into
+    each one.
     """
     if workers <= 1 or len(todo) <= 1:
         indexed = indexed_shapes(shapes)

@@ -180,3 +180,24 @@ def test_large_graph_communities_do_not_depend_on_the_hash_seed() -> None:
         outs.append(done.stdout)
     assert outs[0] == outs[1]
     assert '"count": ' in outs[0]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_path_sums_equal_networkx_betweenness(seed: int) -> None:
+    """Our breadth-first Brandes gives networkx's numbers: exact, sampled and subset."""
+    import networkx as nx
+
+    from pipeline.analyse import PIVOTS, _betweenness, _path_sums
+
+    g = nx.relabel_nodes(
+        nx.gnm_random_graph(1_300, 2_600, seed=seed), lambda i: f"n{(i * 7919) % 1300:04d}"
+    )
+    g.add_nodes_from(["isolated-a", "isolated-b"])
+    small = g.subgraph(sorted(g)[:300]).copy()
+    assert _betweenness(small, None) == nx.betweenness_centrality(small)
+    assert _betweenness(g, PIVOTS) == nx.betweenness_centrality(g, k=PIVOTS, seed=7)
+    sources, targets = sorted(g)[:40], sorted(g)[600:700]
+    ours = _path_sums(g, sources, targets)
+    theirs = nx.betweenness_centrality_subset(g, sources, targets, normalized=False)
+    assert {v: b / 2 for v, b in ours.items()} == theirs  # networkx halves undirected pairs
+    assert any(b > 0 for b in theirs.values())
