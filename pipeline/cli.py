@@ -168,7 +168,12 @@ def cmd_build(args: argparse.Namespace) -> int:
         progress.step(f"wrote {written} files to {out}/")
         if cache is not None:
             cache.prune()
-            progress.step(f"cache: {cache.hits} reused, reprocessed {cache.misses or 'nothing'}")
+            missed = cache.misses
+            if len(missed) > 12:  # a cold build reprocesses everything: say how much
+                redone = f"{len(missed)} items: {missed[:5]} and {len(missed) - 5} more"
+            else:
+                redone = str(missed or "nothing")
+            progress.step(f"cache: {cache.hits} reused, reprocessed {redone}")
     if not report.conforms:
         raise errors.NotConformingError(
             f"the graph does not conform to {args.ontology / 'shapes.ttl'}: "

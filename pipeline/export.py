@@ -62,7 +62,7 @@ _RDF_TYPE = RDF.type  # namespace attribute lookups are slow in rdflib: look the
 _XSD_STRING = XSD.string
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 20)
 def term_nt(term: Node) -> str:
     """A term in N-Triples syntax (``xsd:string`` literals written plain); memoised.
 
@@ -201,18 +201,23 @@ class _Names:
         return found
 
     def turtle(self, nt: str) -> str:
-        """The Turtle form of a term (``a`` for ``rdf:type``: call it for predicates only)."""
+        """The Turtle form of a term (``a`` for ``rdf:type``: call it for predicates only).
+
+        Only IRIs are memoised: literals mostly occur once, and a memo of every literal was
+        the largest thing in memory while the exports were written.
+        """
         form = self.turtle_forms.get(nt)
         if form is not None:
             return form
-        term = self.terms[nt]
-        if isinstance(term, URIRef):
-            form = self.compact(str(term)) or nt
-        elif isinstance(term, Literal) and not term.language and nt.endswith(">"):
+        if nt[0] == '"':
+            if not nt.endswith(">"):
+                return nt  # plain or language-tagged: as in N-Triples
+            term = self.terms[nt]
+            assert isinstance(term, Literal)
             dt = str(term.datatype)
-            form = nt[: nt.rindex('"^^<') + 3] + (self.compact(dt) or iri_nt(dt))
-        else:
-            form = nt
+            return nt[: nt.rindex('"^^<') + 3] + (self.compact(dt) or iri_nt(dt))
+        term = self.terms[nt]
+        form = (self.compact(str(term)) or nt) if isinstance(term, URIRef) else nt
         self.turtle_forms[nt] = form
         return form
 
@@ -227,20 +232,20 @@ class _Names:
         return self.compact(str(term)) or str(term)
 
     def json_value(self, nt: str) -> dict[str, str]:
+        """The JSON-LD value object of a term (memoised for IRIs only, as :meth:`turtle`)."""
         value = self.json_values.get(nt)
         if value is not None:
             return value
         term = self.terms[nt]
-        if isinstance(term, URIRef | BNode):
-            value = {"@id": self.json_id(nt)}
-        else:
-            assert isinstance(term, Literal)
+        if isinstance(term, Literal):
             value = {"@value": str(term)}
             if term.language:
                 value["@language"] = term.language
             elif term.datatype is not None and term.datatype != _XSD_STRING:
                 dt = str(term.datatype)
                 value["@type"] = self.compact(dt) or dt
+            return value
+        value = {"@id": self.json_id(nt)}
         self.json_values[nt] = value
         return value
 
@@ -341,20 +346,24 @@ def jsonld_chunks(quads: Iterable[Quad] | _Rows, prefixes: dict[str, str]) -> It
     def dump(value: object) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
-    def items() -> Iterator[str]:
+    def pieces() -> Iterator[str]:
+        """The items of the top ``@graph``, comma-separated, one node per line."""
+        first = True
         for g, triples in rows.by_graph():
             if not g:
-                yield from (" " + dump(node) for node in _jsonld_nodes(triples, names))
-            else:
-                inner = ",\n".join("   " + dump(node) for node in _jsonld_nodes(triples, names))
-                yield ' {"@id": ' + dump(names.json_id(g)) + ', "@graph": [\n' + inner + "\n ]}"
-
-    def separated() -> Iterator[str]:
-        for i, item in enumerate(items()):
-            yield item if i == 0 else ",\n" + item
+                for node in _jsonld_nodes(triples, names):
+                    yield (" " if first else ",\n ") + dump(node)
+                    first = False
+                continue
+            head = ' {"@id": ' + dump(names.json_id(g)) + ', "@graph": [\n'
+            yield (head if first else ",\n" + head)
+            first = False
+            for i, node in enumerate(_jsonld_nodes(triples, names)):
+                yield ("   " if i == 0 else ",\n   ") + dump(node)
+            yield "\n ]}"
 
     yield '{"@context": ' + dump(dict(prefixes)) + ',\n "@graph": [\n'
-    yield from _batched(separated(), 2_000)
+    yield from _batched(pieces(), 2_000)
     yield "\n]}\n"
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import multiprocessing
 import os
 import signal
@@ -583,20 +584,30 @@ def validate_triples(
                 whole.add(t)
         return validate_graph(whole, shapes, origins)
     plans = plan_partitions(triples_groups, max_triples, groups_per_partition)
+    # Largest partitions first, so the last one to finish is a small one.
+    order = sorted(range(len(plans)), key=lambda i: -len(plans[i][1]))
     raw: list[RawResult] = []
-    keys: list[str] = []
-    todo = list(range(len(plans)))
-    if cache is not None:
+    keys: dict[int, str] = {}
+
+    def todo() -> Iterator[int]:
+        """The partitions to validate; cached results go straight into ``raw``.
+
+        Run lazily: when workers validate, the digests of the later partitions are computed
+        here while the workers are busy with the earlier ones.
+        """
+        if cache is None:
+            yield from order
+            return
         salt = shapes_digest(shapes)
-        keys = [partition_key(focus, triples, salt) for focus, triples in plans]
-        todo = []
-        for i, key in enumerate(keys):
+        for i in order:
+            keys[i] = key = partition_key(*plans[i], salt)
             hit = cache.get(key)
             if hit is None:
-                todo.append(i)
+                yield i
             else:
                 raw.extend(hit)
-    for i, results in _run_partitions(plans, todo, shapes, workers or os.cpu_count() or 1):
+
+    for i, results in _run_partitions(plans, todo(), shapes, workers or os.cpu_count() or 1):
         raw.extend(results)
         if cache is not None:
             cache.put(keys[i], results)
@@ -604,28 +615,30 @@ def validate_triples(
 
 
 def _run_partitions(
-    plans: list[tuple[list[Node], list[Triple]]], todo: list[int], shapes: Graph, workers: int
+    plans: list[tuple[list[Node], list[Triple]]], todo: Iterator[int], shapes: Graph, workers: int
 ) -> Iterator[tuple[int, list[RawResult]]]:
-    """(index, results) of each partition in ``todo``, in worker processes when it pays.
+    """(index, results) of each partition ``todo`` yields, in worker processes when it pays.
 
     Workers come from a fork server, a fresh interpreter that never held the data, and each
     partition is sent to them pickled: forking the building process would share its whole
     graph with every worker, and Python's reference counting soon copies those pages into
-    each one.
+    each one. The pool is started only once there is a partition to validate.
     """
-    if workers <= 1 or len(todo) <= 1:
+    first = next(todo, None)
+    if first is None:
+        return
+    if workers <= 1 or len(plans) <= 1:
         indexed = indexed_shapes(shapes)
-        for i in todo:
+        for i in itertools.chain([first], todo):
             focus, triples = plans[i]
             yield i, run_pyshacl(_partition_graph(triples), indexed, focus)
         return
+    # No preloading: the fork server stays small (it lives until the build ends) and each
+    # worker imports pySHACL itself, in parallel.
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload([__name__])
     shapes_ttl = shapes.serialize(format="turtle")  # keeps the prefixes messages use
-    # Largest partitions first, so the last one to finish is a small one.
-    order = sorted(todo, key=lambda i: -len(plans[i][1]))
-    tasks = ((i, plans[i][0], plans[i][1]) for i in order)
-    with ctx.Pool(min(workers, len(todo)), _init_worker, (shapes_ttl,)) as pool:
+    tasks = ((i, plans[i][0], plans[i][1]) for i in itertools.chain([first], todo))
+    with ctx.Pool(min(workers, len(plans)), _init_worker, (shapes_ttl,)) as pool:
         yield from pool.imap_unordered(_validate_partition, tasks)
 
 
