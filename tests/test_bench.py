@@ -190,6 +190,9 @@ def test_harness_smoke_run_writes_every_stage(tmp_path: Path) -> None:
     for key in ("floor pyoxigraph", "floor jena shacl", "naive rdflib+pyshacl", "kg html"):
         assert size[key]["seconds"] > 0, key
     assert size["queries"]["2-hop join"]["query_ms"] is not None
+    # every saved query ran and answered (the entity parameter only where a query takes it)
+    assert len(size["queries"]) >= 20
+    assert size["ratios"]["failed_queries"] == [], size["queries"]
     assert size["incremental"]["differing_files"] == []
     assert size["violations"] == size["naive rdflib+pyshacl"]["violations"] > 0
     assert "versions" in results["machine"]
