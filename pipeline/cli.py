@@ -365,9 +365,10 @@ def cmd_query(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     store = open_store(args.input)
     t1 = time.perf_counter()
-    ours = {g.value for g in store.named_graphs()}
     shape = scan_query(query.text, prefixes)
-    for iri in (*shape.from_graphs, *shape.from_named_graphs):
+    asked = (*shape.from_graphs, *shape.from_named_graphs)
+    ours = {g.value for g in store.named_graphs()} if asked else set()
+    for iri in asked:
         if iri not in ours:
             print(
                 f"kg: note: FROM <{iri}> is not a graph in {args.input}; it is empty "
