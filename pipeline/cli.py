@@ -366,9 +366,8 @@ def cmd_query(args: argparse.Namespace) -> int:
     store = open_store(args.input)
     t1 = time.perf_counter()
     shape = scan_query(query.text, prefixes)
-    asked = (*shape.from_graphs, *shape.from_named_graphs)
-    ours = {g.value for g in store.named_graphs()} if asked else set()
-    for iri in asked:
+    ours = {g.value for g in store.named_graphs()} if shape.has_dataset_clause else set()
+    for iri in (*shape.from_graphs, *shape.from_named_graphs):
         if iri not in ours:
             print(
                 f"kg: note: FROM <{iri}> is not a graph in {args.input}; it is empty "

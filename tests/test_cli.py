@@ -5,7 +5,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -110,8 +109,15 @@ def test_interrupted_build_leaves_outputs_and_no_temporaries(tmp_path: Path) -> 
     before = _snapshot(out)
     kg = Path(sys.executable).with_name("kg")
     interrupted = 0
-    # --no-cache keeps every build as slow as a first one, so the signals land mid-build.
-    for delay, sig in ((0.8, signal.SIGINT), (1.3, signal.SIGTERM), (1.8, signal.SIGINT)):
+    # Each signal goes out when the build reports reaching a stage, not after a fixed delay
+    # (a fast machine finished the build before a delay ran out); --no-cache makes every
+    # build do every stage.
+    stages = (
+        ("loaded ", signal.SIGINT),
+        ("validating", signal.SIGTERM),
+        ("rendered kg.nq", signal.SIGINT),
+    )
+    for stage, sig in stages:
         proc = subprocess.Popen(
             [str(kg), "build", "--no-cache", "--out", str(out)],
             cwd=ROOT,
@@ -119,9 +125,15 @@ def test_interrupted_build_leaves_outputs_and_no_temporaries(tmp_path: Path) -> 
             stderr=subprocess.PIPE,
             text=True,
         )
-        time.sleep(delay)
+        assert proc.stderr is not None
+        progress = []
+        for line in proc.stderr:
+            progress.append(line)
+            if stage in line:
+                break
         proc.send_signal(sig)
-        _, err = proc.communicate(timeout=60)
+        _, rest = proc.communicate(timeout=60)
+        err = "".join(progress) + rest
         if proc.returncode == 0 or "wrote" in err:
             continue  # finished before the signal: nothing to check this round
         assert proc.returncode == errors.EXIT_INTERRUPTED, err
