@@ -223,11 +223,12 @@ print("serialised", round(time.perf_counter() - t2, 3), flush=True)
 
 def run_queries(nq: Path, entity: str) -> dict[str, dict[str, object]]:
     """``kg query --time`` on every saved query and the 2-hop join."""
-    listing = subprocess.run([*KG, "query", "--list"], capture_output=True, text=True, cwd=ROOT)
-    lines = [line for line in listing.stdout.splitlines() if line.strip()]
-    # Queries that take the entity parameter say so in their description.
-    takes_entity = {line.split()[0] for line in lines if "(parameter: entity" in line}
-    names = [line.split()[0] for line in lines]
+    from pipeline.query import list_saved_queries
+
+    saved = list_saved_queries()
+    # Each saved query declares its parameters in its header (`# param NAME: …`).
+    takes_entity = {q.name for q in saved if any(p.name == "entity" for p in q.parameters)}
+    names = [q.name for q in saved]
     out: dict[str, dict[str, object]] = {}
     for name in [*names, "2-hop join"]:
         cmd = [*KG, "query", "--time", "--format", "tsv", "--input", str(nq)]

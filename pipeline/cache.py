@@ -31,11 +31,13 @@ CACHE_DIR = ".kg-cache"
 _FORMAT = "1"
 
 
-def code_digest() -> str:
-    """A digest of this package's Python code: a new version invalidates every entry."""
+def code_digest(package: Path | None = None) -> str:
+    """A digest of the package's Python code, subpackages included: any edit invalidates
+    every entry."""
+    root = package or Path(__file__).parent
     h = hashlib.sha256(_FORMAT.encode())
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        h.update(path.name.encode())
+    for path in sorted(root.rglob("*.py")):
+        h.update(path.relative_to(root).as_posix().encode() + b"\0")
         h.update(path.read_bytes())
     return h.hexdigest()
 

@@ -362,6 +362,8 @@ def cmd_query(args: argparse.Namespace) -> int:
     prefixes = _vocab(args).prefixes()
     query = resolve_query(args.query, args.queries)
     params = [parse_param(spec, prefixes) for spec in args.param]
+    if query.saved is not None:  # a saved query declares its parameters in its header
+        query.saved.check_parameters([name for name, _ in params])
     t0 = time.perf_counter()
     store = open_store(args.input)
     t1 = time.perf_counter()

@@ -57,12 +57,70 @@ Row = tuple[Term | None, ...]
 
 
 @dataclass(frozen=True)
+class QueryParameter:
+    """A parameter a saved query declares in its header: ``# param NAME: description``."""
+
+    name: str
+    description: str
+
+
+_PARAM_LINE = re.compile(r"^#\s*param\s+([A-Za-z_][A-Za-z0-9_]*)\s*:\s*(.*)$")
+
+
+@dataclass(frozen=True)
 class SavedQuery:
-    """A query kept as ``NAME.rq``; its description is its first comment line."""
+    """A query kept as ``NAME.rq``; its description is its first comment line.
+
+    The header (the comment lines before the first other line) may declare parameters,
+    one per line, as ``# param NAME: description``. ``kg query``, ``kg serve``'s forms,
+    the tests and the benchmark all read that declaration.
+    """
 
     name: str
     path: Path
     text: str
+
+    @property
+    def parameters(self) -> tuple[QueryParameter, ...]:
+        """The parameters declared in the header, in order.
+
+        >>> q = SavedQuery("x", Path("x.rq"), "# Names\\n# param entity: e.g. res:jetro\\nSELECT")
+        >>> q.parameters
+        (QueryParameter(name='entity', description='e.g. res:jetro'),)
+        """
+        out = []
+        for line in self.text.splitlines():
+            stripped = line.strip()
+            if not stripped.startswith("#"):
+                break
+            m = _PARAM_LINE.match(stripped)
+            if m:
+                out.append(QueryParameter(m.group(1), m.group(2).strip()))
+        return tuple(out)
+
+    def check_parameters(self, given: Sequence[str]) -> None:
+        """Raise :class:`UsageError` unless ``given`` names exactly the declared parameters.
+
+        >>> q = SavedQuery("entity-names", Path("x.rq"), "# N\\n# param entity: an id\\nSELECT")
+        >>> q.check_parameters(["entity"])
+        >>> q.check_parameters([])
+        Traceback (most recent call last):
+        ...
+        pipeline.errors.UsageError: saved query 'entity-names' takes --param entity=… (an id)
+        """
+        declared = {p.name: p for p in self.parameters}
+        for p in self.parameters:
+            if p.name not in given:
+                raise UsageError(
+                    f"saved query {self.name!r} takes --param {p.name}=… ({p.description})"
+                )
+        for name in given:
+            if name not in declared:
+                takes = ", ".join(declared) or "no parameters"
+                raise UsageError(
+                    f"saved query {self.name!r} declares no parameter {name!r} "
+                    f"(it takes: {takes}) — see `kg query --list`"
+                )
 
     @property
     def description(self) -> str:
@@ -116,6 +174,19 @@ class QueryText:
 
     text: str
     origin: str
+    saved: SavedQuery | None = None
+
+
+def _is_file(path: Path) -> bool:
+    """Whether ``path`` names a file; text that cannot be a path (too long, NUL) is not one.
+
+    >>> _is_file(Path("SELECT * WHERE { ?s ?p ?o } " * 20))
+    False
+    """
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def resolve_query(arg: str, queries_dir: Path | None = None) -> QueryText:
@@ -129,12 +200,12 @@ def resolve_query(arg: str, queries_dir: Path | None = None) -> QueryText:
     'inline query'
     """
     path = Path(arg)
-    if arg.endswith(".rq") or ("\n" not in arg and len(arg) < 4096 and path.is_file()):
+    if arg.endswith(".rq") or ("\n" not in arg and _is_file(path)):
         return QueryText(read_query_file(path), str(path))
     if SAVED_QUERY_NAME.match(arg):
         saved = {q.name: q for q in list_saved_queries(queries_dir)}
         if arg in saved:
-            return QueryText(saved[arg].text, f"{saved[arg].path}")
+            return QueryText(saved[arg].text, f"{saved[arg].path}", saved[arg])
         known = ", ".join(sorted(saved)) or "none"
         folder = queries_dir or default_queries_dir()
         raise UsageError(
@@ -927,4 +998,8 @@ def to_saved_query_list(queries: Iterable[SavedQuery]) -> str:
     if not items:
         return ""
     width = max(display_width(q.name) for q in items)
-    return "".join(f"{_pad(q.name, width)}  {q.description}".rstrip() + "\n" for q in items)
+    lines = []
+    for q in items:
+        takes = "".join(f" (--param {p.name}=…: {p.description})" for p in q.parameters)
+        lines.append(f"{_pad(q.name, width)}  {q.description}{takes}".rstrip() + "\n")
+    return "".join(lines)

@@ -15,6 +15,7 @@ from pipeline.cli import main
 from pipeline.query import (
     QueryResult,
     display_width,
+    list_saved_queries,
     parse_term,
     scan_query,
     to_results_json,
@@ -98,14 +99,41 @@ def test_every_saved_query_of_the_package_runs_on_the_built_graph(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     failures = []
-    names = sorted(p.stem for p in PACKAGE_QUERIES.glob("*.rq"))
-    for name in names:
-        code, out, err = kg(capsys, "query", name, "--format", "json")
+    for saved in list_saved_queries():
+        args = [f"--param={p.name}=res:jetro" for p in saved.parameters]  # as declared
+        code, out, err = kg(capsys, "query", saved.name, "--format", "json", *args)
         if code != 0:
-            failures.append(f"{name}: exit {code}: {err}")
+            failures.append(f"{saved.name}: exit {code}: {err}")
+        elif saved.parameters and not json.loads(out)["results"]["bindings"]:
+            failures.append(f"{saved.name}: no rows for its declared parameters")
         else:
             json.loads(out)
     assert not failures, "\n".join(failures)
+
+
+def test_saved_query_parameters_are_checked_against_its_header(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # entity-names declares `# param entity: …`: leaving it out, or giving another, is a
+    # usage error naming the declared parameter, instead of 400 unbound rows.
+    code, _, err = kg(capsys, "query", "entity-names")
+    assert code == 2 and "takes --param entity=" in err
+    code, _, err = kg(capsys, "query", "entity-names", "--param", "entity=res:jetro",
+                      "--param", "org=res:meti")  # fmt: skip
+    assert code == 2 and "declares no parameter 'org'" in err
+    code, out, _ = kg(capsys, "query", "entity-names", "--param", "entity=res:jetro")
+    assert code == 0 and "JETRO" in out
+
+
+def test_a_long_inline_query_is_not_taken_for_a_file_name(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # One line over 255 characters used to fail with "File name too long" (exit 5).
+    text = "SELECT ?s WHERE { ?s ?p ?o " + "FILTER(?s != <http://e/x>) " * 12 + "} LIMIT 1"
+    assert len(text) > 255 and "\n" not in text
+    code, out, err = kg(capsys, "query", text, "--format", "csv")
+    assert code == 0, err
+    assert out.startswith("s\r\n")
 
 
 # ---------------------------------------------------------------- parameters
