@@ -25,6 +25,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from .errors import Location
+from .iri import short_hash
 from .model import Amount, Anchor, Claim, Corpus, Entity, Labels, Source
 from .quantities import parse_date
 from .vocab import OA, ORG, RELATIONS, Vocabulary, class_ancestors
@@ -66,16 +67,6 @@ class Dataset:
 
     def __len__(self) -> int:
         return sum(len(t) for t in self.graphs.values())
-
-
-def short_hash(*parts: object) -> str:
-    """A 16-hex-digit hash of ``parts``, stable across runs and hash seeds.
-
-    >>> short_hash("doc-003", 10, 20)
-    '1498c1b67e8d5476'
-    """
-    joined = "\x1f".join(str(p) for p in parts)
-    return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:16]
 
 
 def decimal_literal(value: Decimal) -> Literal:

@@ -14,10 +14,7 @@ the W3C RDF 1.1 test suites (tests/test_w3c.py) and re-parsed by pyoxigraph in e
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import json
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from itertools import groupby
@@ -27,64 +24,12 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
+from .iri import compact, iri_nt, to_nt
+
 Quad = tuple[Node, Node, Node, Node | None]  # graph None = default graph
-
-_ECHAR = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
-_NEEDS_ESCAPE = re.compile(r'[\\"\n\r\t\b\f\x00-\x1f\x7f]')
-_IRI_BAD = re.compile(r'[\x00-\x20<>"{}|^`\\]')
-_BNODE_OK = re.compile(r"^[A-Za-z0-9_]+$")
-_PN_LOCAL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_\-.]*[A-Za-z0-9_\-])?$")
-
-
-def _escape_string(text: str) -> str:
-    def repl(m: re.Match[str]) -> str:
-        ch = m.group(0)
-        return _ECHAR.get(ch) or f"\\u{ord(ch):04X}"
-
-    return _NEEDS_ESCAPE.sub(repl, text)
-
-
-def iri_nt(iri: str) -> str:
-    """An IRI in angle brackets, with characters IRIREF forbids written as ``\\uXXXX``."""
-    return "<" + _IRI_BAD.sub(lambda m: f"\\u{ord(m.group(0)):04X}", iri) + ">"
-
-
-def bnode_label(node: BNode) -> str:
-    """A blank-node label that every parser accepts."""
-    text = str(node)
-    if _BNODE_OK.match(text) and not text[0].isdigit():
-        return "_:" + text
-
-    return "_:b" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
 
 _RDF_TYPE = RDF.type  # namespace attribute lookups are slow in rdflib: look them up once
 _XSD_STRING = XSD.string
-
-
-@functools.lru_cache(maxsize=1 << 20)
-def term_nt(term: Node) -> str:
-    """A term in N-Triples syntax (``xsd:string`` literals written plain); memoised.
-
-    >>> term_nt(Literal("8400000000", datatype=XSD.decimal, normalize=False))
-    '"8400000000"^^<http://www.w3.org/2001/XMLSchema#decimal>'
-    """
-    return _term_nt(term)
-
-
-def _term_nt(term: Node) -> str:
-    if isinstance(term, URIRef):
-        return iri_nt(str(term))
-    if isinstance(term, BNode):
-        return bnode_label(term)
-    if isinstance(term, Literal):
-        body = '"' + _escape_string(str(term)) + '"'
-        if term.language:
-            return body + "@" + term.language
-        if term.datatype is not None and term.datatype != _XSD_STRING:
-            return body + "^^" + iri_nt(str(term.datatype))
-        return body
-    raise TypeError(f"not an RDF term: {term!r}")
 
 
 class _Rows:
@@ -103,7 +48,7 @@ class _Rows:
         def nt(term: Node) -> str:
             text = nt_of.get(term)
             if text is None:
-                text = nt_of[term] = _term_nt(term)
+                text = nt_of[term] = to_nt(term)
                 terms.setdefault(text, term)
             return text
 
@@ -182,22 +127,15 @@ class _Names:
     def __init__(self, prefixes: dict[str, str], terms: dict[str, Node]):
         self.prefixes = prefixes
         self.terms = terms
-        self.by_length = sorted(prefixes.items(), key=lambda kv: (-len(kv[1]), kv[0]))
         self.compacted: dict[str, str | None] = {}
         self.turtle_forms: dict[str, str] = {_RDF_TYPE_NT: "a"}
         self.json_values: dict[str, dict[str, str]] = {}
 
     def compact(self, iri: str) -> str | None:
+        """:func:`pipeline.iri.compact`, memoised per IRI."""
         if iri in self.compacted:
             return self.compacted[iri]
-        found = None
-        for name, ns in self.by_length:
-            if iri.startswith(ns):
-                local = iri[len(ns) :]
-                if local == "" or _PN_LOCAL.match(local):
-                    found = f"{name}:{local}"
-                    break
-        self.compacted[iri] = found
+        found = self.compacted[iri] = compact(iri, self.prefixes)
         return found
 
     def turtle(self, nt: str) -> str:

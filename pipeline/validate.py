@@ -36,8 +36,8 @@ from rdflib.namespace import RDF, RDFS
 from rdflib.store import Store
 from rdflib.term import Node
 
-from .build import short_hash
 from .errors import Location
+from .iri import local_name, short_hash, term_nt
 from .vocab import SH, Vocabulary
 
 
@@ -72,11 +72,9 @@ class ValidationResult:
 
 
 def _short(node: Node) -> str:
-    text = str(node)
-    for sep in ("#", "/"):
-        if sep in text and isinstance(node, URIRef):
-            return text.rsplit(sep, 1)[-1] or text
-    return repr(text) if isinstance(node, Literal) else text
+    if isinstance(node, URIRef):
+        return local_name(str(node))
+    return repr(str(node)) if isinstance(node, Literal) else str(node)
 
 
 @dataclass(frozen=True)
@@ -392,7 +390,6 @@ class ResultCache(Protocol):
 
 def partition_key(focus: Iterable[Node], triples: Iterable[Triple], salt: str) -> str:
     """A digest of what a partition's results depend on: its data, its focus, the shapes."""
-    from .export import term_nt
 
     h = hashlib.sha256(salt.encode("utf-8"))
     for line in sorted(f"{term_nt(s)} {term_nt(p)} {term_nt(o)}" for s, p, o in triples):

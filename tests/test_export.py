@@ -7,7 +7,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from pipeline.export import FORMATS, term_nt, to_nquads, to_turtle
+from pipeline.export import FORMATS, to_nquads, to_turtle
+from pipeline.iri import term_nt
 from pipeline.readers import FORMATS_BY_SUFFIX
 
 from .conftest import MINI, ROOT, run_kg

@@ -1,0 +1,149 @@
+"""IRIs and terms as text: hashing node keys, N-Triples forms, and prefix compaction.
+
+Every module that writes a term, compacts an IRI or names a node by a hash uses these
+functions, so the rules are the same in the exports, the query tables, the validation
+report and the ontology page.
+
+>>> compact("https://w3id.org/vjkg/resource/bo-khcn", {"res": "https://w3id.org/vjkg/resource/"})
+'res:bo-khcn'
+>>> term_nt(Literal("Bộ Khoa học và Công nghệ", lang="vi"))
+'"Bộ Khoa học và Công nghệ"@vi'
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from collections.abc import Mapping
+
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.term import Node
+
+_ECHAR = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+_NEEDS_ESCAPE = re.compile(r'[\\"\n\r\t\b\f\x00-\x1f\x7f]')
+_IRI_BAD = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+_BNODE_OK = re.compile(r"^[A-Za-z0-9_]+$")
+# The local parts every Turtle/SPARQL parser reads back unescaped (a subset of PN_LOCAL).
+PN_LOCAL = re.compile(r"^(?:[A-Za-z0-9_](?:[A-Za-z0-9_\-.]*[A-Za-z0-9_\-])?)?$")
+_XSD_STRING = XSD.string
+
+
+def short_hash(*parts: object) -> str:
+    """A 16-hex-digit hash of ``parts``, stable across runs and hash seeds.
+
+    >>> short_hash("doc-003", 10, 20)
+    '1498c1b67e8d5476'
+    """
+    joined = "\x1f".join(str(p) for p in parts)
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:16]
+
+
+def escape_string(text: str) -> str:
+    """A string's body in N-Triples/Turtle syntax (``ECHAR`` and ``\\uXXXX`` escapes).
+
+    >>> escape_string('Nói "xin chào"\\n')
+    'Nói \\\\"xin chào\\\\"\\\\n'
+    """
+
+    def repl(m: re.Match[str]) -> str:
+        ch = m.group(0)
+        return _ECHAR.get(ch) or f"\\u{ord(ch):04X}"
+
+    return _NEEDS_ESCAPE.sub(repl, text)
+
+
+def iri_nt(iri: str) -> str:
+    """An IRI in angle brackets, with characters IRIREF forbids written as ``\\uXXXX``.
+
+    >>> iri_nt("http://e/a b")
+    '<http://e/a\\\\u0020b>'
+    """
+    return "<" + _IRI_BAD.sub(lambda m: f"\\u{ord(m.group(0)):04X}", iri) + ">"
+
+
+def bnode_label(node: BNode) -> str:
+    """A blank-node label that every parser accepts.
+
+    >>> bnode_label(BNode("b0"))
+    '_:b0'
+    """
+    text = str(node)
+    if _BNODE_OK.match(text) and not text[0].isdigit():
+        return "_:" + text
+    return "_:b" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def to_nt(term: Node) -> str:
+    """A term in N-Triples syntax (``xsd:string`` literals written plain).
+
+    >>> to_nt(Literal("8400000000", datatype=XSD.decimal, normalize=False))
+    '"8400000000"^^<http://www.w3.org/2001/XMLSchema#decimal>'
+    """
+    if isinstance(term, URIRef):
+        return iri_nt(str(term))
+    if isinstance(term, BNode):
+        return bnode_label(term)
+    if isinstance(term, Literal):
+        body = '"' + escape_string(str(term)) + '"'
+        if term.language:
+            return body + "@" + term.language
+        if term.datatype is not None and term.datatype != _XSD_STRING:
+            return body + "^^" + iri_nt(str(term.datatype))
+        return body
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+@functools.lru_cache(maxsize=1 << 20)
+def term_nt(term: Node) -> str:
+    """:func:`to_nt`, memoised (for code that formats the same terms many times).
+
+    >>> term_nt(URIRef("https://w3id.org/vjkg/resource/meti"))
+    '<https://w3id.org/vjkg/resource/meti>'
+    """
+    return to_nt(term)
+
+
+def compact(iri: str, prefixes: Mapping[str, str]) -> str | None:
+    """``prefix:local`` under the longest matching namespace whose local part is safe to
+    write unescaped, or ``None`` (between equal namespaces, the alphabetically first prefix).
+
+    >>> p = {"vjkg": "https://w3id.org/vjkg/ontology#", "res": "https://w3id.org/vjkg/resource/"}
+    >>> compact("https://w3id.org/vjkg/ontology#memberOf", p)
+    'vjkg:memberOf'
+    >>> compact("https://w3id.org/vjkg/resource/fact/ab12", p) is None  # '/' needs escaping
+    True
+    """
+    best: tuple[int, str] | None = None
+    for name, ns in prefixes.items():
+        if iri.startswith(ns) and PN_LOCAL.match(iri[len(ns) :]):
+            key = (-len(ns), name)
+            if best is None or key < best:
+                best = key
+    if best is None:
+        return None
+    return f"{best[1]}:{iri[-best[0] :]}"
+
+
+def compact_or_bracket(iri: str, prefixes: Mapping[str, str]) -> str:
+    """:func:`compact`, or ``<iri>`` when no prefix fits (for tables and messages).
+
+    >>> compact_or_bracket("http://example.org/x", {})
+    '<http://example.org/x>'
+    """
+    return compact(iri, prefixes) or f"<{iri}>"
+
+
+def local_name(iri: str) -> str:
+    """The part after the last ``#`` or ``/`` (the whole IRI when that part is empty).
+
+    >>> local_name("http://www.w3.org/ns/shacl#MinCountConstraintComponent")
+    'MinCountConstraintComponent'
+    >>> local_name("https://w3id.org/vjkg/resource/meti")
+    'meti'
+    """
+    for sep in ("#", "/"):
+        if sep in iri:
+            return iri.rsplit(sep, 1)[-1] or iri
+    return iri
