@@ -186,13 +186,9 @@ print(len(quads), round(t1 - t, 3), round(t2 - t1, 3), len(data))
 _EXPORT_ONLY = """
 import sys
 from pathlib import Path
-from pipeline.build import build_dataset, load_ontology
 from pipeline.export import to_nquads, to_ntriples
-from pipeline.load import load_corpus
-from pipeline.vocab import Vocabulary
-v = Vocabulary()
-ds = build_dataset(load_corpus(Path(sys.argv[1])), load_ontology(Path("ontology/vjkg.ttl"), v), v)
-quads = list(ds.quads())
+from pipeline.run import build
+quads = list(build(Path(sys.argv[1]), Path("ontology"), validate=False).dataset.quads())
 Path(sys.argv[2], "kg.nq").write_text(to_nquads(quads), encoding="utf-8")
 Path(sys.argv[2], "kg.nt").write_text(to_ntriples(quads), encoding="utf-8")
 """

@@ -17,8 +17,6 @@ from pathlib import Path
 from . import errors
 from .errors import OutputError, UsageError, VjkgError
 
-ROOT_HINT = "run kg from the repository root, or pass --sources/--ontology"
-
 
 class _Progress:
     """Progress lines on stderr for steps that take a while (silent with --quiet)."""
@@ -49,121 +47,51 @@ def _vocab(args: argparse.Namespace):
     return Vocabulary(args.base) if args.base else Vocabulary()
 
 
-def _load_and_build(args: argparse.Namespace, progress: _Progress, cache=None):
-    from .build import build_dataset, load_ontology
-    from .cache import cached_source_loader
-    from .load import load_corpus
+def _build(args: argparse.Namespace, progress: _Progress, *, validate: bool = True, cache=None):
+    """Run the library pipeline (:func:`pipeline.run.build`) with the CLI's options."""
+    from .run import build
 
-    vocab = _vocab(args)
-    onto_path = args.ontology / "vjkg.ttl"
-    if not onto_path.is_file():
-        raise OutputError(f"{onto_path}: ontology not found — {ROOT_HINT}")
-    progress.step(f"loading {args.sources}")
-    corpus = load_corpus(
-        args.sources, cached_source_loader(cache, args.sources) if cache is not None else None
+    def note(text: str) -> None:
+        print(f"note: {text}", file=sys.stderr)
+
+    return build(
+        args.sources,
+        args.ontology,
+        args.base,
+        validate=validate,
+        cache=cache,
+        progress=progress.step,
+        notes=note,
     )
-    for note in corpus.notes:
-        print(f"note: {note}", file=sys.stderr)
-    progress.step(
-        f"loaded {len(corpus.entities)} entities, {len(corpus.sources)} sources, "
-        f"{len(corpus.claims)} claims, {len(corpus.mentions)} mentions"
-    )
-    dataset = build_dataset(corpus, load_ontology(onto_path, vocab), vocab)
-    progress.step(f"built {len(dataset)} quads in {len(dataset.graphs)} named graphs")
-    return corpus, dataset, vocab
-
-
-def _labels(dataset) -> dict:
-    from rdflib import Literal
-    from rdflib.namespace import RDFS
-
-    out = {}
-    label = RDFS.label
-    for triples in dataset.graphs.values():
-        for s, p, o in triples:
-            if p == label and isinstance(o, Literal) and o.language == "en":
-                out[s] = str(o)
-    return out
-
-
-def _validate(args: argparse.Namespace, dataset, vocab, progress: _Progress, cache=None):
-    from .validate import load_shapes, validate_triples
-
-    shapes_path = args.ontology / "shapes.ttl"
-    if not shapes_path.is_file():
-        raise OutputError(f"{shapes_path}: shapes not found — {ROOT_HINT}")
-    progress.step("validating with SHACL (pyshacl)")
-    # Partitioned over the CPUs for large graphs; one pySHACL run for small ones.
-    workers = 1 if len(dataset) < 50_000 else None
-    report = validate_triples(
-        dataset.graphs, load_shapes(shapes_path), dataset.origins, workers, cache=cache
-    )
-    progress.step(
-        f"validation: {len(report.violations)} violation(s), {len(report.warnings)} warning(s)"
-    )
-    return report
 
 
 def cmd_build(args: argparse.Namespace) -> int:
     """``kg build``: load, anchor, build, validate, export, draw."""
-    from .conflicts import find_conflicts, to_conflicts_json
-    from .export import iter_rendered
-    from .html import to_html
-    from .network import to_networkx
+    from .cache import CACHE_DIR, DiskCache
     from .outputs import build_lock, check_writable, remove_stale_temporaries, staged_files
-    from .stats import compute_stats, to_stats_json
-    from .validate import to_report_graph, to_report_text
 
     progress = _Progress(args.quiet)
     out: Path = args.out
+    shapes = args.ontology / "shapes.ttl"
     check_writable(out)  # before any work
     with build_lock(out):
         remove_stale_temporaries(out)
         # Per-source and per-partition results of earlier builds (pipeline/cache.py).
-        from .cache import CACHE_DIR, DiskCache
-
         cache = None if getattr(args, "no_cache", False) else DiskCache(out / CACHE_DIR)
-        corpus, dataset, vocab = _load_and_build(args, progress, cache)
-        report = _validate(args, dataset, vocab, progress, cache)
-        labels = _labels(dataset)
-        keep_going = getattr(args, "keep_going", False)
-        if not report.conforms and not keep_going:
-            sys.stderr.write(to_report_text(report, labels))
+        result = _build(args, progress, cache=cache)
+        report = result.report
+        assert report is not None
+        if not result.conforms and not getattr(args, "keep_going", False):
+            sys.stderr.write(result.validation_text())
             raise errors.NotConformingError(
-                f"the graph does not conform to {args.ontology / 'shapes.ttl'}: "
+                f"the graph does not conform to {shapes}: "
                 f"{len(report.violations)} violation(s) listed above; {out}/ was left unchanged"
             )
-        quads = list(dataset.quads())  # writers sort
-        prefixes = vocab.prefixes()
         # Each file goes to disk as soon as it is rendered (memory stays flat on big
         # graphs); all are renamed into place together at the end, or none are.
         with staged_files(out) as stage:
-            for name, pieces in iter_rendered(quads, prefixes):
+            for name, pieces in result.outputs():
                 stage.put(name, pieces)  # written piece by piece, never whole in memory
-                progress.step(f"rendered {name}")
-            from .export import to_turtle
-
-            stage.put(
-                "validation.ttl",
-                to_turtle(
-                    [(s, p, o, None) for s, p, o in to_report_graph(report, vocab)],
-                    {**prefixes, "sh": "http://www.w3.org/ns/shacl#"},
-                ),
-            )
-            stage.put("validation.txt", to_report_text(report, labels))
-            stage.put("stats.json", to_stats_json(compute_stats(quads, vocab)))
-            conflicts = find_conflicts(corpus)
-            stage.put("conflicts.json", to_conflicts_json(conflicts))
-            progress.step("rendered reports, stats and conflicts")
-            from .analyse import render_analysis
-
-            network = to_networkx(quads, vocab)  # for the analysis and the explorer
-            for name, text in render_analysis(network, vocab).items():  # analysis.json, .md
-                stage.put(name, text)
-            progress.step("rendered analysis")
-            stage.put("ontology.html", _ontology_page(args.ontology / "vjkg.ttl", prefixes))
-            stage.put("kg.html", to_html(network))
-            progress.step("rendered kg.html")
             written = len(stage.names)
         progress.step(f"wrote {written} files to {out}/")
         if cache is not None:
@@ -174,35 +102,29 @@ def cmd_build(args: argparse.Namespace) -> int:
             else:
                 redone = str(missed or "nothing")
             progress.step(f"cache: {cache.hits} reused, reprocessed {redone}")
-    if not report.conforms:
+    if not result.conforms:
         raise errors.NotConformingError(
-            f"the graph does not conform to {args.ontology / 'shapes.ttl'}: "
+            f"the graph does not conform to {shapes}: "
             f"{len(report.violations)} violation(s), listed in {out}/validation.txt; "
             f"--keep-going wrote {out}/ anyway"
         )
     print(
-        f"built {out}/: {len(dataset)} quads, {len(corpus.entities)} entities, "
-        f"{len(corpus.claims)} claims; SHACL conforms; {len(conflicts)} conflict(s) between "
-        "sources kept and listed by `kg conflicts`"
+        f"built {out}/: {len(result.dataset)} quads, {len(result.corpus.entities)} entities, "
+        f"{len(result.corpus.claims)} claims; SHACL conforms; {len(result.conflicts())} "
+        "conflict(s) between sources kept and listed by `kg conflicts`"
     )
     return errors.EXIT_OK
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """``kg validate``: build in memory and print the SHACL report."""
-    from .export import to_turtle
     from .outputs import write_atomic
-    from .validate import to_report_graph, to_report_text
 
-    progress = _Progress(args.quiet)
-    _, dataset, vocab = _load_and_build(args, progress)
-    report = _validate(args, dataset, vocab, progress)
-    sys.stdout.write(to_report_text(report, _labels(dataset)))
-    if args.report:
-        graph = to_report_graph(report, vocab)
-        triples = [(s, p, o, None) for s, p, o in graph]
-        write_atomic(args.report, to_turtle(triples, vocab.prefixes()))
-    return errors.EXIT_OK if report.conforms else errors.EXIT_NOT_CONFORMING
+    result = _build(args, _Progress(args.quiet))
+    sys.stdout.write(result.validation_text())
+    if args.report:  # the same Turtle as kg build's validation.ttl
+        write_atomic(args.report, result.validation_turtle())
+    return errors.EXIT_OK if result.conforms else errors.EXIT_NOT_CONFORMING
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -214,8 +136,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
         quads = read_quads(args.input)
         vocab = _vocab(args)
     else:
-        _, dataset, vocab = _load_and_build(args, _Progress(args.quiet))
-        quads = list(dataset.quads())
+        result = _build(args, _Progress(args.quiet), validate=False)
+        quads, vocab = list(result.dataset.quads()), result.vocab
     stats = compute_stats(quads, vocab)
     sys.stdout.write(to_stats_json(stats) if args.json else to_stats_text(stats))
     return errors.EXIT_OK
@@ -326,14 +248,6 @@ def cmd_path(args: argparse.Namespace) -> int:
     result = find_paths(g, ends[0], ends[1], args.max, args.no_places)
     sys.stdout.write(to_path_text(g, result, args.lang, args.no_places))
     return errors.EXIT_OK
-
-
-def _ontology_page(path: Path, prefixes: dict[str, str]) -> str:
-    """graphs/ontology.html: the ontology's documentation page."""
-    from .ontodoc import to_ontology_html
-    from .readers import read_quads
-
-    return to_ontology_html(read_quads(path), prefixes)
 
 
 def cmd_query(args: argparse.Namespace) -> int:

@@ -408,9 +408,9 @@ def shapes_digest(shapes: Graph) -> str:
 
     from rdflib.compare import to_canonical_graph
 
-    from .export import to_nquads
-
-    text = to_nquads((s, p, o, None) for s, p, o in to_canonical_graph(shapes))
+    canonical = to_canonical_graph(shapes)
+    lines = sorted({f"{term_nt(s)} {term_nt(p)} {term_nt(o)} .\n" for s, p, o in canonical})
+    text = "".join(lines)  # the canonical graph as sorted N-Triples
     return hashlib.sha256(f"pyshacl {version('pyshacl')}\n{text}".encode()).hexdigest()
 
 

@@ -34,28 +34,29 @@ def mini_copy(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def corpus():
-    """The bundled corpus, loaded."""
-    from pipeline.load import load_corpus
+def bundled_build():
+    """The bundled corpus through the library pipeline (:func:`pipeline.run.build`), as
+    `kg build` runs it: loaded, built and validated."""
+    from pipeline.run import build
 
-    return load_corpus(ROOT / "sources")
+    return build(ROOT / "sources", ROOT / "ontology")
 
 
 @pytest.fixture(scope="session")
-def dataset(corpus):
-    """The bundled corpus, built."""
-    from pipeline.build import build_dataset, load_ontology
-    from pipeline.vocab import Vocabulary
+def corpus(bundled_build):
+    """The bundled corpus, loaded."""
+    return bundled_build.corpus
 
-    return build_dataset(corpus, load_ontology(ROOT / "ontology" / "vjkg.ttl", Vocabulary()))
+
+@pytest.fixture(scope="session")
+def dataset(bundled_build):
+    """The bundled corpus, built."""
+    return bundled_build.dataset
 
 
 @pytest.fixture(scope="session")
 def mini_dataset():
-    """The mini corpus, built."""
-    from pipeline.build import build_dataset, load_ontology
-    from pipeline.load import load_corpus
-    from pipeline.vocab import Vocabulary
+    """The mini corpus, built (not validated)."""
+    from pipeline.run import build
 
-    corpus = load_corpus(MINI)
-    return build_dataset(corpus, load_ontology(ROOT / "ontology" / "vjkg.ttl", Vocabulary()))
+    return build(MINI, ROOT / "ontology", validate=False).dataset
