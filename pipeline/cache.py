@@ -7,7 +7,7 @@
   package's code, so any change to any of them reloads the folder;
 - ``validation/<digest>.pickle`` — pySHACL's results for one validation partition, stored
   under a digest of the partition's triples, its focus nodes, the shapes and the pySHACL
-  version (:func:`pipeline.validate.partition_key`).
+  version (:func:`pipeline.validation.partition_key`).
 
 The cache only ever skips work whose inputs are byte-identical, so a cached build writes the
 same bytes as a cold one (tests/test_bench.py checks it). Entries a build did not use are
@@ -90,7 +90,7 @@ class DiskCache:
                     removed += 1
         return removed
 
-    # pipeline.validate.ResultCache
+    # pipeline.validation.ResultCache
     def get(self, key: str) -> Any | None:
         """Validation results stored under ``key``."""
         value = self.load("validation", key)

@@ -28,7 +28,7 @@ from rdflib.term import Node
 from .build import Dataset, build_dataset, load_ontology
 from .errors import Location, OutputError
 from .model import Corpus
-from .validate import Triple, ValidationReport
+from .validation import Triple, ValidationReport
 from .vocab import SH, Vocabulary
 
 Progress = Callable[[str], None]
@@ -70,7 +70,7 @@ class Build:
 
     def validation_text(self) -> str:
         """The SHACL report a person reads (``graphs/validation.txt``)."""
-        from .validate import to_report_text
+        from .validation import to_report_text
 
         assert self.report is not None, "built with validate=False"
         return to_report_text(self.report, self.labels)
@@ -78,7 +78,7 @@ class Build:
     def validation_turtle(self) -> str:
         """The SHACL report as Turtle (``graphs/validation.ttl``, ``kg validate --report``)."""
         from .export import to_turtle
-        from .validate import to_report_graph
+        from .validation import to_report_graph
 
         assert self.report is not None, "built with validate=False"
         triples = [(s, p, o, None) for s, p, o in to_report_graph(self.report, self.vocab)]
@@ -164,7 +164,7 @@ def build(
     progress(f"built {len(dataset)} quads in {len(dataset.graphs)} named graphs")
     result = Build(corpus, dataset, vocab, ontology, _progress=progress)
     if validate:
-        from .validate import load_shapes, validate_triples
+        from .validation import load_shapes, validate_triples
 
         progress("validating with SHACL (pyshacl)")
         workers = 1 if len(dataset) < PARTITION_THRESHOLD else None  # None: every CPU

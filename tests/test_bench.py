@@ -15,7 +15,7 @@ from rdflib import Graph
 
 from pipeline.build import build_dataset, load_ontology
 from pipeline.load import load_corpus
-from pipeline.validate import load_shapes, validate_graph, validate_triples
+from pipeline.validation import load_shapes, validate_graph, validate_triples
 from pipeline.vocab import Vocabulary
 
 from .conftest import FIXTURES, ROOT
@@ -101,7 +101,7 @@ def test_indexed_store_answers_every_pattern_as_rdflib_does() -> None:
     """The store partitions are validated on: every bound/unbound pattern, same answers."""
     from itertools import product
 
-    from pipeline.validate import IndexedTriples, indexed_shapes
+    from pipeline.validation import IndexedTriples, indexed_shapes
 
     plain = Graph().parse(ROOT / "graphs" / "kg.nt")
     plain += SHAPES  # blank nodes and RDF lists too

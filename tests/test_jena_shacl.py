@@ -11,7 +11,7 @@ import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
-from pipeline.validate import load_shapes, validate_graph
+from pipeline.validation import load_shapes, validate_graph
 from pipeline.vocab import SH
 
 from .conftest import FIXTURES, ROOT, SHARED

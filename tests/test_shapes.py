@@ -8,7 +8,7 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from pipeline.validate import load_shapes, validate_graph
+from pipeline.validation import load_shapes, validate_graph
 from pipeline.vocab import SH
 
 from .conftest import FIXTURES, ROOT
