@@ -153,6 +153,21 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
     return errors.EXIT_OK
 
 
+def cmd_agreement(args: argparse.Namespace) -> int:
+    """``kg agreement A B``: precision, recall and F1 of annotation B against annotation A."""
+    from .agreement import compare_corpora, to_agreement_json, to_agreement_markdown
+    from .load import load_corpus
+
+    docs = compare_corpora(load_corpus(args.reference), load_corpus(args.second))
+    if not docs:
+        raise UsageError(
+            f"{args.reference} and {args.second} share no source id — compare two annotations "
+            "of the same documents"
+        )
+    sys.stdout.write(to_agreement_json(docs) if args.json else to_agreement_markdown(docs))
+    return errors.EXIT_OK
+
+
 def cmd_coverage(args: argparse.Namespace) -> int:
     """``kg coverage``: names in the texts that no claim or mention covers."""
     from .coverage import find_gaps, load_ignore_list, to_coverage_text, unused_ignores
@@ -397,6 +412,14 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--sources", type=Path, default=_default("sources"), help="sources directory")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_conflicts)
+
+    p = sub.add_parser(
+        "agreement", help="inter-annotator agreement of two annotations of the same sources"
+    )
+    p.add_argument("reference", type=Path, help="sources directory of the reference annotation")
+    p.add_argument("second", type=Path, help="sources directory of the second annotation")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_agreement)
 
     p = sub.add_parser("coverage", help="names in the texts that no annotation covers")
     p.add_argument("--sources", type=Path, default=_default("sources"), help="sources directory")
