@@ -118,9 +118,9 @@ def compare_corpora(a: Corpus, b: Corpus) -> list[DocumentAgreement]:
         cb = [c for c in b.claims if c.source_id == sid]
         fa, fb = {_fact(c, same) for c in ca}, {_fact(c, ids) for c in cb}
         qa, qb = {_qualified(c, same) for c in ca}, {_qualified(c, ids) for c in cb}
-        ma = {(m.entity,) for m in a.mentions if m.source_id == sid}
+        ma: set[Item] = {(m.entity,) for m in a.mentions if m.source_id == sid}
         ma |= {(c.subject,) for c in ca} | {(c.object,) for c in ca if c.object}
-        mb = {(ids.get(m.entity, m.entity),) for m in b.mentions if m.source_id == sid}
+        mb: set[Item] = {(ids.get(m.entity, m.entity),) for m in b.mentions if m.source_id == sid}
         mb |= {(ids.get(c.subject, c.subject),) for c in cb}
         mb |= {(ids.get(c.object, c.object),) for c in cb if c.object}
         out.append(
