@@ -58,13 +58,16 @@ Row = tuple[Term | None, ...]
 
 @dataclass(frozen=True)
 class QueryParameter:
-    """A parameter a saved query declares in its header: ``# param NAME: description``."""
+    """A parameter a saved query declares in its header: ``# param NAME: description``
+    (and, optionally, ``# param-vi NAME: mô tả`` in Vietnamese)."""
 
     name: str
     description: str
+    description_vi: str = ""
 
 
-_PARAM_LINE = re.compile(r"^#\s*param\s+([A-Za-z_][A-Za-z0-9_]*)\s*:\s*(.*)$")
+_PARAM_LINE = re.compile(r"^#\s*param(-vi)?\s+([A-Za-z_][A-Za-z0-9_]*)\s*:\s*(.*)$")
+_VI_LINE = re.compile(r"^#\s*vi\s*:\s*(.*)$")
 
 
 @dataclass(frozen=True)
@@ -80,23 +83,47 @@ class SavedQuery:
     path: Path
     text: str
 
+    def _header(self) -> list[str]:
+        lines = []
+        for line in self.text.splitlines():
+            stripped = line.strip()
+            if not stripped.startswith("#"):
+                break
+            lines.append(stripped)
+        return lines
+
+    @property
+    def description_vi(self) -> str:
+        """The ``# vi:`` header line: the description in Vietnamese (empty when absent).
+
+        >>> SavedQuery("x", Path("x.rq"), "# Names\\n# vi: Các tên\\nSELECT").description_vi
+        'Các tên'
+        """
+        for line in self._header():
+            m = _VI_LINE.match(line)
+            if m:
+                return m.group(1).strip()
+        return ""
+
     @property
     def parameters(self) -> tuple[QueryParameter, ...]:
         """The parameters declared in the header, in order.
 
         >>> q = SavedQuery("x", Path("x.rq"), "# Names\\n# param entity: e.g. res:jetro\\nSELECT")
         >>> q.parameters
-        (QueryParameter(name='entity', description='e.g. res:jetro'),)
+        (QueryParameter(name='entity', description='e.g. res:jetro', description_vi=''),)
         """
-        out = []
-        for line in self.text.splitlines():
-            stripped = line.strip()
-            if not stripped.startswith("#"):
-                break
-            m = _PARAM_LINE.match(stripped)
-            if m:
-                out.append(QueryParameter(m.group(1), m.group(2).strip()))
-        return tuple(out)
+        found: dict[str, QueryParameter] = {}
+        vi: dict[str, str] = {}
+        for line in self._header():
+            m = _PARAM_LINE.match(line)
+            if m and m.group(1):
+                vi[m.group(2)] = m.group(3).strip()
+            elif m:
+                found[m.group(2)] = QueryParameter(m.group(2), m.group(3).strip())
+        return tuple(
+            QueryParameter(p.name, p.description, vi.get(p.name, "")) for p in found.values()
+        )
 
     def check_parameters(self, given: Sequence[str]) -> None:
         """Raise :class:`UsageError` unless ``given`` names exactly the declared parameters.

@@ -47,6 +47,10 @@ def test_at_least_fifteen_documented_queries() -> None:
     assert len(files) >= 15
     for f in files:
         assert f.read_text(encoding="utf-8").startswith("# "), f"{f.name} needs a description"
+    for saved in list_saved_queries():  # kg serve's page shows them in both languages
+        assert saved.description_vi, f"{saved.name}.rq needs a '# vi: …' line"
+        for param in saved.parameters:
+            assert param.description_vi, f"{saved.name}.rq needs '# param-vi {param.name}: …'"
 
 
 def test_every_query_is_valid_and_answers(store: ox.Store) -> None:
