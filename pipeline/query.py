@@ -578,6 +578,7 @@ def run_query(
     default_graph: Sequence[str] | None = None,
     named_graphs: Sequence[str] | None = None,
     max_results: int | None = None,
+    base_iri: str | None = None,
 ) -> QueryResult:
     """Evaluate a query on a store from :func:`open_store` (default graph: the union).
 
@@ -595,6 +596,8 @@ def run_query(
         )
     bound = bind_parameters(text, shape, params)
     kwargs: dict[str, object] = {"prefixes": pfx}
+    if base_iri is not None:  # relative IRIs resolve against it (kg serve: the endpoint's URL)
+        kwargs["base_iri"] = base_iri
     if default_graph is not None or named_graphs is not None:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graph or []]
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs or []]

@@ -301,6 +301,7 @@ class QueryJob:
     max_results: int
     default_graph: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
+    base_iri: str | None = None
 
 
 @dataclass(frozen=True)
@@ -324,6 +325,7 @@ def execute_job(store: ox.Store, job: QueryJob, prefixes: Mapping[str, str]) -> 
             default_graph=job.default_graph,
             named_graphs=job.named_graphs,
             max_results=job.max_results,
+            base_iri=job.base_iri,
         )
     except ResultLimitExceeded as exc:
         message = f"{exc}; kg serve was started with --max-results {job.max_results}"
@@ -827,19 +829,23 @@ class SparqlHandler(BaseHTTPRequestHandler):
             sys.stderr.write(f"{self.address_string()} {line}\n")
 
     def handle_one_request(self) -> None:
-        """One request; a client that goes away mid-answer is one log line, not a traceback."""
+        """One request; a client that goes away mid-answer is one log line, not a traceback.
+
+        A reset of an idle keep-alive connection, before any request on it, is not logged.
+        """
         self._status, self._size = 0, 0
+        self.raw_requestline, self.requestline = b"", ""
         try:
             super().handle_one_request()
         except ConnectionError as exc:
             self.close_connection = True
-            what = (
-                f"after the {self._status} answer's headers" if self._status else "before an answer"
-            )
+            if not self.raw_requestline:
+                return
+            when = f"during the {self._status} answer" if self._status else "before the answer"
             self.log_message(
                 '"%s" the client closed the connection %s (%s)',
-                getattr(self, "requestline", ""),
-                what,
+                self.requestline or self.raw_requestline.decode("latin-1").rstrip("\r\n"),
+                when,
                 exc.strerror or type(exc).__name__,
             )
 
@@ -1048,6 +1054,7 @@ class SparqlHandler(BaseHTTPRequestHandler):
             self.server.config.max_results,
             tuple(default_uris) if has_protocol_dataset else None,
             tuple(named_uris) if has_protocol_dataset else None,
+            base_iri=self._endpoint_iri(urlsplit(self.path).path),
         )
         started = time.monotonic()
         try:
