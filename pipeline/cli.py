@@ -390,7 +390,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """``kg serve``: a read-only SPARQL endpoint over the built graph, until Ctrl-C."""
     from .serve import ServeConfig, SparqlServer, parse_cors, run_server
 
-    for name in ("timeout", "max_results", "workers", "max_request_bytes", "idle_timeout"):
+    positive = ("timeout", "max_results", "workers", "max_request_bytes", "idle_timeout")
+    for name in (*positive, "max_connections"):
         if getattr(args, name) <= 0:
             raise UsageError(f"--{name.replace('_', '-')} must be greater than 0")
     config = ServeConfig(
@@ -405,6 +406,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         max_request_bytes=args.max_request_bytes,
         cors=parse_cors(args.cors),
         idle_timeout=args.idle_timeout,
+        max_connections=args.max_connections,
     )
 
     def announce(server: SparqlServer) -> None:
@@ -620,6 +622,12 @@ def make_parser() -> argparse.ArgumentParser:
         type=float,
         default=30.0,
         help="seconds a connection may stay idle or take to send a request (30)",
+    )
+    p.add_argument(
+        "--max-connections",
+        type=int,
+        default=64,
+        help="open connections served at once; more are answered 503 (64)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no request log on stderr")
     p.set_defaults(func=cmd_serve)

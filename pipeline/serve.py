@@ -1,24 +1,32 @@
 """Serve stage: a read-only SPARQL 1.1 Protocol endpoint over the built graph.
 
 ``kg serve`` answers ``GET /sparql?query=…`` and ``POST /sparql`` (``application/sparql-query``
-or a form) with the stdlib :class:`~http.server.ThreadingHTTPServer`. Queries run in worker
-processes, each holding the graph in a pyoxigraph store in memory (``--workers`` copies), so
-a query that outlives the time limit is stopped by ending its worker (a thread cannot
-interrupt pyoxigraph) and a fresh worker takes its place. What the endpoint refuses, before
-any evaluation, with a 4xx message:
+or a form) with the stdlib :class:`~http.server.ThreadingHTTPServer`, speaking HTTP/1.1 with
+keep-alive. ``GET /sparql`` without a query is the SPARQL 1.1 Service Description
+(:mod:`pipeline.service_description`); ``HEAD`` answers every ``GET`` resource, ``OPTIONS``
+the allowed methods and CORS preflights (``--cors``). Queries run in worker processes, each
+holding the graph in a pyoxigraph store in memory (``--workers`` copies), so a query that
+outlives the time limit is stopped by ending its worker (a thread cannot interrupt
+pyoxigraph) and a fresh worker takes its place.
+
+The dataset: the default graph is the union of the named graphs. ``default-graph-uri`` /
+``named-graph-uri`` replace it (and the query's ``FROM``); a graph the dataset does not hold
+is an empty graph, never fetched, named in the ``X-Graphs-Not-Held`` header.
+
+What the endpoint refuses, before any evaluation, with a 4xx message:
 
 - SPARQL Update in any form (``/update``, ``update=``, ``application/sparql-update``,
   ``INSERT``/``DELETE``/``LOAD``/``CLEAR``/``DROP``/… in a query), and writes of any method;
 - ``SERVICE`` (the engine would call the remote endpoint);
-- ``FROM``/``FROM NAMED`` and ``default-graph-uri``/``named-graph-uri`` naming a graph that is
-  not one of ours (nothing is ever fetched);
-- results beyond the cap, and request bodies beyond the size limit.
+- ``FROM``/``FROM NAMED`` naming a graph that is not one of ours (nothing is ever fetched);
+- results beyond the cap, request bodies beyond the size limit, connections beyond the cap.
 
 ``GET /`` is a page listing the saved queries (each with a link that runs it) and a form.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import html
 import json
@@ -179,6 +187,7 @@ class ServeConfig:
     quiet: bool = False
     cors: tuple[str, ...] = ("*",)  # allowed origins: ("*",) any, () no CORS headers
     idle_timeout: float = 30.0  # seconds a connection may wait between or within requests
+    max_connections: int = 64  # open connections served at once; more are answered 503
 
 
 class Refusal(Exception):
@@ -566,6 +575,8 @@ def to_landing_html(
         '<option value="html">HTML table</option><option value="json">SPARQL JSON</option>'
         '<option value="xml">SPARQL XML</option><option value="csv">CSV</option>'
         '<option value="tsv">TSV</option><option value="turtle">Turtle (CONSTRUCT)</option>'
+        '<option value="rdfxml">RDF/XML (CONSTRUCT)</option>'
+        '<option value="json-ld">JSON-LD (CONSTRUCT)</option>'
         '</select></label> <button type="submit">Run</button></p>',
         "</form>",
         "<h2>Saved queries</h2>",
@@ -708,7 +719,12 @@ _IRI_SAFE = "/:#?&=@;+!$'()*,[]~%"
 
 
 class SparqlServer(ThreadingHTTPServer):
-    """The HTTP server: holds the pool, the saved queries and the settings."""
+    """The HTTP server: holds the pool, the saved queries and the settings.
+
+    One thread per open connection, at most ``max_connections`` of them: a connection
+    beyond that is answered 503 at once and closed, so idle keep-alive connections cannot
+    pile up threads without bound.
+    """
 
     daemon_threads = True
 
@@ -719,7 +735,51 @@ class SparqlServer(ThreadingHTTPServer):
         self.prefixes = Vocabulary().prefixes()
         self._graph_sizes: tuple[list[tuple[str, int]], int] | None = None
         self._sizes_lock = threading.Lock()
+        self._connections = threading.BoundedSemaphore(config.max_connections)
         super().__init__((config.host, config.port), SparqlHandler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Serve the connection in a thread, or refuse it if all are taken."""
+        if not self._connections.acquire(blocking=False):
+            self._refuse_connection(request, client_address)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._connections.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        """The connection's thread; its slot is free again when the connection ends."""
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._connections.release()
+
+    def _refuse_connection(self, request: Any, client_address: Any) -> None:
+        message = (
+            f"all {self.config.max_connections} connections are in use; try again shortly "
+            "(kg serve --max-connections)\n"
+        ).encode()
+        head = [
+            "HTTP/1.1 503 Service Unavailable",
+            "Content-Type: text/plain; charset=utf-8",
+            f"Content-Length: {len(message)}",
+            "Retry-After: 1",
+            "Connection: close",
+        ]
+        if self.config.cors == ("*",):
+            head.append("Access-Control-Allow-Origin: *")
+        try:
+            request.setblocking(False)  # never hold up the accept loop
+            with contextlib.suppress(BlockingIOError):
+                request.recv(65536)  # what has arrived, so closing does not reset the answer
+            request.sendall(("\r\n".join(head) + "\r\n\r\n").encode() + message)
+        except OSError:
+            pass
+        if not self.config.quiet:
+            sys.stderr.write(f"{client_address[0]} refused: all connections in use\n")
+        self.shutdown_request(request)
 
     def graph_sizes(self) -> tuple[list[tuple[str, int]], int]:
         """(named graph, triples) for each graph and the default graph's size, counted once.

@@ -239,6 +239,50 @@ def test_a_body_over_the_limit_is_413_and_the_connection_closes(endpoint: Endpoi
         conn.close()
 
 
+def test_connections_beyond_the_cap_get_503_and_idle_ones_are_closed(tmp_path: Path) -> None:
+    srv = launch(GRAPH, tmp_path / "c.log", "--max-connections", "2", "--idle-timeout", "5")
+    try:
+        held = [srv.connect() for _ in range(2)]
+        for conn in held:  # answered, and kept open (keep-alive): each holds a slot
+            conn.request("GET", sparql_path(ASK))
+            assert conn.getresponse().read().strip().endswith(b"true}")
+        resp, body = srv.get(sparql_path(ASK))
+        assert resp.status == 503 and b"--max-connections" in body
+        assert int(resp.getheader("Content-Length") or -1) == len(body)
+        for conn in held:  # the server ends idle connections after --idle-timeout
+            assert conn.sock is not None
+            conn.sock.settimeout(60)
+            assert conn.sock.recv(1) == b""
+            conn.close()
+        resp, body = srv.get(sparql_path(ASK))
+        assert resp.status == 200 and body.strip().endswith(b"true}")
+    finally:
+        shut(srv)
+
+
+def raw_exchange(endpoint: Endpoint, raw: bytes) -> tuple[int, dict[str, str], bytes]:
+    with socket.create_connection(endpoint.address, timeout=30) as sock:
+        sock.sendall(raw)
+        return read_response(sock.makefile("rb"))
+
+
+def test_oversized_or_unframed_requests_are_refused(endpoint: Endpoint) -> None:
+    long_line = b"GET /sparql?query=" + b"x" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+    assert raw_exchange(endpoint, long_line)[0] == 414
+    headers = b"".join(b"X-H%d: v\r\n" % i for i in range(101))
+    status, _, body = raw_exchange(endpoint, b"GET / HTTP/1.1\r\nHost: x\r\n" + headers + b"\r\n")
+    assert status == 431 and b"Too many headers" in body
+    params = "&".join(f"p{i}=v" for i in range(101))
+    status, _, body = raw_exchange(endpoint, f"GET /sparql?{params} HTTP/1.1\r\n\r\n".encode())
+    assert status == 400 and b"malformed parameters" in body
+    chunked = (
+        b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n6\r\nASK {}\r\n0\r\n\r\n"
+    )
+    status, head, body = raw_exchange(endpoint, chunked)
+    assert status == 411 and head["connection"] == "close" and b"Content-Length" in body
+
+
 # ---------------------------------------------------------------- OPTIONS and CORS
 
 
