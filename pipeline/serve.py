@@ -32,12 +32,14 @@ import html
 import json
 import multiprocessing
 import multiprocessing.connection
+import os
 import queue
 import re
 import signal
 import sys
 import threading
 import time
+import traceback
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -794,7 +796,14 @@ class SparqlServer(ThreadingHTTPServer):
                     "{ { GRAPH ?g { ?s ?p ?o } } UNION { ?s ?p ?o } } GROUP BY ?g"
                 )
                 job = QueryJob(text, "json", len(self.pool.graphs) + 1)
-                answer = self.pool.run(job)
+                try:
+                    answer = self.pool.run(job)
+                except (QueryTimeout, PoolBusy):
+                    raise Refusal(
+                        HTTPStatus.SERVICE_UNAVAILABLE,
+                        "counting the graphs for the service description took too long; "
+                        "try again shortly",
+                    ) from None
                 if answer.status != HTTPStatus.OK:
                     raise Refusal(answer.status, answer.body.decode("utf-8", "replace").strip())
                 sizes, default = {}, 0
@@ -908,6 +917,22 @@ class SparqlHandler(BaseHTTPRequestHandler):
                 when,
                 exc.strerror or type(exc).__name__,
             )
+        except Exception as exc:  # a bug: one log line, and a 500 if nothing was sent yet
+            self.close_connection = True
+            self.log_message(
+                '"%s" internal error: %s: %s (KG_DEBUG=1 prints the traceback)',
+                self.requestline,
+                type(exc).__name__,
+                exc,
+            )
+            if os.environ.get("KG_DEBUG"):
+                traceback.print_exc()
+            if not self._status:
+                with contextlib.suppress(OSError):
+                    self._send_text(
+                        HTTPStatus.INTERNAL_SERVER_ERROR,
+                        f"internal error ({type(exc).__name__}); the server's log has the details",
+                    )
 
     # -- methods
 

@@ -687,3 +687,56 @@ def test_jena_rsparql_by_post(
     assert isomorphic(
         rdflib.Graph().parse(data=text, format="nt"), ntriples_of(endpoint, CONSTRUCT)
     )
+
+
+# ---------------------------------------------------------------- service description
+
+
+SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
+VOID_TRIPLES = rdflib.URIRef("http://rdfs.org/ns/void#triples")
+
+
+def test_service_description_of_a_triples_file_has_no_union_and_no_named_graphs(
+    tmp_path: Path,
+) -> None:
+    srv = launch(REPO / "graphs" / "kg.ttl", tmp_path / "t.log")
+    try:
+        resp, body = srv.get("/sparql", {"Accept": "text/turtle"})
+        assert resp.status == 200
+        g = rdflib.Graph().parse(data=body, format="turtle")
+        service = next(g.subjects(rdflib.RDF.type, SD.Service))
+        assert (service, SD.endpoint, rdflib.URIRef(srv.url + "/sparql")) in g
+        assert list(g.objects(service, SD.feature)) == []
+        dataset = g.value(service, SD.defaultDataset)
+        assert list(g.objects(dataset, SD.namedGraph)) == []
+        size = g.value(g.value(dataset, SD.defaultGraph), VOID_TRIPLES).toPython()
+        assert size == len(rdflib.Graph().parse(REPO / "graphs" / "kg.ttl"))
+    finally:
+        shut(srv)
+
+
+def test_service_description_of_the_graph_lists_its_named_graphs(endpoint: Endpoint) -> None:
+    store = ox.Store()
+    store.bulk_load(path=str(GRAPH), format=ox.RdfFormat.N_QUADS)
+    resp, body = endpoint.get("/sparql/", {"Accept": "application/ld+json"})
+    assert resp.status == 200 and resp.getheader("Vary") == "Accept"
+    g = rdflib.Graph().parse(data=body, format="json-ld")
+    service = next(g.subjects(rdflib.RDF.type, SD.Service))
+    assert (service, SD.endpoint, rdflib.URIRef(endpoint.url + "/sparql/")) in g
+    dataset = g.value(service, SD.defaultDataset)
+    sizes = {
+        str(g.value(n, SD.name)): g.value(g.value(n, SD.graph), VOID_TRIPLES).toPython()
+        for n in g.objects(dataset, SD.namedGraph)
+    }
+    assert sizes == {
+        gname.value: len(list(store.quads_for_pattern(None, None, None, gname)))
+        for gname in store.named_graphs()
+    }
+    union = len({q.triple for q in store})
+    assert g.value(g.value(dataset, SD.defaultGraph), VOID_TRIPLES).toPython() == union
+    # the same description in every syntax
+    for accept, parser in (("text/turtle", "turtle"), ("application/rdf+xml", "xml")):
+        other = rdflib.Graph().parse(
+            data=endpoint.get("/sparql/", {"Accept": accept})[1], format=parser
+        )
+        assert isomorphic(other, g), accept
