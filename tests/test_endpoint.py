@@ -657,6 +657,7 @@ def run_rsparql(env: dict[str, str], endpoint: Endpoint, query: Path, *extra: st
     return proc.stdout
 
 
+@pytest.mark.jena
 def test_jena_rsparql(
     endpoint: Endpoint, query_files: dict[str, Path], jena_env: dict[str, str]
 ) -> None:
@@ -676,6 +677,7 @@ def test_jena_rsparql(
             assert isomorphic(got, expected), (name, fmt)
 
 
+@pytest.mark.jena
 def test_jena_rsparql_by_post(
     endpoint: Endpoint, query_files: dict[str, Path], jena_env: dict[str, str]
 ) -> None:
@@ -740,3 +742,76 @@ def test_service_description_of_the_graph_lists_its_named_graphs(endpoint: Endpo
             data=endpoint.get("/sparql/", {"Accept": accept})[1], format=parser
         )
         assert isomorphic(other, g), accept
+
+
+# ---------------------------------------------------------------- a browser on another origin
+
+
+FETCH = """async ([url, query]) => {
+  try {
+    const r = await fetch(url, {
+      method: "POST",
+      headers: {"Content-Type": "application/sparql-query",
+                "Accept": "application/sparql-results+json"},
+      body: query,
+    });
+    return {status: r.status, body: await r.text(), time: r.headers.get("X-Query-Time-Ms")};
+  } catch (e) {
+    return {error: String(e)};
+  }
+}"""
+
+
+@pytest.fixture(scope="module")
+def page_origin() -> Iterator[str]:
+    """A page served from another origin (another port), as YASGUI's would be."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b"<!DOCTYPE html><title>client</title><p>client page</p>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.browser
+def test_a_page_on_another_origin_can_post_a_query_in_chromium(
+    endpoint: Endpoint, page_origin: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from .test_browser import CHROMIUM, CHROMIUM_ARGS
+
+    off = launch(GRAPH, tmp_path / "off.log", "--cors", "none")
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page()
+                page.goto(page_origin + "/")
+                ok = page.evaluate(FETCH, [endpoint.url + "/sparql", ASK])
+                assert ok.get("status") == 200, ok
+                assert json.loads(ok["body"])["boolean"] is True
+                assert ok["time"] is not None  # an exposed header the page may read
+                refused = page.evaluate(FETCH, [off.url + "/sparql", ASK])
+                assert "error" in refused and "Failed to fetch" in refused["error"], refused
+            finally:
+                browser.close()
+    finally:
+        shut(off)
+    assert "OPTIONS /sparql" in endpoint.log_text()  # the browser sent a preflight
