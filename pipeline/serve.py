@@ -940,7 +940,7 @@ class SparqlHandler(BaseHTTPRequestHandler):
         """Serve the page, a saved query's text, the service description, or a query."""
         url = urlsplit(self.path)
         try:
-            self._read_body(required=False)
+            self._read_body()
             params = _parse_params(url.query)
             if url.path == "/":
                 self._landing(params)
@@ -964,7 +964,7 @@ class SparqlHandler(BaseHTTPRequestHandler):
         """Queries as ``application/sparql-query`` or form; updates are refused (403)."""
         url = urlsplit(self.path)
         try:
-            body = self._read_body(required=True)
+            body = self._read_body()
             if url.path in WRITE_PATHS:
                 raise Refusal(HTTPStatus.FORBIDDEN, _READ_ONLY)
             if url.path not in ENDPOINT_PATHS:
@@ -999,7 +999,7 @@ class SparqlHandler(BaseHTTPRequestHandler):
     def do_OPTIONS(self) -> None:
         """The methods allowed, and the answer to a CORS preflight (see ``--cors``)."""
         try:
-            self._read_body(required=False)
+            self._read_body()
         except Refusal as r:
             self._send_text(r.status, r.message)
             return
@@ -1018,7 +1018,7 @@ class SparqlHandler(BaseHTTPRequestHandler):
 
     def _refuse_write(self) -> None:
         try:
-            self._read_body(required=False)
+            self._read_body()
         except Refusal as r:
             self._send_text(r.status, r.message)
             return
@@ -1028,11 +1028,12 @@ class SparqlHandler(BaseHTTPRequestHandler):
 
     # -- handlers
 
-    def _read_body(self, *, required: bool) -> bytes:
+    def _read_body(self) -> bytes:
         """The request body, read in full so the connection stays in step for the next one.
 
-        A body that cannot be read to its end (no length, chunked, over the size limit)
-        ends the connection after the answer.
+        No Content-Length (and no Transfer-Encoding) means no body, as HTTP/1.1 says. A body
+        that is not read to its end (chunked, over the size limit, a bad length) ends the
+        connection after the answer.
         """
         if self.headers.get("Transfer-Encoding"):
             self.close_connection = True
@@ -1042,9 +1043,6 @@ class SparqlHandler(BaseHTTPRequestHandler):
             )
         length = self.headers.get("Content-Length")
         if length is None:
-            if required:
-                self.close_connection = True
-                raise Refusal(HTTPStatus.LENGTH_REQUIRED, "send a Content-Length header")
             return b""
         try:
             n = int(length)

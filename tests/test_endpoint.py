@@ -283,6 +283,20 @@ def test_oversized_or_unframed_requests_are_refused(endpoint: Endpoint) -> None:
     assert status == 411 and head["connection"] == "close" and b"Content-Length" in body
 
 
+def test_a_post_without_content_length_has_no_body_and_the_connection_goes_on(
+    endpoint: Endpoint,
+) -> None:
+    """HTTP/1.1: no Content-Length and no Transfer-Encoding is an empty body."""
+    empty = b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n\r\n"
+    ask = f"GET {sparql_path(ASK)} HTTP/1.1\r\nHost: x\r\nAccept: text/csv\r\n\r\n".encode()
+    with socket.create_connection(endpoint.address, timeout=30) as sock:
+        sock.sendall(empty + ask)
+        stream = sock.makefile("rb")
+        status, _, body = read_response(stream)
+        assert status == 400 and b"give exactly one query" in body
+        assert read_response(stream)[::2] == (200, b"true\r\n")
+
+
 # ---------------------------------------------------------------- OPTIONS and CORS
 
 
