@@ -1041,9 +1041,13 @@ class SparqlHandler(BaseHTTPRequestHandler):
                 HTTPStatus.LENGTH_REQUIRED,
                 "chunked request bodies are not accepted; send a Content-Length header",
             )
-        length = self.headers.get("Content-Length")
-        if length is None:
+        lengths = self.headers.get_all("Content-Length") or []
+        if len(lengths) > 1:
+            self.close_connection = True
+            raise Refusal(HTTPStatus.BAD_REQUEST, "send one Content-Length header, not several")
+        if not lengths:
             return b""
+        length = lengths[0]
         try:
             n = int(length)
         except ValueError:

@@ -281,6 +281,12 @@ def test_oversized_or_unframed_requests_are_refused(endpoint: Endpoint) -> None:
     )
     status, head, body = raw_exchange(endpoint, chunked)
     assert status == 411 and head["connection"] == "close" and b"Content-Length" in body
+    twice = (
+        b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+        b"Content-Length: 6\r\nContent-Length: 0\r\n\r\nASK {}"
+    )
+    status, head, body = raw_exchange(endpoint, twice)
+    assert status == 400 and head["connection"] == "close" and b"one Content-Length" in body
 
 
 def test_a_post_without_content_length_has_no_body_and_the_connection_goes_on(
