@@ -319,9 +319,10 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """``kg serve``: a read-only SPARQL endpoint over the built graph, until Ctrl-C."""
-    from .serve import ServeConfig, SparqlServer, run_server
+    from .serve import ServeConfig, SparqlServer, parse_cors, run_server
 
-    for name in ("timeout", "max_results", "workers"):
+    positive = ("timeout", "max_results", "workers", "max_request_bytes", "idle_timeout")
+    for name in (*positive, "max_connections"):
         if getattr(args, name) <= 0:
             raise UsageError(f"--{name.replace('_', '-')} must be greater than 0")
     config = ServeConfig(
@@ -333,6 +334,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         queries_dir=args.queries,
         quiet=args.quiet,
+        max_request_bytes=args.max_request_bytes,
+        cors=parse_cors(args.cors),
+        idle_timeout=args.idle_timeout,
+        max_connections=args.max_connections,
     )
 
     def announce(server: SparqlServer) -> None:
@@ -517,8 +522,9 @@ def make_parser() -> argparse.ArgumentParser:
         "serve",
         help="a read-only SPARQL 1.1 endpoint over the built graph",
         description="Serve the graph at http://HOST:PORT/sparql (SPARQL 1.1 Protocol: GET "
-        "?query=, POST application/sparql-query or form). / lists the saved queries. "
-        "Updates, LOAD, SERVICE and FROM with remote graphs are refused.",
+        "?query=, POST application/sparql-query or form; GET without a query gives the "
+        "service description). / lists the saved queries. Updates (403), LOAD, SERVICE and "
+        "FROM with remote graphs are refused.",
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     p.add_argument("--port", type=int, default=8765, help="port (8765; 0 picks a free one)")
@@ -536,6 +542,31 @@ def make_parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         help="folder of saved NAME.rq queries (default: pipeline/queries/)",
+    )
+    p.add_argument(
+        "--cors",
+        default="*",
+        metavar="ORIGIN|*|none",
+        help="origins browsers may query from: * (any, without credentials; default), none, "
+        "or comma-separated origins such as https://yasgui.example",
+    )
+    p.add_argument(
+        "--max-request-bytes",
+        type=int,
+        default=1_000_000,
+        help="refuse request bodies larger than this (1000000)",
+    )
+    p.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=30.0,
+        help="seconds a connection may stay idle or take to send a request (30)",
+    )
+    p.add_argument(
+        "--max-connections",
+        type=int,
+        default=64,
+        help="open connections served at once; more are answered 503 (64)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no request log on stderr")
     p.set_defaults(func=cmd_serve)

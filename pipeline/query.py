@@ -676,6 +676,7 @@ def run_query(
     default_graph: Sequence[str] | None = None,
     named_graphs: Sequence[str] | None = None,
     max_results: int | None = None,
+    base_iri: str | None = None,
 ) -> QueryResult:
     """Evaluate a query on a store from :func:`open_store` (default graph: the union).
 
@@ -693,6 +694,8 @@ def run_query(
         )
     bound = bind_parameters(text, shape, params)
     kwargs: dict[str, object] = {"prefixes": pfx}
+    if base_iri is not None:  # relative IRIs resolve against it (kg serve: the endpoint's URL)
+        kwargs["base_iri"] = base_iri
     if default_graph is not None or named_graphs is not None:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graph or []]
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs or []]
@@ -1030,3 +1033,153 @@ def to_saved_query_list(queries: Iterable[SavedQuery]) -> str:
         takes = "".join(f" (--param {p.name}=…: {p.description})" for p in q.parameters)
         lines.append(f"{_pad(q.name, width)}  {q.description}{takes}".rstrip() + "\n")
     return "".join(lines)
+
+
+# ---------------------------------------------------------------- more graph writers
+
+
+class UnwritableResult(QueryError):
+    """A result that the asked-for format cannot express (e.g. RDF/XML and some predicates)."""
+
+
+RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+# The longest tail of an IRI that can be an XML local name (an NCName: no colon, not
+# starting with a digit, '-' or '.').
+_NCNAME_TAIL = re.compile(r"[^\W\d][\w.-]*$")
+# Characters XML 1.0 cannot carry at all, escaped or not.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def split_for_xml(iri: str) -> tuple[str, str] | None:
+    """``(namespace, local name)`` for an RDF/XML property element, or None if impossible.
+
+    >>> split_for_xml("http://www.w3.org/2000/01/rdf-schema#label")
+    ('http://www.w3.org/2000/01/rdf-schema#', 'label')
+    >>> split_for_xml("https://w3id.org/vjkg/graph/doc-000")
+    ('https://w3id.org/vjkg/graph/', 'doc-000')
+    >>> split_for_xml("http://example.org/p/") is None, split_for_xml("urn:x:1") is None
+    (True, True)
+    """
+    for start in range(len(iri)):
+        if _NCNAME_TAIL.fullmatch(iri, start):
+            if start == 0:
+                return None  # no namespace left
+            return iri[:start], iri[start:]
+    return None
+
+
+def to_graph_rdfxml(result: QueryResult, prefixes: Mapping[str, str] | None = None) -> str:
+    """The triples of a CONSTRUCT/DESCRIBE as RDF/XML, one ``rdf:Description`` per subject.
+
+    Sorted, so the same triples give the same bytes. Raises :class:`UnwritableResult` for
+    what RDF/XML cannot express: a predicate with no XML local name (``<http://e/p/>``), a
+    quoted triple, or a character XML 1.0 forbids.
+
+    >>> s, p = ox.NamedNode("http://e/s"), ox.NamedNode("http://e/p")
+    >>> r = QueryResult("graph", triples=(ox.Triple(s, p, ox.Literal("Hà Nội", language="vi")),))
+    >>> print(to_graph_rdfxml(r, {"e": "http://e/"}), end="")
+    <?xml version="1.0" encoding="UTF-8"?>
+    <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:e="http://e/">
+      <rdf:Description rdf:about="http://e/s">
+        <e:p xml:lang="vi">Hà Nội</e:p>
+      </rdf:Description>
+    </rdf:RDF>
+    """
+    if result.kind != "graph":
+        raise UsageError("RDF/XML is for CONSTRUCT and DESCRIBE results")
+    pfx = dict(Vocabulary().prefixes() if prefixes is None else prefixes)
+    by_namespace = {ns: name for name, ns in sorted(pfx.items()) if name and name != "rdf"}
+    names: dict[str, str] = {RDF_NS: "rdf"}
+
+    def text(value: str) -> str:
+        bad = _NOT_XML.search(value)
+        if bad:
+            raise UnwritableResult(
+                f"RDF/XML cannot carry the character U+{ord(bad[0]):04X} in {value[:40]!r}; "
+                "ask for Turtle, N-Triples or JSON-LD instead"
+            )
+        return value
+
+    def qname(iri: str) -> str:
+        parts = split_for_xml(iri)
+        if parts is None:
+            raise UnwritableResult(
+                f"RDF/XML cannot write the predicate <{iri}> (it has no XML local name); "
+                "ask for Turtle, N-Triples or JSON-LD instead"
+            )
+        ns, local = parts
+        if ns not in names:
+            taken = set(names.values())
+            name = by_namespace.get(ns, "")
+            if not name or name in taken or not _NCNAME_TAIL.fullmatch(name):
+                name = next(f"ns{i}" for i in range(len(names) + 1) if f"ns{i}" not in taken)
+            names[ns] = name
+        return f"{names[ns]}:{local}"
+
+    def node_attr(term: object, about: str) -> str:
+        if isinstance(term, ox.NamedNode):
+            return f"rdf:{about}={quoteattr(text(term.value))}"
+        if isinstance(term, ox.BlankNode):
+            return f"rdf:nodeID={quoteattr('b' + term.value)}"
+        raise UnwritableResult(
+            "RDF/XML cannot write a quoted triple (RDF-star); ask for Turtle or N-Triples"
+        )
+
+    by_subject: dict[str, list[str]] = {}
+    subject_attr: dict[str, str] = {}
+    for t in sorted(
+        result.triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object))
+    ):
+        key = str(t.subject)
+        if key not in subject_attr:
+            subject_attr[key] = node_attr(t.subject, "about")
+            by_subject[key] = []
+        tag = qname(t.predicate.value)
+        o = t.object
+        if isinstance(o, ox.Literal):
+            if o.language:
+                attr = f" xml:lang={quoteattr(o.language)}"
+            elif o.datatype.value != XSD_STRING:
+                attr = f" rdf:datatype={quoteattr(o.datatype.value)}"
+            else:
+                attr = ""
+            by_subject[key].append(f"    <{tag}{attr}>{xml_escape(text(o.value))}</{tag}>\n")
+        else:
+            by_subject[key].append(f"    <{tag} {node_attr(o, 'resource')}/>\n")
+    xmlns = " ".join(f"xmlns:{name}={quoteattr(ns)}" for ns, name in names.items())
+    parts = ['<?xml version="1.0" encoding="UTF-8"?>\n', f"<rdf:RDF {xmlns}>\n"]
+    for key, lines in by_subject.items():
+        parts.append(f"  <rdf:Description {subject_attr[key]}>\n")
+        parts += lines
+        parts.append("  </rdf:Description>\n")
+    parts.append("</rdf:RDF>\n")
+    return "".join(parts)
+
+
+def to_graph_jsonld(result: QueryResult, prefixes: Mapping[str, str] | None = None) -> str:
+    """The triples of a CONSTRUCT/DESCRIBE as JSON-LD (the export writer: prefixes as context).
+
+    >>> s, p = ox.NamedNode("http://e/s"), ox.NamedNode("http://e/p")
+    >>> r = QueryResult("graph", triples=(ox.Triple(s, p, ox.Literal("x")),))
+    >>> print(to_graph_jsonld(r, {"e": "http://e/"}), end="")
+    {"@context": {"e": "http://e/"},
+     "@graph": [
+     {"@id": "e:s", "e:p": [{"@value": "x"}]}
+    ]}
+    """
+    if result.kind != "graph":
+        raise UsageError("JSON-LD is for CONSTRUCT and DESCRIBE results")
+    from .export import to_jsonld
+    from .readers import to_rdflib
+
+    pfx = dict(Vocabulary().prefixes() if prefixes is None else prefixes)
+    for t in result.triples:
+        if isinstance(t.subject, ox.Triple) or isinstance(t.object, ox.Triple):
+            raise UnwritableResult(
+                "JSON-LD cannot write a quoted triple (RDF-star); ask for Turtle or N-Triples"
+            )
+    quads = [
+        (to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object), None)
+        for t in result.triples
+    ]
+    return to_jsonld(quads, pfx)

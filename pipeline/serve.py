@@ -1,32 +1,46 @@
 """Serve stage: a read-only SPARQL 1.1 Protocol endpoint over the built graph.
 
 ``kg serve`` answers ``GET /sparql?query=…`` and ``POST /sparql`` (``application/sparql-query``
-or a form) with the stdlib :class:`~http.server.ThreadingHTTPServer`. Queries run in worker
-processes, each holding the graph in a pyoxigraph store in memory (``--workers`` copies), so
-a query that outlives the time limit is stopped by ending its worker (a thread cannot
-interrupt pyoxigraph) and a fresh worker takes its place. What the endpoint refuses, before
-any evaluation, with a 4xx message:
+or a form) with the stdlib :class:`~http.server.ThreadingHTTPServer`, speaking HTTP/1.1 with
+keep-alive. ``GET /sparql`` without a query is the SPARQL 1.1 Service Description
+(:mod:`pipeline.service_description`); ``HEAD`` answers every ``GET`` resource, ``OPTIONS``
+the allowed methods and CORS preflights (``--cors``). Queries run in worker processes, each
+holding the graph in a pyoxigraph store in memory (``--workers`` copies), so a query that
+outlives the time limit is stopped by ending its worker (a thread cannot interrupt
+pyoxigraph) and a fresh worker takes its place.
+
+The dataset: the default graph is the union of the named graphs. ``default-graph-uri`` /
+``named-graph-uri`` replace it (and the query's ``FROM``); a graph the dataset does not hold
+is an empty graph, never fetched, named in the ``X-Graphs-Not-Held`` header.
+
+What the endpoint refuses, before any evaluation, with a 4xx message:
 
 - SPARQL Update in any form (``/update``, ``update=``, ``application/sparql-update``,
   ``INSERT``/``DELETE``/``LOAD``/``CLEAR``/``DROP``/… in a query), and writes of any method;
 - ``SERVICE`` (the engine would call the remote endpoint);
-- ``FROM``/``FROM NAMED`` and ``default-graph-uri``/``named-graph-uri`` naming a graph that is
-  not one of ours (nothing is ever fetched);
-- results beyond the cap, and request bodies beyond the size limit.
+- ``FROM``/``FROM NAMED`` naming a graph that is not one of ours (nothing is ever fetched);
+- results beyond the cap, request bodies beyond the size limit, connections beyond the cap.
 
 ``GET /`` is a page listing the saved queries (each with a link that runs it) and a form.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import html
+import json
 import multiprocessing
 import multiprocessing.connection
+import os
 import queue
+import re
 import signal
 import sys
 import threading
 import time
+import traceback
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -43,6 +57,7 @@ from .query import (
     QueryShape,
     ResultLimitExceeded,
     SavedQuery,
+    UnwritableResult,
     compact_iri,
     count_quads,
     graph_names,
@@ -51,12 +66,16 @@ from .query import (
     run_query,
     scan_query,
     to_cell,
+    to_graph_jsonld,
+    to_graph_rdfxml,
     to_graph_text,
     to_results_csv,
     to_results_json,
     to_results_tsv,
     to_results_xml,
 )
+from .service_description import PREFIXES as DESCRIPTION_PREFIXES
+from .service_description import to_service_description
 from .vocab import Vocabulary
 
 DEFAULT_PORT = 8765
@@ -75,12 +94,33 @@ RESULT_MEDIA = (
     ("tsv", "text/tab-separated-values"),
     ("html", "text/html"),
     ("json", "application/json"),
+    ("xml", "application/xml"),
 )
 GRAPH_MEDIA = (
     ("turtle", "text/turtle"),
     ("ntriples", "application/n-triples"),
+    ("rdfxml", "application/rdf+xml"),
+    ("jsonld", "application/ld+json"),
     ("html", "text/html"),
+    ("turtle", "application/x-turtle"),
+    ("turtle", "application/turtle"),
+    ("turtle", "text/n3"),
     ("ntriples", "text/plain"),
+    ("rdfxml", "application/xml"),
+    ("jsonld", "application/json"),
+)
+# The service description: RDF (Turtle first), or the landing page for a browser.
+DESCRIPTION_MEDIA = (
+    ("turtle", "text/turtle"),
+    ("rdfxml", "application/rdf+xml"),
+    ("jsonld", "application/ld+json"),
+    ("ntriples", "application/n-triples"),
+    ("html", "text/html"),
+    ("turtle", "application/x-turtle"),
+    ("turtle", "text/n3"),
+    ("ntriples", "text/plain"),
+    ("rdfxml", "application/xml"),
+    ("jsonld", "application/json"),
 )
 MEDIA_TYPE = {
     "json": "application/sparql-results+json",
@@ -90,7 +130,48 @@ MEDIA_TYPE = {
     "html": "text/html; charset=utf-8",
     "turtle": "text/turtle; charset=utf-8",
     "ntriples": "application/n-triples",
+    "rdfxml": "application/rdf+xml",
+    "jsonld": "application/ld+json",
 }
+GRAPH_FORMATS = frozenset({"turtle", "ntriples", "rdfxml", "jsonld", "html"})
+RESULT_FORMATS = frozenset({"json", "xml", "csv", "tsv", "html"})
+# Values of the format= / output= / results= parameters that clients send (Virtuoso, Joseki,
+# SPARQLWrapper, which sends all three), by query form; media types are accepted too.
+RESULT_FORMAT_NAMES = {
+    **{media: key for key, media in RESULT_MEDIA},
+    "json": "json",
+    "srj": "json",
+    "xml": "xml",
+    "srx": "xml",
+    "csv": "csv",
+    "tsv": "tsv",
+    "html": "html",
+}
+GRAPH_FORMAT_NAMES = {
+    **{media: key for key, media in GRAPH_MEDIA},
+    "turtle": "turtle",
+    "ttl": "turtle",
+    "n3": "turtle",
+    "ntriples": "ntriples",
+    "n-triples": "ntriples",
+    "nt": "ntriples",
+    "xml": "rdfxml",
+    "rdf": "rdfxml",
+    "rdf+xml": "rdfxml",
+    "rdfxml": "rdfxml",
+    "rdf/xml": "rdfxml",
+    "json-ld": "jsonld",
+    "jsonld": "jsonld",
+    "json": "jsonld",
+    "html": "html",
+}
+FORMAT_PARAMS = ("format", "output", "results")
+ENDPOINT_PATHS = ("/sparql", "/sparql/", "/query", "/query/")
+WRITE_PATHS = ("/update", "/update/", "/store", "/store/", "/data", "/data/")
+ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS"
+CORS_REQUEST_HEADERS = "Accept, Content-Type"
+CORS_EXPOSED_HEADERS = "X-Query-Time-Ms, X-Graphs-Not-Held"
+CORS_MAX_AGE_S = 600
 
 
 @dataclass(frozen=True)
@@ -106,6 +187,9 @@ class ServeConfig:
     queries_dir: Path | None = None
     max_request_bytes: int = 1_000_000
     quiet: bool = False
+    cors: tuple[str, ...] = ("*",)  # allowed origins: ("*",) any, () no CORS headers
+    idle_timeout: float = 30.0  # seconds a connection may wait between or within requests
+    max_connections: int = 64  # open connections served at once; more are answered 503
 
 
 class Refusal(Exception):
@@ -228,6 +312,7 @@ class QueryJob:
     max_results: int
     default_graph: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
+    base_iri: str | None = None
 
 
 @dataclass(frozen=True)
@@ -251,23 +336,49 @@ def execute_job(store: ox.Store, job: QueryJob, prefixes: Mapping[str, str]) -> 
             default_graph=job.default_graph,
             named_graphs=job.named_graphs,
             max_results=job.max_results,
+            base_iri=job.base_iri,
         )
     except ResultLimitExceeded as exc:
         message = f"{exc}; kg serve was started with --max-results {job.max_results}"
         return _text_answer(HTTPStatus.BAD_REQUEST, message)
     except QueryError as exc:
         return _text_answer(HTTPStatus.BAD_REQUEST, str(exc))
-    body = render_result(result, job.fmt, job.text, prefixes)
-    return JobAnswer(HTTPStatus.OK, MEDIA_TYPE[job.fmt], body.encode("utf-8"), len(result))
+    fmt = writable_format(result, job.fmt)
+    try:
+        body = render_result(result, fmt, job.text, prefixes)
+    except UnwritableResult as exc:
+        return _text_answer(HTTPStatus.NOT_ACCEPTABLE, str(exc))
+    return JobAnswer(HTTPStatus.OK, MEDIA_TYPE[fmt], body.encode("utf-8"), len(result))
+
+
+def writable_format(result: QueryResult, fmt: str) -> str:
+    """``fmt`` if it suits the result's kind, else that kind's default format.
+
+    The format is chosen from the query form before evaluation; should the result be of the
+    other kind, it is still written in a format that can hold it.
+
+    >>> writable_format(QueryResult("graph"), "csv"), writable_format(QueryResult("ask"), "jsonld")
+    ('turtle', 'json')
+    """
+    if result.kind == "graph":
+        return fmt if fmt in GRAPH_FORMATS else "turtle"
+    return fmt if fmt in RESULT_FORMATS else "json"
 
 
 def render_result(
     result: QueryResult, fmt: str, query_text: str, prefixes: Mapping[str, str]
 ) -> str:
-    """The result in the negotiated format (``html`` is a page with a table)."""
+    """The result in the negotiated format (``html`` is a page with a table).
+
+    Raises :class:`UnwritableResult` when RDF/XML or JSON-LD cannot express the triples.
+    """
     if fmt == "html":
         return to_results_html(result, query_text, prefixes)
     if result.kind == "graph":
+        if fmt == "rdfxml":
+            return to_graph_rdfxml(result, prefixes)
+        if fmt == "jsonld":
+            return to_graph_jsonld(result, prefixes)
         return to_graph_text(result, fmt, prefixes)
     writers: dict[str, Callable[[QueryResult], str]] = {
         "json": to_results_json,
@@ -466,6 +577,8 @@ def to_landing_html(
         '<option value="html">HTML table</option><option value="json">SPARQL JSON</option>'
         '<option value="xml">SPARQL XML</option><option value="csv">CSV</option>'
         '<option value="tsv">TSV</option><option value="turtle">Turtle (CONSTRUCT)</option>'
+        '<option value="rdfxml">RDF/XML (CONSTRUCT)</option>'
+        '<option value="json-ld">JSON-LD (CONSTRUCT)</option>'
         '</select></label> <button type="submit">Run</button></p>',
         "</form>",
         "<h2>Saved queries</h2>",
@@ -529,8 +642,91 @@ def _html_cell(term: Any, prefixes: Mapping[str, str]) -> str:
 # ---------------------------------------------------------------- HTTP
 
 
+def escape_control(text: str) -> str:
+    r"""``text`` with control and format characters written as ``\xNN`` / ``\uNNNN``.
+
+    Request lines and headers are the client's bytes; written raw to a terminal, escape
+    sequences in them would move the cursor, recolour or retitle it.
+
+    >>> escape_control("GET /\x1b[2J\u202e HTTP/1.1")
+    'GET /\\x1b[2J\\u202e HTTP/1.1'
+    >>> escape_control("Hà Nội")
+    'Hà Nội'
+    """
+    out = []
+    for ch in text:
+        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def parse_cors(value: str) -> tuple[str, ...]:
+    """The ``--cors`` option: ``*`` (any origin), ``none``, or comma-separated origins.
+
+    >>> parse_cors("*"), parse_cors("none"), parse_cors("https://a.example, http://b:8080")
+    (('*',), (), ('https://a.example', 'http://b:8080'))
+    """
+    value = value.strip()
+    if value.lower() == "none":
+        return ()
+    if value == "*":
+        return ("*",)
+    origins = tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
+    for origin in origins:
+        url = urlsplit(origin)
+        if url.scheme not in ("http", "https") or not url.netloc or url.path or url.query:
+            raise UsageError(
+                f"--cors {value}: {origin!r} is not an origin; write scheme://host[:port] "
+                "(comma-separated for several), * for any origin, or none"
+            )
+    if not origins:
+        raise UsageError("--cors needs *, none, or one or more origins")
+    return origins
+
+
+def format_from_params(params: Mapping[str, Sequence[str]], names: Mapping[str, str]) -> str:
+    """The format asked for by ``format=``/``output=``/``results=`` ("" if none was given).
+
+    Clients send several (SPARQLWrapper sends all three, twice for some formats, once by
+    name and once by media type); the first value this endpoint knows wins. Values that
+    name no format it writes for this query form are a :class:`Refusal`.
+
+    >>> format_from_params({"format": ["xml"], "output": ["xml"]}, GRAPH_FORMAT_NAMES)
+    'rdfxml'
+    >>> format_from_params({"format": ["tsv", "text/tab-separated-values"]}, RESULT_FORMAT_NAMES)
+    'tsv'
+    >>> format_from_params({}, RESULT_FORMAT_NAMES)
+    ''
+    """
+    given = [v for p in FORMAT_PARAMS for v in params.get(p, ()) if v.strip()]
+    for value in given:
+        key = names.get(value.split(";")[0].strip().lower())
+        if key:
+            return key
+    if given:
+        known = sorted({k for k in names if "/" not in k})
+        raise Refusal(
+            HTTPStatus.BAD_REQUEST,
+            f"format={given[0]} is not offered for this query; use one of {', '.join(known)} "
+            "(or a media type in the Accept header)",
+        )
+    return ""
+
+
+_HOST = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
+_IRI_SAFE = "/:#?&=@;+!$'()*,[]~%"
+
+
 class SparqlServer(ThreadingHTTPServer):
-    """The HTTP server: holds the pool, the saved queries and the settings."""
+    """The HTTP server: holds the pool, the saved queries and the settings.
+
+    One thread per open connection, at most ``max_connections`` of them: a connection
+    beyond that is answered 503 at once and closed, so idle keep-alive connections cannot
+    pile up threads without bound.
+    """
 
     daemon_threads = True
 
@@ -539,69 +735,250 @@ class SparqlServer(ThreadingHTTPServer):
         self.pool = pool
         self.saved = list_saved_queries(config.queries_dir)
         self.prefixes = Vocabulary().prefixes()
+        self._graph_sizes: tuple[list[tuple[str, int]], int] | None = None
+        self._sizes_lock = threading.Lock()
+        self._connections = threading.BoundedSemaphore(config.max_connections)
         super().__init__((config.host, config.port), SparqlHandler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Serve the connection in a thread, or refuse it if all are taken."""
+        if not self._connections.acquire(blocking=False):
+            self._refuse_connection(request, client_address)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._connections.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        """The connection's thread; its slot is free again when the connection ends."""
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._connections.release()
+
+    def _refuse_connection(self, request: Any, client_address: Any) -> None:
+        message = (
+            f"all {self.config.max_connections} connections are in use; try again shortly "
+            "(kg serve --max-connections)\n"
+        ).encode()
+        head = [
+            "HTTP/1.1 503 Service Unavailable",
+            "Content-Type: text/plain; charset=utf-8",
+            f"Content-Length: {len(message)}",
+            "Retry-After: 1",
+            "Connection: close",
+        ]
+        if self.config.cors == ("*",):
+            head.append("Access-Control-Allow-Origin: *")
+        try:
+            request.setblocking(False)  # never hold up the accept loop
+            with contextlib.suppress(BlockingIOError):
+                request.recv(65536)  # what has arrived, so closing does not reset the answer
+            request.sendall(("\r\n".join(head) + "\r\n\r\n").encode() + message)
+        except OSError:
+            pass
+        if not self.config.quiet:
+            sys.stderr.write(f"{client_address[0]} refused: all connections in use\n")
+        self.shutdown_request(request)
+
+    def graph_sizes(self) -> tuple[list[tuple[str, int]], int]:
+        """(named graph, triples) for each graph and the default graph's size, counted once.
+
+        Counted by a query in the pool the first time the service description is asked
+        for, so starting the server costs nothing more.
+        """
+        with self._sizes_lock:
+            if self._graph_sizes is None:
+                text = (
+                    "SELECT ?g (COUNT(*) AS ?n) WHERE "
+                    "{ { GRAPH ?g { ?s ?p ?o } } UNION { ?s ?p ?o } } GROUP BY ?g"
+                )
+                job = QueryJob(text, "json", len(self.pool.graphs) + 1)
+                try:
+                    answer = self.pool.run(job)
+                except (QueryTimeout, PoolBusy):
+                    raise Refusal(
+                        HTTPStatus.SERVICE_UNAVAILABLE,
+                        "counting the graphs for the service description took too long; "
+                        "try again shortly",
+                    ) from None
+                if answer.status != HTTPStatus.OK:
+                    raise Refusal(answer.status, answer.body.decode("utf-8", "replace").strip())
+                sizes, default = {}, 0
+                for row in json.loads(answer.body)["results"]["bindings"]:
+                    n = int(row["n"]["value"])
+                    if "g" in row:
+                        sizes[row["g"]["value"]] = n
+                    else:
+                        default = n
+                self._graph_sizes = ([(g, sizes.get(g, 0)) for g in self.pool.graphs], default)
+            return self._graph_sizes
 
 
 class SparqlHandler(BaseHTTPRequestHandler):
-    """Routes: ``/`` page, ``/sparql`` (and ``/query``) endpoint, ``/queries/NAME.rq``."""
+    """Routes: ``/`` page, ``/sparql`` (also ``/sparql/``, ``/query``), ``/queries/NAME.rq``.
+
+    HTTP/1.1 with keep-alive: every response has a Content-Length, and every request body
+    is read (or the connection closed) before the answer, so the next request on the
+    connection starts where it should.
+    """
 
     server: SparqlServer
-    server_version = "vjkg-sparql/0.1"
-    timeout = 30  # seconds to read a request: a slow client cannot hold a thread forever
+    server_version = "vjkg-sparql/0.2"
+    protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        """Bound how long a connection may sit idle or take to send a request."""
+        self.request.settimeout(self.server.config.idle_timeout)
+        super().setup()
 
     # -- plumbing
+
+    def _cors(self) -> dict[str, str]:
+        allowed = self.server.config.cors
+        if not allowed:
+            return {}
+        exposed = {"Access-Control-Expose-Headers": CORS_EXPOSED_HEADERS}
+        if allowed == ("*",):
+            return {"Access-Control-Allow-Origin": "*", **exposed}
+        headers = getattr(self, "headers", None)
+        origin = (headers.get("Origin") if headers else None) or ""
+        if origin.rstrip("/") in allowed:
+            return {"Access-Control-Allow-Origin": origin, "Vary": "Origin", **exposed}
+        return {"Vary": "Origin"}
 
     def _send(
         self, status: int, content_type: str, body: bytes, extra: Mapping[str, str] = {}
     ) -> None:
+        headers = {**SECURITY_HEADERS, **self._cors()}
+        for k, v in extra.items():
+            headers[k] = f"{headers[k]}, {v}" if k == "Vary" and k in headers else v
+        if self.close_connection:
+            headers["Connection"] = "close"
         self.send_response(status)
-        self.send_header("Content-Type", content_type)
+        if content_type:
+            self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
-        for k, v in {**SECURITY_HEADERS, **extra}.items():
+        for k, v in headers.items():
             self.send_header(k, v)
         self.end_headers()
-        if self.command != "HEAD":
+        self._status, self._size = int(status), len(body)
+        if self.command != "HEAD" and body:
             self.wfile.write(body)
+        self.wfile.flush()
+        self._log_response()
 
     def _send_text(self, status: int, message: str, extra: Mapping[str, str] = {}) -> None:
         self._send(status, "text/plain; charset=utf-8", (message + "\n").encode("utf-8"), extra)
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Errors found by the HTTP parser (bad request line, unknown method): plain text.
+
+        The connection is closed after them: what follows a malformed request cannot be
+        trusted to start a new one.
+        """
+        self.close_connection = True
+        text = message or HTTPStatus(code).phrase
+        if code == HTTPStatus.NOT_IMPLEMENTED:
+            text += f"; this endpoint answers {ALLOWED_METHODS}"
+        self._send_text(code, text, {"Allow": ALLOWED_METHODS} if code == 501 else {})
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Nothing: each request is logged once, after its answer (see ``_log_response``)."""
+
+    def _log_response(self) -> None:
+        self.log_message('"%s" %s %s', self.requestline, self._status, self._size)
+
     def log_message(self, format: str, *args: Any) -> None:
+        """One line on stderr, control characters escaped (``--quiet``: nothing)."""
         if not self.server.config.quiet:
-            sys.stderr.write(f"{self.address_string()} {format % args}\n")
+            line = escape_control(format % args)
+            sys.stderr.write(f"{self.address_string()} {line}\n")
+
+    def handle_one_request(self) -> None:
+        """One request; a client that goes away mid-answer is one log line, not a traceback.
+
+        A reset of an idle keep-alive connection, before any request on it, is not logged.
+        """
+        self._status, self._size = 0, 0
+        self.raw_requestline, self.requestline = b"", ""
+        try:
+            super().handle_one_request()
+        except ConnectionError as exc:
+            self.close_connection = True
+            if not self.raw_requestline:
+                return
+            when = f"during the {self._status} answer" if self._status else "before the answer"
+            self.log_message(
+                '"%s" the client closed the connection %s (%s)',
+                self.requestline or self.raw_requestline.decode("latin-1").rstrip("\r\n"),
+                when,
+                exc.strerror or type(exc).__name__,
+            )
+        except Exception as exc:  # a bug: one log line, and a 500 if nothing was sent yet
+            self.close_connection = True
+            self.log_message(
+                '"%s" internal error: %s: %s (KG_DEBUG=1 prints the traceback)',
+                self.requestline,
+                type(exc).__name__,
+                exc,
+            )
+            if os.environ.get("KG_DEBUG"):
+                traceback.print_exc()
+            if not self._status:
+                with contextlib.suppress(OSError):
+                    self._send_text(
+                        HTTPStatus.INTERNAL_SERVER_ERROR,
+                        f"internal error ({type(exc).__name__}); the server's log has the details",
+                    )
 
     # -- methods
 
     def do_GET(self) -> None:
-        """Serve the page, a saved query's text, or a query."""
+        """Serve the page, a saved query's text, the service description, or a query."""
         url = urlsplit(self.path)
         try:
+            self._read_body()
             params = _parse_params(url.query)
             if url.path == "/":
                 self._landing(params)
             elif url.path.startswith("/queries/") and url.path.endswith(".rq"):
                 self._saved_text(url.path[len("/queries/") : -len(".rq")])
-            elif url.path in ("/sparql", "/query"):
-                self._query(params, None)
-            elif url.path in ("/update", "/store", "/data"):
+            elif url.path in ENDPOINT_PATHS:
+                if "query" not in params and "update" not in params:
+                    self._description(url.path, params)
+                else:
+                    self._query(params, None)
+            elif url.path in WRITE_PATHS:
                 raise Refusal(HTTPStatus.FORBIDDEN, _READ_ONLY)
             else:
                 raise Refusal(HTTPStatus.NOT_FOUND, f"no page {url.path}; the endpoint is /sparql")
         except Refusal as r:
             self._send_text(r.status, r.message)
 
+    do_HEAD = do_GET
+
     def do_POST(self) -> None:
-        """Queries as ``application/sparql-query`` or form; updates are refused."""
+        """Queries as ``application/sparql-query`` or form; updates are refused (403)."""
         url = urlsplit(self.path)
         try:
-            if url.path in ("/update", "/store", "/data"):
+            body = self._read_body()
+            if url.path in WRITE_PATHS:
                 raise Refusal(HTTPStatus.FORBIDDEN, _READ_ONLY)
-            if url.path not in ("/sparql", "/query"):
+            if url.path not in ENDPOINT_PATHS:
                 raise Refusal(HTTPStatus.NOT_FOUND, f"no endpoint {url.path}; POST to /sparql")
-            ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+            ctype, _, ctype_params = (self.headers.get("Content-Type") or "").partition(";")
+            ctype = ctype.strip().lower()
             if ctype == "application/sparql-update":
                 raise Refusal(HTTPStatus.FORBIDDEN, _READ_ONLY)
-            body = self._read_body()
+            charset = _charset(ctype_params)
+            if charset not in ("", "utf-8", "utf8"):
+                raise Refusal(
+                    HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+                    f"charset={charset} is not accepted: send the request in UTF-8",
+                )
             params = _parse_params(url.query)
             if ctype == "application/sparql-query":
                 self._query(params, _decode(body))
@@ -619,25 +996,72 @@ class SparqlHandler(BaseHTTPRequestHandler):
         except Refusal as r:
             self._send_text(r.status, r.message)
 
+    def do_OPTIONS(self) -> None:
+        """The methods allowed, and the answer to a CORS preflight (see ``--cors``)."""
+        try:
+            self._read_body()
+        except Refusal as r:
+            self._send_text(r.status, r.message)
+            return
+        extra = {"Allow": ALLOWED_METHODS}
+        if self.headers.get("Access-Control-Request-Method") and "Access-Control-Allow-Origin" in (
+            self._cors()
+        ):
+            extra.update(
+                {
+                    "Access-Control-Allow-Methods": ALLOWED_METHODS,
+                    "Access-Control-Allow-Headers": CORS_REQUEST_HEADERS,
+                    "Access-Control-Max-Age": str(CORS_MAX_AGE_S),
+                }
+            )
+        self._send(HTTPStatus.OK, "", b"", extra)
+
     def _refuse_write(self) -> None:
-        self._send_text(HTTPStatus.METHOD_NOT_ALLOWED, _READ_ONLY, {"Allow": "GET, POST"})
+        try:
+            self._read_body()
+        except Refusal as r:
+            self._send_text(r.status, r.message)
+            return
+        self._send_text(HTTPStatus.METHOD_NOT_ALLOWED, _READ_ONLY, {"Allow": ALLOWED_METHODS})
 
     do_PUT = do_DELETE = do_PATCH = _refuse_write
 
     # -- handlers
 
     def _read_body(self) -> bytes:
-        length = self.headers.get("Content-Length")
-        if length is None:
-            raise Refusal(HTTPStatus.LENGTH_REQUIRED, "send a Content-Length header")
+        """The request body, read in full so the connection stays in step for the next one.
+
+        No Content-Length (and no Transfer-Encoding) means no body, as HTTP/1.1 says. A body
+        that is not read to its end (chunked, over the size limit, a bad length) ends the
+        connection after the answer.
+        """
+        if self.headers.get("Transfer-Encoding"):
+            self.close_connection = True
+            raise Refusal(
+                HTTPStatus.LENGTH_REQUIRED,
+                "chunked request bodies are not accepted; send a Content-Length header",
+            )
+        lengths = self.headers.get_all("Content-Length") or []
+        if len(lengths) > 1:
+            self.close_connection = True
+            raise Refusal(HTTPStatus.BAD_REQUEST, "send one Content-Length header, not several")
+        if not lengths:
+            return b""
+        length = lengths[0]
         try:
             n = int(length)
         except ValueError:
-            raise Refusal(HTTPStatus.BAD_REQUEST, "Content-Length is not a number") from None
-        if n < 0 or n > self.server.config.max_request_bytes:
+            n = -1
+        if n < 0:
+            self.close_connection = True
+            raise Refusal(HTTPStatus.BAD_REQUEST, f"Content-Length {length!r} is not a number")
+        limit = self.server.config.max_request_bytes
+        if n > limit:
+            self.close_connection = True
             raise Refusal(
                 HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                f"the request body is over {self.server.config.max_request_bytes} bytes",
+                f"the request body is {n} bytes, over the limit of {limit} "
+                "(kg serve --max-request-bytes)",
             )
         return self.rfile.read(n)
 
@@ -657,6 +1081,25 @@ class SparqlHandler(BaseHTTPRequestHandler):
                 return
         raise Refusal(HTTPStatus.NOT_FOUND, f"no saved query {name!r}")
 
+    def _endpoint_iri(self, path: str) -> str:
+        host = (self.headers.get("Host") or "").strip()
+        if not _HOST.match(host):
+            addr, port = str(self.server.server_address[0]), self.server.server_address[1]
+            host = f"[{addr}]:{port}" if ":" in addr else f"{addr}:{port}"
+        return f"http://{host}{path}"
+
+    def _description(self, path: str, params: dict[str, list[str]]) -> None:
+        fmt = format_from_params(params, GRAPH_FORMAT_NAMES) or choose_format(
+            self.headers.get("Accept"), DESCRIPTION_MEDIA
+        )
+        if fmt == "html":
+            self._landing(params)
+            return
+        sizes, default = self.server.graph_sizes()
+        description = to_service_description(self._endpoint_iri(path), sizes, default)
+        text = render_result(description, fmt, "", DESCRIPTION_PREFIXES)
+        self._send(HTTPStatus.OK, MEDIA_TYPE[fmt], text.encode("utf-8"), {"Vary": "Accept"})
+
     def _query(self, params: dict[str, list[str]], body_query: str | None) -> None:
         if "update" in params:
             raise Refusal(HTTPStatus.FORBIDDEN, _READ_ONLY)
@@ -671,25 +1114,34 @@ class SparqlHandler(BaseHTTPRequestHandler):
         text = queries[0]
         default_uris = params.get("default-graph-uri", [])
         named_uris = params.get("named-graph-uri", [])
-        shape = scan_query(text, self.server.prefixes)
-        check_read_only(shape, self.server.pool.graphs, default_uris, named_uris)
-        offered = GRAPH_MEDIA if shape.form in ("CONSTRUCT", "DESCRIBE") else RESULT_MEDIA
-        explicit = (params.get("format") or params.get("output") or [""])[0].lower()
-        keys = {k for k, _ in offered}
-        if explicit and explicit not in keys:
-            raise Refusal(
-                HTTPStatus.BAD_REQUEST,
-                f"format={explicit} is not offered for this query; "
-                f"use one of {', '.join(sorted(keys))}",
-            )
-        fmt = explicit or choose_format(self.headers.get("Accept"), offered)
+        for name, iris in (("default-graph-uri", default_uris), ("named-graph-uri", named_uris)):
+            for iri in iris:
+                try:
+                    ox.NamedNode(iri)
+                except ValueError:
+                    raise Refusal(
+                        HTTPStatus.BAD_REQUEST, f"{name}={iri!r} is not an absolute IRI"
+                    ) from None
         has_protocol_dataset = bool(default_uris or named_uris)
+        shape = scan_query(text, self.server.prefixes)
+        if has_protocol_dataset:
+            # The protocol's dataset replaces the query's FROM / FROM NAMED (SPARQL 1.1
+            # Protocol 2.1.4), so those clauses are not used and not checked.
+            shape = dataclasses.replace(shape, from_graphs=(), from_named_graphs=())
+        check_read_only(shape, self.server.pool.graphs)
+        is_graph = shape.form in ("CONSTRUCT", "DESCRIBE")
+        offered = GRAPH_MEDIA if is_graph else RESULT_MEDIA
+        names = GRAPH_FORMAT_NAMES if is_graph else RESULT_FORMAT_NAMES
+        fmt = format_from_params(params, names) or choose_format(
+            self.headers.get("Accept"), offered
+        )
         job = QueryJob(
             text,
             fmt,
             self.server.config.max_results,
             tuple(default_uris) if has_protocol_dataset else None,
             tuple(named_uris) if has_protocol_dataset else None,
+            base_iri=self._endpoint_iri(urlsplit(self.path).path),
         )
         started = time.monotonic()
         try:
@@ -706,12 +1158,14 @@ class SparqlHandler(BaseHTTPRequestHandler):
                 HTTPStatus.SERVICE_UNAVAILABLE, "all query workers are busy; try again shortly"
             ) from None
         elapsed = (time.monotonic() - started) * 1000
-        self._send(
-            answer.status,
-            answer.content_type,
-            answer.body,
-            {"X-Query-Time-Ms": f"{elapsed:.1f}", "Vary": "Accept"},
-        )
+        extra = {"X-Query-Time-Ms": f"{elapsed:.1f}", "Vary": "Accept"}
+        # Graphs the dataset does not hold are empty graphs: nothing is fetched. The header
+        # names them, so an empty answer can be told from a mistyped graph IRI.
+        held = set(self.server.pool.graphs)
+        absent = sorted({g for g in (*default_uris, *named_uris) if g not in held})
+        if absent:
+            extra["X-Graphs-Not-Held"] = " ".join(f"<{quote(g, safe=_IRI_SAFE)}>" for g in absent)
+        self._send(answer.status, answer.content_type, answer.body, extra)
 
 
 _READ_ONLY = (
@@ -719,6 +1173,14 @@ _READ_ONLY = (
     "To change the graph, edit sources/ and run `kg build`; to load it into a store you "
     "can write to, use `kg push --endpoint URL`."
 )
+
+
+def _charset(content_type_params: str) -> str:
+    for part in content_type_params.split(";"):
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "charset":
+            return value.strip().strip('"').lower()
+    return ""
 
 
 def _decode(body: bytes) -> str:

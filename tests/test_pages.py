@@ -35,8 +35,9 @@ def test_entity_page_shows_names_facts_quotes_and_links(store: ox.Store) -> None
     assert '<html lang="vi">' in vi and "Dữ kiện" in vi
     assert "Tổ chức Xúc tiến Thương mại Nhật Bản" in vi or "JETRO" in vi
     # every fact about JETRO in the graph is listed with a quote from its source
-    n = len(run_query(store, f"SELECT DISTINCT ?f WHERE {{ {{ ?f vjkg:subject <{RES}jetro> }} "
-                             f"UNION {{ ?f vjkg:object <{RES}jetro> }} ?f a vjkg:Fact }}").rows)  # fmt: skip
+    me = f"<{RES}jetro>"
+    about = f"{{ ?f vjkg:subject {me} }} UNION {{ ?f vjkg:object {me} }}"
+    n = len(run_query(store, f"SELECT DISTINCT ?f WHERE {{ {about} ?f a vjkg:Fact }}").rows)
     assert n > 0 and vi.count('<article class="fact">') == n
     assert "<mark>" in vi and "doc-00" in vi
     assert 'href="/resource/japan-ict-day-2026?lang=vi"' in vi  # a neighbour, linked
