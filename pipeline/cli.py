@@ -441,13 +441,60 @@ def cmd_push(args: argparse.Namespace) -> int:
     return errors.EXIT_OK
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    """``kg diff OLD NEW`` / ``--rev A --rev B``: what changed, as Markdown, JSON, RDF Patch."""
+    from .diff import (
+        build_revision,
+        diff_quads,
+        resolve_revision,
+        temporary_workdir,
+        to_diff_json,
+        to_diff_markdown,
+        to_rdf_patch,
+    )
+    from .outputs import write_atomic
+    from .readers import read_quads
+
+    revs, files = list(args.rev), list(args.graphs)
+    if len(revs) + len(files) != 2 or (len(revs) == 1 and len(files) != 1):
+        raise UsageError(
+            "give two sides: OLD NEW graph files, --rev A --rev B, or --rev A NEW "
+            f"(got {len(files)} file(s) and {len(revs)} --rev)"
+        )
+    for path in files:
+        if not path.is_file():
+            raise OutputError(f"{path}: no such graph file — run `kg build`, or check the path")
+    progress = _Progress(args.quiet)
+    sides: list[tuple[str, list]] = []
+    with temporary_workdir() as tmp:
+        for rev in revs:
+            commit = resolve_revision(args.repo, rev)
+            progress.step(f"building revision {rev} ({commit[:12]}) with its own code")
+            graph = build_revision(args.repo, commit, Path(tmp))
+            sides.append((f"revision {rev} ({commit[:12]})", read_quads(graph)))
+        for path in files:
+            sides.append((str(path), read_quads(path)))
+    (old_name, old), (new_name, new) = sides
+    diff = diff_quads(
+        old, new, vocab=_vocab(args), lang=args.lang, old_name=old_name, new_name=new_name
+    )
+    if args.patch:
+        write_atomic(args.patch, to_rdf_patch(diff))
+        progress.step(
+            f"wrote {args.patch}: {len(diff.removed_quads)} deletions, "
+            f"{len(diff.added_quads)} additions"
+        )
+    sys.stdout.write(to_diff_json(diff) if args.json else to_diff_markdown(diff))
+    return errors.EXIT_DIFFERENT if args.exit_code and diff.differ else errors.EXIT_OK
+
+
 def make_parser() -> argparse.ArgumentParser:
     """The argument parser of ``kg``."""
     parser = argparse.ArgumentParser(
         prog="kg",
         description="Build, validate and explore the vjkg knowledge graph.",
         epilog="Exit codes: 0 ok, 2 usage, 3 bad input, 4 SHACL violations, 5 I/O, "
-        "6 remote store, 7 query, 130 interrupted.",
+        "6 remote store, 7 query, 8 kg diff --exit-code: they differ, 130 interrupted.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -600,6 +647,35 @@ def make_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no request log on stderr")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "diff",
+        help="what changed between two graph files or two git revisions",
+        description="Compare OLD with NEW: facts added, removed and changed (a qualifier "
+        "old -> new), entities added, removed or relabelled, evidence added or removed, a "
+        "summary per source. Each side is a graph file (.nq, .trig, .nt, .ttl, .jsonld) or a "
+        "git revision (--rev), built from its own sources/ by its own code in a temporary "
+        "folder (git archive); the working tree is not touched.",
+        epilog="Exit codes: 0 compared (whether or not they differ); 8 they differ (only "
+        "with --exit-code); 2 usage or unknown revision; 3 unreadable graph or a revision "
+        "that does not build; 5 graph file missing.",
+    )
+    p.add_argument("graphs", nargs="*", type=Path, metavar="GRAPH", help="OLD and NEW files")
+    p.add_argument(
+        "--rev",
+        action="append",
+        default=[],
+        metavar="REV",
+        help="a git revision as a side (twice: OLD then NEW; once: OLD, with NEW a file)",
+    )
+    p.add_argument("--repo", type=Path, default=Path("."), help="git repository for --rev (.)")
+    p.add_argument("--lang", choices=["en", "vi", "ja"], default="en", help="label language")
+    p.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
+    p.add_argument("--patch", type=Path, help="also write an RDF Patch turning OLD into NEW")
+    p.add_argument("--exit-code", action="store_true", help="exit 8 when they differ (as git diff)")
+    p.add_argument("--base", default=None, help="base IRI of the graph's vocabulary")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(func=cmd_diff)
 
     p = sub.add_parser(
         "push",
