@@ -420,8 +420,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_push(args: argparse.Namespace) -> int:
-    """``kg push``: PUT each named graph into a SPARQL 1.1 Graph Store endpoint."""
+    """``kg push``: PUT each named graph into a SPARQL 1.1 Graph Store endpoint
+    (``--since OLD``: only the difference, as SPARQL Update, when the store holds OLD)."""
     from .push import (
+        PushInterrupted,
         check_endpoint,
         push_graphs,
         raise_for_report,
@@ -432,12 +434,99 @@ def cmd_push(args: argparse.Namespace) -> int:
     check_endpoint(args.endpoint)
     if args.timeout <= 0 or args.retries < 0 or args.backoff < 0:
         raise UsageError("--timeout must be > 0, --retries and --backoff ≥ 0")
-    payloads = read_graph_payloads(args.input)
-    report = push_graphs(
-        args.endpoint, payloads, timeout=args.timeout, retries=args.retries, backoff=args.backoff
-    )
+    if args.no_fallback and not args.since:
+        raise UsageError("--no-fallback goes with --since OLD")
+    try:
+        if args.since:
+            return _push_since(args)
+        payloads = read_graph_payloads(args.input)
+        report = push_graphs(
+            args.endpoint,
+            payloads,
+            timeout=args.timeout,
+            retries=args.retries,
+            backoff=args.backoff,
+        )
+    except PushInterrupted as exc:
+        sys.stdout.write(to_push_summary(exc.report))
+        raise
     sys.stdout.write(to_push_summary(report))
     raise_for_report(report)
+    return errors.EXIT_OK
+
+
+def _push_since(args: argparse.Namespace) -> int:
+    """``kg push --since OLD``: check, update (or fall back to PUT), verify."""
+    from .push import (
+        GraphPayload,
+        PushInterrupted,
+        check_store,
+        default_update_url,
+        push_graphs,
+        push_since,
+        raise_for_report,
+        read_graph_payloads,
+        to_graph_triples,
+        to_push_summary,
+    )
+    from .readers import read_quads
+
+    update_url = args.update_endpoint or default_update_url(args.endpoint)
+    for path in (args.since, args.input):
+        if not path.is_file():
+            raise OutputError(
+                f"{path}: no such graph file — run `kg build` first, or check the path"
+            )
+    old = to_graph_triples(read_quads(args.since), args.since)
+    new = to_graph_triples(read_quads(args.input), args.input)
+    every = set(old) | set(new)
+    expected_old = {g: old.get(g, frozenset()) for g in every}
+    net = dict(timeout=args.timeout, retries=args.retries, backoff=args.backoff)
+    print(f"checking that {args.endpoint} holds {args.since} ({len(old)} graphs)")
+    mismatches = [
+        c for c in check_store(args.endpoint, expected_old, timeout=args.timeout) if not c.ok
+    ]
+    if not mismatches:
+        changed = sum(1 for g in every if old.get(g) != new.get(g))
+        print(
+            f"the store holds {args.since}: sending the difference of {changed} graph(s) "
+            f"to {update_url}"
+        )
+        try:
+            report = push_since(update_url, old, new, **net)
+        except PushInterrupted as exc:
+            sys.stdout.write(to_push_summary(exc.report))
+            raise
+    else:
+        listed = "\n".join(f"  {c}" for c in mismatches)
+        if args.no_fallback:
+            raise errors.RemoteStoreError(
+                f"the store at {args.endpoint} does not hold {args.since}:\n{listed}\n"
+                "nothing was written (--no-fallback). Push without --since for a full PUT, or "
+                "give as --since the file the store was last pushed from"
+            )
+        print(f"the store does not hold {args.since}:\n{listed}")
+        print("falling back to a full PUT of every graph")
+        payloads = read_graph_payloads(args.input)
+        gone = sorted((g for g in old if g not in new), key=lambda k: (k is None, k or ""))
+        payloads += [GraphPayload(g, b"", 0) for g in gone]  # emptied: NEW does not have them
+        try:
+            report = push_graphs(args.endpoint, payloads, **net)
+        except PushInterrupted as exc:
+            sys.stdout.write(to_push_summary(exc.report))
+            raise
+    sys.stdout.write(to_push_summary(report))
+    raise_for_report(report)
+    expected_new = {g: new.get(g, frozenset()) for g in every}
+    wrong = [c for c in check_store(args.endpoint, expected_new, timeout=args.timeout) if not c.ok]
+    if wrong:
+        listed = "\n".join(f"  {c}" for c in wrong)
+        raise errors.RemoteStoreError(
+            f"after the push the store at {args.endpoint} does not hold {args.input}:\n{listed}\n"
+            "another writer may have changed it; run kg push without --since"
+        )
+    total = sum(len(x) for x in new.values())
+    print(f"verified: the store's {len(every)} graph(s) equal {args.input} ({total} triples)")
     return errors.EXIT_OK
 
 
@@ -685,16 +774,36 @@ def make_parser() -> argparse.ArgumentParser:
         "with exponential back-off.",
         epilog="Endpoints: Oxigraph http://HOST:7878/store; Fuseki http://HOST:3030/DS/data; "
         "GraphDB http://HOST:7200/repositories/REPO/rdf-graphs/service; Virtuoso "
-        "http://HOST:8890/sparql-graph-crud. Exit codes: 0 all written, 2 usage, 3 unreadable "
-        "input, 5 input missing, 6 the store failed.",
+        "http://HOST:8890/sparql-graph-crud. Redirects are not followed (the target is named). "
+        "Exit codes: 0 all written (and, with --since, verified), 2 usage, 3 unreadable "
+        "input, 5 input missing, 6 the store failed or (--no-fallback) does not hold OLD, "
+        "130 interrupted (the table shows what reached the store).",
     )
     p.add_argument("--endpoint", required=True, help="Graph Store Protocol URL")
     p.add_argument("--input", type=Path, default=_default("graphs/kg.nq"), help="RDF file")
     p.add_argument(
+        "--since",
+        type=Path,
+        metavar="OLD",
+        help="send only the difference from OLD (the file last pushed) as SPARQL Update, "
+        "after checking the store holds OLD; otherwise a full PUT",
+    )
+    p.add_argument(
+        "--update-endpoint",
+        metavar="URL",
+        help="SPARQL Update URL for --since (default: derived from --endpoint: "
+        "…/store → …/update for Oxigraph, …/data → …/update for Fuseki)",
+    )
+    p.add_argument(
+        "--no-fallback",
+        action="store_true",
+        help="with --since: exit 6 instead of a full PUT when the store does not hold OLD",
+    )
+    p.add_argument(
         "--timeout",
         type=float,
         default=30.0,
-        help="connect and read timeout per request, seconds (30)",
+        help="deadline for each whole request (connect, send, answer), seconds (30)",
     )
     p.add_argument("--retries", type=int, default=3, help="retries per graph (3)")
     p.add_argument(
