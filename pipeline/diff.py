@@ -52,6 +52,28 @@ GraphKey = Node | None
 Desc = frozenset[tuple[Node, Node]]  # (predicate, object) pairs of one subject in one graph
 
 LABEL_PREDICATES = (RDFS.label, SKOS.prefLabel)
+# Standard properties the ontology does not label, by the name a reader knows them by.
+PLAIN_NAMES: dict[Node, str] = {
+    RDF.type: "type",
+    RDFS.label: "label",
+    RDFS.comment: "comment",
+    SKOS.prefLabel: "preferred label",
+    SKOS.altLabel: "alias",
+    DCTERMS.identifier: "identifier",
+    DCTERMS.title: "title",
+    DCTERMS.issued: "issued",
+    DCTERMS.publisher: "publisher",
+    DCTERMS.creator: "author",
+    DCTERMS.language: "language",
+    PROV.wasDerivedFrom: "derived from",
+    OA.exact: "quote",
+    OA.prefix: "text before",
+    OA.suffix: "text after",
+    OA.start: "start",
+    OA.end: "end",
+    OA.hasBody: "supports",
+    OA.hasSource: "source",
+}
 CHANGE_ORDER = {"added": 0, "removed": 1, "changed": 2, "relabelled": 2}
 
 
@@ -270,6 +292,8 @@ class _Namer:
                 if lang in langs:
                     return langs[lang]
             return langs[sorted(langs)[0]]
+        if node in PLAIN_NAMES:
+            return PLAIN_NAMES[node]
         if isinstance(node, URIRef):
             return self.compact(str(node))
         return self.value(node)
@@ -477,20 +501,19 @@ def diff_quads(
     old_side_facts = {(f.graph, f.iri) for f in lone_removed} | {
         (o.graph, o.iri) for o, _ in paired
     }
-    pair_of: dict[tuple[GraphKey, Node | None], Node] = {
-        (o.graph, o.iri): n.iri for o, n in paired if o.iri != n.iri
-    }
 
     roles = ("annotation", "target", "quote", "position")
+    links = (OA.hasTarget, OA.hasSelector)  # IRIs that follow the evidence key
 
-    def evidence_changes(g: GraphKey, key: str, skip_body: bool) -> list[ValueChange]:
+    def evidence_changes(g: GraphKey, old_key: str, new_key: str, skip_body: bool):
         out = []
-        for role, node in zip(roles, _evidence_iris(v, key), strict=True):
-            skip = (has_body,) if skip_body else ()
-            for c in _value_changes(a.desc(g, node), b.desc(g, node), namer, skip):
+        skip = ((has_body,) if skip_body else ()) + (links if old_key != new_key else ())
+        nodes = zip(roles, _evidence_iris(v, old_key), _evidence_iris(v, new_key), strict=True)
+        for role, old_node, new_node in nodes:
+            for c in _value_changes(a.desc(g, old_node), b.desc(g, new_node), namer, skip):
                 prop = Ref(f"{role} {c.property.label}", c.property.value)
                 out.append(ValueChange(prop, c.old, c.new))
-        return out
+        return tuple(out)
 
     def quote_of(side: _Side, g: GraphKey, key: str) -> str:
         exact = _one(side.desc(g, v.node("selector", key + "-quote")), OA.exact)
@@ -504,32 +527,61 @@ def diff_quads(
                 out.append(Quote(kinds.source_id(g), quote_of(side, g, key)))
         return sorted(out)
 
-    evidence_out: list[EvidenceChange] = []
-    evidence_counts: dict[GraphKey, list[int]] = defaultdict(lambda: [0, 0, 0])
+    # (graph, old key or "", new key or "", changes) for each piece of evidence to report.
+    ev_entries: list[tuple[GraphKey, str, str, tuple[ValueChange, ...]]] = []
+    lone_ev: dict[tuple[GraphKey, Node | None], tuple[list[str], list[str]]] = defaultdict(
+        lambda: ([], [])
+    )
     for g, ann in sorted(touched["evidence"], key=lambda ga: (term_nt(ga[0] or URIRef("")), ga[1])):
         _, key = kinds.of(ann)
         od, nd = a.desc(g, ann), b.desc(g, ann)
-        obody, nbody = _one(od, has_body), _one(nd, has_body)
+        # One quote can support several facts (one annotation, several bodies).
+        obodies, nbodies = set(_values(od, has_body)), set(_values(nd, has_body))
         if od and nd:
-            moved = pair_of.get((g, obody)) == nbody  # the body followed its fact's new IRI
-            ev_changes = tuple(evidence_changes(g, key, moved))
-            if not ev_changes:
-                continue  # only the body moved: part of the fact's change
-            change = "changed"
-        elif nd:
-            if (g, nbody) in new_side_facts:
-                continue
-            change, ev_changes = "added", ()
-        else:
-            if (g, obody) in old_side_facts:
-                continue
-            change, ev_changes = "removed", ()
-        body = nbody if nd else obody
-        side = b if nd else a
-        kind = "mention" if body is not None and kinds.of(body)[0] == "entity" else "claim"
-        about = _about(side, g, body, namer, v) if body is not None else ""
-        old_quote = quote_of(a, g, key) if change == "changed" else ""
+            # Bodies that left or came with a reported fact change are part of that change.
+            follows = all((g, x) in old_side_facts for x in obodies - nbodies) and all(
+                (g, x) in new_side_facts for x in nbodies - obodies
+            )
+            ev_changes = evidence_changes(g, key, key, follows)
+            if ev_changes:  # otherwise only bodies moved: part of the facts' changes
+                ev_entries.append((g, key, key, ev_changes))
+        elif nd and not all((g, x) in new_side_facts for x in nbodies):
+            lone_ev[(g, min(nbodies, key=str, default=None))][1].append(key)
+        elif od and not nd and not all((g, x) in old_side_facts for x in obodies):
+            lone_ev[(g, min(obodies, key=str, default=None))][0].append(key)
+    # A removed and an added piece of evidence for the same fact or entity in the same
+    # source are one piece that moved or was re-quoted: the same quote pairs first.
+    for (g, _body), (gone, came) in sorted(
+        lone_ev.items(), key=lambda kv: (term_nt(kv[0][0] or URIRef("")), str(kv[0][1]))
+    ):
+        gone, came = sorted(gone), sorted(came)
+        for same_quote in (True, False):
+            for old_key in list(gone):
+                match = [
+                    k
+                    for k in came
+                    if not same_quote or quote_of(b, g, k) == quote_of(a, g, old_key)
+                ]
+                if match:
+                    gone.remove(old_key)
+                    came.remove(match[0])
+                    ev_entries.append(
+                        (g, old_key, match[0], evidence_changes(g, old_key, match[0], False))
+                    )
+        ev_entries.extend((g, k, "", ()) for k in gone)
+        ev_entries.extend((g, "", k, ()) for k in came)
+
+    evidence_out: list[EvidenceChange] = []
+    evidence_counts: dict[GraphKey, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for g, old_key, new_key, ev_changes in ev_entries:
+        change = "changed" if old_key and new_key else "added" if new_key else "removed"
+        side, key = (b, new_key) if new_key else (a, old_key)
+        ann = v.node("annotation", key)
+        bodies = _values(side.desc(g, ann), has_body)
+        kind = "mention" if bodies and kinds.of(bodies[0])[0] == "entity" else "claim"
+        about = "; ".join(sorted(_about(side, g, x, namer, v) for x in bodies))
         quote = quote_of(side, g, key)
+        old_quote = quote_of(a, g, old_key) if change == "changed" else ""
         evidence_out.append(
             EvidenceChange(
                 change,

@@ -269,9 +269,9 @@ class PushInterrupted(VjkgError):
 
     exit_code = EXIT_INTERRUPTED
 
-    def __init__(self, report: PushReport):
+    def __init__(self, report: PushReport, message: str = ""):
         self.report = report
-        super().__init__(to_interruption_text(report))
+        super().__init__(message or to_interruption_text(report))
 
 
 def _excerpt(raw: bytes) -> str:
@@ -674,14 +674,33 @@ def _answer_cap(lines: frozenset[str]) -> int:
     return 4 * sum(len(x.encode("utf-8")) + 1 for x in lines) + (1 << 20)
 
 
-def check_store(endpoint: str, expected: GraphTriples, *, timeout: float) -> list[GraphCheck]:
-    """Compare each graph of ``expected`` (empty sets: graphs that must be empty) with the store."""
+def read_store(
+    endpoint: str,
+    graphs: Iterable[str | None],
+    *,
+    timeout: float,
+    max_bytes: Mapping[str | None, int],
+) -> GraphTriples:
+    """What the store holds in each of ``graphs`` (one GET per graph)."""
+    return {
+        iri: fetch_graph(endpoint, iri, timeout=timeout, max_bytes=max_bytes[iri])
+        for iri in sorted(graphs, key=lambda k: (k is None, k or ""))
+    }
+
+
+def compare_graphs(found: GraphTriples, expected: GraphTriples) -> list[GraphCheck]:
+    """Each graph of ``expected`` (an empty set: a graph that must be empty) against ``found``."""
     checks = []
     for iri in sorted(expected, key=lambda k: (k is None, k or "")):
-        want = expected[iri]
-        got = fetch_graph(endpoint, iri, timeout=timeout, max_bytes=_answer_cap(want))
+        want, got = expected[iri], found.get(iri, frozenset())
         checks.append(GraphCheck(iri, len(want), graph_digest(want), len(got), graph_digest(got)))
     return checks
+
+
+def answer_caps(*sides: GraphTriples) -> dict[str | None, int]:
+    """The most bytes read back per graph: 4x its largest N-Triples size plus 1 MiB."""
+    graphs = {g for side in sides for g in side}
+    return {g: max(_answer_cap(side.get(g, frozenset())) for side in sides) for g in graphs}
 
 
 def to_update_request(iri: str | None, deleted: Iterable[str], inserted: Iterable[str]) -> bytes:

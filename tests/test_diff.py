@@ -269,3 +269,26 @@ def test_every_format_reads_as_the_same_graph(tmp_path: Path, suffix: str) -> No
     else:  # a union file has no named graphs: every graph moved to the default graph
         status = {s["source"]: s["status"] for s in data["sources"]}
         assert status["default graph"] == "added" and status["ontology"] == "removed"
+
+
+def test_a_quote_shared_by_two_facts_and_a_moved_quote() -> None:
+    patron = next(c for c in CLAIMS if c.relation == "patron")
+    # A second claim on the same quote: one annotation supporting two facts.
+    sharing = dataclasses.replace(patron, relation="organizer")
+    both = dataclasses.replace(MINI_CORPUS, claims=(*CLAIMS, sharing))
+    d = diff_quads(quads_of(both), quads_of(MINI_CORPUS), vocab=VOCAB)
+    assert [(f.change, f.relation.label) for f in d.facts] == [("removed", "organizer")]
+    assert d.evidence == () and d.other == ()
+    # The same quote found at another place (the text moved): one piece of evidence changed.
+    anchor = dataclasses.replace(patron.anchor, start=patron.anchor.start + 3)
+    anchor = dataclasses.replace(anchor, end=patron.anchor.end + 3)
+    moved = tuple(dataclasses.replace(c, anchor=anchor) if c == patron else c for c in CLAIMS)
+    d = diff_quads(
+        quads_of(MINI_CORPUS), quads_of(dataclasses.replace(MINI_CORPUS, claims=moved)), vocab=VOCAB
+    )
+    assert d.facts == ()
+    (ev,) = d.evidence
+    assert ev.change == "changed" and ev.quote == patron.anchor.exact and not ev.old_quote
+    assert {c.property.label for c in ev.changes} == {"position start", "position end"}
+    start = next(c for c in ev.changes if c.property.label == "position start")
+    assert start.old == (str(patron.anchor.start),) and start.new == (str(anchor.start),)

@@ -453,6 +453,9 @@ def test_push_since_sends_only_the_difference_and_the_store_equals_new(
     assert f"updated   {doc}doc-004" in done.stdout  # emptied
     assert "verified: the store's 7 graph(s) equal" in done.stdout
     assert oxigraph.dump() == quads_in(new)  # quad for quad
+    again = kg("push", "--endpoint", oxigraph.store, "--input", str(new), "--since", str(old))
+    assert again.returncode == 0 and "already holds" in again.stdout
+    assert "nothing to send" in again.stdout and oxigraph.dump() == quads_in(new)
 
 
 def test_push_since_falls_back_to_a_full_put_when_the_store_holds_something_else(
