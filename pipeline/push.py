@@ -161,6 +161,10 @@ class DeadlineExceeded(Exception):
     """A request did not complete within its whole-request deadline."""
 
 
+class AnswerTooLarge(http.client.HTTPException):
+    """The store's answer is longer than the reader accepts."""
+
+
 @dataclass(frozen=True)
 class HttpAnswer:
     """A store's answer: status, reason, headers (lower-case names) and the body read."""
@@ -185,7 +189,7 @@ def http_request(
     A watchdog shuts the socket down when the deadline passes, so a store that answers a
     byte at a time cannot hold the request past it (a per-read timeout would never fire).
     Raises :class:`DeadlineExceeded`, ``OSError`` or ``http.client.HTTPException``. At most
-    ``max_bytes`` of the body are read; a longer body raises ``http.client.HTTPException``.
+    ``max_bytes`` of the body are read; a longer body raises :class:`AnswerTooLarge`.
     """
     parts = urlsplit(url)
     target = parts.path or "/"
@@ -219,7 +223,7 @@ def http_request(
         if expired.is_set():
             raise DeadlineExceeded
         if len(data) > max_bytes:
-            raise http.client.HTTPException(f"answer longer than {max_bytes} bytes")
+            raise AnswerTooLarge(f"the store's answer is longer than {max_bytes} bytes")
         answer_headers = {k.lower(): v for k, v in response.getheaders()}
         return HttpAnswer(response.status, response.reason, answer_headers, data)
     except (OSError, http.client.HTTPException):
@@ -619,6 +623,12 @@ def fetch_graph(
         raise RemoteStoreError(
             f"reading graph {label} from {endpoint}: no complete answer within the {timeout:g} s "
             "deadline (--timeout); raise it, or check the store"
+        ) from None
+    except AnswerTooLarge as exc:
+        raise RemoteStoreError(
+            f"reading graph {label} from {endpoint}: {exc} (the cap is 4 times the size of the "
+            "graph's N-Triples plus 1 MiB); the store holds far more than expected — check "
+            "--endpoint, or push without --since"
         ) from None
     except (OSError, http.client.HTTPException) as exc:
         raise RemoteStoreError(

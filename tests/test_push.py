@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import subprocess
 import sys
@@ -621,3 +622,30 @@ def test_a_redirect_is_reported_with_its_target(
     assert f"HTTP {status}" in done.stderr
     assert "redirects to http://127.0.0.1:9/elsewhere/store?graph=x" in done.stderr
     assert "pass --endpoint http://127.0.0.1:9/elsewhere/store" in done.stderr
+
+
+def test_push_since_reads_back_at_most_its_cap(
+    stub_server: list[ThreadingHTTPServer], tmp_path: Path
+) -> None:
+    class Flood(BaseHTTPRequestHandler):
+        """A store whose graph is 3 MiB when one triple is expected."""
+
+        def do_GET(self) -> None:
+            line = b"<urn:s> <urn:p> <urn:o> .\n"
+            body = line * (3 * (1 << 20) // len(line))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/n-triples")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    httpd, endpoint = start_local_server(Flood)
+    stub_server.append(httpd)
+    one = write_lines(tmp_path / "one.nt", ["<urn:a> <urn:b> <urn:c> .\n"])
+    done = kg("push", "--endpoint", endpoint, "--input", str(one), "--since", str(one), *FAST)
+    assert done.returncode == 6
+    assert "the store's answer is longer than" in done.stderr and "1 MiB" in done.stderr
