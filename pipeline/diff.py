@@ -227,11 +227,14 @@ class DatasetDiff:
 # ---------------------------------------------------------------- indexing
 
 
+_XSD_STRING = str(XSD.string)
+
+
 def canonical_quad(q: Quad) -> Quad:
     """``q`` with an ``xsd:string`` literal written plain (rdflib tells the two apart; RDF
     1.1 does not), so a graph read from a file equals the same graph built in memory."""
     s, p, o, g = q
-    if isinstance(o, Literal) and o.datatype == XSD.string:
+    if isinstance(o, Literal) and o.datatype is not None and str.__eq__(o.datatype, _XSD_STRING):
         return s, p, Literal(str(o)), g
     return q
 
@@ -449,8 +452,10 @@ def diff_quads(
     qual_skip = _qualifier_preds(v)
     has_body = OA.hasBody
 
-    removed_quads: set[Quad] = a.quads() - b.quads()
-    added_quads: set[Quad] = b.quads() - a.quads()
+    old_quads, new_quads = a.quads(), b.quads()
+    removed_quads: set[Quad] = old_quads - new_quads
+    added_quads: set[Quad] = new_quads - old_quads
+    del old_quads, new_quads
 
     touched: dict[str, set[tuple[GraphKey, Node]]] = defaultdict(set)
     direct: list[tuple[Quad, bool]] = []  # (quad, added?) of facts' plain direct triples

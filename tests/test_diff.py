@@ -292,3 +292,16 @@ def test_a_quote_shared_by_two_facts_and_a_moved_quote() -> None:
     assert {c.property.label for c in ev.changes} == {"position start", "position end"}
     start = next(c for c in ev.changes if c.property.label == "position start")
     assert start.old == (str(patron.anchor.start),) and start.new == (str(anchor.start),)
+
+
+def test_kg_diff_output_is_byte_identical_across_hash_seeds(tmp_path: Path) -> None:
+    old = write(tmp_path, "old.nq", edit(MINI_CORPUS, drop={0, 3}))
+    new = write(tmp_path, "new.nq", edit(MINI_CORPUS, drop={1}, redate={5}, relabel={"meti"}))
+    outputs = set()
+    for seed in ("1", "2"):
+        patch = tmp_path / f"p{seed}.rdfp"
+        md = run_kg("diff", str(old), str(new), "-q", "--patch", str(patch),
+                    env={"PYTHONHASHSEED": seed})  # fmt: skip
+        js = run_kg("diff", str(old), str(new), "-q", "--json", env={"PYTHONHASHSEED": seed})
+        outputs.add((md.stdout, js.stdout, patch.read_bytes()))
+    assert len(outputs) == 1
