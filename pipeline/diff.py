@@ -25,6 +25,7 @@ revision with that revision's own code.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -436,7 +437,6 @@ def diff_quads(
 ) -> DatasetDiff:
     """Compare two datasets; every differing quad lands in exactly one group of the report.
 
-    >>> from rdflib import URIRef as U
     >>> v = Vocabulary()
     >>> onto = v.graph("ontology")
     >>> label = lambda text: (v.entity("meti"), RDFS.label, Literal(text, lang="en"), onto)
@@ -444,309 +444,315 @@ def diff_quads(
     >>> [(e.change, e.id, e.labels[0].old, e.labels[0].new) for e in d.entities]
     [('relabelled', 'meti', 'METI', 'Ministry of Economy')]
     """
-    v = vocab or Vocabulary()
-    a, b = _Side(old), _Side(new)
-    namer = _Namer([b, a], lang, v.prefixes())
-    kinds = _Kinds(v)
-    onto_graph = v.graph("ontology")
-    qual_skip = _qualifier_preds(v)
-    has_body = OA.hasBody
+    return _Comparison(_Side(old), _Side(new), vocab or Vocabulary(), lang).run(old_name, new_name)
 
-    old_quads, new_quads = a.quads(), b.quads()
-    removed_quads: set[Quad] = old_quads - new_quads
-    added_quads: set[Quad] = new_quads - old_quads
-    del old_quads, new_quads
 
-    touched: dict[str, set[tuple[GraphKey, Node]]] = defaultdict(set)
-    direct: list[tuple[Quad, bool]] = []  # (quad, added?) of facts' plain direct triples
-    for q in sorted(removed_quads | added_quads, key=_quad_sort_key):
-        s, _p, _o, g = q
-        kind, key = kinds.of(s)
-        if kind == "entity" and g != onto_graph:
-            direct.append((q, q in added_quads))  # reported with its fact, if that changed
-        elif kind == "evidence":
-            touched["evidence"].add((g, URIRef(str(v.node("annotation", key)))))
-        elif kind in ("source", "graph"):
-            touched["source"].add((g, s))
-        else:
-            touched[kind].add((g, s))
+def _graph_order(item: tuple[GraphKey, Node]) -> tuple[str, str]:
+    g, node = item
+    return (term_nt(g) if g is not None else "", str(node))
 
-    # Facts: per graph, removed/added/same-IRI-changed, then pairing by key.
-    per_graph_removed: dict[GraphKey, list[_Fact]] = defaultdict(list)
-    per_graph_added: dict[GraphKey, list[_Fact]] = defaultdict(list)
-    same_iri: list[tuple[_Fact, _Fact]] = []
-    for g, firi in sorted(touched["fact"], key=lambda gf: (term_nt(gf[0] or URIRef("")), gf[1])):
-        od, nd = a.desc(g, firi), b.desc(g, firi)
-        if od and nd:
-            if _value_changes(od, nd, namer, _FACT_STRUCTURE):  # not just a new quote
-                same_iri.append((_Fact(g, firi, od), _Fact(g, firi, nd)))
-        elif od:
-            per_graph_removed[g].append(_Fact(g, firi, od))
-        else:
-            per_graph_added[g].append(_Fact(g, firi, nd))
-    paired: list[tuple[_Fact, _Fact]] = list(same_iri)
-    lone_removed: list[_Fact] = []
-    lone_added: list[_Fact] = []
-    for g in set(per_graph_removed) | set(per_graph_added):
-        groups: dict[tuple[str, str, str], tuple[list[_Fact], list[_Fact]]] = defaultdict(
-            lambda: ([], [])
+
+class _Comparison:
+    """One comparison of OLD (``a``) with NEW (``b``), section by section."""
+
+    ROLES = ("annotation", "target", "quote", "position")
+    LINKS = (OA.hasTarget, OA.hasSelector)  # IRIs that follow the evidence key
+
+    def __init__(self, a: _Side, b: _Side, v: Vocabulary, lang: str):
+        self.a, self.b, self.v, self.lang = a, b, v, lang
+        self.namer = _Namer([b, a], lang, v.prefixes())
+        self.kinds = _Kinds(v)
+        self.qual_skip = _qualifier_preds(v)
+        old_quads, new_quads = a.quads(), b.quads()
+        self.removed: set[Quad] = old_quads - new_quads
+        self.added: set[Quad] = new_quads - old_quads
+        # Subjects touched, by kind; facts' direct triples kept aside (quad, added?).
+        self.touched: dict[str, set[tuple[GraphKey, Node]]] = defaultdict(set)
+        self.direct: list[tuple[Quad, bool]] = []
+        onto_graph = v.graph("ontology")
+        for q in sorted(self.removed | self.added, key=_quad_sort_key):
+            s, _p, _o, g = q
+            kind, key = self.kinds.of(s)
+            if kind == "entity" and g != onto_graph:
+                self.direct.append((q, q in self.added))  # reported with its fact
+            elif kind == "evidence":
+                self.touched["evidence"].add((g, v.node("annotation", key)))
+            elif kind in ("source", "graph"):
+                self.touched["source"].add((g, s))
+            else:
+                self.touched[kind].add((g, s))
+        self.paired: list[tuple[_Fact, _Fact]] = []
+        self.lone_removed: list[_Fact] = []
+        self.lone_added: list[_Fact] = []
+        self.fact_counts: dict[GraphKey, list[int]] = defaultdict(lambda: [0, 0, 0])
+        self.evidence_counts: dict[GraphKey, list[int]] = defaultdict(lambda: [0, 0, 0])
+
+    def run(self, old_name: str, new_name: str) -> DatasetDiff:
+        self.match_facts()
+        facts = self.fact_changes()
+        evidence = self.evidence_changes()
+        return DatasetDiff(
+            old_name,
+            new_name,
+            self.lang,
+            facts,
+            self.entity_changes(),
+            evidence,
+            self.source_summaries(),
+            self.other_changes(),
+            tuple(sorted(self.removed, key=_quad_sort_key)),
+            tuple(sorted(self.added, key=_quad_sort_key)),
         )
-        for fct in per_graph_removed.get(g, []):
-            groups[_fact_key(fct.desc, v)][0].append(fct)
-        for fct in per_graph_added.get(g, []):
-            groups[_fact_key(fct.desc, v)][1].append(fct)
-        for fkey in sorted(groups):
-            pairs, rest_r, rest_a = _pair(*groups[fkey], qual_skip)
-            paired.extend(pairs)
-            lone_removed.extend(rest_r)
-            lone_added.extend(rest_a)
 
-    # Evidence that belongs to an added/removed fact (or to a pair) is reported with it.
-    new_side_facts = {(f.graph, f.iri) for f in lone_added} | {(n.graph, n.iri) for _, n in paired}
-    old_side_facts = {(f.graph, f.iri) for f in lone_removed} | {
-        (o.graph, o.iri) for o, _ in paired
-    }
+    # -- facts
 
-    roles = ("annotation", "target", "quote", "position")
-    links = (OA.hasTarget, OA.hasSelector)  # IRIs that follow the evidence key
+    def match_facts(self) -> None:
+        """Sort touched facts into removed, added and pairs (same IRI, or same key)."""
+        a, b = self.a, self.b
+        removed: dict[GraphKey, list[_Fact]] = defaultdict(list)
+        added: dict[GraphKey, list[_Fact]] = defaultdict(list)
+        for g, iri in sorted(self.touched["fact"], key=_graph_order):
+            od, nd = a.desc(g, iri), b.desc(g, iri)
+            if od and nd:
+                if _value_changes(od, nd, self.namer, _FACT_STRUCTURE):  # not just a new quote
+                    self.paired.append((_Fact(g, iri, od), _Fact(g, iri, nd)))
+            elif od:
+                removed[g].append(_Fact(g, iri, od))
+            else:
+                added[g].append(_Fact(g, iri, nd))
+        for g in sorted(set(removed) | set(added), key=lambda g: term_nt(g) if g else ""):
+            groups: dict[tuple[str, str, str], tuple[list[_Fact], list[_Fact]]]
+            groups = defaultdict(lambda: ([], []))
+            for fct in removed.get(g, []):
+                groups[_fact_key(fct.desc, self.v)][0].append(fct)
+            for fct in added.get(g, []):
+                groups[_fact_key(fct.desc, self.v)][1].append(fct)
+            for fkey in sorted(groups):
+                pairs, rest_r, rest_a = _pair(*groups[fkey], self.qual_skip)
+                self.paired.extend(pairs)
+                self.lone_removed.extend(rest_r)
+                self.lone_added.extend(rest_a)
+        # Evidence that belongs to these facts is reported with them.
+        self.new_side = {(f.graph, f.iri) for f in self.lone_added}
+        self.new_side |= {(n.graph, n.iri) for _, n in self.paired}
+        self.old_side = {(f.graph, f.iri) for f in self.lone_removed}
+        self.old_side |= {(o.graph, o.iri) for o, _ in self.paired}
 
-    def evidence_changes(g: GraphKey, old_key: str, new_key: str, skip_body: bool):
+    def fact_refs(self, desc: Desc) -> tuple[Ref, Ref, Ref | None]:
+        s, r, o = (_one(desc, self.v.term(n)) for n in ("subject", "relation", "object"))
+        ref = self.namer.ref
+        empty = Ref("", "")
+        return (ref(s) if s else empty, ref(r) if r else empty, ref(o) if o else None)
+
+    def fact_changes(self) -> tuple[FactChange, ...]:
+        """One entry per fact and change, merged across the sources that share it."""
+        namer, skip = self.namer, self.qual_skip
+        raw: list[tuple[FactChange, GraphKey, list[Quote]]] = []
+        for change, facts, side, column in (
+            ("added", self.lone_added, self.b, 0),
+            ("removed", self.lone_removed, self.a, 1),
+        ):
+            for f in facts:
+                s, r, o = self.fact_refs(f.desc)
+                entry = FactChange(
+                    change, s, r, o, str(f.iri), None, _all_values(f.desc, namer, skip)
+                )
+                raw.append((entry, f.graph, self.quotes_for(side, f.graph, f.iri)))
+                self.fact_counts[f.graph][column] += 1
+        for old_f, new_f in self.paired:
+            s, r, o = self.fact_refs(new_f.desc)
+            what = _FACT_STRUCTURE if old_f.iri == new_f.iri else skip
+            changes = tuple(_value_changes(old_f.desc, new_f.desc, namer, what))
+            quals = _all_values(new_f.desc, namer, skip)
+            entry = FactChange("changed", s, r, o, str(new_f.iri), str(old_f.iri), quals, changes)
+            raw.append((entry, new_f.graph, self.quotes_for(self.b, new_f.graph, new_f.iri)))
+            self.fact_counts[new_f.graph][2] += 1
+        merged: dict[FactChange, tuple[set[str], set[Quote]]] = {}
+        for entry, g, quotes in raw:
+            srcs, qs = merged.setdefault(entry, (set(), set()))
+            srcs.add(self.kinds.source_id(g))
+            qs.update(quotes)
+        out = [
+            dataclasses.replace(e, sources=tuple(sorted(srcs)), quotes=tuple(sorted(qs)))
+            for e, (srcs, qs) in merged.items()
+        ]
+        return tuple(sorted(out, key=_fact_sort_key))
+
+    # -- evidence
+
+    def quote_of(self, side: _Side, g: GraphKey, key: str) -> str:
+        exact = _one(side.desc(g, self.v.node("selector", key + "-quote")), OA.exact)
+        return str(exact) if exact is not None else ""
+
+    def quotes_for(self, side: _Side, g: GraphKey, fact: Node) -> list[Quote]:
         out = []
-        skip = ((has_body,) if skip_body else ()) + (links if old_key != new_key else ())
-        nodes = zip(roles, _evidence_iris(v, old_key), _evidence_iris(v, new_key), strict=True)
+        for p, ann in side.desc(g, fact):
+            if p == PROV.wasDerivedFrom:
+                key = self.kinds.of(ann)[1]
+                out.append(Quote(self.kinds.source_id(g), self.quote_of(side, g, key)))
+        return sorted(out)
+
+    def evidence_diff(
+        self, g: GraphKey, old_key: str, new_key: str, skip_body: bool
+    ) -> tuple[ValueChange, ...]:
+        """What changed between two pieces of evidence, node by node (quote, position, …)."""
+        out = []
+        skip = ((OA.hasBody,) if skip_body else ()) + (self.LINKS if old_key != new_key else ())
+        v = self.v
+        nodes = zip(self.ROLES, _evidence_iris(v, old_key), _evidence_iris(v, new_key), strict=True)
         for role, old_node, new_node in nodes:
-            for c in _value_changes(a.desc(g, old_node), b.desc(g, new_node), namer, skip):
+            old_desc, new_desc = self.a.desc(g, old_node), self.b.desc(g, new_node)
+            for c in _value_changes(old_desc, new_desc, self.namer, skip):
                 prop = Ref(f"{role} {c.property.label}", c.property.value)
                 out.append(ValueChange(prop, c.old, c.new))
         return tuple(out)
 
-    def quote_of(side: _Side, g: GraphKey, key: str) -> str:
-        exact = _one(side.desc(g, v.node("selector", key + "-quote")), OA.exact)
-        return str(exact) if exact is not None else ""
-
-    def quotes_for(side: _Side, g: GraphKey, fact: Node) -> list[Quote]:
+    def evidence_changes(self) -> tuple[EvidenceChange, ...]:
+        """Evidence not explained by a fact change; a moved or re-quoted piece is one change."""
+        a, b, has_body = self.a, self.b, OA.hasBody
+        # (graph, old key or "", new key or "", changes) for each piece of evidence to report.
+        entries: list[tuple[GraphKey, str, str, tuple[ValueChange, ...]]] = []
+        lone: dict[tuple[GraphKey, Node | None], tuple[list[str], list[str]]]
+        lone = defaultdict(lambda: ([], []))
+        for g, ann in sorted(self.touched["evidence"], key=_graph_order):
+            key = self.kinds.of(ann)[1]
+            od, nd = a.desc(g, ann), b.desc(g, ann)
+            # One quote can support several facts (one annotation, several bodies).
+            obodies, nbodies = set(_values(od, has_body)), set(_values(nd, has_body))
+            if od and nd:
+                # Bodies that left or came with a reported fact change are part of it.
+                follows = all((g, x) in self.old_side for x in obodies - nbodies) and all(
+                    (g, x) in self.new_side for x in nbodies - obodies
+                )
+                changes = self.evidence_diff(g, key, key, follows)
+                if changes:  # otherwise only bodies moved: part of the facts' changes
+                    entries.append((g, key, key, changes))
+            elif nd and not all((g, x) in self.new_side for x in nbodies):
+                lone[(g, min(nbodies, key=str, default=None))][1].append(key)
+            elif od and not nd and not all((g, x) in self.old_side for x in obodies):
+                lone[(g, min(obodies, key=str, default=None))][0].append(key)
+        # A removed and an added piece of evidence for the same fact or entity in the same
+        # source are one piece that moved or was re-quoted: the same quote pairs first.
+        for (g, _body), (gone, came) in sorted(
+            lone.items(), key=lambda kv: _graph_order((kv[0][0], URIRef(str(kv[0][1]))))
+        ):
+            gone, came = sorted(gone), sorted(came)
+            for same_quote in (True, False):
+                for old_key in list(gone):
+                    quote = self.quote_of(a, g, old_key)
+                    match = [k for k in came if not same_quote or self.quote_of(b, g, k) == quote]
+                    if match:
+                        gone.remove(old_key)
+                        came.remove(match[0])
+                        changes = self.evidence_diff(g, old_key, match[0], False)
+                        entries.append((g, old_key, match[0], changes))
+            entries.extend((g, k, "", ()) for k in gone)
+            entries.extend((g, "", k, ()) for k in came)
         out = []
-        for p, ann in side.desc(g, fact):
-            if p == PROV.wasDerivedFrom:
-                _, key = kinds.of(ann)
-                out.append(Quote(kinds.source_id(g), quote_of(side, g, key)))
-        return sorted(out)
-
-    # (graph, old key or "", new key or "", changes) for each piece of evidence to report.
-    ev_entries: list[tuple[GraphKey, str, str, tuple[ValueChange, ...]]] = []
-    lone_ev: dict[tuple[GraphKey, Node | None], tuple[list[str], list[str]]] = defaultdict(
-        lambda: ([], [])
-    )
-    for g, ann in sorted(touched["evidence"], key=lambda ga: (term_nt(ga[0] or URIRef("")), ga[1])):
-        _, key = kinds.of(ann)
-        od, nd = a.desc(g, ann), b.desc(g, ann)
-        # One quote can support several facts (one annotation, several bodies).
-        obodies, nbodies = set(_values(od, has_body)), set(_values(nd, has_body))
-        if od and nd:
-            # Bodies that left or came with a reported fact change are part of that change.
-            follows = all((g, x) in old_side_facts for x in obodies - nbodies) and all(
-                (g, x) in new_side_facts for x in nbodies - obodies
+        for g, old_key, new_key, changes in entries:
+            change = "changed" if old_key and new_key else "added" if new_key else "removed"
+            side, key = (b, new_key) if new_key else (a, old_key)
+            ann = self.v.node("annotation", key)
+            bodies = _values(side.desc(g, ann), has_body)
+            kind = "mention" if bodies and self.kinds.of(bodies[0])[0] == "entity" else "claim"
+            about = "; ".join(sorted(_about(side, g, x, self.namer, self.v) for x in bodies))
+            quote = self.quote_of(side, g, key)
+            old_quote = self.quote_of(a, g, old_key) if change == "changed" else ""
+            source = self.kinds.source_id(g)
+            old_quote = old_quote if old_quote != quote else ""
+            out.append(
+                EvidenceChange(change, source, quote, about, kind, str(ann), old_quote, changes)
             )
-            ev_changes = evidence_changes(g, key, key, follows)
-            if ev_changes:  # otherwise only bodies moved: part of the facts' changes
-                ev_entries.append((g, key, key, ev_changes))
-        elif nd and not all((g, x) in new_side_facts for x in nbodies):
-            lone_ev[(g, min(nbodies, key=str, default=None))][1].append(key)
-        elif od and not nd and not all((g, x) in old_side_facts for x in obodies):
-            lone_ev[(g, min(obodies, key=str, default=None))][0].append(key)
-    # A removed and an added piece of evidence for the same fact or entity in the same
-    # source are one piece that moved or was re-quoted: the same quote pairs first.
-    for (g, _body), (gone, came) in sorted(
-        lone_ev.items(), key=lambda kv: (term_nt(kv[0][0] or URIRef("")), str(kv[0][1]))
-    ):
-        gone, came = sorted(gone), sorted(came)
-        for same_quote in (True, False):
-            for old_key in list(gone):
-                match = [
-                    k
-                    for k in came
-                    if not same_quote or quote_of(b, g, k) == quote_of(a, g, old_key)
-                ]
-                if match:
-                    gone.remove(old_key)
-                    came.remove(match[0])
-                    ev_entries.append(
-                        (g, old_key, match[0], evidence_changes(g, old_key, match[0], False))
-                    )
-        ev_entries.extend((g, k, "", ()) for k in gone)
-        ev_entries.extend((g, "", k, ()) for k in came)
+            self.evidence_counts[g][{"added": 0, "removed": 1, "changed": 2}[change]] += 1
+        return tuple(sorted(out, key=_evidence_sort_key))
 
-    evidence_out: list[EvidenceChange] = []
-    evidence_counts: dict[GraphKey, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for g, old_key, new_key, ev_changes in ev_entries:
-        change = "changed" if old_key and new_key else "added" if new_key else "removed"
-        side, key = (b, new_key) if new_key else (a, old_key)
-        ann = v.node("annotation", key)
-        bodies = _values(side.desc(g, ann), has_body)
-        kind = "mention" if bodies and kinds.of(bodies[0])[0] == "entity" else "claim"
-        about = "; ".join(sorted(_about(side, g, x, namer, v) for x in bodies))
-        quote = quote_of(side, g, key)
-        old_quote = quote_of(a, g, old_key) if change == "changed" else ""
-        evidence_out.append(
-            EvidenceChange(
-                change,
-                kinds.source_id(g),
-                quote,
-                about,
-                kind,
-                str(ann),
-                old_quote if old_quote != quote else "",
-                ev_changes,
+    # -- entities, other nodes, sources
+
+    def entity_changes(self) -> tuple[EntityChange, ...]:
+        """Registry entities (in the ontology graph) added, removed, relabelled, changed."""
+        out = []
+        for g, node in self.touched["entity"]:
+            od, nd = self.a.desc(g, node), self.b.desc(g, node)
+            ident, ref = self.kinds.of(node)[1], self.namer.ref(node)
+            if not od or not nd:
+                out.append(EntityChange("added" if nd else "removed", ref, ident))
+                continue
+            labels = _label_changes(od, nd)
+            others = tuple(_value_changes(od, nd, self.namer, LABEL_PREDICATES))
+            kind = "relabelled" if labels else "changed"
+            out.append(EntityChange(kind, ref, ident, labels, others))
+        out.sort(key=lambda e: (CHANGE_ORDER[e.change], e.entity.label.casefold(), e.id))
+        return tuple(out)
+
+    def other_changes(self) -> tuple[OtherChange, ...]:
+        """Other subjects, and direct triples that no reported fact change explains."""
+        explained: set[tuple[GraphKey, Node | None, Node | None]] = set()
+        v = self.v
+        for fct in [*self.lone_added, *self.lone_removed, *(x for p in self.paired for x in p)]:
+            subj, rel = _one(fct.desc, v.term("subject")), _one(fct.desc, v.term("relation"))
+            explained.add((fct.graph, subj, rel))
+        loose: dict[tuple[GraphKey, Node], tuple[set[tuple[Node, Node]], set[tuple[Node, Node]]]]
+        loose = defaultdict(lambda: (set(), set()))
+        for (s, p, o, g), is_added in self.direct:
+            if (g, s, p) not in explained:
+                loose[(g, s)][0 if is_added else 1].add((p, o))
+        for g, node in self.touched["other"]:
+            od, nd = self.a.desc(g, node), self.b.desc(g, node)
+            loose[(g, node)] = (set(nd - od), set(od - nd))
+        out = []
+        for (g, node), (plus, minus) in loose.items():
+            is_other = self.kinds.of(node)[0] == "other"
+            label = self.namer.compact(str(node)) if is_other else self.namer.label(node)
+            out.append(
+                OtherChange(
+                    self.kinds.source_id(g),
+                    Ref(label, str(node)),
+                    _all_values(frozenset(plus), self.namer, (), compact=True),
+                    _all_values(frozenset(minus), self.namer, (), compact=True),
+                )
             )
-        )
-        evidence_counts[g][{"added": 0, "removed": 1, "changed": 2}[change]] += 1
+        out.sort(key=lambda x: (x.graph, x.subject.label, x.subject.value))
+        return tuple(out)
 
-    # Fact entries (one per graph), then merged across sources.
-    fact_counts: dict[GraphKey, list[int]] = defaultdict(lambda: [0, 0, 0])
-    raw_facts: list[tuple[FactChange, str, list[Quote]]] = []
-
-    def fact_refs(desc: Desc):
-        s, r, o = (_one(desc, v.term(n)) for n in ("subject", "relation", "object"))
-        return (
-            namer.ref(s) if s is not None else Ref("", ""),
-            namer.ref(r) if r is not None else Ref("", ""),
-            namer.ref(o) if o is not None else None,
-        )
-
-    for f in lone_added:
-        s, r, o = fact_refs(f.desc)
-        quals = _all_values(f.desc, namer, qual_skip)
-        entry = FactChange("added", s, r, o, str(f.iri), None, quals)
-        raw_facts.append((entry, kinds.source_id(f.graph), quotes_for(b, f.graph, f.iri)))
-        fact_counts[f.graph][0] += 1
-    for f in lone_removed:
-        s, r, o = fact_refs(f.desc)
-        quals = _all_values(f.desc, namer, qual_skip)
-        entry = FactChange("removed", s, r, o, str(f.iri), None, quals)
-        raw_facts.append((entry, kinds.source_id(f.graph), quotes_for(a, f.graph, f.iri)))
-        fact_counts[f.graph][1] += 1
-    for old_f, new_f in paired:
-        s, r, o = fact_refs(new_f.desc)
-        skip = _FACT_STRUCTURE if old_f.iri == new_f.iri else qual_skip
-        changes = tuple(_value_changes(old_f.desc, new_f.desc, namer, skip))
-        quals = _all_values(new_f.desc, namer, qual_skip)
-        entry = FactChange("changed", s, r, o, str(new_f.iri), str(old_f.iri), quals, changes)
-        raw_facts.append(
-            (entry, kinds.source_id(new_f.graph), quotes_for(b, new_f.graph, new_f.iri))
-        )
-        fact_counts[new_f.graph][2] += 1
-    merged: dict[FactChange, tuple[set[str], set[Quote]]] = {}
-    for entry, source, quotes in raw_facts:
-        srcs, qs = merged.setdefault(entry, (set(), set()))
-        srcs.add(source)
-        qs.update(quotes)
-    facts = sorted(
-        (
-            FactChange(
-                e.change,
-                e.subject,
-                e.relation,
-                e.object,
-                e.fact,
-                e.old_fact,
-                e.qualifiers,
-                e.changes,
-                tuple(sorted(srcs)),
-                tuple(sorted(qs)),
+    def source_summaries(self) -> tuple[SourceSummary, ...]:
+        """One row per named graph that changed (after the fact and evidence counts)."""
+        a, b = self.a, self.b
+        metadata: dict[GraphKey, list[ValueChange]] = defaultdict(list)
+        for g, node in self.touched["source"]:
+            od, nd = a.desc(g, node), b.desc(g, node)
+            if od and nd:
+                metadata[g].extend(_value_changes(od, nd, self.namer, ()))
+        quads: dict[GraphKey, list[int]] = defaultdict(lambda: [0, 0])
+        for *_, g in self.added:
+            quads[g][0] += 1
+        for *_, g in self.removed:
+            quads[g][1] += 1
+        out = []
+        for g in sorted(quads, key=self.kinds.source_id):
+            status = "added" if g not in a.graphs else "removed" if g not in b.graphs else "changed"
+            title = _title(b if g in b.graphs else a, g, self.v, self.lang)
+            (qa, qr), (fa, fr, fc), (ea, er, ec) = (
+                quads[g],
+                self.fact_counts[g],
+                self.evidence_counts[g],
             )
-            for e, (srcs, qs) in merged.items()
-        ),
-        key=_fact_sort_key,
-    )
-
-    # Entities (the registry lives in the ontology graph).
-    entities: list[EntityChange] = []
-    for g, node in touched["entity"]:
-        od, nd = a.desc(g, node), b.desc(g, node)
-        ident = kinds.of(node)[1]
-        if not od:
-            entities.append(EntityChange("added", namer.ref(node), ident))
-            continue
-        if not nd:
-            entities.append(EntityChange("removed", namer.ref(node), ident))
-            continue
-        labels = _label_changes(od, nd)
-        others = tuple(_value_changes(od, nd, namer, LABEL_PREDICATES))
-        kind = "relabelled" if labels else "changed"
-        entities.append(EntityChange(kind, namer.ref(node), ident, labels, others))
-    entities.sort(key=lambda e: (CHANGE_ORDER[e.change], e.entity.label.casefold(), e.id))
-
-    # Other subjects, direct triples no reported fact explains, and source metadata.
-    explained: set[tuple[GraphKey, Node | None, Node | None]] = set()
-    for fct in [*lone_added, *lone_removed, *(x for pair in paired for x in pair)]:
-        subj, rel = _one(fct.desc, v.term("subject")), _one(fct.desc, v.term("relation"))
-        explained.add((fct.graph, subj, rel))
-    loose: dict[tuple[GraphKey, Node], tuple[set[tuple[Node, Node]], set[tuple[Node, Node]]]]
-    loose = defaultdict(lambda: (set(), set()))
-    for (s, p, o, g), is_added in direct:
-        if (g, s, p) not in explained:
-            loose[(g, s)][0 if is_added else 1].add((p, o))
-    for g, node in touched["other"]:
-        od, nd = a.desc(g, node), b.desc(g, node)
-        loose[(g, node)] = (set(nd - od), set(od - nd))
-    other: list[OtherChange] = []
-    for (g, node), (plus, minus) in loose.items():
-        label = namer.compact(str(node)) if kinds.of(node)[0] == "other" else namer.label(node)
-        other.append(
-            OtherChange(
-                kinds.source_id(g),
-                Ref(label, str(node)),
-                _all_values(frozenset(plus), namer, (), compact=True),
-                _all_values(frozenset(minus), namer, (), compact=True),
+            out.append(
+                SourceSummary(
+                    self.kinds.source_id(g),
+                    title,
+                    status,
+                    qa,
+                    qr,
+                    fa,
+                    fr,
+                    fc,
+                    ea,
+                    er,
+                    ec,
+                    tuple(sorted(metadata[g])),
+                )
             )
-        )
-    other.sort(key=lambda x: (x.graph, x.subject.label, x.subject.value))
-
-    metadata: dict[GraphKey, list[ValueChange]] = defaultdict(list)
-    for g, node in touched["source"]:
-        od, nd = a.desc(g, node), b.desc(g, node)
-        if od and nd:
-            metadata[g].extend(_value_changes(od, nd, namer, ()))
-    quad_counts: dict[GraphKey, list[int]] = defaultdict(lambda: [0, 0])
-    for *_, g in added_quads:
-        quad_counts[g][0] += 1
-    for *_, g in removed_quads:
-        quad_counts[g][1] += 1
-    sources = []
-    for g in sorted(quad_counts, key=lambda g: kinds.source_id(g)):
-        status = "added" if g not in a.graphs else "removed" if g not in b.graphs else "changed"
-        fa, fr, fc = fact_counts[g]
-        ea, er, ec = evidence_counts[g]
-        title = _title(b if g in b.graphs else a, g, v, lang)
-        sources.append(
-            SourceSummary(
-                kinds.source_id(g),
-                title,
-                status,
-                quad_counts[g][0],
-                quad_counts[g][1],
-                fa,
-                fr,
-                fc,
-                ea,
-                er,
-                ec,
-                tuple(sorted(metadata[g])),
-            )
-        )
-
-    return DatasetDiff(
-        old_name,
-        new_name,
-        lang,
-        tuple(facts),
-        tuple(entities),
-        tuple(sorted(evidence_out, key=_evidence_sort_key)),
-        tuple(sources),
-        tuple(other),
-        tuple(sorted(removed_quads, key=_quad_sort_key)),
-        tuple(sorted(added_quads, key=_quad_sort_key)),
-    )
+        return tuple(out)
 
 
 def _evidence_iris(v: Vocabulary, key: str) -> list[Node]:
