@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import signal
 import socket
 import subprocess
 import sys
@@ -561,8 +562,9 @@ def test_a_store_that_trickles_its_answer_is_cut_off_at_the_deadline() -> None:
     assert "0 of 6 graphs written" in done.stdout
 
 
-def test_sigterm_during_a_push_prints_what_reached_the_store_and_exits_130(
-    stub_server: list[ThreadingHTTPServer],
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_an_interrupted_push_prints_what_reached_the_store_and_exits_130(
+    stub_server: list[ThreadingHTTPServer], sig: signal.Signals
 ) -> None:
     in_flight: list[str] = []
 
@@ -590,12 +592,14 @@ def test_sigterm_during_a_push_prints_what_reached_the_store_and_exits_130(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl-C as a terminal delivers it, even if this process was started ignoring it
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 60
     while len(in_flight) < 2:  # the second graph is in flight
         assert time.monotonic() < deadline and proc.poll() is None
         time.sleep(0.05)
-    proc.terminate()  # SIGTERM
+    proc.send_signal(sig)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130
     doc = "https://w3id.org/vjkg/graph/"
@@ -649,3 +653,61 @@ def test_push_since_reads_back_at_most_its_cap(
     done = kg("push", "--endpoint", endpoint, "--input", str(one), "--since", str(one), *FAST)
     assert done.returncode == 6
     assert "the store's answer is longer than" in done.stderr and "1 MiB" in done.stderr
+
+
+def test_an_interrupted_update_says_what_the_store_holds_and_a_rerun_converges(
+    oxigraph: Oxigraph, stub_server: list[ThreadingHTTPServer], tmp_path: Path
+) -> None:
+    old, new = edited_copy(tmp_path)
+    assert kg("push", "--endpoint", oxigraph.store, "--input", str(old)).returncode == 0
+    updates: list[bytes] = []
+
+    class StallingUpdates(BaseHTTPRequestHandler):
+        """Reads go to the real store; the first update never gets an answer."""
+
+        def do_GET(self) -> None:
+            req = urllib.request.Request(
+                oxigraph.base + self.path, headers={"Accept": self.headers.get("Accept", "")}
+            )
+            try:
+                with urllib.request.urlopen(req, timeout=30) as resp:
+                    status, body = resp.status, resp.read()
+            except urllib.error.HTTPError as exc:
+                status, body = exc.code, exc.read()
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self) -> None:
+            updates.append(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+            time.sleep(60)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    httpd, proxy = start_local_server(StallingUpdates)
+    stub_server.append(httpd)
+    base = proxy.removesuffix("/store")
+    proc = subprocess.Popen(
+        [str(KG), "push", "--endpoint", proxy, "--update-endpoint", base + "/update",
+         "--input", str(new), "--since", str(old)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not updates:
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.05)
+    proc.terminate()
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    doc = "https://w3id.org/vjkg/graph/"
+    assert f"  CUT OFF   {doc}doc-000" in out and f"  not sent  {doc}doc-002" in out
+    assert f"{doc}doc-000 was cut off mid-update" in err
+    assert "holds either all of OLD or all of NEW, never a mix" in err
+    assert "run the same kg push --since again" in err
+    # The update never reached the store, so it still holds OLD and a rerun applies NEW.
+    again = kg("push", "--endpoint", oxigraph.store, "--input", str(new), "--since", str(old))
+    assert again.returncode == 0, again.stderr
+    assert f"the store holds {old}" in again.stdout
+    assert oxigraph.dump() == quads_in(new)
