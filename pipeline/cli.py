@@ -576,13 +576,15 @@ def cmd_diff(args: argparse.Namespace) -> int:
     for path in files:
         if not path.is_file():
             raise OutputError(f"{path}: no such graph file — run `kg build`, or check the path")
+    if args.build_timeout <= 0:
+        raise UsageError("--build-timeout must be greater than 0")
     progress = _Progress(args.quiet)
     sides: list[tuple[str, list]] = []
     with temporary_workdir() as tmp:
         for rev in revs:
             commit = resolve_revision(args.repo, rev)
             progress.step(f"building revision {rev} ({commit[:12]}) with its own code")
-            graph = build_revision(args.repo, commit, Path(tmp))
+            graph = build_revision(args.repo, commit, Path(tmp), args.build_timeout)
             sides.append((f"revision {rev} ({commit[:12]})", read_quads(graph)))
         for path in files:
             sides.append((str(path), read_quads(path)))
@@ -781,9 +783,18 @@ def make_parser() -> argparse.ArgumentParser:
         help="a git revision as a side (twice: OLD then NEW; once: OLD, with NEW a file)",
     )
     p.add_argument("--repo", type=Path, default=Path("."), help="git repository for --rev (.)")
-    p.add_argument("--lang", choices=["en", "vi", "ja"], default="en", help="label language")
+    p.add_argument(
+        "--build-timeout",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="give up building a --rev after this long (600)",
+    )
+    p.add_argument("--lang", choices=["en", "vi", "ja"], default="en", help="label language (en)")
     p.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
-    p.add_argument("--patch", type=Path, help="also write an RDF Patch turning OLD into NEW")
+    p.add_argument(
+        "--patch", type=Path, metavar="FILE", help="also write an RDF Patch turning OLD into NEW"
+    )
     p.add_argument("--exit-code", action="store_true", help="exit 8 when they differ (as git diff)")
     p.add_argument("--base", default=None, help="base IRI of the graph's vocabulary")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")

@@ -1090,7 +1090,13 @@ def build_revision(repo: Path, commit: str, workdir: Path, timeout: float = 600.
         )
     except subprocess.TimeoutExpired:
         raise InputError(
-            [Problem(Location(commit[:12]), f"building this revision took over {timeout:.0f} s")]
+            [
+                Problem(
+                    Location(f"revision {commit[:12]}"),
+                    f"building it took over {timeout:g} s",
+                    "raise --build-timeout",
+                )
+            ]
         ) from None
     graph = out / "kg.nq"
     if built.returncode != 0 or not graph.is_file():
