@@ -356,8 +356,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_push(args: argparse.Namespace) -> int:
-    """``kg push``: PUT each named graph into a SPARQL 1.1 Graph Store endpoint."""
+    """``kg push``: PUT each named graph into a SPARQL 1.1 Graph Store endpoint
+    (``--since OLD``: only the difference, as SPARQL Update, when the store holds OLD)."""
     from .push import (
+        PushInterrupted,
         check_endpoint,
         push_graphs,
         raise_for_report,
@@ -368,13 +370,172 @@ def cmd_push(args: argparse.Namespace) -> int:
     check_endpoint(args.endpoint)
     if args.timeout <= 0 or args.retries < 0 or args.backoff < 0:
         raise UsageError("--timeout must be > 0, --retries and --backoff ≥ 0")
-    payloads = read_graph_payloads(args.input)
-    report = push_graphs(
-        args.endpoint, payloads, timeout=args.timeout, retries=args.retries, backoff=args.backoff
-    )
+    if args.no_fallback and not args.since:
+        raise UsageError("--no-fallback goes with --since OLD")
+    try:
+        if args.since:
+            return _push_since(args)
+        payloads = read_graph_payloads(args.input)
+        report = push_graphs(
+            args.endpoint,
+            payloads,
+            timeout=args.timeout,
+            retries=args.retries,
+            backoff=args.backoff,
+        )
+    except PushInterrupted as exc:
+        sys.stdout.write(to_push_summary(exc.report))
+        raise
     sys.stdout.write(to_push_summary(report))
     raise_for_report(report)
     return errors.EXIT_OK
+
+
+def _push_since(args: argparse.Namespace) -> int:
+    """``kg push --since OLD``: check, update (or fall back to PUT), verify."""
+    from .push import (
+        GraphPayload,
+        PushInterrupted,
+        PushReport,
+        answer_caps,
+        compare_graphs,
+        default_update_url,
+        push_graphs,
+        push_since,
+        raise_for_report,
+        read_graph_payloads,
+        read_store,
+        to_graph_triples,
+        to_push_summary,
+    )
+    from .readers import read_quads
+
+    update_url = args.update_endpoint or default_update_url(args.endpoint)
+    for path in (args.since, args.input):
+        if not path.is_file():
+            raise OutputError(
+                f"{path}: no such graph file — run `kg build` first, or check the path"
+            )
+    old = to_graph_triples(read_quads(args.since), args.since)
+    new = to_graph_triples(read_quads(args.input), args.input)
+    every = set(old) | set(new)
+    expected_old = {g: old.get(g, frozenset()) for g in every}
+    net = dict(timeout=args.timeout, retries=args.retries, backoff=args.backoff)
+    expected_new = {g: new.get(g, frozenset()) for g in every}
+    caps = answer_caps(old, new)
+    print(f"checking that {args.endpoint} holds {args.since} ({len(old)} graphs)")
+    try:
+        held = read_store(args.endpoint, every, timeout=args.timeout, max_bytes=caps)
+    except KeyboardInterrupt:
+        raise PushInterrupted(
+            PushReport(args.endpoint),
+            "interrupted while reading the store's graphs to compare them with "
+            f"{args.since}; nothing was written, the store is as it was",
+        ) from None
+    mismatches = [c for c in compare_graphs(held, expected_old) if not c.ok]
+    if mismatches and all(c.ok for c in compare_graphs(held, expected_new)):
+        total = sum(len(x) for x in new.values())
+        print(f"the store already holds {args.input} ({total} triples): nothing to send")
+        return errors.EXIT_OK
+    if not mismatches:
+        changed = sum(1 for g in every if old.get(g) != new.get(g))
+        print(
+            f"the store holds {args.since}: sending the difference of {changed} graph(s) "
+            f"to {update_url}"
+        )
+        try:
+            report = push_since(update_url, old, new, **net)
+        except PushInterrupted as exc:
+            sys.stdout.write(to_push_summary(exc.report))
+            raise
+    else:
+        listed = "\n".join(f"  {c}" for c in mismatches)
+        if args.no_fallback:
+            raise errors.RemoteStoreError(
+                f"the store at {args.endpoint} does not hold {args.since}:\n{listed}\n"
+                "nothing was written (--no-fallback). Push without --since for a full PUT, or "
+                "give as --since the file the store was last pushed from"
+            )
+        print(f"the store does not hold {args.since}:\n{listed}")
+        print("falling back to a full PUT of every graph")
+        payloads = read_graph_payloads(args.input)
+        gone = sorted((g for g in old if g not in new), key=lambda k: (k is None, k or ""))
+        payloads += [GraphPayload(g, b"", 0) for g in gone]  # emptied: NEW does not have them
+        try:
+            report = push_graphs(args.endpoint, payloads, **net)
+        except PushInterrupted as exc:
+            sys.stdout.write(to_push_summary(exc.report))
+            raise
+    sys.stdout.write(to_push_summary(report))
+    raise_for_report(report)
+    try:
+        after = read_store(args.endpoint, every, timeout=args.timeout, max_bytes=caps)
+    except KeyboardInterrupt:
+        raise PushInterrupted(
+            report,
+            f"interrupted while verifying: every graph was sent (table above), but the check "
+            f"that the store now equals {args.input} did not finish; run the same command "
+            "again to check (it finds nothing to send if the store holds the new graph)",
+        ) from None
+    wrong = [c for c in compare_graphs(after, expected_new) if not c.ok]
+    if wrong:
+        listed = "\n".join(f"  {c}" for c in wrong)
+        raise errors.RemoteStoreError(
+            f"after the push the store at {args.endpoint} does not hold {args.input}:\n{listed}\n"
+            "another writer may have changed it; run kg push without --since"
+        )
+    total = sum(len(x) for x in new.values())
+    print(f"verified: the store's {len(every)} graph(s) equal {args.input} ({total} triples)")
+    return errors.EXIT_OK
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    """``kg diff OLD NEW`` / ``--rev A --rev B``: what changed, as Markdown, JSON, RDF Patch."""
+    from .diff import (
+        build_revision,
+        diff_quads,
+        resolve_revision,
+        temporary_workdir,
+        to_diff_json,
+        to_diff_markdown,
+        to_rdf_patch,
+    )
+    from .outputs import write_atomic
+    from .readers import read_quads
+
+    revs, files = list(args.rev), list(args.graphs)
+    if len(revs) + len(files) != 2 or (len(revs) == 1 and len(files) != 1):
+        raise UsageError(
+            "give two sides: OLD NEW graph files, --rev A --rev B, or --rev A NEW "
+            f"(got {len(files)} file(s) and {len(revs)} --rev)"
+        )
+    for path in files:
+        if not path.is_file():
+            raise OutputError(f"{path}: no such graph file — run `kg build`, or check the path")
+    if args.build_timeout <= 0:
+        raise UsageError("--build-timeout must be greater than 0")
+    progress = _Progress(args.quiet)
+    sides: list[tuple[str, list]] = []
+    with temporary_workdir() as tmp:
+        for rev in revs:
+            commit = resolve_revision(args.repo, rev)
+            progress.step(f"building revision {rev} ({commit[:12]}) with its own code")
+            graph = build_revision(args.repo, commit, Path(tmp), args.build_timeout)
+            sides.append((f"revision {rev} ({commit[:12]})", read_quads(graph)))
+        for path in files:
+            sides.append((str(path), read_quads(path)))
+    (old_name, old), (new_name, new) = sides
+    diff = diff_quads(
+        old, new, vocab=_vocab(args), lang=args.lang, old_name=old_name, new_name=new_name
+    )
+    if args.patch:
+        write_atomic(args.patch, to_rdf_patch(diff))
+        progress.step(
+            f"wrote {args.patch}: {len(diff.removed_quads)} deletions, "
+            f"{len(diff.added_quads)} additions"
+        )
+    sys.stdout.write(to_diff_json(diff) if args.json else to_diff_markdown(diff))
+    return errors.EXIT_DIFFERENT if args.exit_code and diff.differ else errors.EXIT_OK
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -383,7 +544,7 @@ def make_parser() -> argparse.ArgumentParser:
         prog="kg",
         description="Build, validate and explore the vjkg knowledge graph.",
         epilog="Exit codes: 0 ok, 2 usage, 3 bad input, 4 SHACL violations, 5 I/O, "
-        "6 remote store, 7 query, 130 interrupted.",
+        "6 remote store, 7 query, 8 kg diff --exit-code: they differ, 130 interrupted.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -572,6 +733,44 @@ def make_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser(
+        "diff",
+        help="what changed between two graph files or two git revisions",
+        description="Compare OLD with NEW: facts added, removed and changed (a qualifier "
+        "old -> new), entities added, removed or relabelled, evidence added or removed, a "
+        "summary per source. Each side is a graph file (.nq, .trig, .nt, .ttl, .jsonld) or a "
+        "git revision (--rev), built from its own sources/ by its own code in a temporary "
+        "folder (git archive); the working tree is not touched.",
+        epilog="Exit codes: 0 compared (whether or not they differ); 8 they differ (only "
+        "with --exit-code); 2 usage or unknown revision; 3 unreadable graph or a revision "
+        "that does not build; 5 graph file missing.",
+    )
+    p.add_argument("graphs", nargs="*", type=Path, metavar="GRAPH", help="OLD and NEW files")
+    p.add_argument(
+        "--rev",
+        action="append",
+        default=[],
+        metavar="REV",
+        help="a git revision as a side (twice: OLD then NEW; once: OLD, with NEW a file)",
+    )
+    p.add_argument("--repo", type=Path, default=Path("."), help="git repository for --rev (.)")
+    p.add_argument(
+        "--build-timeout",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="give up building a --rev after this long (600)",
+    )
+    p.add_argument("--lang", choices=["en", "vi", "ja"], default="en", help="label language (en)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
+    p.add_argument(
+        "--patch", type=Path, metavar="FILE", help="also write an RDF Patch turning OLD into NEW"
+    )
+    p.add_argument("--exit-code", action="store_true", help="exit 8 when they differ (as git diff)")
+    p.add_argument("--base", default=None, help="base IRI of the graph's vocabulary")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(func=cmd_diff)
+
+    p = sub.add_parser(
         "push",
         help="write the named graphs into a SPARQL 1.1 Graph Store endpoint",
         description="PUT each named graph of --input to ENDPOINT?graph=IRI (idempotent: a "
@@ -579,16 +778,36 @@ def make_parser() -> argparse.ArgumentParser:
         "with exponential back-off.",
         epilog="Endpoints: Oxigraph http://HOST:7878/store; Fuseki http://HOST:3030/DS/data; "
         "GraphDB http://HOST:7200/repositories/REPO/rdf-graphs/service; Virtuoso "
-        "http://HOST:8890/sparql-graph-crud. Exit codes: 0 all written, 2 usage, 3 unreadable "
-        "input, 5 input missing, 6 the store failed.",
+        "http://HOST:8890/sparql-graph-crud. Redirects are not followed (the target is named). "
+        "Exit codes: 0 all written (and, with --since, verified), 2 usage, 3 unreadable "
+        "input, 5 input missing, 6 the store failed or (--no-fallback) does not hold OLD, "
+        "130 interrupted (the table shows what reached the store).",
     )
     p.add_argument("--endpoint", required=True, help="Graph Store Protocol URL")
     p.add_argument("--input", type=Path, default=_default("graphs/kg.nq"), help="RDF file")
     p.add_argument(
+        "--since",
+        type=Path,
+        metavar="OLD",
+        help="send only the difference from OLD (the file last pushed) as SPARQL Update, "
+        "after checking the store holds OLD; otherwise a full PUT",
+    )
+    p.add_argument(
+        "--update-endpoint",
+        metavar="URL",
+        help="SPARQL Update URL for --since (default: derived from --endpoint: "
+        "…/store → …/update for Oxigraph, …/data → …/update for Fuseki)",
+    )
+    p.add_argument(
+        "--no-fallback",
+        action="store_true",
+        help="with --since: exit 6 instead of a full PUT when the store does not hold OLD",
+    )
+    p.add_argument(
         "--timeout",
         type=float,
         default=30.0,
-        help="connect and read timeout per request, seconds (30)",
+        help="deadline for each whole request (connect, send, answer), seconds (30)",
     )
     p.add_argument("--retries", type=int, default=3, help="retries per graph (3)")
     p.add_argument(

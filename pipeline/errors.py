@@ -18,6 +18,7 @@ EXIT_NOT_CONFORMING = 4  # the graph violates the SHACL shapes
 EXIT_IO = 5  # a file or directory cannot be read or written; another build holds the lock
 EXIT_REMOTE = 6  # a remote SPARQL store failed
 EXIT_QUERY = 7  # a SPARQL query is malformed or failed
+EXIT_DIFFERENT = 8  # kg diff --exit-code: the two graphs differ (as git diff --exit-code)
 EXIT_INTERRUPTED = 130  # Ctrl-C / SIGTERM
 
 

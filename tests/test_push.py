@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import socket
 import subprocess
 import sys
@@ -409,3 +411,303 @@ def test_a_connection_closed_mid_push_names_what_was_written_and_a_rerun_converg
     again = kg("push", "--endpoint", oxigraph.store, *FAST)
     assert again.returncode == 0, again.stderr
     assert remote_counts(oxigraph) == local_counts()
+
+
+# ---------------------------------------------------------------- kg push --since
+
+
+def write_lines(path: Path, lines: list[str]) -> Path:
+    path.write_text("".join(sorted(lines)), encoding="utf-8")
+    return path
+
+
+def edited_copy(tmp_path: Path) -> tuple[Path, Path]:
+    """OLD (the built graph) and NEW: doc-004 gone, 10 triples fewer in doc-002, one more
+    in doc-000, and a new graph."""
+    lines = GRAPH.read_text(encoding="utf-8").splitlines(keepends=True)
+    doc = "https://w3id.org/vjkg/graph/"
+    new = [x for x in lines if not x.rstrip().endswith(f"<{doc}doc-004> .")]
+    in_002 = [x for x in new if x.rstrip().endswith(f"<{doc}doc-002> .")]
+    dropped = set(in_002[:10])
+    new = [x for x in new if x not in dropped]
+    new.append(f'<urn:x:a> <urn:x:p> "thêm"@vi <{doc}doc-000> .\n')
+    new.append(f"<urn:x:a> <urn:x:p> <urn:x:b> <{doc}doc-new> .\n")
+    return GRAPH, write_lines(tmp_path / "new.nq", new)
+
+
+def quads_in(path: Path) -> set[ox.Quad]:
+    return {normalise_integer(q) for q in ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS)}
+
+
+def test_push_since_sends_only_the_difference_and_the_store_equals_new(
+    oxigraph: Oxigraph, tmp_path: Path
+) -> None:
+    old, new = edited_copy(tmp_path)
+    assert kg("push", "--endpoint", oxigraph.store, "--input", str(old)).returncode == 0
+    done = kg("push", "--endpoint", oxigraph.store, "--input", str(new), "--since", str(old))
+    assert done.returncode == 0, done.stderr
+    assert f"the store holds {old}" in done.stdout
+    doc = "https://w3id.org/vjkg/graph/"
+    assert f"updated   {doc}doc-000" in done.stdout and " -0 +1 triples" in done.stdout
+    assert f"updated   {doc}doc-002" in done.stdout and " -10 +0 triples" in done.stdout
+    assert f"updated   {doc}doc-new" in done.stdout
+    assert f"unchanged {doc}doc-001" in done.stdout and f"unchanged {doc}ontology" in done.stdout
+    assert f"updated   {doc}doc-004" in done.stdout  # emptied
+    assert "verified: the store's 7 graph(s) equal" in done.stdout
+    assert oxigraph.dump() == quads_in(new)  # quad for quad
+    again = kg("push", "--endpoint", oxigraph.store, "--input", str(new), "--since", str(old))
+    assert again.returncode == 0 and "already holds" in again.stdout
+    assert "nothing to send" in again.stdout and oxigraph.dump() == quads_in(new)
+
+
+def test_push_since_falls_back_to_a_full_put_when_the_store_holds_something_else(
+    oxigraph: Oxigraph, tmp_path: Path
+) -> None:
+    old, new = edited_copy(tmp_path)
+    assert kg("push", "--endpoint", oxigraph.store, "--input", str(old)).returncode == 0
+    doc1 = "https://w3id.org/vjkg/graph/doc-001"
+    req = urllib.request.Request(
+        graph_url(oxigraph.store, doc1),
+        data=b"<urn:stale> <urn:p> <urn:o> .\n",
+        method="POST",  # adds a triple the file does not have
+        headers={"Content-Type": "application/n-triples"},
+    )
+    urllib.request.urlopen(req, timeout=10).close()
+    before = oxigraph.dump()
+    refused = kg(
+        "push", "--endpoint", oxigraph.store, "--input", str(new), "--since", str(old),
+        "--no-fallback",
+    )  # fmt: skip
+    assert refused.returncode == 6
+    assert f"does not hold {old}" in refused.stderr and f"graph {doc1}" in refused.stderr
+    assert "nothing was written (--no-fallback)" in refused.stderr
+    assert oxigraph.dump() == before
+    done = kg("push", "--endpoint", oxigraph.store, "--input", str(new), "--since", str(old))
+    assert done.returncode == 0, done.stderr
+    assert f"does not hold {old}" in done.stdout and "falling back to a full PUT" in done.stdout
+    assert f"graph {doc1}: the store has" in done.stdout
+    assert "verified" in done.stdout
+    assert oxigraph.dump() == quads_in(new)
+
+
+def test_push_since_refuses_blank_nodes_and_needs_an_update_url(tmp_path: Path) -> None:
+    ttl = write_lines(tmp_path / "b.nt", ["_:x <urn:p> <urn:o> .\n"])
+    done = kg(
+        "push", "--endpoint", "http://127.0.0.1:1/store", "--input", str(ttl), "--since", str(ttl)
+    )
+    assert (
+        done.returncode == 3 and "blank nodes" in done.stderr and "without --since" in done.stderr
+    )
+    done = kg("push", "--endpoint", "http://127.0.0.1:1/x", "--since", str(GRAPH))
+    assert done.returncode == 2 and "--update-endpoint" in done.stderr
+
+
+# ---------------------------------------------------------------- deadline, signals, redirects
+
+
+class Trickler:
+    """A real socket server that reads a request, then answers one byte every 0.5 s, forever."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.connections = 0
+        self.stop = threading.Event()
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.sock.getsockname()[1]}/store"
+
+    def serve(self) -> None:
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self.trickle, args=(conn,), daemon=True).start()
+
+    def trickle(self, conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(5)
+            try:
+                conn.recv(1 << 16)
+                for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + b"x" * 100000:
+                    if self.stop.is_set():
+                        return
+                    conn.sendall(bytes([byte]))
+                    time.sleep(0.5)
+            except OSError:
+                return
+
+    def close(self) -> None:
+        self.stop.set()
+        self.sock.close()
+
+
+def test_a_store_that_trickles_its_answer_is_cut_off_at_the_deadline() -> None:
+    server = Trickler()
+    try:
+        done = kg("push", "--endpoint", server.endpoint, "--retries", "1", "--timeout", "2",
+                  "--backoff", "0.01")  # fmt: skip
+    finally:
+        server.close()
+    # It ends (subprocess would raise after 120 s otherwise), with exit 6 and a clear message.
+    assert done.returncode == 6
+    assert "gave no complete answer within the 2 s deadline" in done.stderr
+    assert "--timeout, for the whole request" in done.stderr
+    assert server.connections == 2  # one try and one retry, each cut off
+    assert "0 of 6 graphs written" in done.stdout
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_an_interrupted_push_prints_what_reached_the_store_and_exits_130(
+    stub_server: list[ThreadingHTTPServer], sig: signal.Signals
+) -> None:
+    in_flight: list[str] = []
+
+    class SlowAfterOne(BaseHTTPRequestHandler):
+        """A store that writes the first graph, then takes a minute over the second."""
+
+        def do_PUT(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            if in_flight:
+                in_flight.append(self.path)
+                time.sleep(60)
+                return
+            in_flight.append("")  # the first, answered at once
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    httpd, switch = start_local_server(SlowAfterOne)
+    stub_server.append(httpd)
+    proc = subprocess.Popen(
+        [str(KG), "push", "--endpoint", switch, "--timeout", "100"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # Ctrl-C as a terminal delivers it, even if this process was started ignoring it
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.monotonic() + 60
+    while len(in_flight) < 2:  # the second graph is in flight
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.05)
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    doc = "https://w3id.org/vjkg/graph/"
+    assert f"  written   {doc}doc-000" in out
+    assert f"  CUT OFF   {doc}doc-001" in out
+    assert f"  not sent  {doc}doc-002" in out
+    assert "1 of 6 graphs written" in out
+    assert f"{doc}doc-001 was cut off mid-PUT" in err
+    assert "either what it held before or the whole new graph" in err
+    assert "4 graph(s) not sent still hold what they held before" in err
+    assert "Run the same kg push again" in err
+    assert "earlier outputs are intact" not in err
+
+
+@pytest.mark.parametrize("status", [301, 307])
+def test_a_redirect_is_reported_with_its_target(
+    stub_server: list[ThreadingHTTPServer], status: int
+) -> None:
+    stub = Stub([status], headers={"Location": "http://127.0.0.1:9/elsewhere/store?graph=x"})
+    endpoint = run_stub(stub_server, stub)
+    done = kg("push", "--endpoint", endpoint, *FAST)
+    assert done.returncode == 6
+    assert len(stub.seen) == 1  # not retried, not followed
+    assert f"HTTP {status}" in done.stderr
+    assert "redirects to http://127.0.0.1:9/elsewhere/store?graph=x" in done.stderr
+    assert "pass --endpoint http://127.0.0.1:9/elsewhere/store" in done.stderr
+
+
+def test_push_since_reads_back_at_most_its_cap(
+    stub_server: list[ThreadingHTTPServer], tmp_path: Path
+) -> None:
+    class Flood(BaseHTTPRequestHandler):
+        """A store whose graph is 3 MiB when one triple is expected."""
+
+        def do_GET(self) -> None:
+            line = b"<urn:s> <urn:p> <urn:o> .\n"
+            body = line * (3 * (1 << 20) // len(line))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/n-triples")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    httpd, endpoint = start_local_server(Flood)
+    stub_server.append(httpd)
+    one = write_lines(tmp_path / "one.nt", ["<urn:a> <urn:b> <urn:c> .\n"])
+    done = kg("push", "--endpoint", endpoint, "--input", str(one), "--since", str(one), *FAST)
+    assert done.returncode == 6
+    assert "the store's answer is longer than" in done.stderr and "1 MiB" in done.stderr
+
+
+def test_an_interrupted_update_says_what_the_store_holds_and_a_rerun_converges(
+    oxigraph: Oxigraph, stub_server: list[ThreadingHTTPServer], tmp_path: Path
+) -> None:
+    old, new = edited_copy(tmp_path)
+    assert kg("push", "--endpoint", oxigraph.store, "--input", str(old)).returncode == 0
+    updates: list[bytes] = []
+
+    class StallingUpdates(BaseHTTPRequestHandler):
+        """Reads go to the real store; the first update never gets an answer."""
+
+        def do_GET(self) -> None:
+            req = urllib.request.Request(
+                oxigraph.base + self.path, headers={"Accept": self.headers.get("Accept", "")}
+            )
+            try:
+                with urllib.request.urlopen(req, timeout=30) as resp:
+                    status, body = resp.status, resp.read()
+            except urllib.error.HTTPError as exc:
+                status, body = exc.code, exc.read()
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self) -> None:
+            updates.append(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+            time.sleep(60)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    httpd, proxy = start_local_server(StallingUpdates)
+    stub_server.append(httpd)
+    base = proxy.removesuffix("/store")
+    proc = subprocess.Popen(
+        [str(KG), "push", "--endpoint", proxy, "--update-endpoint", base + "/update",
+         "--input", str(new), "--since", str(old)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not updates:
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.05)
+    proc.terminate()
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    doc = "https://w3id.org/vjkg/graph/"
+    assert f"  CUT OFF   {doc}doc-000" in out and f"  not sent  {doc}doc-002" in out
+    assert f"{doc}doc-000 was cut off mid-update" in err
+    assert "holds either all of OLD or all of NEW, never a mix" in err
+    assert "run the same kg push --since again" in err
+    # The update never reached the store, so it still holds OLD and a rerun applies NEW.
+    again = kg("push", "--endpoint", oxigraph.store, "--input", str(new), "--since", str(old))
+    assert again.returncode == 0, again.stderr
+    assert f"the store holds {old}" in again.stdout
+    assert oxigraph.dump() == quads_in(new)
