@@ -44,7 +44,7 @@ from rdflib.namespace import DCTERMS, ORG, PROV, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from .errors import InputError, Location, Problem, UsageError
-from .export import term_nt
+from .iri import term_nt
 from .readers import to_rdflib
 from .vocab import OA, Vocabulary
 

@@ -569,7 +569,7 @@ def to_graph_triples(
 
     Triples are deleted by value, which a blank node cannot be matched by.
     """
-    from .export import term_nt
+    from .iri import term_nt
 
     out: dict[str | None, set[str]] = {}
     for s, p, o, g in quads:
@@ -607,7 +607,7 @@ def fetch_graph(
 
     A graph the store does not have (404) is empty.
     """
-    from .export import term_nt
+    from .iri import term_nt
 
     url = graph_url(endpoint, iri)
     label = iri or "default graph"
