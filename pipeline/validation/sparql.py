@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import functools
 import itertools
+import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -138,6 +139,9 @@ class Check:
     path: Node | None
     # A sh:sparql constraint: the whole SELECT, run with ?this joined to the targets.
     select: str | None = None
+    # Paths from the target to this check's focus: a property shape inside a property shape
+    # is checked on each value node of the outer path, which is then the result's focus.
+    via: tuple[str, ...] = ()
 
 
 @dataclass
@@ -153,10 +157,7 @@ class _Compiler:
     def term(self, node: Node) -> str:
         if isinstance(node, BNode):
             raise Unsupported(f"blank node {node} used as a value in a shape")
-        if isinstance(node, Literal) and node.datatype is not None and not node.language:
-            kept = URIRef(_kept(str(node.datatype)))
-            return term_nt(Literal(str(node), datatype=kept, normalize=False))
-        return term_nt(node)
+        return _stored_nt(node)
 
     def path(self, node: Node) -> str:
         """A SHACL path as a SPARQL property path."""
@@ -211,7 +212,10 @@ class _Compiler:
             elif p not in _COMPANIONS and str(p).startswith(str(SH)):
                 raise Unsupported(f"{p} in shape {shape}")
         for prop in sorted(g.objects(shape, SH.property), key=str):
-            out.extend(self.checks(prop, depth + 1))
+            nested = self.checks(prop, depth + 1)
+            if path is not None:  # each value node of this shape is the nested focus
+                nested = [replace(c, via=(path, *c.via)) for c in nested]
+            out.extend(nested)
         return out
 
     def conforms(self, shape: Node, var: str, depth: int) -> str:
@@ -223,7 +227,13 @@ class _Compiler:
         for c in nested:
             if c.select is not None:
                 raise Unsupported("sh:sparql inside a nested shape")
-            parts.append(f"NOT EXISTS {{ {instantiate(c.pattern, var, self.fresh())} }}")
+            focus, hops = var, []
+            for hop in c.via:
+                nxt = self.fresh("f")
+                hops.append(f"{focus} {hop} {nxt} .")
+                focus = nxt
+            body = " ".join(hops) + " " + instantiate(c.pattern, focus, self.fresh())
+            parts.append(f"NOT EXISTS {{ {body} }}")
         return "(" + " && ".join(parts) + ")"
 
     def constraint(
@@ -296,7 +306,7 @@ class _Compiler:
             ok = " || ".join(f"langMatches(lang({V}), {t(Literal(x))})" for x in tags) or "false"
             return check(values(f"FILTER (!isLiteral({V}) || lang({V}) = '' || !({ok}))"), True)
         if param == SH.uniqueLang:
-            if value != Literal(True):
+            if not (isinstance(value, Literal) and str(value) == "true"):
                 return check("FILTER (false)", False)
             if path is None:
                 raise Unsupported("sh:uniqueLang on a node shape")
@@ -401,7 +411,7 @@ def targets(shapes: Graph, shape: Node) -> list[str]:
     if (shape, RDF.type, RDFS.Class) in shapes:
         out.append(f"?this a/{term_nt(RDFS.subClassOf)}* {term_nt(shape)} .")
     for node in sorted(shapes.objects(shape, SH.targetNode), key=str):
-        out.append(f"BIND ({term_nt(node)} AS ?this)")
+        out.append(f"BIND ({_stored_nt(node)} AS ?this)")
     for p in sorted(shapes.objects(shape, SH.targetSubjectsOf), key=str):
         out.append(f"?this {term_nt(p)} ?_t .")
     for p in sorted(shapes.objects(shape, SH.targetObjectsOf), key=str):
@@ -442,8 +452,13 @@ def compile_shapes(shapes: Graph) -> list[CompiledQuery]:
             if chk.select is not None:
                 text = _wrap_sparql(chk.select, target)
             else:
-                body = instantiate(chk.pattern, "?this", "?value")
-                head = "?this ?value" if chk.has_value else "?this"
+                # ?this is the target; ?focus the check's own focus (the same unless via)
+                hops, focus = [], "?this"
+                for i, hop in enumerate(chk.via):
+                    hops.append(f"{focus} {hop} ?_via{i} .")
+                    focus = f"?_via{i}"
+                body = " ".join(hops) + " " + instantiate(chk.pattern, focus, "?value")
+                head = f"({focus} AS ?focus)" + (" ?value" if chk.has_value else "")
                 text = f"SELECT DISTINCT {head} WHERE {{ {target} {body} }}"
             out.append(CompiledQuery(chk, text))
     return out
@@ -534,31 +549,72 @@ _DERIVED = [
 
 @functools.cache
 def rewritten_datatypes() -> frozenset[str]:
-    """The datatypes pyoxigraph's store does not keep as written (it stores, for example,
-    ``"10"^^xsd:nonNegativeInteger`` as ``"10"^^xsd:integer``), found by asking it."""
+    """The datatypes whose literals pyoxigraph's store does not keep as written, found by
+    asking it: it stores ``"10"^^xsd:nonNegativeInteger`` as ``"10"^^xsd:integer`` and
+    ``"4.0"^^xsd:decimal`` as ``"4"^^xsd:decimal``. SHACL compares terms as written."""
     store = ox.Store()
     s = ox.NamedNode("urn:x-vjkg:probe")
-    samples = {"boolean": "true", "float": "1.0", "double": "1.0", "decimal": "1.0",
-               "dateTime": "2024-01-01T00:00:00Z", "dateTimeStamp": "2024-01-01T00:00:00Z",
-               "date": "2024-01-01", "time": "00:00:00", "gYear": "2024",
-               "gYearMonth": "2024-01", "gMonth": "--01", "gDay": "---01",
-               "gMonthDay": "--01-01", "duration": "P1D", "dayTimeDuration": "P1D",
-               "yearMonthDuration": "P1Y", "string": "x"}  # fmt: skip
+    # Non-canonical lexical forms, so a store that normalises values shows it.
+    samples = {"boolean": ["1", "true"], "float": ["1.0", "1E0"], "double": ["1.0", "1E0"],
+               "decimal": ["1.0", "+1"], "integer": ["+1", "01"],
+               "dateTime": ["2024-01-01T00:00:00.0Z", "2024-01-01T00:00:00+00:00"],
+               "dateTimeStamp": ["2024-01-01T00:00:00.0Z"], "date": ["2024-01-01+00:00"],
+               "time": ["00:00:00.0"], "gYear": ["2024", "2024Z"], "gYearMonth": ["2024-01Z"],
+               "gMonth": ["--01"], "gDay": ["---01"], "gMonthDay": ["--01-01"],
+               "duration": ["P1D", "PT24H"], "dayTimeDuration": ["PT24H"],
+               "yearMonthDuration": ["P12M"], "string": ["x"]}  # fmt: skip
     out = set()
     for name in _DERIVED:
         dt = ox.NamedNode(_XSD + name)
-        lit = ox.Literal(samples.get(name, "1"), datatype=dt)
-        store.add(ox.Quad(s, s, lit))
-        (kept,) = [q.object for q in store.quads_for_pattern(s, s, None)]
-        store.remove(ox.Quad(s, s, kept))
-        if isinstance(kept, ox.Literal) and kept.datatype != dt:
-            out.add(_XSD + name)
+        for lexical in samples.get(name, ["+01", "1"]):
+            lit = ox.Literal(lexical, datatype=dt)
+            store.add(ox.Quad(s, s, lit))
+            (kept,) = [q.object for q in store.quads_for_pattern(s, s, None)]
+            store.remove(ox.Quad(s, s, kept))
+            if kept != lit:
+                out.add(_XSD + name)
     return frozenset(out)
+
+
+_ILL = "urn:x-vjkg:ill-typed:"  # an ill-typed literal's datatype, so sh:datatype sees it
+_LEXICAL = {
+    _XSD + "gYear": re.compile(r"-?[0-9]{4,}(Z|[+-][0-9]{2}:[0-9]{2})?"),
+    _XSD + "gYearMonth": re.compile(r"-?[0-9]{4,}-(0[1-9]|1[0-2])(Z|[+-][0-9]{2}:[0-9]{2})?"),
+    _XSD + "date": re.compile(
+        r"-?[0-9]{4,}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(Z|[+-][0-9]{2}:[0-9]{2})?"
+    ),
+}
+
+
+def ill_typed(literal: Literal) -> bool:
+    """Whether a typed literal's lexical form is not in its datatype's lexical space.
+
+    >>> XSD = "http://www.w3.org/2001/XMLSchema#"
+    >>> ill_typed(Literal("2021-13", datatype=URIRef(XSD + "gYearMonth")))
+    True
+    >>> ill_typed(Literal("300", datatype=URIRef(XSD + "byte")))
+    True
+    >>> ill_typed(Literal("2021-09", datatype=URIRef(XSD + "gYearMonth")))
+    False
+    """
+    pattern = _LEXICAL.get(str(literal.datatype))
+    if pattern is not None:
+        return not pattern.fullmatch(str(literal))
+    return bool(literal.ill_typed)
 
 
 def _kept(datatype: str) -> str:
     """The datatype IRI as stored: rewritten ones under :data:`_KEEP`."""
     return _KEEP + datatype if datatype in rewritten_datatypes() else datatype
+
+
+def _stored_nt(node: Node) -> str:
+    """A term in N-Triples syntax as the store holds it (see :func:`to_store`)."""
+    if isinstance(node, Literal) and node.datatype is not None and not node.language:
+        dt = str(node.datatype)
+        dt = _ILL + dt if ill_typed(node) else _kept(dt)
+        return term_nt(Literal(str(node), datatype=URIRef(dt), normalize=False))
+    return term_nt(node)
 
 
 def _from_ox(term: object) -> Node | None:
@@ -571,7 +627,7 @@ def _from_ox(term: object) -> Node | None:
     if isinstance(term, ox.Literal):
         if term.language:
             return Literal(term.value, lang=term.language)
-        datatype = term.datatype.value.removeprefix(_KEEP)
+        datatype = term.datatype.value.removeprefix(_KEEP).removeprefix(_ILL)
         if datatype == _XSD + "string":
             return Literal(term.value)
         return Literal(term.value, datatype=URIRef(datatype), normalize=False)
@@ -588,7 +644,7 @@ def run_compiled(store: ox.Store, queries: Sequence[CompiledQuery]) -> list[RawR
         solutions = store.query(q.text)
         assert isinstance(solutions, ox.QuerySolutions)
         for row in solutions:
-            focus = _from_ox(row["this"])
+            focus = _from_ox(row["this" if c.select is not None else "focus"])
             assert focus is not None
             value = _from_ox(row["value"]) if c.has_value and "value" in _names(row) else None
             path: Node | None = c.path
@@ -605,7 +661,7 @@ def run_compiled(store: ox.Store, queries: Sequence[CompiledQuery]) -> list[RawR
 
 def _names(row: ox.QuerySolution) -> set[str]:
     names = set()
-    for name in ("this", "value", "path", "message"):
+    for name in ("this", "focus", "value", "path", "message"):
         try:
             row[name]
         except KeyError:
@@ -632,7 +688,9 @@ def _to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
         if term.language:
             return ox.Literal(str(term), language=term.language)
         if term.datatype is not None:
-            return ox.Literal(str(term), datatype=ox.NamedNode(_kept(str(term.datatype))))
+            dt = str(term.datatype)
+            dt = _ILL + dt if ill_typed(term) else _kept(dt)
+            return ox.Literal(str(term), datatype=ox.NamedNode(dt))
         return ox.Literal(str(term))
     raise TypeError(f"not an RDF term: {term!r}")
 
