@@ -20,6 +20,7 @@ start of the ``WHERE`` group, so ``?org`` is fixed before the group is evaluated
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import json
@@ -147,19 +148,55 @@ def resolve_query(arg: str, queries_dir: Path | None = None) -> QueryText:
 # ---------------------------------------------------------------- scanning
 
 
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+)
-  | (?P<comment>\#[^\n]*)
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
-                |"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
-  | (?P<var>[?$][A-Za-z0-9_\u00B7\u00C0-\U000EFFFF]+)
-  | (?P<word>[A-Za-z0-9_:\u00C0-\U000EFFFF][A-Za-z0-9_\-.:%\\\u00B7\u00C0-\U000EFFFF]*)
-  | (?P<punct>.)
-    """,
-    re.VERBOSE | re.DOTALL,
+# The terminals of the SPARQL 1.1 grammar (section 19.8) that can hold text the engine
+# does not read as keywords: IRIs, strings, comments, variables, blank node labels,
+# language tags, numbers and prefixed names. They are written out from the grammar, with
+# Oxigraph's behaviour checked where the grammar leaves room (tests/test_security.py
+# compares this reading with the engine's on generated queries): comments end at CR or
+# LF, ``\u`` escapes are decoded inside IRIs and strings only, and a keyword needs no
+# word boundary after it (``SERVICEx:y`` is ``SERVICE`` followed by ``x:y``).
+_PN_CHARS_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
 )
+_PN_CHARS_U = _PN_CHARS_BASE + "_"
+_PN_CHARS = _PN_CHARS_U + "\\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
+_VARNAME_CHARS = _PN_CHARS_U + "0-9\u00b7\u0300-\u036f\u203f-\u2040"
+_PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
+_PN_PREFIX = f"[{_PN_CHARS_BASE}](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?"
+_PN_LOCAL_RE = (
+    f"(?:[{_PN_CHARS_U}:0-9]|{_PLX})(?:(?:[{_PN_CHARS}.:]|{_PLX})*(?:[{_PN_CHARS}:]|{_PLX}))?"
+)
+_UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
+_EXP = r"[eE][+-]?[0-9]+"
+_STRING = (
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n\r]|\\.)*"'
+    r"|'(?:[^'\\\n\r]|\\.)*'"
+)
+_TOKEN = re.compile(
+    "|".join(
+        [
+            r"(?P<ws>[ \t\r\n]+)",
+            r"(?P<comment>#[^\r\n]*)",
+            f'(?P<iri><(?:[^<>"{{}}|^`\\\\\\x00-\\x20]|{_UCHAR})*>)',
+            f"(?P<string>{_STRING})",
+            f"(?P<var>[?$][{_VARNAME_CHARS}]+)",
+            f"(?P<bnode>_:[{_PN_CHARS_U}0-9](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?)",
+            r"(?P<langtag>@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*)",
+            f"(?P<number>[0-9]+\\.[0-9]*{_EXP}|\\.[0-9]+{_EXP}|[0-9]+{_EXP}|[0-9]*\\.[0-9]+|[0-9]+)",
+            f"(?P<word>(?:{_PN_PREFIX})?:(?:{_PN_LOCAL_RE})?|[A-Za-z_][A-Za-z0-9_]*)",
+            r"(?P<punct>.)",
+        ]
+    ),
+    re.DOTALL,
+)
+# Where the engine may read the SERVICE keyword: any "service" outside the terminals that
+# hold data (matched as Python's case-insensitive regex does, a superset of the engine's
+# ASCII case folding).
+_SERVICE_WORD = re.compile("service", re.IGNORECASE)
+_OPAQUE_KINDS = frozenset({"comment", "iri", "string", "var"})
 
 
 @dataclass(frozen=True)
@@ -179,16 +216,42 @@ def tokenize(text: str) -> list[Token]:
     >>> [t.text for t in tokenize('SELECT ?x { ?x <urn:a> "DROP" } # LOAD')]
     ['SELECT', '?x', '{', '?x', '<urn:a>', '"DROP"', '}']
     """
-    out = []
-    for m in _TOKEN.finditer(text):
-        kind = m.lastgroup or "punct"
-        if kind in ("ws", "comment"):
+    return [t for t in _all_tokens(text) if t.kind not in ("ws", "comment")]
+
+
+def _all_tokens(text: str) -> list[Token]:
+    return [Token(m.lastgroup or "punct", m.group(0), m.start()) for m in _TOKEN.finditer(text)]
+
+
+def find_hidden_services(text: str) -> tuple[str, ...]:
+    """Every token where the engine may read ``SERVICE``, other than the plain keyword.
+
+    A ``service`` inside an IRI, a string, a comment, a variable or the local part of a
+    prefixed name is data; anywhere else the engine may take it as the keyword, since a
+    keyword needs no boundary after it: ``SERVICEx:y`` is ``SERVICE x:y``, ``SERVICE:y``
+    is ``SERVICE :y``. The plain keyword (a token ``SERVICE`` alone) is not listed here:
+    :func:`scan_query` reports it with its target.
+
+    >>> find_hidden_services("SELECT * { SERVICEx:y {} ?service <urn:service> ex:service }")
+    ('SERVICEx:y',)
+    """
+    tokens = _all_tokens(text)
+    starts = [t.start for t in tokens]
+    hidden: list[str] = []
+    for m in _SERVICE_WORD.finditer(text):
+        tok = tokens[bisect.bisect_right(starts, m.start()) - 1]
+        inside = m.end() <= tok.start + len(tok.text)
+        if inside and tok.kind in _OPAQUE_KINDS:
             continue
-        word = m.group(0)
-        if kind == "word":
-            word = word.rstrip(".")  # `?s a ex:C.` — a final dot ends the triple, not the name
-        out.append(Token(kind, word, m.start()))
-    return out
+        if inside and tok.kind == "word":
+            if tok.text.upper() == "SERVICE":
+                continue
+            colon = tok.text.find(":")
+            if 0 <= colon < m.start() - tok.start:
+                continue  # the local part of a prefixed name
+        if tok.text not in hidden:
+            hidden.append(tok.text)
+    return tuple(hidden)
 
 
 @dataclass(frozen=True)
@@ -204,6 +267,7 @@ class QueryShape:
     undeclared_prefixes: tuple[str, ...]
     where_brace: int | None  # offset of the "{" that opens the WHERE group
     where_problem: str = ""  # why there is no WHERE group to bind parameters in
+    hidden_services: tuple[str, ...] = ()  # tokens the engine may read as SERVICE
 
     @property
     def has_dataset_clause(self) -> bool:
@@ -211,19 +275,29 @@ class QueryShape:
         return bool(self.from_graphs or self.from_named_graphs)
 
     @property
+    def asks_for_network(self) -> bool:
+        """Whether the engine would call another endpoint (``SERVICE`` in any spelling)."""
+        return bool(self.services or self.hidden_services)
+
+    @property
     def is_update(self) -> bool:
         """Whether the text is (or contains) a SPARQL Update operation."""
         return bool(self.update_keywords) and self.form == ""
 
 
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_LOCAL_ESCAPE = re.compile(r"\\(.)")
+
+
 def _resolve_iri(token: Token, prefixes: Mapping[str, str], base: str) -> str | None:
+    """The IRI a token denotes, as the engine reads it (escapes decoded, base applied)."""
     if token.kind == "iri":
-        iri = token.text[1:-1]
+        iri = _ESCAPE.sub(lambda m: chr(int(m[1] or m[2], 16)), token.text[1:-1])
         return urljoin(base, iri) if base else iri
     if token.kind == "word" and ":" in token.text:
         prefix, local = token.text.split(":", 1)
         if prefix in prefixes:
-            return prefixes[prefix] + local
+            return prefixes[prefix] + _LOCAL_ESCAPE.sub(r"\1", local)
     return None
 
 
@@ -327,6 +401,7 @@ def scan_query(text: str, known_prefixes: Mapping[str, str] | None = None) -> Qu
         undeclared_prefixes=undeclared,
         where_brace=where_brace,
         where_problem=where_problem,
+        hidden_services=find_hidden_services(text),
     )
 
 
@@ -558,6 +633,30 @@ def describe_syntax_error(
     return f"{origin}:{line}:{col}: SPARQL syntax error: {what}\n  {shown}\n  {caret}"
 
 
+def describe_service_refusal(
+    shape: QueryShape, rule: str = "kg query and kg serve never call other endpoints"
+) -> str:
+    """Why a query that asks for another endpoint is refused ("" when it asks for none).
+
+    >>> describe_service_refusal(scan_query("SELECT * { SERVICE <http://x/> {} }"))[:50]
+    'SERVICE <http://x/> is refused: kg query and kg se'
+    """
+    if shape.services:
+        target = shape.services[0]
+        shown = target if target.startswith(("?", "$")) else f"<{target}>"
+        return (
+            f"SERVICE {shown} is refused: {rule}. "
+            "Run the federated part against that endpoint yourself."
+        )
+    if shape.hidden_services:
+        return (
+            f"`{shape.hidden_services[0]}` is refused: SPARQL reads the SERVICE keyword in it "
+            f"(a keyword needs no space after it), and {rule}. "
+            "If it is a name, give the prefix another name or put a space after the keyword."
+        )
+    return ""
+
+
 def check_prefixes(shape: QueryShape, origin: str) -> None:
     """Name an undeclared prefix before the engine gives a cryptic syntax error."""
     if shape.undeclared_prefixes:
@@ -593,6 +692,8 @@ def run_query(
             f"{origin}: this is a SPARQL Update ({', '.join(shape.update_keywords)}); "
             "kg query and kg serve only read the graph"
         )
+    if shape.asks_for_network:
+        raise QueryError(f"{origin}: {describe_service_refusal(shape)}")
     bound = bind_parameters(text, shape, params)
     kwargs: dict[str, object] = {"prefixes": pfx}
     if default_graph is not None or named_graphs is not None:

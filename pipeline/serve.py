@@ -45,6 +45,7 @@ from .query import (
     SavedQuery,
     compact_iri,
     count_quads,
+    describe_service_refusal,
     graph_names,
     list_saved_queries,
     open_store,
@@ -143,12 +144,9 @@ def check_read_only(
             "To change the graph, edit sources/ and run `kg build`; to load it into a store "
             "you can write to, use `kg push`.",
         )
-    for service in shape.services:
-        raise Refusal(
-            HTTPStatus.FORBIDDEN,
-            f"SERVICE {_show(service)} is refused: this endpoint does not call other endpoints. "
-            "Run the federated part against that endpoint yourself.",
-        )
+    if shape.asks_for_network:
+        why = describe_service_refusal(shape, "this endpoint never calls other endpoints")
+        raise Refusal(HTTPStatus.FORBIDDEN, why)
     ours = set(our_graphs)
     for clause, iris in (
         ("FROM", shape.from_graphs),
