@@ -344,7 +344,7 @@ def cmd_query(args: argparse.Namespace) -> int:
         open_store,
         parse_param,
         resolve_query,
-        run_query,
+        run_query_without_network,
         scan_query,
         to_output,
         to_saved_query_list,
@@ -374,7 +374,13 @@ def cmd_query(args: argparse.Namespace) -> int:
                 "(nothing is fetched)",
                 file=sys.stderr,
             )
-    result = run_query(store, query.text, origin=query.origin, params=params, prefixes=prefixes)
+    result, sandbox = run_query_without_network(
+        store, query.text, origin=query.origin, params=params, prefixes=prefixes
+    )
+    if not sandbox.active:
+        print(
+            f"kg: note: the query ran without a network sandbox ({sandbox.detail})", file=sys.stderr
+        )
     t2 = time.perf_counter()
     sys.stdout.write(to_output(result, args.format, prefixes, args.truncate))
     if args.time:
@@ -390,9 +396,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """``kg serve``: a read-only SPARQL endpoint over the built graph, until Ctrl-C."""
     from .serve import ServeConfig, SparqlServer, run_server
 
-    for name in ("timeout", "max_results", "workers"):
+    for name in ("timeout", "max_results", "workers", "max_result_mb", "max_memory_mb"):
         if getattr(args, name) <= 0:
             raise UsageError(f"--{name.replace('_', '-')} must be greater than 0")
+    if args.long_after <= 0:
+        raise UsageError("--long-after must be greater than 0")
     config = ServeConfig(
         input=args.input,
         host=args.host,
@@ -402,6 +410,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         queries_dir=args.queries,
         quiet=args.quiet,
+        max_result_bytes=int(args.max_result_mb * 2**20),
+        max_memory_mb=args.max_memory_mb,
+        long_after=args.long_after,
     )
 
     def announce(server: SparqlServer) -> None:
@@ -411,6 +422,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"(SPARQL endpoint {url}/sparql); Ctrl-C to stop",
             flush=True,
         )
+        if not server.pool.sandbox.active:
+            print(
+                "kg serve: warning: the query workers could not be cut off from the network "
+                f"({server.pool.sandbox.detail}); SERVICE is still refused",
+                file=sys.stderr,
+            )
 
     try:
         run_server(config, announce)
@@ -592,6 +609,25 @@ def make_parser() -> argparse.ArgumentParser:
         help="refuse results with more rows or triples (10000)",
     )
     p.add_argument("--workers", type=int, default=2, help="query worker processes (2)")
+    p.add_argument(
+        "--max-result-mb",
+        type=float,
+        default=16,
+        help="refuse answers larger than this many MiB (16)",
+    )
+    p.add_argument(
+        "--max-memory-mb",
+        type=int,
+        default=1024,
+        help="memory one query may use in its worker, beyond the graph, MiB (1024)",
+    )
+    p.add_argument(
+        "--long-after",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="a query running longer is long; long queries may hold all workers but one (2)",
+    )
     p.add_argument(
         "--queries",
         type=Path,

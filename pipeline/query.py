@@ -30,6 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
@@ -38,6 +39,7 @@ import pyoxigraph as ox
 
 from .errors import InputError, Location, OutputError, Problem, QueryError, UsageError
 from .readers import format_of
+from .sandbox import SandboxStatus, run_without_network
 from .vocab import Vocabulary
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -607,6 +609,17 @@ class ResultLimitExceeded(QueryError):
     """A query gave more results than the configured cap."""
 
 
+class ResultTooLarge(QueryError):
+    """A query's result holds more bytes of text than the configured cap."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        super().__init__(
+            f"the result is larger than {max_bytes} bytes; add LIMIT, select fewer or shorter "
+            "values (e.g. SUBSTR(?text, 1, 200)), or raise the cap"
+        )
+
+
 _ERROR_AT = re.compile(r"^error at (\d+):(\d+): (.*)$", re.DOTALL)
 
 
@@ -677,13 +690,15 @@ def run_query(
     default_graph: Sequence[str] | None = None,
     named_graphs: Sequence[str] | None = None,
     max_results: int | None = None,
+    max_bytes: int | None = None,
 ) -> QueryResult:
     """Evaluate a query on a store from :func:`open_store` (default graph: the union).
 
     A query with its own ``FROM``/``FROM NAMED``, or an explicit ``default_graph`` /
     ``named_graphs`` (the protocol's ``default-graph-uri``), uses that dataset instead.
-    Raises :class:`QueryError` for syntax errors (with line and column), updates, and
-    results beyond ``max_results``.
+    Raises :class:`QueryError` for syntax errors (with line and column), updates,
+    ``SERVICE`` in any spelling (nothing is ever fetched), results beyond ``max_results``
+    rows or triples and (:class:`ResultTooLarge`) beyond ``max_bytes`` of term text.
     """
     pfx = dict(Vocabulary().prefixes() if prefixes is None else prefixes)
     shape = scan_query(text, pfx)
@@ -701,7 +716,7 @@ def run_query(
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs or []]
     try:
         answer = store.query(bound.text, **kwargs)  # type: ignore[arg-type]
-        return _collect(answer, max_results)
+        return _collect(answer, max_results, max_bytes)
     except SyntaxError as exc:
         if shape.undeclared_prefixes:
             check_prefixes(shape, origin)
@@ -710,13 +725,52 @@ def run_query(
         raise QueryError(f"{origin}: the query failed: {exc}") from None
 
 
-def _collect(answer: object, max_results: int | None) -> QueryResult:
-    def check(n: int) -> None:
+def term_size(term: Term | None) -> int:
+    """The characters of a term's text (its value; a quoted triple's three terms).
+
+    >>> term_size(ox.Literal("Hà Nội", language="vi")), term_size(None)
+    (8, 0)
+    """
+    if term is None:
+        return 0
+    if isinstance(term, ox.Triple):
+        return term_size(term.subject) + term_size(term.predicate) + term_size(term.object)
+    size = len(term.value)
+    if isinstance(term, ox.Literal):
+        size += len(term.language or "")
+    return size
+
+
+def run_query_without_network(
+    store: ox.Store, text: str, *, origin: str = "query", **options: Any
+) -> tuple[QueryResult, SandboxStatus]:
+    """:func:`run_query` in a forked child that can open no network connection.
+
+    The second line of defence behind the SERVICE check (see :mod:`pipeline.sandbox`):
+    whatever the query text makes the engine try, the child cannot connect anywhere. The
+    child shares the loaded store with this process (fork) and sends the result back.
+    Returns the result and how the child was sandboxed (inactive where the kernel refused).
+    """
+    try:
+        return run_without_network(lambda: run_query(store, text, origin=origin, **options))
+    except ChildProcessError as exc:
+        raise QueryError(f"{origin}: the query failed: {exc}") from None
+
+
+def _collect(answer: object, max_results: int | None, max_bytes: int | None) -> QueryResult:
+    size = 0
+
+    def check(n: int, row: Iterable[Term | None]) -> None:
+        nonlocal size
         if max_results is not None and n > max_results:
             raise ResultLimitExceeded(
                 f"the query gives more than {max_results} results; add LIMIT {max_results} "
                 "(or fewer), or raise the cap"
             )
+        if max_bytes is not None:
+            size += sum(term_size(t) for t in row)
+            if size > max_bytes:
+                raise ResultTooLarge(max_bytes)
 
     if isinstance(answer, ox.QueryBoolean):
         return QueryResult("ask", boolean=bool(answer))
@@ -724,13 +778,14 @@ def _collect(answer: object, max_results: int | None) -> QueryResult:
         variables = tuple(v.value for v in answer.variables)
         rows: list[Row] = []
         for solution in answer:
-            rows.append(tuple(solution[v] for v in variables))
-            check(len(rows))
+            row = tuple(solution[v] for v in variables)
+            rows.append(row)
+            check(len(rows), row)
         return QueryResult("select", variables, tuple(rows))
     triples: list[ox.Triple] = []
     for triple in answer:  # type: ignore[attr-defined]
         triples.append(triple)
-        check(len(triples))
+        check(len(triples), (triple.subject, triple.predicate, triple.object))
     return QueryResult("graph", triples=tuple(triples))
 
 

@@ -227,3 +227,33 @@ def _describe_exit(wait_status: int) -> str:
         sig = os.WTERMSIG(wait_status)
         return f"the query process was killed by signal {sig}"
     return f"the query process exited with code {os.WEXITSTATUS(wait_status)} and no answer"
+
+
+def _data_bytes() -> int:
+    """The size of this process's data segment (``VmData``), in bytes; 0 when unknown."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmData:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def cap_memory(extra_mib: int) -> int:
+    """Let this process's data grow by at most ``extra_mib`` MiB from now; return the limit.
+
+    ``RLIMIT_DATA`` counts heap and private anonymous mappings (what the engine and Python
+    allocate). Past it, allocations fail: Python raises ``MemoryError`` and the engine
+    aborts the process. Where the data size cannot be read, the limit is ``extra_mib``
+    alone.
+    """
+    import resource
+
+    limit = _data_bytes() + extra_mib * 2**20
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+    return limit
