@@ -276,7 +276,7 @@ def execute_job(store: ox.Store, job: QueryJob, prefixes: Mapping[str, str]) -> 
 
 
 def _too_large(max_bytes: int) -> str:
-    return f"{ResultTooLarge(max_bytes)} (kg serve --max-result-mb {max_bytes / 2**20:g})"
+    return f"{ResultTooLarge(max_bytes)} (kg serve --max-result-mb {round(max_bytes / 2**20, 3):g})"
 
 
 def memory_refusal(max_memory_mb: int) -> str:
