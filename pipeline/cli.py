@@ -374,19 +374,25 @@ def cmd_query(args: argparse.Namespace) -> int:
                 "(nothing is fetched)",
                 file=sys.stderr,
             )
-    result, sandbox = run_query_without_network(
-        store, query.text, origin=query.origin, params=params, prefixes=prefixes
+    run = run_query_without_network(
+        store,
+        query.text,
+        origin=query.origin,
+        params=params,
+        prefixes=prefixes,
+        render=lambda result: to_output(result, args.format, prefixes, args.truncate),
     )
-    if not sandbox.active:
-        print(
-            f"kg: note: the query ran without a network sandbox ({sandbox.detail})", file=sys.stderr
-        )
     t2 = time.perf_counter()
-    sys.stdout.write(to_output(result, args.format, prefixes, args.truncate))
+    if not run.sandbox.active:
+        print(
+            f"kg: note: the query ran without a network sandbox ({run.sandbox.detail})",
+            file=sys.stderr,
+        )
+    sys.stdout.write(run.output)
     if args.time:
         print(
             f"kg: loaded {count_quads(store)} quads in {(t1 - t0) * 1000:.1f} ms; query "
-            f"{(t2 - t1) * 1000:.1f} ms; {len(result)} result(s)",
+            f"{(t2 - t1) * 1000:.1f} ms; {run.results} result(s)",
             file=sys.stderr,
         )
     return errors.EXIT_OK

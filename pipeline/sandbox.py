@@ -18,7 +18,6 @@ The filter cannot be removed: call it only in a process that will never need the
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import errno
 import os
 import platform
@@ -109,7 +108,9 @@ def seccomp_program(arch: int, denied: list[int], err: int = errno.EACCES) -> li
 
 
 def _libc() -> Any:
-    return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    # The running interpreter's own symbols include libc's (find_library would spawn
+    # ldconfig, tens of milliseconds per query).
+    return ctypes.CDLL(None, use_errno=True)
 
 
 def _install_seccomp() -> str:

@@ -348,11 +348,11 @@ def test_kg_query_alone_with_the_check_off_never_connects(
     store = query_module.open_store(GRAPH)
     for name, template, connects in FORMS:
         try:
-            _, status = run_query_without_network(store, fill(template, listener))
+            run = run_query_without_network(store, fill(template, listener))
         except query_module.QueryError as exc:
             assert "Permission denied" in str(exc) or not connects, (name, exc)
         else:
-            assert status.active, name
+            assert run.sandbox.active, name
     assert listener.seen() == 0
 
 
@@ -501,8 +501,8 @@ def test_generated_queries_with_service_as_data_run_and_never_connect(
     before = shared_listener.seen(0)
     list(ox.Store().query(text))  # type: ignore[call-overload]
     assert shared_listener.seen(0.02) == before  # the engine reads it as data too
-    result, status = run_query_without_network(ox.Store(), text)
-    assert result.kind == "select" and status.active
+    run = run_query_without_network(ox.Store(), text)
+    assert run.output.kind == "select" and run.sandbox.active
 
 
 # ---------------------------------------------------------------- bounded resources
