@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urljoin
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
@@ -188,7 +188,9 @@ _TOKEN = re.compile(
             f"(?P<bnode>_:[{_PN_CHARS_U}0-9](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?)",
             r"(?P<langtag>@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*)",
             f"(?P<number>[0-9]+\\.[0-9]*{_EXP}|\\.[0-9]+{_EXP}|[0-9]+{_EXP}|[0-9]*\\.[0-9]+|[0-9]+)",
-            f"(?P<word>(?:{_PN_PREFIX})?:(?:{_PN_LOCAL_RE})?|[A-Za-z_][A-Za-z0-9_]*)",
+            # a bare word takes the whole run a prefix would, so that a failed prefixed name
+            # is never scanned again from inside (linear time on any text)
+            f"(?P<word>(?:{_PN_PREFIX})?:(?:{_PN_LOCAL_RE})?|[{_PN_CHARS_U}][{_PN_CHARS}.]*)",
             r"(?P<punct>.)",
         ]
     ),
@@ -201,8 +203,7 @@ _SERVICE_WORD = re.compile("service", re.IGNORECASE)
 _OPAQUE_KINDS = frozenset({"comment", "iri", "string", "var"})
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     """One lexical token of a SPARQL text: its kind, text and offset."""
 
     kind: str
@@ -225,25 +226,27 @@ def _all_tokens(text: str) -> list[Token]:
     return [Token(m.lastgroup or "punct", m.group(0), m.start()) for m in _TOKEN.finditer(text)]
 
 
-def find_hidden_services(text: str) -> tuple[str, ...]:
-    """Every token where the engine may read ``SERVICE``, other than the plain keyword.
+def find_hidden_services(text: str, tokens: list[Token] | None = None) -> tuple[str, ...]:
+    """Tokens where the engine may read ``SERVICE``, other than the plain keyword (up to 5).
 
     A ``service`` inside an IRI, a string, a comment, a variable or the local part of a
     prefixed name is data; anywhere else the engine may take it as the keyword, since a
     keyword needs no boundary after it: ``SERVICEx:y`` is ``SERVICE x:y``, ``SERVICE:y``
     is ``SERVICE :y``. The plain keyword (a token ``SERVICE`` alone) is not listed here:
-    :func:`scan_query` reports it with its target.
+    :func:`scan_query` reports it with its target. ``tokens`` are the text's tokens from
+    :func:`_all_tokens`, whitespace and comments included, when already at hand.
 
     >>> find_hidden_services("SELECT * { SERVICEx:y {} ?service <urn:service> ex:service }")
     ('SERVICEx:y',)
     """
-    tokens = _all_tokens(text)
+    tokens = _all_tokens(text) if tokens is None else tokens
     starts = [t.start for t in tokens]
-    hidden: list[str] = []
+    hidden: dict[int, str] = {}
     for m in _SERVICE_WORD.finditer(text):
-        tok = tokens[bisect.bisect_right(starts, m.start()) - 1]
+        i = bisect.bisect_right(starts, m.start()) - 1
+        tok = tokens[i]
         inside = m.end() <= tok.start + len(tok.text)
-        if inside and tok.kind in _OPAQUE_KINDS:
+        if i in hidden or (inside and tok.kind in _OPAQUE_KINDS):
             continue
         if inside and tok.kind == "word":
             if tok.text.upper() == "SERVICE":
@@ -251,9 +254,10 @@ def find_hidden_services(text: str) -> tuple[str, ...]:
             colon = tok.text.find(":")
             if 0 <= colon < m.start() - tok.start:
                 continue  # the local part of a prefixed name
-        if tok.text not in hidden:
-            hidden.append(tok.text)
-    return tuple(hidden)
+        hidden[i] = tok.text if len(tok.text) <= 60 else tok.text[:59] + "…"
+        if len(hidden) == 5:
+            break
+    return tuple(hidden.values())
 
 
 @dataclass(frozen=True)
@@ -316,7 +320,8 @@ def scan_query(text: str, known_prefixes: Mapping[str, str] | None = None) -> Qu
     >>> scan_query("LOAD <http://x.org/data.ttl>").is_update
     True
     """
-    tokens = tokenize(text)
+    every_token = _all_tokens(text)
+    tokens = [t for t in every_token if t.kind not in ("ws", "comment")]
     prefixes: dict[str, str] = dict(known_prefixes or {})
     declared = set(prefixes)
     base = ""
@@ -403,7 +408,7 @@ def scan_query(text: str, known_prefixes: Mapping[str, str] | None = None) -> Qu
         undeclared_prefixes=undeclared,
         where_brace=where_brace,
         where_problem=where_problem,
-        hidden_services=find_hidden_services(text),
+        hidden_services=find_hidden_services(text, every_token),
     )
 
 
