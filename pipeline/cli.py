@@ -602,7 +602,8 @@ def make_parser() -> argparse.ArgumentParser:
         help="a read-only SPARQL 1.1 endpoint over the built graph",
         description="Serve the graph at http://HOST:PORT/sparql (SPARQL 1.1 Protocol: GET "
         "?query=, POST application/sparql-query or form). / lists the saved queries. "
-        "Updates, LOAD, SERVICE and FROM with remote graphs are refused.",
+        "Updates, LOAD, SERVICE and FROM with remote graphs are refused; query workers "
+        "have no network access, a memory cap per query and a byte cap per answer.",
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     p.add_argument("--port", type=int, default=8765, help="port (8765; 0 picks a free one)")

@@ -9,10 +9,15 @@ any evaluation, with a 4xx message:
 
 - SPARQL Update in any form (``/update``, ``update=``, ``application/sparql-update``,
   ``INSERT``/``DELETE``/``LOAD``/``CLEAR``/``DROP``/… in a query), and writes of any method;
-- ``SERVICE`` (the engine would call the remote endpoint);
+- ``SERVICE`` in any spelling (the engine would call the remote endpoint); and should that
+  check miss one, the workers cannot open a network connection (:mod:`pipeline.sandbox`);
 - ``FROM``/``FROM NAMED`` and ``default-graph-uri``/``named-graph-uri`` naming a graph that is
   not one of ours (nothing is ever fetched);
-- results beyond the cap, and request bodies beyond the size limit.
+- results beyond the row cap or the byte cap, and request bodies beyond the size limit.
+
+While a query runs, its worker's memory is capped (``--max-memory-mb``; past it the query
+gets 503 and the worker is replaced), and long queries may hold every worker but one
+(``--long-after``), so that short queries are always answered.
 
 ``GET /`` is a page listing the saved queries (each with a link that runs it) and a form.
 """
