@@ -614,6 +614,10 @@ class ResultLimitExceeded(QueryError):
     """A query gave more results than the configured cap."""
 
 
+class NetworkRefused(QueryError):
+    """The engine tried to reach the network for a query (a SERVICE call), and was stopped."""
+
+
 class ResultTooLarge(QueryError):
     """A query's result holds more bytes of text than the configured cap."""
 
@@ -726,7 +730,15 @@ def run_query(
         if shape.undeclared_prefixes:
             check_prefixes(shape, origin)
         raise QueryError(describe_syntax_error(exc, text, origin, bound)) from None
-    except (OSError, RuntimeError, ValueError) as exc:
+    except OSError as exc:
+        # An in-memory store does no I/O: an OSError is the engine's HTTP client calling out,
+        # which the sandbox stopped (or would have had the check missed a SERVICE).
+        raise NetworkRefused(
+            f"{origin}: the query made the engine call another endpoint, which is refused: "
+            f"kg query and kg serve never call other endpoints ({exc}). "
+            "Run the federated part against that endpoint yourself."
+        ) from None
+    except (RuntimeError, ValueError) as exc:
         raise QueryError(f"{origin}: the query failed: {exc}") from None
 
 

@@ -132,6 +132,8 @@ def _install_seccomp() -> str:
         ctypes.c_long(_SECCOMP_FILTER_FLAG_TSYNC),
         ctypes.byref(fprog),
     )
+    if rc > 0:  # TSYNC names the thread whose filters differ
+        return f"seccomp: thread {rc} could not take the filter"
     if rc != 0:
         return f"seccomp(SECCOMP_SET_MODE_FILTER): {os.strerror(ctypes.get_errno())}"
     return ""

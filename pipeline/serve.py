@@ -45,6 +45,7 @@ import pyoxigraph as ox
 
 from .errors import QueryError, UsageError
 from .query import (
+    NetworkRefused,
     QueryResult,
     QueryShape,
     ResultLimitExceeded,
@@ -272,6 +273,8 @@ def execute_job(store: ox.Store, job: QueryJob, prefixes: Mapping[str, str]) -> 
         return _text_answer(HTTPStatus.BAD_REQUEST, message)
     except ResultTooLarge as exc:
         return _text_answer(HTTPStatus.BAD_REQUEST, _too_large(exc.max_bytes))
+    except NetworkRefused as exc:
+        return _text_answer(HTTPStatus.FORBIDDEN, str(exc))
     except QueryError as exc:
         return _text_answer(HTTPStatus.BAD_REQUEST, str(exc))
     body = render_result(result, job.fmt, job.text, prefixes).encode("utf-8")
