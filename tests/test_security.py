@@ -28,6 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline import query as query_module
+from pipeline import sandbox
 from pipeline.cli import main
 from pipeline.query import QueryShape, run_query_without_network, scan_query
 from pipeline.sandbox import deny_network, run_without_network
@@ -312,6 +313,37 @@ def test_the_sandbox_works_for_a_user_without_privileges() -> None:
     (uid, method, outcome), _ = run_without_network(_as_nobody)
     assert uid != 0
     assert method == "seccomp" and outcome == "refused"
+
+
+def test_where_seccomp_is_refused_an_empty_network_namespace_takes_its_place(
+    listener: Listener,
+) -> None:
+    """The fallback, forced: seccomp refused, the process moves to a new network namespace."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        outcome = "child failed"
+        try:
+            sandbox._status = None
+            sandbox._install_seccomp = lambda: "seccomp refused for this test"
+            status = sandbox.deny_network()
+            try:
+                socket.create_connection(("127.0.0.1", listener.port), timeout=2).close()
+                outcome = f"{status.method}|connected"
+            except OSError as exc:
+                outcome = f"{status.method}|{exc.strerror}|{status.detail}"
+        finally:
+            os.write(write_fd, outcome.encode())
+            os._exit(0)
+    os.close(write_fd)
+    os.waitpid(pid, 0)
+    with os.fdopen(read_fd) as got:
+        method, _, detail = got.read().partition("|")
+    if method:  # the kernel allowed a namespace (as root, or with user namespaces)
+        assert method == "network namespace" and "connected" not in detail
+    else:  # neither: the status says why, and the SERVICE check alone protects
+        assert "seccomp refused for this test" in detail and "unshare" in detail
+    assert listener.seen() == 0
 
 
 def test_the_engine_alone_in_the_sandbox_never_connects(listener: Listener) -> None:
