@@ -382,7 +382,6 @@ def cmd_query(args: argparse.Namespace) -> int:
         prefixes=prefixes,
         render=lambda result: to_output(result, args.format, prefixes, args.truncate),
     )
-    t2 = time.perf_counter()
     if not run.sandbox.active:
         print(
             f"kg: note: the query ran without a network sandbox ({run.sandbox.detail})",
@@ -392,7 +391,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     if args.time:
         print(
             f"kg: loaded {count_quads(store)} quads in {(t1 - t0) * 1000:.1f} ms; query "
-            f"{(t2 - t1) * 1000:.1f} ms; {run.results} result(s)",
+            f"{run.seconds * 1000:.1f} ms; {run.results} result(s)",
             file=sys.stderr,
         )
     return errors.EXIT_OK

@@ -25,6 +25,7 @@ import csv
 import io
 import json
 import re
+import time
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -765,6 +766,7 @@ class SandboxedRun:
     output: Any  # the rendered result (or the QueryResult itself without ``render``)
     results: int  # rows or triples
     sandbox: SandboxStatus  # how the child was cut off from the network
+    seconds: float = 0.0  # the evaluation alone, in the child (no fork, no rendering)
 
 
 def run_query_without_network(
@@ -783,15 +785,17 @@ def run_query_without_network(
     :func:`to_output`) runs in the child too, so only text comes back.
     """
 
-    def job() -> tuple[Any, int]:
+    def job() -> tuple[Any, int, float]:
+        started = time.perf_counter()
         result = run_query(store, text, origin=origin, **options)
-        return (render(result) if render else result), len(result)
+        seconds = time.perf_counter() - started
+        return (render(result) if render else result), len(result), seconds
 
     try:
-        (output, n), status = run_without_network(job)
+        (output, n, seconds), status = run_without_network(job)
     except ChildProcessError as exc:
         raise QueryError(f"{origin}: the query failed: {exc}") from None
-    return SandboxedRun(output, n, status)
+    return SandboxedRun(output, n, status, seconds)
 
 
 def _collect(answer: object, max_results: int | None, max_bytes: int | None) -> QueryResult:
