@@ -441,6 +441,8 @@ HIDERS = st.one_of(
     ),
     st.just("?s ex:p ex:o ."),
     st.just("FILTER(?s != ex:x)"),
+    st.sampled_from(["FILTER(?one<2)", "FILTER(?one>0)", "FILTER(?one<2||?one>0)"]),
+    st.sampled_from(["?s ex:p 1.", "?s ex:p ex:o.", "?s ex:p 'x'@en.", "?s a ex:C;ex:p 2."]),
 )
 KEYWORD = st.sampled_from(["SERVICE", "service", "Service", "sErViCe"])
 SILENT = st.sampled_from(["", " SILENT", "\tsilent", " Silent"])
