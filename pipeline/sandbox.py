@@ -20,7 +20,9 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
+import pickle
 import platform
+import signal
 import struct
 import sys
 from collections.abc import Callable
@@ -184,8 +186,6 @@ def run_without_network(fn: Callable[[], Any]) -> tuple[Any, SandboxStatus]:
     exception it raised, which is raised here again. Without ``fork`` (not Linux), ``fn``
     runs in this process and the status says so.
     """
-    import pickle
-
     if not hasattr(os, "fork") or not sys.platform.startswith("linux"):
         return fn(), SandboxStatus("", "no fork() here: the query ran without a sandbox")
     read_fd, write_fd = os.pipe()
@@ -213,9 +213,14 @@ def run_without_network(fn: Callable[[], Any]) -> tuple[Any, SandboxStatus]:
         finally:
             os._exit(code)
     os.close(write_fd)
-    with os.fdopen(read_fd, "rb") as inp:
-        header = inp.read(8)
-        data = inp.read(struct.unpack("<Q", header)[0]) if len(header) == 8 else b""
+    try:
+        with os.fdopen(read_fd, "rb") as inp:
+            header = inp.read(8)
+            data = inp.read(struct.unpack("<Q", header)[0]) if len(header) == 8 else b""
+    except BaseException:  # Ctrl-C here: the child goes too, and is reaped
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        raise
     _, wait_status = os.waitpid(pid, 0)
     if not data:
         raise ChildProcessError(_describe_exit(wait_status))
