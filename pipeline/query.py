@@ -296,11 +296,19 @@ _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _LOCAL_ESCAPE = re.compile(r"\\(.)")
 
 
+def _unescape(m: re.Match[str]) -> str:
+    code = int(m[1] or m[2], 16)
+    return chr(code) if code <= 0x10FFFF else m[0]  # the engine refuses it; keep the text
+
+
 def _resolve_iri(token: Token, prefixes: Mapping[str, str], base: str) -> str | None:
     """The IRI a token denotes, as the engine reads it (escapes decoded, base applied)."""
     if token.kind == "iri":
-        iri = _ESCAPE.sub(lambda m: chr(int(m[1] or m[2], 16)), token.text[1:-1])
-        return urljoin(base, iri) if base else iri
+        iri = _ESCAPE.sub(_unescape, token.text[1:-1])
+        try:
+            return urljoin(base, iri) if base else iri
+        except ValueError:  # a base the engine will refuse (``http://[x/``): keep the text
+            return iri
     if token.kind == "word" and ":" in token.text:
         prefix, local = token.text.split(":", 1)
         if prefix in prefixes:

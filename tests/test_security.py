@@ -282,6 +282,19 @@ def test_service_as_data_is_not_refused(text: str) -> None:
     assert not scan_query(text).asks_for_network
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("SERVICEservice <>{}\"'#?$:_.@%\\u0123AF\r\n\t/[x")),
+        max_size=80,
+    )
+)
+def test_the_check_never_raises(text: str) -> None:
+    """Whatever the text, the check gives a shape (the engine reports syntax errors)."""
+    for base in ("", "BASE <http://[x/> "):
+        scan_query(base + text)
+
+
 # ---------------------------------------------------------------- the sandbox alone
 
 
