@@ -273,7 +273,7 @@ def cmd_query(args: argparse.Namespace) -> int:
         open_store,
         parse_param,
         resolve_query,
-        run_query,
+        run_query_without_network,
         scan_query,
         to_output,
         to_saved_query_list,
@@ -305,13 +305,24 @@ def cmd_query(args: argparse.Namespace) -> int:
                 "(nothing is fetched)",
                 file=sys.stderr,
             )
-    result = run_query(store, query.text, origin=query.origin, params=params, prefixes=prefixes)
-    t2 = time.perf_counter()
-    sys.stdout.write(to_output(result, args.format, prefixes, args.truncate))
+    run = run_query_without_network(
+        store,
+        query.text,
+        origin=query.origin,
+        params=params,
+        prefixes=prefixes,
+        render=lambda result: to_output(result, args.format, prefixes, args.truncate),
+    )
+    if not run.sandbox.active:
+        print(
+            f"kg: note: the query ran without a network sandbox ({run.sandbox.detail})",
+            file=sys.stderr,
+        )
+    sys.stdout.write(run.output)
     if args.time:
         print(
             f"kg: loaded {count_quads(store)} quads in {(t1 - t0) * 1000:.1f} ms; query "
-            f"{(t2 - t1) * 1000:.1f} ms; {len(result)} result(s)",
+            f"{run.seconds * 1000:.1f} ms; {run.results} result(s)",
             file=sys.stderr,
         )
     return errors.EXIT_OK
@@ -322,9 +333,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .serve import ServeConfig, SparqlServer, parse_cors, run_server
 
     positive = ("timeout", "max_results", "workers", "max_request_bytes", "idle_timeout")
-    for name in (*positive, "max_connections"):
+    for name in (*positive, "max_connections", "max_result_mb", "max_memory_mb"):
         if getattr(args, name) <= 0:
             raise UsageError(f"--{name.replace('_', '-')} must be greater than 0")
+    if args.long_after <= 0:
+        raise UsageError("--long-after must be greater than 0")
     config = ServeConfig(
         input=args.input,
         host=args.host,
@@ -338,6 +351,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         cors=parse_cors(args.cors),
         idle_timeout=args.idle_timeout,
         max_connections=args.max_connections,
+        max_result_bytes=int(args.max_result_mb * 2**20),
+        max_memory_mb=args.max_memory_mb,
+        long_after=args.long_after,
     )
 
     def announce(server: SparqlServer) -> None:
@@ -347,6 +363,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"(SPARQL endpoint {url}/sparql); Ctrl-C to stop",
             flush=True,
         )
+        if not server.pool.sandbox.active:
+            print(
+                "kg serve: warning: the query workers could not be cut off from the network "
+                f"({server.pool.sandbox.detail}); SERVICE is still refused",
+                file=sys.stderr,
+            )
 
     try:
         run_server(config, announce)
@@ -685,7 +707,8 @@ def make_parser() -> argparse.ArgumentParser:
         description="Serve the graph at http://HOST:PORT/sparql (SPARQL 1.1 Protocol: GET "
         "?query=, POST application/sparql-query or form; GET without a query gives the "
         "service description). / lists the saved queries. Updates (403), LOAD, SERVICE and "
-        "FROM with remote graphs are refused.",
+        "FROM with remote graphs are refused; query workers have no network access, a memory "
+        "cap per query and a byte cap per answer.",
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     p.add_argument("--port", type=int, default=8765, help="port (8765; 0 picks a free one)")
@@ -698,6 +721,25 @@ def make_parser() -> argparse.ArgumentParser:
         help="refuse results with more rows or triples (10000)",
     )
     p.add_argument("--workers", type=int, default=2, help="query worker processes (2)")
+    p.add_argument(
+        "--max-result-mb",
+        type=float,
+        default=16,
+        help="refuse answers larger than this many MiB (16)",
+    )
+    p.add_argument(
+        "--max-memory-mb",
+        type=int,
+        default=1024,
+        help="memory one query may use in its worker, beyond the graph, MiB (1024)",
+    )
+    p.add_argument(
+        "--long-after",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="a query running longer is long; long queries may hold all workers but one (2)",
+    )
     p.add_argument(
         "--queries",
         type=Path,

@@ -20,15 +20,18 @@ start of the ``WHERE`` group, so ``?org`` is fixed before the group is evaluated
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import json
 import re
+import time
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any, NamedTuple
 from urllib.parse import urljoin
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
@@ -37,6 +40,7 @@ import pyoxigraph as ox
 
 from .errors import InputError, Location, OutputError, Problem, QueryError, UsageError
 from .readers import format_of
+from .sandbox import SandboxStatus, run_without_network
 from .vocab import Vocabulary
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -245,23 +249,60 @@ def resolve_query(arg: str, queries_dir: Path | None = None) -> QueryText:
 # ---------------------------------------------------------------- scanning
 
 
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+)
-  | (?P<comment>\#[^\n]*)
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
-                |"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
-  | (?P<var>[?$][A-Za-z0-9_\u00B7\u00C0-\U000EFFFF]+)
-  | (?P<word>[A-Za-z0-9_:\u00C0-\U000EFFFF][A-Za-z0-9_\-.:%\\\u00B7\u00C0-\U000EFFFF]*)
-  | (?P<punct>.)
-    """,
-    re.VERBOSE | re.DOTALL,
+# The terminals of the SPARQL 1.1 grammar (section 19.8) that can hold text the engine
+# does not read as keywords: IRIs, strings, comments, variables, blank node labels,
+# language tags, numbers and prefixed names. They are written out from the grammar, with
+# Oxigraph's behaviour checked where the grammar leaves room (tests/test_security.py
+# compares this reading with the engine's on generated queries): comments end at CR or
+# LF, ``\u`` escapes are decoded inside IRIs and strings only, and a keyword needs no
+# word boundary after it (``SERVICEx:y`` is ``SERVICE`` followed by ``x:y``).
+_PN_CHARS_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
 )
+_PN_CHARS_U = _PN_CHARS_BASE + "_"
+_PN_CHARS = _PN_CHARS_U + "\\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
+_VARNAME_CHARS = _PN_CHARS_U + "0-9\u00b7\u0300-\u036f\u203f-\u2040"
+_PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
+_PN_PREFIX = f"[{_PN_CHARS_BASE}](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?"
+_PN_LOCAL_RE = (
+    f"(?:[{_PN_CHARS_U}:0-9]|{_PLX})(?:(?:[{_PN_CHARS}.:]|{_PLX})*(?:[{_PN_CHARS}:]|{_PLX}))?"
+)
+_UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
+_EXP = r"[eE][+-]?[0-9]+"
+_STRING = (
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n\r]|\\.)*"'
+    r"|'(?:[^'\\\n\r]|\\.)*'"
+)
+_TOKEN = re.compile(
+    "|".join(
+        [
+            r"(?P<ws>[ \t\r\n]+)",
+            r"(?P<comment>#[^\r\n]*)",
+            f'(?P<iri><(?:[^<>"{{}}|^`\\\\\\x00-\\x20]|{_UCHAR})*>)',
+            f"(?P<string>{_STRING})",
+            f"(?P<var>[?$][{_VARNAME_CHARS}]+)",
+            f"(?P<bnode>_:[{_PN_CHARS_U}0-9](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?)",
+            r"(?P<langtag>@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*)",
+            f"(?P<number>[0-9]+\\.[0-9]*{_EXP}|\\.[0-9]+{_EXP}|[0-9]+{_EXP}|[0-9]*\\.[0-9]+|[0-9]+)",
+            # a bare word takes the whole run a prefix would, so that a failed prefixed name
+            # is never scanned again from inside (linear time on any text)
+            f"(?P<word>(?:{_PN_PREFIX})?:(?:{_PN_LOCAL_RE})?|[{_PN_CHARS_U}][{_PN_CHARS}.]*)",
+            r"(?P<punct>.)",
+        ]
+    ),
+    re.DOTALL,
+)
+# Where the engine may read the SERVICE keyword: any "service" outside the terminals that
+# hold data (matched as Python's case-insensitive regex does, a superset of the engine's
+# ASCII case folding).
+_SERVICE_WORD = re.compile("service", re.IGNORECASE)
+_OPAQUE_KINDS = frozenset({"comment", "iri", "string", "var"})
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     """One lexical token of a SPARQL text: its kind, text and offset."""
 
     kind: str
@@ -277,16 +318,45 @@ def tokenize(text: str) -> list[Token]:
     >>> [t.text for t in tokenize('SELECT ?x { ?x <urn:a> "DROP" } # LOAD')]
     ['SELECT', '?x', '{', '?x', '<urn:a>', '"DROP"', '}']
     """
-    out = []
-    for m in _TOKEN.finditer(text):
-        kind = m.lastgroup or "punct"
-        if kind in ("ws", "comment"):
+    return [t for t in _all_tokens(text) if t.kind not in ("ws", "comment")]
+
+
+def _all_tokens(text: str) -> list[Token]:
+    return [Token(m.lastgroup or "punct", m.group(0), m.start()) for m in _TOKEN.finditer(text)]
+
+
+def find_hidden_services(text: str, tokens: list[Token] | None = None) -> tuple[str, ...]:
+    """Tokens where the engine may read ``SERVICE``, other than the plain keyword (up to 5).
+
+    A ``service`` inside an IRI, a string, a comment, a variable or the local part of a
+    prefixed name is data; anywhere else the engine may take it as the keyword, since a
+    keyword needs no boundary after it: ``SERVICEx:y`` is ``SERVICE x:y``, ``SERVICE:y``
+    is ``SERVICE :y``. The plain keyword (a token ``SERVICE`` alone) is not listed here:
+    :func:`scan_query` reports it with its target. ``tokens`` are the text's tokens from
+    :func:`_all_tokens`, whitespace and comments included, when already at hand.
+
+    >>> find_hidden_services("SELECT * { SERVICEx:y {} ?service <urn:service> ex:service }")
+    ('SERVICEx:y',)
+    """
+    tokens = _all_tokens(text) if tokens is None else tokens
+    starts = [t.start for t in tokens]
+    hidden: dict[int, str] = {}
+    for m in _SERVICE_WORD.finditer(text):
+        i = bisect.bisect_right(starts, m.start()) - 1
+        tok = tokens[i]
+        inside = m.end() <= tok.start + len(tok.text)
+        if i in hidden or (inside and tok.kind in _OPAQUE_KINDS):
             continue
-        word = m.group(0)
-        if kind == "word":
-            word = word.rstrip(".")  # `?s a ex:C.` — a final dot ends the triple, not the name
-        out.append(Token(kind, word, m.start()))
-    return out
+        if inside and tok.kind == "word":
+            if tok.text.upper() == "SERVICE":
+                continue
+            colon = tok.text.find(":")
+            if 0 <= colon < m.start() - tok.start:
+                continue  # the local part of a prefixed name
+        hidden[i] = tok.text if len(tok.text) <= 60 else tok.text[:59] + "…"
+        if len(hidden) == 5:
+            break
+    return tuple(hidden.values())
 
 
 @dataclass(frozen=True)
@@ -302,6 +372,7 @@ class QueryShape:
     undeclared_prefixes: tuple[str, ...]
     where_brace: int | None  # offset of the "{" that opens the WHERE group
     where_problem: str = ""  # why there is no WHERE group to bind parameters in
+    hidden_services: tuple[str, ...] = ()  # tokens the engine may read as SERVICE
 
     @property
     def has_dataset_clause(self) -> bool:
@@ -309,19 +380,37 @@ class QueryShape:
         return bool(self.from_graphs or self.from_named_graphs)
 
     @property
+    def asks_for_network(self) -> bool:
+        """Whether the engine would call another endpoint (``SERVICE`` in any spelling)."""
+        return bool(self.services or self.hidden_services)
+
+    @property
     def is_update(self) -> bool:
         """Whether the text is (or contains) a SPARQL Update operation."""
         return bool(self.update_keywords) and self.form == ""
 
 
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_LOCAL_ESCAPE = re.compile(r"\\(.)")
+
+
+def _unescape(m: re.Match[str]) -> str:
+    code = int(m[1] or m[2], 16)
+    return chr(code) if code <= 0x10FFFF else m[0]  # the engine refuses it; keep the text
+
+
 def _resolve_iri(token: Token, prefixes: Mapping[str, str], base: str) -> str | None:
+    """The IRI a token denotes, as the engine reads it (escapes decoded, base applied)."""
     if token.kind == "iri":
-        iri = token.text[1:-1]
-        return urljoin(base, iri) if base else iri
+        iri = _ESCAPE.sub(_unescape, token.text[1:-1])
+        try:
+            return urljoin(base, iri) if base else iri
+        except ValueError:  # a base the engine will refuse (``http://[x/``): keep the text
+            return iri
     if token.kind == "word" and ":" in token.text:
         prefix, local = token.text.split(":", 1)
         if prefix in prefixes:
-            return prefixes[prefix] + local
+            return prefixes[prefix] + _LOCAL_ESCAPE.sub(r"\1", local)
     return None
 
 
@@ -338,7 +427,8 @@ def scan_query(text: str, known_prefixes: Mapping[str, str] | None = None) -> Qu
     >>> scan_query("LOAD <http://x.org/data.ttl>").is_update
     True
     """
-    tokens = tokenize(text)
+    every_token = _all_tokens(text)
+    tokens = [t for t in every_token if t.kind not in ("ws", "comment")]
     prefixes: dict[str, str] = dict(known_prefixes or {})
     declared = set(prefixes)
     base = ""
@@ -425,6 +515,7 @@ def scan_query(text: str, known_prefixes: Mapping[str, str] | None = None) -> Qu
         undeclared_prefixes=undeclared,
         where_brace=where_brace,
         where_problem=where_problem,
+        hidden_services=find_hidden_services(text, every_token),
     )
 
 
@@ -630,6 +721,21 @@ class ResultLimitExceeded(QueryError):
     """A query gave more results than the configured cap."""
 
 
+class NetworkRefused(QueryError):
+    """The engine tried to reach the network for a query (a SERVICE call), and was stopped."""
+
+
+class ResultTooLarge(QueryError):
+    """A query's result holds more bytes of text than the configured cap."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        super().__init__(
+            f"the result is larger than {max_bytes} bytes; add LIMIT, select fewer or shorter "
+            "values (e.g. SUBSTR(?text, 1, 200)), or raise the cap"
+        )
+
+
 _ERROR_AT = re.compile(r"^error at (\d+):(\d+): (.*)$", re.DOTALL)
 
 
@@ -656,6 +762,30 @@ def describe_syntax_error(
     return f"{origin}:{line}:{col}: SPARQL syntax error: {what}\n  {shown}\n  {caret}"
 
 
+def describe_service_refusal(
+    shape: QueryShape, rule: str = "kg query and kg serve never call other endpoints"
+) -> str:
+    """Why a query that asks for another endpoint is refused ("" when it asks for none).
+
+    >>> describe_service_refusal(scan_query("SELECT * { SERVICE <http://x/> {} }"))[:50]
+    'SERVICE <http://x/> is refused: kg query and kg se'
+    """
+    if shape.services:
+        target = shape.services[0]
+        shown = target if target.startswith(("?", "$")) else f"<{target}>"
+        return (
+            f"SERVICE {shown} is refused: {rule}. "
+            "Run the federated part against that endpoint yourself."
+        )
+    if shape.hidden_services:
+        return (
+            f"`{shape.hidden_services[0]}` is refused: SPARQL reads the SERVICE keyword in it "
+            f"(a keyword needs no space after it), and {rule}. "
+            "If it is a name, give the prefix another name or put a space after the keyword."
+        )
+    return ""
+
+
 def check_prefixes(shape: QueryShape, origin: str) -> None:
     """Name an undeclared prefix before the engine gives a cryptic syntax error."""
     if shape.undeclared_prefixes:
@@ -676,14 +806,16 @@ def run_query(
     default_graph: Sequence[str] | None = None,
     named_graphs: Sequence[str] | None = None,
     max_results: int | None = None,
+    max_bytes: int | None = None,
     base_iri: str | None = None,
 ) -> QueryResult:
     """Evaluate a query on a store from :func:`open_store` (default graph: the union).
 
     A query with its own ``FROM``/``FROM NAMED``, or an explicit ``default_graph`` /
     ``named_graphs`` (the protocol's ``default-graph-uri``), uses that dataset instead.
-    Raises :class:`QueryError` for syntax errors (with line and column), updates, and
-    results beyond ``max_results``.
+    Raises :class:`QueryError` for syntax errors (with line and column), updates,
+    ``SERVICE`` in any spelling (nothing is ever fetched), results beyond ``max_results``
+    rows or triples and (:class:`ResultTooLarge`) beyond ``max_bytes`` of term text.
     """
     pfx = dict(Vocabulary().prefixes() if prefixes is None else prefixes)
     shape = scan_query(text, pfx)
@@ -692,6 +824,8 @@ def run_query(
             f"{origin}: this is a SPARQL Update ({', '.join(shape.update_keywords)}); "
             "kg query and kg serve only read the graph"
         )
+    if shape.asks_for_network:
+        raise QueryError(f"{origin}: {describe_service_refusal(shape)}")
     bound = bind_parameters(text, shape, params)
     kwargs: dict[str, object] = {"prefixes": pfx}
     if base_iri is not None:  # relative IRIs resolve against it (kg serve: the endpoint's URL)
@@ -701,22 +835,92 @@ def run_query(
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs or []]
     try:
         answer = store.query(bound.text, **kwargs)  # type: ignore[arg-type]
-        return _collect(answer, max_results)
+        return _collect(answer, max_results, max_bytes)
     except SyntaxError as exc:
         if shape.undeclared_prefixes:
             check_prefixes(shape, origin)
         raise QueryError(describe_syntax_error(exc, text, origin, bound)) from None
-    except (OSError, RuntimeError, ValueError) as exc:
+    except OSError as exc:
+        # An in-memory store does no I/O: an OSError is the engine's HTTP client calling out,
+        # which the sandbox stopped (or would have had the check missed a SERVICE).
+        raise NetworkRefused(
+            f"{origin}: the query made the engine call another endpoint, which is refused: "
+            f"kg query and kg serve never call other endpoints ({exc}). "
+            "Run the federated part against that endpoint yourself."
+        ) from None
+    except (RuntimeError, ValueError) as exc:
         raise QueryError(f"{origin}: the query failed: {exc}") from None
 
 
-def _collect(answer: object, max_results: int | None) -> QueryResult:
-    def check(n: int) -> None:
+def term_size(term: Term | None) -> int:
+    """The characters of a term's text (its value; a quoted triple's three terms).
+
+    >>> term_size(ox.Literal("Hà Nội", language="vi")), term_size(None)
+    (8, 0)
+    """
+    if term is None:
+        return 0
+    if isinstance(term, ox.Triple):
+        return term_size(term.subject) + term_size(term.predicate) + term_size(term.object)
+    size = len(term.value)
+    if isinstance(term, ox.Literal):
+        size += len(term.language or "")
+    return size
+
+
+@dataclass(frozen=True)
+class SandboxedRun:
+    """What :func:`run_query_without_network` gives back."""
+
+    output: Any  # the rendered result (or the QueryResult itself without ``render``)
+    results: int  # rows or triples
+    sandbox: SandboxStatus  # how the child was cut off from the network
+    seconds: float = 0.0  # the evaluation alone, in the child (no fork, no rendering)
+
+
+def run_query_without_network(
+    store: ox.Store,
+    text: str,
+    *,
+    origin: str = "query",
+    render: Callable[[QueryResult], Any] | None = None,
+    **options: Any,
+) -> SandboxedRun:
+    """:func:`run_query` in a forked child that can open no network connection.
+
+    The second line of defence behind the SERVICE check (see :mod:`pipeline.sandbox`):
+    whatever the query text makes the engine try, the child cannot connect anywhere. The
+    child shares the loaded store with this process (fork: about 2 ms). ``render`` (e.g.
+    :func:`to_output`) runs in the child too, so only text comes back.
+    """
+
+    def job() -> tuple[Any, int, float]:
+        started = time.perf_counter()
+        result = run_query(store, text, origin=origin, **options)
+        seconds = time.perf_counter() - started
+        return (render(result) if render else result), len(result), seconds
+
+    try:
+        (output, n, seconds), status = run_without_network(job)
+    except ChildProcessError as exc:
+        raise QueryError(f"{origin}: the query failed: {exc}") from None
+    return SandboxedRun(output, n, status, seconds)
+
+
+def _collect(answer: object, max_results: int | None, max_bytes: int | None) -> QueryResult:
+    size = 0
+
+    def check(n: int, row: Iterable[Term | None]) -> None:
+        nonlocal size
         if max_results is not None and n > max_results:
             raise ResultLimitExceeded(
                 f"the query gives more than {max_results} results; add LIMIT {max_results} "
                 "(or fewer), or raise the cap"
             )
+        if max_bytes is not None:
+            size += sum(term_size(t) for t in row)
+            if size > max_bytes:
+                raise ResultTooLarge(max_bytes)
 
     if isinstance(answer, ox.QueryBoolean):
         return QueryResult("ask", boolean=bool(answer))
@@ -724,13 +928,14 @@ def _collect(answer: object, max_results: int | None) -> QueryResult:
         variables = tuple(v.value for v in answer.variables)
         rows: list[Row] = []
         for solution in answer:
-            rows.append(tuple(solution[v] for v in variables))
-            check(len(rows))
+            row = tuple(solution[v] for v in variables)
+            rows.append(row)
+            check(len(rows), row)
         return QueryResult("select", variables, tuple(rows))
     triples: list[ox.Triple] = []
     for triple in answer:  # type: ignore[attr-defined]
         triples.append(triple)
-        check(len(triples))
+        check(len(triples), (triple.subject, triple.predicate, triple.object))
     return QueryResult("graph", triples=tuple(triples))
 
 

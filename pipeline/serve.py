@@ -17,9 +17,16 @@ What the endpoint refuses, before any evaluation, with a 4xx message:
 
 - SPARQL Update in any form (``/update``, ``update=``, ``application/sparql-update``,
   ``INSERT``/``DELETE``/``LOAD``/``CLEAR``/``DROP``/… in a query), and writes of any method;
-- ``SERVICE`` (the engine would call the remote endpoint);
-- ``FROM``/``FROM NAMED`` naming a graph that is not one of ours (nothing is ever fetched);
-- results beyond the cap, request bodies beyond the size limit, connections beyond the cap.
+- ``SERVICE`` in any spelling (the engine would call the remote endpoint); and should that
+  check miss one, the workers cannot open a network connection (:mod:`pipeline.sandbox`);
+- ``FROM``/``FROM NAMED`` and ``default-graph-uri``/``named-graph-uri`` naming a graph that is
+  not one of ours (nothing is ever fetched);
+- results beyond the row cap or the byte cap, request bodies beyond the size limit,
+  connections beyond the cap.
+
+While a query runs, its worker's memory is capped (``--max-memory-mb``; past it the query
+gets 503 and the worker is replaced), and long queries may hold every worker but one
+(``--long-after``), so that short queries are always answered.
 
 ``GET /`` is a page listing the saved queries (each with a link that runs it) and a form.
 """
@@ -42,7 +49,7 @@ import time
 import traceback
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -53,13 +60,16 @@ import pyoxigraph as ox
 
 from .errors import QueryError, UsageError
 from .query import (
+    NetworkRefused,
     QueryResult,
     QueryShape,
     ResultLimitExceeded,
+    ResultTooLarge,
     SavedQuery,
     UnwritableResult,
     compact_iri,
     count_quads,
+    describe_service_refusal,
     graph_names,
     list_saved_queries,
     open_store,
@@ -74,11 +84,15 @@ from .query import (
     to_results_tsv,
     to_results_xml,
 )
+from .sandbox import SandboxStatus, cap_memory, deny_network
 from .service_description import PREFIXES as DESCRIPTION_PREFIXES
 from .service_description import to_service_description
 from .vocab import Vocabulary
 
 DEFAULT_PORT = 8765
+DEFAULT_MAX_RESULT_BYTES = 16 * 2**20  # --max-result-mb 16: bytes of one answer
+DEFAULT_MAX_MEMORY_MB = 1024  # --max-memory-mb: MiB one query may add to its worker
+DEFAULT_LONG_AFTER = 2.0  # --long-after: seconds after which a query counts as long
 REMOTE_SCHEMES = ("http:", "https:", "ftp:", "file:")
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -190,6 +204,9 @@ class ServeConfig:
     cors: tuple[str, ...] = ("*",)  # allowed origins: ("*",) any, () no CORS headers
     idle_timeout: float = 30.0  # seconds a connection may wait between or within requests
     max_connections: int = 64  # open connections served at once; more are answered 503
+    max_result_bytes: int = DEFAULT_MAX_RESULT_BYTES
+    max_memory_mb: int = DEFAULT_MAX_MEMORY_MB
+    long_after: float = DEFAULT_LONG_AFTER
 
 
 class Refusal(Exception):
@@ -227,12 +244,9 @@ def check_read_only(
             "To change the graph, edit sources/ and run `kg build`; to load it into a store "
             "you can write to, use `kg push`.",
         )
-    for service in shape.services:
-        raise Refusal(
-            HTTPStatus.FORBIDDEN,
-            f"SERVICE {_show(service)} is refused: this endpoint does not call other endpoints. "
-            "Run the federated part against that endpoint yourself.",
-        )
+    if shape.asks_for_network:
+        why = describe_service_refusal(shape, "this endpoint never calls other endpoints")
+        raise Refusal(HTTPStatus.FORBIDDEN, why)
     ours = set(our_graphs)
     for clause, iris in (
         ("FROM", shape.from_graphs),
@@ -305,13 +319,14 @@ def choose_format(accept: str | None, offered: Sequence[tuple[str, str]]) -> str
 
 @dataclass(frozen=True)
 class QueryJob:
-    """One query for a worker: text, dataset, output format and result cap."""
+    """One query for a worker: text, dataset, output format and result caps."""
 
     text: str
     fmt: str
     max_results: int
     default_graph: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
+    max_bytes: int = DEFAULT_MAX_RESULT_BYTES
     base_iri: str | None = None
 
 
@@ -323,6 +338,7 @@ class JobAnswer:
     content_type: str
     body: bytes
     results: int = 0
+    recycle: bool = False  # the worker should be replaced (it ran out of memory)
 
 
 def execute_job(store: ox.Store, job: QueryJob, prefixes: Mapping[str, str]) -> JobAnswer:
@@ -336,19 +352,39 @@ def execute_job(store: ox.Store, job: QueryJob, prefixes: Mapping[str, str]) -> 
             default_graph=job.default_graph,
             named_graphs=job.named_graphs,
             max_results=job.max_results,
+            max_bytes=job.max_bytes,
             base_iri=job.base_iri,
         )
     except ResultLimitExceeded as exc:
         message = f"{exc}; kg serve was started with --max-results {job.max_results}"
         return _text_answer(HTTPStatus.BAD_REQUEST, message)
+    except ResultTooLarge as exc:
+        return _text_answer(HTTPStatus.BAD_REQUEST, _too_large(exc.max_bytes))
+    except NetworkRefused as exc:
+        return _text_answer(HTTPStatus.FORBIDDEN, str(exc))
     except QueryError as exc:
         return _text_answer(HTTPStatus.BAD_REQUEST, str(exc))
     fmt = writable_format(result, job.fmt)
     try:
-        body = render_result(result, fmt, job.text, prefixes)
+        body = render_result(result, fmt, job.text, prefixes).encode("utf-8")
     except UnwritableResult as exc:
         return _text_answer(HTTPStatus.NOT_ACCEPTABLE, str(exc))
-    return JobAnswer(HTTPStatus.OK, MEDIA_TYPE[fmt], body.encode("utf-8"), len(result))
+    if len(body) > job.max_bytes:
+        return _text_answer(HTTPStatus.BAD_REQUEST, _too_large(job.max_bytes))
+    return JobAnswer(HTTPStatus.OK, MEDIA_TYPE[fmt], body, len(result))
+
+
+def _too_large(max_bytes: int) -> str:
+    return f"{ResultTooLarge(max_bytes)} (kg serve --max-result-mb {round(max_bytes / 2**20, 3):g})"
+
+
+def memory_refusal(max_memory_mb: int) -> str:
+    """The message for a query that ran out of the memory a query may use."""
+    return (
+        f"the query needed more than the {max_memory_mb} MiB of memory a query may use "
+        f"(kg serve --max-memory-mb {max_memory_mb}) and was stopped; make it more selective, "
+        "avoid building long strings (CONCAT, REPLACE, GROUP_CONCAT), or raise the limit"
+    )
 
 
 def writable_format(result: QueryResult, fmt: str) -> str:
@@ -393,16 +429,26 @@ def _text_answer(status: int, message: str) -> JobAnswer:
     return JobAnswer(status, "text/plain; charset=utf-8", (message + "\n").encode("utf-8"))
 
 
-def _worker_main(conn: multiprocessing.connection.Connection, input_path: str) -> None:
-    """A worker process: load the graph in memory, then answer jobs until the pipe closes.
+def _worker_main(
+    conn: multiprocessing.connection.Connection, input_path: str, max_memory_mb: int
+) -> None:
+    """A worker process: cut off from the network, load the graph, cap memory, answer jobs.
 
     In memory rather than one shared on-disk store: pyoxigraph's in-memory store answers the
     saved queries about five times faster than its RocksDB store opened read-only.
+
+    The network goes first (:func:`~pipeline.sandbox.deny_network`), before any query text
+    is read. The memory cap is set once the graph is loaded, so it bounds what one query may
+    add: past it Python raises ``MemoryError`` (the worker answers, then asks to be
+    replaced) or the engine aborts the process (the pool sees it die and replaces it).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
+    os.environ["RUST_BACKTRACE"] = "0"  # a query stopped by the memory cap logs one line
+    sandbox = deny_network()
     store = open_store(Path(input_path))
     prefixes = Vocabulary().prefixes()
-    conn.send(("ready", graph_names(store), count_quads(store)))
+    cap_memory(max_memory_mb)
+    conn.send(("ready", graph_names(store), count_quads(store), sandbox))
     while True:
         try:
             job = conn.recv()
@@ -410,11 +456,16 @@ def _worker_main(conn: multiprocessing.connection.Connection, input_path: str) -
             return
         try:
             answer = execute_job(store, job, prefixes)
+        except MemoryError:
+            answer = _text_answer(HTTPStatus.SERVICE_UNAVAILABLE, memory_refusal(max_memory_mb))
+            answer = replace(answer, recycle=True)
         except Exception as exc:  # a bug: answer 500 rather than die silently
             answer = _text_answer(
                 HTTPStatus.INTERNAL_SERVER_ERROR, f"internal error: {type(exc).__name__}: {exc}"
             )
         conn.send(answer)
+        if answer.recycle:
+            return
 
 
 # ---------------------------------------------------------------- the worker pool
@@ -428,23 +479,35 @@ class PoolBusy(Exception):
     """No worker became free within the time limit."""
 
 
+class LongQueriesBusy(Exception):
+    """A query ran long while the other long queries already held every worker but one."""
+
+
 class _Worker:
-    def __init__(self, ctx: Any, input_path: str):
+    def __init__(self, ctx: Any, input_path: str, max_memory_mb: int):
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, args=(child, input_path), daemon=True)
+        self.process = ctx.Process(
+            target=_worker_main, args=(child, input_path, max_memory_mb), daemon=True
+        )
         self.process.start()
         child.close()
         self.ready = False
         self.graphs: list[str] = []
         self.quads = 0
+        self.sandbox = SandboxStatus("", "the worker has not started")
 
     def wait_ready(self, timeout: float) -> None:
         if self.ready:
             return
         if not self.conn.poll(timeout):
             raise RuntimeError(f"a query worker did not start within {timeout:.0f} s")
-        _, self.graphs, self.quads = self.conn.recv()
+        _, self.graphs, self.quads, self.sandbox = self.conn.recv()
         self.ready = True
+
+    def exit_code(self) -> int | None:
+        """The worker's exit code once it has died (negative: the signal that ended it)."""
+        self.process.join(2)
+        return self.process.exitcode
 
     def stop(self) -> None:
         self.conn.close()
@@ -458,13 +521,31 @@ class QueryPool:
     """Worker processes answering :class:`QueryJob`s, each with the graph in memory.
 
     ``run`` gives each job ``timeout`` seconds; past that the worker is killed and
-    replaced, and :class:`QueryTimeout` is raised. Memory: one copy of the graph per worker.
+    replaced, and :class:`QueryTimeout` is raised. Memory: one copy of the graph per worker,
+    plus at most ``max_memory_mb`` MiB per running query (a worker that goes past it is
+    replaced and the query answered 503).
+
+    Fairness: a query still running after ``long_after`` seconds is *long*, and at most
+    ``size - 1`` long queries run at once (1 with a single worker). A query that turns long
+    when that many already are is stopped (:class:`LongQueriesBusy`), so one worker is
+    always free for short queries within ``long_after`` seconds, whatever the long ones do.
     """
 
-    def __init__(self, input_path: Path, size: int, timeout: float):
+    def __init__(
+        self,
+        input_path: Path,
+        size: int,
+        timeout: float,
+        max_memory_mb: int = DEFAULT_MAX_MEMORY_MB,
+        long_after: float = DEFAULT_LONG_AFTER,
+    ):
         if size < 1:
             raise UsageError("--workers must be at least 1")
         self.timeout = timeout
+        self.max_memory_mb = max_memory_mb
+        self.long_after = long_after
+        self.long_slots = max(1, size - 1)
+        self._long = threading.BoundedSemaphore(self.long_slots)
         self.input_path = str(input_path)
         self._ctx = multiprocessing.get_context("spawn")
         self._idle: queue.Queue[_Worker] = queue.Queue()
@@ -485,9 +566,10 @@ class QueryPool:
         except BaseException:
             self.close()
             raise
+        self.sandbox = workers[0].sandbox
 
     def _spawn(self) -> _Worker:
-        worker = _Worker(self._ctx, self.input_path)
+        worker = _Worker(self._ctx, self.input_path, self.max_memory_mb)
         with self._lock:
             self._all.add(worker)
         return worker
@@ -497,30 +579,63 @@ class QueryPool:
             self._all.discard(worker)
         worker.stop()
 
+    def _replace(self, worker: _Worker, kill: bool = False) -> None:
+        if kill:
+            worker.process.kill()  # the only sure way to stop a query that is running
+        self._retire(worker)
+        self._idle.put(self._spawn())
+
     def run(self, job: QueryJob) -> JobAnswer:
-        """Answer ``job`` in a free worker within the time limit."""
+        """Answer ``job`` in a free worker within the time limit (see the class for limits)."""
         try:
             worker = self._idle.get(timeout=self.timeout)
         except queue.Empty:
             raise PoolBusy from None
-        deadline = self.timeout
+        holds_long_slot = False
         try:
             worker.wait_ready(120)
             worker.conn.send(job)
-            if worker.conn.poll(deadline):
-                answer: JobAnswer = worker.conn.recv()
-                self._idle.put(worker)
-                return answer
+            first_wait = min(self.long_after, self.timeout)
+            done = worker.conn.poll(first_wait)
+            if not done and first_wait < self.timeout:
+                holds_long_slot = self._long.acquire(blocking=False)
+                if not holds_long_slot and not worker.conn.poll(0):
+                    self._replace(worker, kill=True)
+                    raise LongQueriesBusy
+                done = worker.conn.poll(self.timeout - first_wait)
+            if not done:
+                self._replace(worker, kill=True)
+                raise QueryTimeout
+            answer: JobAnswer = worker.conn.recv()
         except (EOFError, OSError, RuntimeError) as exc:
-            self._retire(worker)
-            self._idle.put(self._spawn())
+            code = worker.exit_code()
+            self._replace(worker)
+            return self._died(code, exc)
+        finally:
+            if holds_long_slot:
+                self._long.release()
+        if answer.recycle:
+            self._replace(worker)
+        else:
+            self._idle.put(worker)
+        return answer
+
+    def _died(self, code: int | None, exc: BaseException) -> JobAnswer:
+        if code == -signal.SIGABRT:  # the engine aborts when an allocation fails
+            return _text_answer(HTTPStatus.SERVICE_UNAVAILABLE, memory_refusal(self.max_memory_mb))
+        if code == -signal.SIGKILL:
             return _text_answer(
-                HTTPStatus.INTERNAL_SERVER_ERROR, f"the query worker failed ({exc}); try again"
+                HTTPStatus.SERVICE_UNAVAILABLE,
+                "the query worker was killed (signal 9: the system may be short of memory) "
+                "and has been replaced; make the query more selective, or lower "
+                "--max-memory-mb so that a query is stopped before the system runs out",
             )
-        worker.process.kill()  # past the deadline: stop the query the only sure way
-        self._retire(worker)
-        self._idle.put(self._spawn())
-        raise QueryTimeout
+        what = f"exit code {code}" if code is not None else str(exc)
+        return _text_answer(
+            HTTPStatus.INTERNAL_SERVER_ERROR,
+            f"the query worker stopped ({what}) while running the query and has been "
+            "replaced; try again",
+        )
 
     def close(self) -> None:
         """Stop every worker."""
@@ -798,7 +913,7 @@ class SparqlServer(ThreadingHTTPServer):
                 job = QueryJob(text, "json", len(self.pool.graphs) + 1)
                 try:
                     answer = self.pool.run(job)
-                except (QueryTimeout, PoolBusy):
+                except (QueryTimeout, PoolBusy, LongQueriesBusy):
                     raise Refusal(
                         HTTPStatus.SERVICE_UNAVAILABLE,
                         "counting the graphs for the service description took too long; "
@@ -1141,6 +1256,7 @@ class SparqlHandler(BaseHTTPRequestHandler):
             self.server.config.max_results,
             tuple(default_uris) if has_protocol_dataset else None,
             tuple(named_uris) if has_protocol_dataset else None,
+            self.server.config.max_result_bytes,
             base_iri=self._endpoint_iri(urlsplit(self.path).path),
         )
         started = time.monotonic()
@@ -1152,6 +1268,15 @@ class SparqlHandler(BaseHTTPRequestHandler):
                 f"the query ran past the time limit of {self.server.config.timeout:g} s and was "
                 "stopped; make it more selective or add LIMIT (or restart kg serve with a "
                 "larger --timeout)",
+            ) from None
+        except LongQueriesBusy:
+            pool = self.server.pool
+            raise Refusal(
+                HTTPStatus.SERVICE_UNAVAILABLE,
+                f"the query ran longer than {pool.long_after:g} s while {pool.long_slots} other "
+                f"long quer{'y' if pool.long_slots == 1 else 'ies'} already ran, and was stopped: "
+                "kg serve keeps one worker for short queries (--workers, --long-after); try "
+                "again later, make the query faster, or start kg serve with more --workers",
             ) from None
         except PoolBusy:
             raise Refusal(
@@ -1201,7 +1326,9 @@ def _parse_params(query: str) -> dict[str, list[str]]:
 
 def start_server(config: ServeConfig) -> SparqlServer:
     """Load the graph into the worker pool and bind the server (not yet serving)."""
-    pool = QueryPool(config.input, config.workers, config.timeout)
+    pool = QueryPool(
+        config.input, config.workers, config.timeout, config.max_memory_mb, config.long_after
+    )
     try:
         return SparqlServer(config, pool)
     except OSError as exc:

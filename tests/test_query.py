@@ -437,5 +437,6 @@ def test_the_where_group_is_found_past_templates_and_subqueries() -> None:
     assert scan_query("CONSTRUCT WHERE { ?s ?p ?o }").where_brace is None
 
 
-def test_tokens_keep_names_and_drop_the_final_dot() -> None:
-    assert [t.text for t in tokenize("?s a ex:C.")] == ["?s", "a", "ex:C"]
+def test_a_final_dot_ends_the_triple_not_the_name() -> None:
+    assert [t.text for t in tokenize("?s a ex:C.")] == ["?s", "a", "ex:C", "."]
+    assert [t.text for t in tokenize("?s a ex:C.D .")] == ["?s", "a", "ex:C.D", "."]
