@@ -27,6 +27,8 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
+from .formats import export_files
+
 Quad = tuple[Node, Node, Node, Node | None]  # graph None = default graph
 
 _ECHAR = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
@@ -372,13 +374,9 @@ def to_jsonld(quads: Iterable[Quad] | _Rows, prefixes: dict[str, str]) -> str:
     return "".join(jsonld_chunks(quads, prefixes))
 
 
-FORMATS = {
-    "kg.ttl": "turtle",
-    "kg.trig": "trig",
-    "kg.nt": "ntriples",
-    "kg.nq": "nquads",
-    "kg.jsonld": "jsonld",
-}
+# {file name: format}, from the registry (pipeline/formats.py): a new export is one row there
+# plus its writer in render_chunks.
+FORMATS = export_files()
 
 
 def render_chunks(

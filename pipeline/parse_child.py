@@ -1,0 +1,46 @@
+"""The child process that parses one RDF file for :mod:`pipeline.readers`.
+
+Run as ``python -I parse_child.py SOURCE MEDIA_TYPE OUT.nq MAX_MEMORY_BYTES``: it caps its own
+address space, parses SOURCE with pyoxigraph as a stream and writes the quads to OUT.nq as
+N-Quads. A syntax error is printed on stdout as one JSON object and exits 3. If the parser
+panics, runs out of memory or overflows its stack, only this process dies; the parent turns
+that into a clean error naming the file. The script imports nothing from the package (it runs
+with ``-I``, so the package directory is not on ``sys.path``).
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+
+
+def main(argv: list[str]) -> int:
+    """Parse ``argv[0]`` (of media type ``argv[1]``) into N-Quads at ``argv[2]``."""
+    source, media_type, out, max_memory = argv[0], argv[1], argv[2], int(argv[3])
+    if max_memory > 0:
+        resource.setrlimit(resource.RLIMIT_AS, (max_memory, max_memory))
+    import pyoxigraph as ox
+
+    fmt = ox.RdfFormat.from_media_type(media_type)
+    if fmt is None:
+        raise SystemExit(f"unknown media type {media_type}")
+    try:
+        with open(source, "rb") as fh:
+            ox.serialize(ox.parse(fh, format=fmt), output=out, format=ox.RdfFormat.N_QUADS)
+    except SyntaxError as exc:
+        error = {"line": exc.lineno or 0, "column": exc.offset or 0, "message": exc.msg}
+    except MemoryError:
+        error = {"line": 0, "column": 0, "message": "the parser ran out of memory"}
+    except BaseException as exc:  # a Rust panic surfaces as pyo3's PanicException
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        error = {"line": 0, "column": 0, "message": f"the parser failed: {exc}"}
+    else:
+        return 0
+    print(json.dumps(error))
+    return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
