@@ -2,10 +2,11 @@
 
 Run as ``python -I parse_child.py SOURCE MEDIA_TYPE OUT.nq MAX_MEMORY_BYTES``: it caps its own
 address space, parses SOURCE with pyoxigraph as a stream and writes the quads to OUT.nq as
-N-Quads. A syntax error is printed on stdout as one JSON object and exits 3. If the parser
-panics, runs out of memory or overflows its stack, only this process dies; the parent turns
-that into a clean error naming the file. The script imports nothing from the package (it runs
-with ``-I``, so the package directory is not on ``sys.path``).
+N-Quads, refusing RDF 1.2 triple terms. A syntax error or a refusal is printed on stdout as
+one JSON object and exits 3. If the parser panics, runs out of memory or overflows its stack,
+only this process dies; the parent turns that into a clean error naming the file. The script
+imports nothing from the package (it runs with ``-I``, so the package directory is not on
+``sys.path``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,16 @@ from __future__ import annotations
 import json
 import resource
 import sys
+from collections.abc import Iterator
+
+TRIPLE_TERMS = (
+    "RDF 1.2 triple terms (<<( … )>>, quoted triples) are not accepted: the pipeline's graphs "
+    "hold none, and deeply nested ones crash the parser"
+)
+
+
+class _TripleTerm(Exception):
+    """The file holds a triple term."""
 
 
 def main(argv: list[str]) -> int:
@@ -25,9 +36,19 @@ def main(argv: list[str]) -> int:
     fmt = ox.RdfFormat.from_media_type(media_type)
     if fmt is None:
         raise SystemExit(f"unknown media type {media_type}")
+
+    def checked(quads: Iterator[ox.Quad]) -> Iterator[ox.Quad]:
+        for quad in quads:
+            if isinstance(quad.object, ox.Triple):
+                raise _TripleTerm
+            yield quad
+
     try:
         with open(source, "rb") as fh:
-            ox.serialize(ox.parse(fh, format=fmt), output=out, format=ox.RdfFormat.N_QUADS)
+            quads = checked(ox.parse(fh, format=fmt))
+            ox.serialize(quads, output=out, format=ox.RdfFormat.N_QUADS)
+    except _TripleTerm:
+        error = {"line": 0, "column": 0, "message": TRIPLE_TERMS, "refusal": True}
     except SyntaxError as exc:
         error = {"line": exc.lineno or 0, "column": exc.offset or 0, "message": exc.msg}
     except MemoryError:

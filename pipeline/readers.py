@@ -13,11 +13,13 @@ that names the file, and the line where it is known:
    module and refused if a ``@context`` is remote (a string: nothing is ever fetched), uses
    ``@import``, nests contexts deeper than ``max_depth`` or defines more than
    ``max_context_terms`` terms in all.
-3. **The parse.** Line-based formats (N-Triples, N-Quads: no nesting, no entities, no
-   contexts) are parsed in process. Every other format is parsed by a child process
-   (:mod:`pipeline.parse_child`) whose address space is capped at ``max_parse_memory``:
-   whatever the input, a parser that panics, runs out of memory or overflows its stack kills
-   only the child, and the command exits 3 naming the file.
+3. **The parse.** Line-based formats (N-Triples, N-Quads: no entities, no contexts, and no
+   nesting unless they hold RDF 1.2 triple terms, which need ``<<``) without ``<<`` are parsed
+   in process. Every other file is parsed by a child process (:mod:`pipeline.parse_child`)
+   whose address space is capped at ``max_parse_memory``: whatever the input, a parser that
+   panics, runs out of memory or overflows its stack kills only the child, and the command
+   exits 3 naming the file. The child refuses triple terms (deep ones overflow the parser's
+   stack; the pipeline's rdflib graphs cannot hold them), so what it hands back is flat.
 4. **Blank nodes**, for readers that split a file into graphs (``kg push``), are skolemised
    (:func:`skolemise`) so that one blank node shared by two graphs stays one node.
 """
@@ -315,17 +317,32 @@ def _parse_in_child(path: Path, fmt: RdfFormatInfo, out: Path, limits: InputLimi
         return
     if done.returncode == 3 and done.stdout.strip():
         error = json.loads(done.stdout.strip().splitlines()[-1])
+        if error.get("refusal"):
+            raise _refuse(path, error["message"], "write the statements as plain triples")
         raise _syntax_problem(path, error["message"], error["line"], error["column"])
     if done.returncode < 0:
-        name = signal.Signals(-done.returncode).name
-        raise _refuse(
-            path,
-            f"the {fmt.label} parser died ({name}): it ran out of memory under the cap of "
-            f"{limits.max_parse_memory:,} bytes, or crashed on this input",
-            "check the file; raise --max-parse-memory if you trust it",
-        )
+        sig = signal.Signals(-done.returncode)
+        if sig == signal.SIGSEGV:
+            why = "it overflowed its stack (input nested too deep) or crashed on this input"
+        else:
+            why = (
+                f"it ran out of memory under the cap of {limits.max_parse_memory:,} bytes "
+                "(raise --max-parse-memory if you trust the file), or crashed on this input"
+            )
+        raise _refuse(path, f"the {fmt.label} parser died ({sig.name}): {why}", "check the file")
     last = (done.stderr.strip().splitlines() or ["no message"])[-1]
     raise _refuse(path, f"the {fmt.label} parser failed (exit {done.returncode}): {last[:300]}")
+
+
+def _may_hold_triple_terms(path: Path) -> bool:
+    """Whether ``<<`` occurs in the file: N-Triples and N-Quads nest only in triple terms."""
+    tail = b""
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            if b"<<" in tail + block[:1] or b"<<" in block:
+                return True
+            tail = block[-1:]
+    return False
 
 
 @contextlib.contextmanager
@@ -338,7 +355,7 @@ def parsable(
     and handed over as N-Quads, deleted when the ``with`` block ends.
     """
     fmt = check_graph_file(path, limits)
-    if fmt.line_based:
+    if fmt.line_based and not _may_hold_triple_terms(path):
         yield path, fmt.oxigraph
         return
     if fmt.oxigraph == ox.RdfFormat.RDF_XML:

@@ -176,6 +176,60 @@ def test_a_parser_that_dies_is_a_located_input_error_not_an_abort(tmp_path: Path
     assert "laughs.rdf" in str(err.value) and "parser died (SIGABRT)" in str(err.value)
 
 
+def nested_triple_terms(depth: int) -> str:
+    """One statement whose object is a triple term nested ``depth`` deep (overflows the stack)."""
+    inner = "<<( <http://e/s> <http://e/p> " * depth + "<http://e/o>" + " )>>" * depth
+    return f"<http://e/s> <http://e/p> {inner} .\n"
+
+
+@pytest.mark.parametrize("suffix", [".nt", ".nq", ".ttl", ".trig"])
+def test_deep_triple_terms_are_exit_3_not_a_segfault(tmp_path: Path, suffix: str) -> None:
+    text = nested_triple_terms(100_000)
+    if suffix == ".trig":
+        text = "<http://e/g> { " + text + " }\n"
+    bomb = tmp_path / f"deep{suffix}"
+    bomb.write_text(text, encoding="utf-8")
+    code, peak, stderr = run_measured("stats", "--input", str(bomb))
+    assert code == EXIT_BAD_INPUT, stderr  # in process, N-Triples died with SIGSEGV (139)
+    assert str(bomb) in stderr and peak < PEAK_MB
+
+
+def test_a_shallow_triple_term_is_refused_and_a_literal_with_angles_is_read(tmp_path: Path) -> None:
+    quoted = tmp_path / "quoted.nt"
+    quoted.write_text(nested_triple_terms(1), encoding="utf-8")
+    done = run_kg("stats", "--input", str(quoted))
+    assert done.returncode == EXIT_BAD_INPUT and "triple terms" in done.stderr
+    angles = tmp_path / "angles.nq"
+    angles.write_text('<http://e/s> <http://e/p> "a << b" <http://e/g> .\n', encoding="utf-8")
+    assert [str(q[2]) for q in read_quads(angles)] == ["a << b"]
+
+
+HOSTILE = {
+    "empty.ttl": "",
+    "binary.ttl": "\x00\xff\xfe" * 100,
+    "bad-utf8.nq": '<http://e/s> <http://e/p> "\udcff" .\n',
+    "unclosed.trig": "<http://e/g> { " * 10_000,
+    "brackets.ttl": "<http://e/s> <http://e/p> " + "[ <http://e/p> " * 50_000,
+    "arrays.jsonld": "[" * 100_000 + "]" * 100_000,
+    "objects.jsonld": '{"http://e/p":' * 50_000 + "1" + "}" * 50_000,
+    "not-json.jsonld": "{'@context': 1}",
+    "not-xml.rdf": "<rdf:RDF><a></b>",
+    "xml-bomb-no-rdf.rdf": laughs(12).split("<rdf:RDF")[0] + "<r/>",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_or_broken_files_are_exit_3_in_every_format(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(HOSTILE[name].encode("utf-8", "surrogateescape"))
+    code, peak, stderr = run_measured("stats", "--input", str(path))
+    if name == "empty.ttl":
+        assert code == EXIT_OK, stderr  # an empty graph is a graph
+        return
+    assert code == EXIT_BAD_INPUT, stderr
+    assert str(path) in stderr and "internal error" not in stderr and peak < PEAK_MB
+
+
 class _Listener:
     """A TCP listener on 127.0.0.1 that counts the connections it receives."""
 
