@@ -103,6 +103,13 @@ def _add_input_limits(p: argparse.ArgumentParser) -> None:
         help="address-space cap of the child process that parses every format that is not "
         f"line-based ({_show_size(d.max_parse_memory)})",
     )
+    g.add_argument(
+        "--max-parse-seconds",
+        type=_positive,
+        default=d.max_parse_seconds,
+        metavar="N",
+        help=f"CPU-time cap of that child process, seconds ({d.max_parse_seconds})",
+    )
 
 
 def _limits(args: argparse.Namespace):
@@ -113,6 +120,7 @@ def _limits(args: argparse.Namespace):
         max_depth=args.max_input_depth,
         max_context_terms=args.max_context_terms,
         max_parse_memory=args.max_parse_memory,
+        max_parse_seconds=args.max_parse_seconds,
     )
 
 

@@ -1,12 +1,12 @@
 """The child process that parses one RDF file for :mod:`pipeline.readers`.
 
-Run as ``python -I parse_child.py SOURCE MEDIA_TYPE OUT.nq MAX_MEMORY_BYTES``: it caps its own
-address space, parses SOURCE with pyoxigraph as a stream and writes the quads to OUT.nq as
-N-Quads, refusing RDF 1.2 triple terms. A syntax error or a refusal is printed on stdout as
-one JSON object and exits 3. If the parser panics, runs out of memory or overflows its stack,
-only this process dies; the parent turns that into a clean error naming the file. The script
-imports nothing from the package (it runs with ``-I``, so the package directory is not on
-``sys.path``).
+Run as ``python -I parse_child.py SOURCE MEDIA_TYPE OUT.nq MAX_MEMORY_BYTES MAX_CPU_SECONDS``:
+it caps its own address space and CPU time, parses SOURCE with pyoxigraph as a stream and
+writes the quads to OUT.nq as N-Quads, refusing RDF 1.2 triple terms. A syntax error or a
+refusal is printed on stdout as one JSON object and exits 3. If the parser panics, runs out
+of memory or CPU time, or overflows its stack, only this process dies; the parent turns that
+into a clean error naming the file. The script imports nothing from the package (it runs with
+``-I``, so the package directory is not on ``sys.path``).
 """
 
 from __future__ import annotations
@@ -28,9 +28,11 @@ class _TripleTerm(Exception):
 
 def main(argv: list[str]) -> int:
     """Parse ``argv[0]`` (of media type ``argv[1]``) into N-Quads at ``argv[2]``."""
-    source, media_type, out, max_memory = argv[0], argv[1], argv[2], int(argv[3])
-    if max_memory > 0:
-        resource.setrlimit(resource.RLIMIT_AS, (max_memory, max_memory))
+    source, media_type, out = argv[0], argv[1], argv[2]
+    max_memory, max_seconds = int(argv[3]), int(argv[4])
+    resource.setrlimit(resource.RLIMIT_AS, (max_memory, max_memory))
+    # SIGXCPU at the soft limit kills the process; the hard limit (SIGKILL) is the backstop.
+    resource.setrlimit(resource.RLIMIT_CPU, (max_seconds, max_seconds + 5))
     import pyoxigraph as ox
 
     fmt = ox.RdfFormat.from_media_type(media_type)

@@ -16,7 +16,9 @@ that names the file, and the line where it is known:
 3. **The parse.** Line-based formats (N-Triples, N-Quads: no entities, no contexts, and no
    nesting unless they hold RDF 1.2 triple terms, which need ``<<``) without ``<<`` are parsed
    in process. Every other file is parsed by a child process (:mod:`pipeline.parse_child`)
-   whose address space is capped at ``max_parse_memory``: whatever the input, a parser that
+   whose address space is capped at ``max_parse_memory`` and CPU time at
+   ``max_parse_seconds`` (JSON-LD scoped contexts within the other caps can still cost
+   minutes of CPU, not memory): whatever the input, a parser that
    panics, runs out of memory or overflows its stack kills only the child, and the command
    exits 3 naming the file. The child refuses triple terms (deep ones overflow the parser's
    stack; the pipeline's rdflib graphs cannot hold them), so what it hands back is flat.
@@ -69,6 +71,7 @@ class InputLimits:
     max_depth: int = 64  # --max-input-depth: RDF/XML elements, JSON-LD @context nesting
     max_context_terms: int = 2000  # --max-context-terms: JSON-LD term definitions, all contexts
     max_parse_memory: int = 1 << 30  # --max-parse-memory: address space of the parser child
+    max_parse_seconds: int = 300  # --max-parse-seconds: CPU time of the parser child
 
 
 DEFAULT_LIMITS = InputLimits()
@@ -304,14 +307,17 @@ def prescan_jsonld(path: Path, limits: InputLimits = DEFAULT_LIMITS) -> None:
 
 
 def _syntax_problem(path: Path, message: str, line: int, column: int) -> InputError:
-    where = f" (column {column})" if column else ""
+    where = f" (column {column})" if column and "line" not in message else ""
     return _refuse(path, f"RDF syntax error{where}: {message}", line=line)
 
 
 def _parse_in_child(path: Path, fmt: RdfFormatInfo, out: Path, limits: InputLimits) -> None:
     args = [sys.executable, "-I", str(_CHILD), str(path), fmt.media_types[0], str(out)]
     done = subprocess.run(
-        [*args, str(limits.max_parse_memory)], capture_output=True, text=True, check=False
+        [*args, str(limits.max_parse_memory), str(limits.max_parse_seconds)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode == 0:
         return
@@ -322,8 +328,16 @@ def _parse_in_child(path: Path, fmt: RdfFormatInfo, out: Path, limits: InputLimi
         raise _syntax_problem(path, error["message"], error["line"], error["column"])
     if done.returncode < 0:
         sig = signal.Signals(-done.returncode)
+        cpu = (
+            f"more than {limits.max_parse_seconds} s of CPU "
+            "(raise --max-parse-seconds if you trust the file)"
+        )
         if sig == signal.SIGSEGV:
             why = "it overflowed its stack (input nested too deep) or crashed on this input"
+        elif sig == signal.SIGXCPU:
+            why = f"it used {cpu}"
+        elif sig == signal.SIGKILL:
+            why = f"it was killed: it used {cpu}, or the system ran out of memory"
         else:
             why = (
                 f"it ran out of memory under the cap of {limits.max_parse_memory:,} bytes "

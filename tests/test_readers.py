@@ -118,7 +118,7 @@ def property_scoped_contexts(depth: int, terms: int = 20) -> str:
     return json.dumps(data)
 
 
-def type_scoped_contexts(types: int = 100, terms: int = 50) -> str:
+def type_scoped_contexts(types: int = 100, terms: int = 50, nodes: int = 100) -> str:
     """JSON-LD whose nodes carry many types, each with a scoped context."""
     ctx = {
         f"T{i}": {
@@ -128,7 +128,7 @@ def type_scoped_contexts(types: int = 100, terms: int = 50) -> str:
         for i in range(types)
     }
     graph = [
-        {"@id": f"http://e/s{i}", "@type": [f"T{k}" for k in range(types)]} for i in range(types)
+        {"@id": f"http://e/s{i}", "@type": [f"T{k}" for k in range(types)]} for i in range(nodes)
     ]
     return json.dumps({"@context": ctx, "@graph": graph})
 
@@ -318,6 +318,10 @@ def test_caps_are_options_and_name_themselves(tmp_path: Path) -> None:
     done = run_kg("stats", "--input", str(wide), "--max-context-terms", "20")
     assert done.returncode == EXIT_BAD_INPUT and "over the cap of 20" in done.stderr
     assert run_kg("stats", "--input", str(wide)).returncode == EXIT_OK
+    slow = tmp_path / "slow.jsonld"  # within the caps above, but minutes of CPU
+    slow.write_text(type_scoped_contexts(types=40, terms=45, nodes=500), encoding="utf-8")
+    done = run_kg("stats", "--input", str(slow), "--max-parse-seconds", "1")
+    assert done.returncode == EXIT_BAD_INPUT and "more than 1 s of CPU" in done.stderr
     done = run_kg("stats", "--input", str(GRAPHS / "kg.nq"), "--max-input-bytes", "lots")
     assert done.returncode == EXIT_USAGE and "512M" in done.stderr
 
