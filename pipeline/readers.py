@@ -99,12 +99,17 @@ def to_rdflib(term: object) -> Node:
     raise TypeError(f"unsupported term {term!r}")
 
 
-def format_of(path: Path) -> RdfFormatInfo:
+def format_info(path: Path) -> RdfFormatInfo:
     """The registry row of a graph file, from its suffix; an unknown suffix is exit 3."""
     fmt = by_suffix(path.suffix)
     if fmt is None:
         raise _refuse(path, f"unknown RDF file type {path.suffix!r}", f"use {readable_list()}")
     return fmt
+
+
+def format_of(path: Path) -> ox.RdfFormat:
+    """The pyoxigraph format of a graph file, from its suffix; an unknown suffix is exit 3."""
+    return format_info(path).oxigraph
 
 
 def check_graph_file(path: Path, limits: InputLimits = DEFAULT_LIMITS) -> RdfFormatInfo:
@@ -132,7 +137,7 @@ def check_graph_file(path: Path, limits: InputLimits = DEFAULT_LIMITS) -> RdfFor
         raise _refuse(path, "is a directory, not a graph file", "pass a file, e.g. graphs/kg.nq")
     if not stat.S_ISREG(st.st_mode):
         raise _refuse(path, "is not a regular file (a FIFO, socket or device)", "pass a file")
-    fmt = format_of(path)
+    fmt = format_info(path)
     if st.st_size > limits.max_bytes:
         raise _refuse(
             path,
