@@ -119,6 +119,7 @@ def check_graph_file(path: Path, limits: InputLimits = DEFAULT_LIMITS) -> RdfFor
     files, unknown suffixes and files over ``limits.max_bytes`` are each exit 3, the same in
     every command.
     """
+    path = Path(path)
     try:
         st = os.stat(path)
     except FileNotFoundError:

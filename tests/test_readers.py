@@ -374,12 +374,13 @@ def test_link_loops_directories_and_fifos_are_exit_3_with_the_path(
         assert f"{path}: {what}" in done.stderr or f"{path}: is a symbolic link" in done.stderr
 
 
-def test_an_unknown_suffix_lists_the_formats_of_the_registry(tmp_path: Path) -> None:
-    odd = tmp_path / "graph.xyz"
-    odd.write_text("", encoding="utf-8")
-    done = run_kg("html", str(odd))
+@pytest.mark.parametrize("suffix", [".xyz", ".n3", ".xml", ".html", ""])
+def test_a_suffix_not_in_the_registry_is_refused_with_the_list(tmp_path: Path, suffix: str) -> None:
+    odd = tmp_path / f"graph{suffix}"  # pyoxigraph could read N3; --help does not list it
+    odd.write_text("<http://e/s> <http://e/p> <http://e/o> .\n", encoding="utf-8")
+    done = run_kg("stats", "--input", str(odd))
     assert done.returncode == EXIT_BAD_INPUT
-    assert "unknown RDF file type '.xyz'" in done.stderr and readable_list() in done.stderr
+    assert f"unknown RDF file type {suffix!r}" in done.stderr and readable_list() in done.stderr
 
 
 # ---------------------------------------------------------------- outputs
