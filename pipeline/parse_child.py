@@ -22,6 +22,9 @@ TRIPLE_TERMS = (
 )
 
 
+RAISE_MEMORY = "raise --max-parse-memory if you trust the file"
+
+
 class _TripleTerm(Exception):
     """The file holds a triple term."""
 
@@ -45,20 +48,21 @@ def main(argv: list[str]) -> int:
                 raise _TripleTerm
             yield quad
 
+    error: dict[str, object]
     try:
         with open(source, "rb") as fh:
             quads = checked(ox.parse(fh, format=fmt))
             ox.serialize(quads, output=out, format=ox.RdfFormat.N_QUADS)
     except _TripleTerm:
-        error = {"line": 0, "column": 0, "message": TRIPLE_TERMS, "refusal": True}
+        error = {"message": TRIPLE_TERMS, "fix": "write the statements as plain triples"}
     except SyntaxError as exc:
         error = {"line": exc.lineno or 0, "column": exc.offset or 0, "message": exc.msg}
     except MemoryError:
-        error = {"line": 0, "column": 0, "message": "the parser ran out of memory"}
+        error = {"message": "the parser ran out of memory", "fix": RAISE_MEMORY}
     except BaseException as exc:  # a Rust panic surfaces as pyo3's PanicException
         if isinstance(exc, KeyboardInterrupt):
             raise
-        error = {"line": 0, "column": 0, "message": f"the parser failed: {exc}"}
+        error = {"message": f"the parser failed: {exc}", "fix": "check the file"}
     else:
         return 0
     print(json.dumps(error))

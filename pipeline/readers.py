@@ -329,8 +329,8 @@ def _parse_in_child(path: Path, fmt: RdfFormatInfo, out: Path, limits: InputLimi
         return
     if done.returncode == 3 and done.stdout.strip():
         error = json.loads(done.stdout.strip().splitlines()[-1])
-        if error.get("refusal"):
-            raise _refuse(path, error["message"], "write the statements as plain triples")
+        if "fix" in error:  # a refusal, not a syntax error
+            raise _refuse(path, error["message"], error["fix"])
         raise _syntax_problem(path, error["message"], error["line"], error["column"])
     if done.returncode < 0:
         sig = signal.Signals(-done.returncode)
@@ -399,8 +399,10 @@ def parse_errors(path: Path) -> Iterator[None]:
         raise _refuse(path, f"cannot read: {exc.strerror or exc}") from None
     except MemoryError:
         raise _refuse(path, "out of memory while reading", "lower --max-input-bytes") from None
-    except BaseException as exc:  # pyo3 turns a Rust panic into PanicException
-        if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
+    except BaseException as exc:
+        # pyo3 turns a Rust panic into PanicException, a BaseException; anything else (a bug
+        # of ours, Ctrl-C) goes on as it is.
+        if isinstance(exc, Exception | KeyboardInterrupt | SystemExit | GeneratorExit):
             raise
         raise _refuse(path, f"the RDF parser failed: {exc}") from None
 
