@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -21,6 +22,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pipeline.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_USAGE, InputError
 from pipeline.formats import FORMATS, by_suffix, readable_list
@@ -534,3 +537,61 @@ def test_kg_push_keeps_a_shared_blank_node_one_node_in_the_store(
     with urllib.request.urlopen(request, timeout=30) as resp:
         (row,) = json.loads(resp.read())["results"]["bindings"]
     assert row["n"]["value"] == "1"
+
+
+# ---------------------------------------------------------------- fuzzing
+
+SEEDS = {
+    ".ttl": '@prefix e: <http://e/> .\ne:s e:p ( 1 [ e:q "Hà Nội"@vi ] ) ; e:r e:o .\n',
+    ".trig": "@prefix e: <http://e/> .\ne:g { e:s e:p _:b . _:b e:q 2 . }\n",
+    ".nq": '<http://e/s> <http://e/p> "x"^^<http://e/t> <http://e/g> .\n_:b <http://e/p> _:c .\n',
+    ".jsonld": '{"@context": {"e": "http://e/", "p": {"@id": "e:p", "@context": {"q": "e:q"}}},'
+    ' "@id": "e:s", "p": {"@id": "e:o", "q": [1, {"@value": "v", "@language": "vi"}]}}',
+    ".rdf": RDF_OPEN + '<e:p rdf:parseType="Resource"><e:q>Hà</e:q></e:p>' + RDF_CLOSE,
+}
+SPLICES = st.sampled_from(
+    [
+        "<",
+        ">",
+        "<<",
+        "&",
+        "&a;",
+        '"',
+        "{",
+        "}",
+        "[",
+        "]",
+        "(",
+        ")",
+        "\\",
+        "\x00",
+        "\ufeff",
+        "@",
+        "<!DOCTYPE r>",
+        '"@context": "http://e/"',
+        '"@import"',
+        " .",
+        "\n",
+        "xmlns:e=",
+        "\udcff",
+    ]
+)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(sorted(SEEDS)),
+    st.lists(st.tuples(st.integers(0, 10**4), SPLICES), max_size=6),
+)
+def test_any_mangled_file_is_read_or_refused_never_a_crash(suffix: str, edits: list) -> None:
+    text = SEEDS[suffix]
+    for at, piece in edits:
+        at %= len(text) + 1
+        text = text[:at] + piece + text[at:]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp, f"fuzz{suffix}")
+        path.write_bytes(text.encode("utf-8", "surrogateescape"))
+        try:
+            read_quads(path)
+        except InputError as err:
+            assert "fuzz" in str(err)
