@@ -42,17 +42,17 @@ import xml.parsers.expat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
-from rdflib import BNode, Literal, URIRef
-from rdflib.term import Node
 
 from .errors import InputError, Location, Problem
 from .formats import RdfFormatInfo, by_suffix, readable_list
-from .vocab import DEFAULT_BASE
 
-Quad = tuple[Node, Node, Node, Node | None]
+if TYPE_CHECKING:  # rdflib is imported when terms are converted: `kg --help` stays fast
+    from rdflib.term import Node
+
+    Quad = tuple[Node, Node, Node, Node | None]
 
 MISSING_HINT = "run `kg build` to write graphs/, or pass --input FILE"
 SKOLEM_PATH = ".well-known/genid/"  # RFC 7511-style skolem IRIs, RDF 1.1 Concepts §3.5
@@ -88,6 +88,8 @@ def _refuse(path: Path, what: str, fix: str = "", line: int = 0) -> InputError:
 
 def to_rdflib(term: object) -> Node:
     """A pyoxigraph term as the equal rdflib term."""
+    from rdflib import BNode, Literal, URIRef
+
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.BlankNode):
@@ -439,20 +441,22 @@ def file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def skolem_iri(seed: str, n: int, base: str = DEFAULT_BASE) -> str:
+def skolem_iri(seed: str, n: int, base: str | None = None) -> str:
     """The skolem IRI of the ``n``-th distinct blank node (0-based) of the file ``seed`` hashes.
 
     ``seed`` is the file's SHA-256, so the same bytes give the same IRIs on every run and two
-    files never share one.
+    files never share one. ``base`` defaults to the vocabulary's default base.
 
     >>> skolem_iri("0" * 64, 0)
     'https://w3id.org/vjkg/.well-known/genid/308d0b5be3c1890a69f31422eb69389a'
     """
+    if base is None:
+        from .vocab import DEFAULT_BASE as base
     digest = hashlib.sha256(f"{seed} {n}".encode()).hexdigest()[:32]
     return f"{base}{SKOLEM_PATH}{digest}"
 
 
-def skolemise(quads: Iterable[ox.Quad], seed: str, base: str = DEFAULT_BASE) -> Iterator[ox.Quad]:
+def skolemise(quads: Iterable[ox.Quad], seed: str, base: str | None = None) -> Iterator[ox.Quad]:
     """Replace every blank node by its :func:`skolem_iri`, numbered by first appearance.
 
     One label is one node across all the graphs of the file, and stays one node once the
