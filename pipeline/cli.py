@@ -17,6 +17,9 @@ from pathlib import Path
 from . import errors
 from .errors import OutputError, UsageError, VjkgError
 
+INPUT_EXITS = "Exit codes: 0 ok, 3 graph file missing, unreadable or refused (over a cap);"
+
+
 
 class _Progress:
     """Progress lines on stderr for steps that take a while (silent with --quiet)."""
@@ -39,6 +42,100 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ontology", type=Path, default=_default("ontology"), help="ontology directory")
     p.add_argument("--base", default=None, help="base IRI (default https://w3id.org/vjkg/)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+
+
+def _size(text: str) -> int:
+    """A byte count: ``1073741824``, ``512M``, ``1G`` (K, M, G are powers of 1024)."""
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    t = text.strip().upper().removesuffix("B")
+    factor = units.get(t[-1:], 1)
+    digits = t[:-1] if t[-1:] in units else t
+    if not digits.isdigit() or int(digits) <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size such as 1073741824, 512M or 1G")
+    return int(digits) * factor
+
+
+def _show_size(n: int) -> str:
+    """``1G`` for 1073741824: the largest unit that divides ``n``."""
+    for unit, factor in (("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)):
+        if n % factor == 0:
+            return f"{n // factor}{unit}"
+    return str(n)
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number greater than 0")
+    return int(text)
+
+
+def _add_input_limits(p: argparse.ArgumentParser) -> None:
+    """The caps on reading a graph file (pipeline/readers.py), one option each."""
+    from .readers import DEFAULT_LIMITS as d
+
+    g = p.add_argument_group("input caps (a file over a cap is refused with exit 3)")
+    g.add_argument(
+        "--max-input-bytes",
+        type=_size,
+        default=d.max_bytes,
+        metavar="SIZE",
+        help=f"largest graph file read, e.g. 512M ({_show_size(d.max_bytes)})",
+    )
+    g.add_argument(
+        "--max-input-depth",
+        type=_positive,
+        default=d.max_depth,
+        metavar="N",
+        help=f"deepest RDF/XML element nesting and JSON-LD @context nesting ({d.max_depth})",
+    )
+    g.add_argument(
+        "--max-context-terms",
+        type=_positive,
+        default=d.max_context_terms,
+        metavar="N",
+        help=f"most JSON-LD term definitions, all contexts together ({d.max_context_terms})",
+    )
+    g.add_argument(
+        "--max-parse-memory",
+        type=_size,
+        default=d.max_parse_memory,
+        metavar="SIZE",
+        help="address-space cap of the child process that parses every format that is not "
+        f"line-based ({_show_size(d.max_parse_memory)})",
+    )
+    g.add_argument(
+        "--max-parse-seconds",
+        type=_positive,
+        default=d.max_parse_seconds,
+        metavar="N",
+        help=f"CPU-time cap of that child process, seconds ({d.max_parse_seconds})",
+    )
+
+
+def _limits(args: argparse.Namespace):
+    from .readers import InputLimits
+
+    return InputLimits(
+        max_bytes=args.max_input_bytes,
+        max_depth=args.max_input_depth,
+        max_context_terms=args.max_context_terms,
+        max_parse_memory=args.max_parse_memory,
+        max_parse_seconds=args.max_parse_seconds,
+    )
+
+
+def _refuse_overwriting_input(outputs: Sequence[Path], inputs: Sequence[Path]) -> None:
+    """Exit 2 when a file the command would write is one of the files it reads."""
+    for out in outputs:
+        for given in inputs:
+            same = os.path.realpath(out) == os.path.realpath(given)
+            if not same and out.exists() and given.exists():
+                same = os.path.samefile(out, given)
+            if same:
+                raise UsageError(
+                    f"{out} is the input {given}; writing it would destroy the input — "
+                    "give another output path"
+                )
 
 
 def _vocab(args: argparse.Namespace):
@@ -120,6 +217,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """``kg validate``: build in memory and print the SHACL report."""
     from .outputs import write_atomic
 
+    if args.report:  # before any work
+        reads = [args.ontology / "vjkg.ttl", args.ontology / "shapes.ttl"]
+        if args.sources.is_dir():
+            reads += sorted(p for p in args.sources.rglob("*") if p.is_file())
+        _refuse_overwriting_input([args.report], reads)
     result = _build(args, _Progress(args.quiet))
     sys.stdout.write(result.validation_text())
     if args.report:  # the same Turtle as kg build's validation.ttl
@@ -133,7 +235,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from .stats import compute_stats, to_stats_json, to_stats_text
 
     if args.input:
-        quads = read_quads(args.input)
+        quads = read_quads(args.input, _limits(args))
         vocab = _vocab(args)
     else:
         result = _build(args, _Progress(args.quiet), validate=False)
@@ -190,8 +292,9 @@ def cmd_html(args: argparse.Namespace) -> int:
     from .readers import read_quads
 
     out = args.output or args.graph.with_suffix(".html")
+    _refuse_overwriting_input([out], [args.graph])
     check_writable(out.parent)
-    quads = read_quads(args.graph)
+    quads = read_quads(args.graph, _limits(args))
     g = to_networkx(quads, _vocab(args))
     write_atomic(out, to_html(g))
     print(f"wrote {out}: {g.number_of_nodes()} entities, {g.number_of_edges()} facts")
@@ -212,9 +315,7 @@ def _read_graph(path: Path, args: argparse.Namespace):
     from .network import to_networkx
     from .readers import read_quads
 
-    if not path.is_file():
-        raise OutputError(f"{path}: no such graph file — run `kg build` first, or pass --input")
-    return to_networkx(read_quads(path), _vocab(args))
+    return to_networkx(read_quads(path, _limits(args)), _vocab(args))
 
 
 def cmd_analyse(args: argparse.Namespace) -> int:
@@ -222,6 +323,8 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     from .analyse import analyse_network, to_analysis_json, to_analysis_markdown
     from .outputs import check_writable, commit_files
 
+    written = [args.out / "analysis.json", args.out / "analysis.md"]
+    _refuse_overwriting_input(written, [args.input])
     check_writable(args.out)
     analysis = analyse_network(_read_graph(args.input, args), _vocab(args))
     files = {
@@ -294,7 +397,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     if query.saved is not None:  # a saved query declares its parameters in its header
         query.saved.check_parameters([name for name, _ in params])
     t0 = time.perf_counter()
-    store = open_store(args.input)
+    store = open_store(args.input, _limits(args))
     t1 = time.perf_counter()
     shape = scan_query(query.text, prefixes)
     ours = {g.value for g in store.named_graphs()} if shape.has_dataset_clause else set()
@@ -397,7 +500,7 @@ def cmd_push(args: argparse.Namespace) -> int:
     try:
         if args.since:
             return _push_since(args)
-        payloads = read_graph_payloads(args.input)
+        payloads = read_graph_payloads(args.input, _limits(args))
         report = push_graphs(
             args.endpoint,
             payloads,
@@ -562,6 +665,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def make_parser() -> argparse.ArgumentParser:
     """The argument parser of ``kg``."""
+    from .formats import readable_list
+
+    graph_file = f"graph file: {readable_list()}"
     parser = argparse.ArgumentParser(
         prog="kg",
         description="Build, validate and explore the vjkg knowledge graph.",
@@ -592,8 +698,11 @@ def make_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("stats", help="counts per class, relation and source")
     _add_common(p)
-    p.add_argument("--input", type=Path, help="an RDF file instead of building from sources/")
+    p.add_argument(
+        "--input", type=Path, help=f"read this {graph_file} instead of building from sources/"
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
+    _add_input_limits(p)
     p.set_defaults(func=cmd_stats)
 
     p = sub.add_parser("conflicts", help="list where sources disagree")
@@ -614,21 +723,28 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="exit 3 when there are gaps")
     p.set_defaults(func=cmd_coverage)
 
-    p = sub.add_parser("html", help="draw an RDF file as an interactive HTML page")
-    p.add_argument("graph", type=Path, help="Turtle, TriG, N-Triples, N-Quads or JSON-LD file")
+    p = sub.add_parser(
+        "html",
+        help="draw an RDF file as an interactive HTML page",
+        epilog=f"{INPUT_EXITS} 2 when -o names the input itself.",
+    )
+    p.add_argument("graph", type=Path, help=graph_file)
     p.add_argument("-o", "--output", type=Path, help="output .html (default: GRAPH with .html)")
     p.add_argument("--base", default=None, help="base IRI of the graph's vocabulary")
+    _add_input_limits(p)
     p.set_defaults(func=cmd_html)
 
     p = sub.add_parser(
         "analyse",
         help="network analysis: central entities, components, communities, Japan–Vietnam bridges",
+        epilog=f"{INPUT_EXITS} 2 when --input is one of the files written.",
     )
     p.add_argument(
-        "--input", type=Path, default=_default("graphs/kg.nq"), help="RDF file (graphs/kg.nq)"
+        "--input", type=Path, default=_default("graphs/kg.nq"), help=f"{graph_file} (graphs/kg.nq)"
     )
     p.add_argument("--out", type=Path, default=_default("graphs"), help="output directory (graphs)")
     p.add_argument("--base", default=None, help="base IRI of the graph's vocabulary")
+    _add_input_limits(p)
     p.set_defaults(func=cmd_analyse)
 
     p = sub.add_parser(
@@ -638,13 +754,13 @@ def make_parser() -> argparse.ArgumentParser:
         "with its relation (arrow = direction) and the quotes behind it. Entities are given "
         "by id, label or alias, diacritics- and case-insensitive.",
         epilog="Exit codes: 0 paths printed, or 'No path between …' printed when none exists; "
-        "2 a name matches no entity or several (candidates listed); 3 unreadable graph; "
-        "5 graph file missing.",
+        "2 a name matches no entity or several (candidates listed); 3 graph file missing, "
+        "unreadable or refused.",
     )
     p.add_argument("a", help='entity id, label or alias (e.g. fpt-japan, "bo khoa hoc")')
     p.add_argument("b", help="entity id, label or alias (e.g. METI)")
     p.add_argument(
-        "--input", type=Path, default=_default("graphs/kg.nq"), help="RDF file (graphs/kg.nq)"
+        "--input", type=Path, default=_default("graphs/kg.nq"), help=f"{graph_file} (graphs/kg.nq)"
     )
     p.add_argument("--max", type=int, default=5, help="print at most N shortest paths (5)")
     p.add_argument(
@@ -654,6 +770,7 @@ def make_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--lang", choices=["en", "vi", "ja"], default="en", help="label language")
     p.add_argument("--base", default=None, help="base IRI of the graph's vocabulary")
+    _add_input_limits(p)
     p.set_defaults(func=cmd_path)
 
     p = sub.add_parser(
@@ -666,7 +783,7 @@ def make_parser() -> argparse.ArgumentParser:
         "<iri>, or res:meti with one of the graph's prefixes, is an IRI; "
         '"text", "text"@vi, "5"^^xsd:integer (or ^^<…>) are literals in N-Triples '
         "syntax; anything else is a plain string (quote it to keep a colon: '\"a:b\"'). "
-        "Exit codes: 0 ok, 2 usage, 3 unreadable graph, 5 graph file missing, 7 query error.",
+        "Exit codes: 0 ok, 2 usage, 3 graph file missing, unreadable or refused, 7 query error.",
     )
     p.add_argument("query", nargs="?", help="FILE.rq, saved query NAME, or 'SELECT …'")
     p.add_argument("--list", action="store_true", help="list the saved queries and exit")
@@ -676,7 +793,9 @@ def make_parser() -> argparse.ArgumentParser:
         default="table",
         help="output (table)",
     )
-    p.add_argument("--input", type=Path, default=_default("graphs/kg.nq"), help="RDF file")
+    p.add_argument(
+        "--input", type=Path, default=_default("graphs/kg.nq"), help=f"{graph_file} (graphs/kg.nq)"
+    )
     p.add_argument(
         "--param",
         action="append",
@@ -699,6 +818,7 @@ def make_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--time", action="store_true", help="print load and query times on stderr")
     p.add_argument("--base", default=None, help="base IRI of the graph's vocabulary")
+    _add_input_limits(p)
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser(
@@ -712,7 +832,9 @@ def make_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     p.add_argument("--port", type=int, default=8765, help="port (8765; 0 picks a free one)")
-    p.add_argument("--input", type=Path, default=_default("graphs/kg.nq"), help="RDF file")
+    p.add_argument(
+        "--input", type=Path, default=_default("graphs/kg.nq"), help=f"{graph_file} (graphs/kg.nq)"
+    )
     p.add_argument("--timeout", type=float, default=10.0, help="seconds per query (10)")
     p.add_argument(
         "--max-results",
@@ -821,12 +943,16 @@ def make_parser() -> argparse.ArgumentParser:
         epilog="Endpoints: Oxigraph http://HOST:7878/store; Fuseki http://HOST:3030/DS/data; "
         "GraphDB http://HOST:7200/repositories/REPO/rdf-graphs/service; Virtuoso "
         "http://HOST:8890/sparql-graph-crud. Redirects are not followed (the target is named). "
-        "Exit codes: 0 all written (and, with --since, verified), 2 usage, 3 unreadable "
-        "input, 5 input missing, 6 the store failed or (--no-fallback) does not hold OLD, "
-        "130 interrupted (the table shows what reached the store).",
+        "Blank nodes are sent as skolem IRIs BASE.well-known/genid/HASH, so one shared by two "
+        "graphs stays one node. Exit codes: 0 all written (and, with --since, verified), "
+        "2 usage, 3 input missing, unreadable or refused, 6 the store failed or "
+        "(--no-fallback) does not hold OLD, 130 interrupted (the table shows what reached "
+        "the store).",
     )
     p.add_argument("--endpoint", required=True, help="Graph Store Protocol URL")
-    p.add_argument("--input", type=Path, default=_default("graphs/kg.nq"), help="RDF file")
+    p.add_argument(
+        "--input", type=Path, default=_default("graphs/kg.nq"), help=f"{graph_file} (graphs/kg.nq)"
+    )
     p.add_argument(
         "--since",
         type=Path,
@@ -858,6 +984,7 @@ def make_parser() -> argparse.ArgumentParser:
         default=0.5,
         help="first retry delay in seconds, doubled each time (0.5)",
     )
+    _add_input_limits(p)
     p.set_defaults(func=cmd_push)
     return parser
 

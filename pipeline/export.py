@@ -24,6 +24,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
+from .formats import export_files
 from .iri import compact, iri_nt, to_nt
 
 Quad = tuple[Node, Node, Node, Node | None]  # graph None = default graph
@@ -310,13 +311,9 @@ def to_jsonld(quads: Iterable[Quad] | _Rows, prefixes: dict[str, str]) -> str:
     return "".join(jsonld_chunks(quads, prefixes))
 
 
-FORMATS = {
-    "kg.ttl": "turtle",
-    "kg.trig": "trig",
-    "kg.nt": "ntriples",
-    "kg.nq": "nquads",
-    "kg.jsonld": "jsonld",
-}
+# {file name: format}, from the registry (pipeline/formats.py): a new export is one row there
+# plus its writer in render_chunks.
+FORMATS = export_files()
 
 
 def render_chunks(

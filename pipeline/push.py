@@ -44,13 +44,13 @@ from .errors import (
     EXIT_INTERRUPTED,
     InputError,
     Location,
-    OutputError,
     Problem,
     RemoteStoreError,
     UsageError,
     VjkgError,
 )
-from .readers import format_of, to_rdflib
+from .readers import DEFAULT_LIMITS, InputLimits, iter_quads, to_rdflib
+from .vocab import DEFAULT_BASE
 
 CONTENT_TYPE = "text/turtle; charset=utf-8"
 UPDATE_TYPE = "application/sparql-update; charset=utf-8"
@@ -75,25 +75,20 @@ class GraphPayload:
         return self.iri or "default graph"
 
 
-def read_graph_payloads(path: Path) -> list[GraphPayload]:
-    """Split an RDF file into one payload per graph, sorted by IRI (the default graph last)."""
-    fmt = format_of(path)
+def read_graph_payloads(path: Path, limits: InputLimits = DEFAULT_LIMITS) -> list[GraphPayload]:
+    """Split an RDF file into one payload per graph, sorted by IRI (the default graph last).
+
+    The file is read by :mod:`pipeline.readers` (every refusal is exit 3 naming the file),
+    and its blank nodes are skolemised (:func:`pipeline.readers.skolemise`): each PUT is a
+    document of its own, so a blank node shared by two graphs would otherwise become two
+    nodes in the store. The skolem IRIs depend only on the file's bytes, so pushing the same
+    file again writes the same triples.
+    """
     graphs: dict[str | None, list[str]] = {}
-    try:
-        with open(path, "rb") as fh:
-            for quad in ox.parse(fh, format=fmt):
-                g = quad.graph_name
-                key = None if isinstance(g, ox.DefaultGraph) else g.value
-                graphs.setdefault(key, []).append(f"{quad.triple} .\n")
-    except FileNotFoundError:
-        raise OutputError(
-            f"{path}: no such graph file — run `make build` (or `kg build`) first, "
-            "or pass --input FILE"
-        ) from None
-    except SyntaxError as exc:
-        raise InputError([Problem(Location.of(path), f"RDF syntax error: {exc}", "")]) from None
-    except OSError as exc:
-        raise InputError([Problem(Location.of(path), f"cannot read: {exc.strerror}", "")]) from None
+    for quad in iter_quads(path, limits, skolem_base=DEFAULT_BASE):
+        g = quad.graph_name
+        key = None if isinstance(g, ox.DefaultGraph) else g.value
+        graphs.setdefault(key, []).append(f"{quad.triple} .\n")
     out = []
     for key in sorted(graphs, key=lambda k: (k is None, k or "")):
         lines = sorted(set(graphs[key]))

@@ -38,8 +38,8 @@ from xml.sax.saxutils import quoteattr
 
 import pyoxigraph as ox
 
-from .errors import InputError, Location, OutputError, Problem, QueryError, UsageError
-from .readers import format_of
+from .errors import QueryError, UsageError
+from .readers import DEFAULT_LIMITS, InputLimits, parsable, parse_errors
 from .sandbox import SandboxStatus, run_without_network
 from .vocab import Vocabulary
 
@@ -653,36 +653,19 @@ def bind_parameters(text: str, shape: QueryShape, params: Sequence[tuple[str, Te
 # ---------------------------------------------------------------- running
 
 
-def open_store(path: Path) -> ox.Store:
+def open_store(path: Path, limits: InputLimits = DEFAULT_LIMITS) -> ox.Store:
     """Load an RDF file into an in-memory pyoxigraph store whose default graph is the union.
 
-    Quad formats keep their named graphs, and every triple is also put in the default
-    graph: the default graph is then the RDF merge of all graphs, a *set* of triples, as
-    Jena's and GraphDB's union graphs are. (pyoxigraph's ``use_default_graph_as_union``
-    counts a triple once per graph that holds it, so ``COUNT(*)`` would differ from them.)
-    Triple formats simply load into the default graph.
+    The file is read by :mod:`pipeline.readers` (path checks, caps, sandboxed parse: every
+    refusal is exit 3 naming the file). Quad formats keep their named graphs, and every
+    triple is also put in the default graph: the default graph is then the RDF merge of all
+    graphs, a *set* of triples, as Jena's and GraphDB's union graphs are. (pyoxigraph's
+    ``use_default_graph_as_union`` counts a triple once per graph that holds it, so
+    ``COUNT(*)`` would differ from them.) Triple formats simply load into the default graph.
     """
-    fmt = format_of(path)
     store = ox.Store()
-    try:
-        store.bulk_load(path=str(path), format=fmt)
-    except FileNotFoundError:
-        raise OutputError(
-            f"{path}: no such graph file — run `make build` (or `kg build`) first, "
-            "or pass --input FILE"
-        ) from None
-    except SyntaxError as exc:
-        raise InputError(
-            [
-                Problem(
-                    Location.of(path),
-                    f"RDF syntax error: {exc}",
-                    "fix the file, or rebuild graphs/ with `kg build`",
-                )
-            ]
-        ) from None
-    except OSError as exc:
-        raise InputError([Problem(Location.of(path), f"cannot read: {exc}", "")]) from None
+    with parsable(path, limits) as (source, fmt), parse_errors(path):
+        store.bulk_load(path=str(source), format=fmt)
     named = [
         ox.Quad(q.subject, q.predicate, q.object)
         for q in store

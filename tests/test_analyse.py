@@ -140,9 +140,9 @@ def test_analyse_bytes_do_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
     assert outputs[0] == outputs[1]
 
 
-def test_missing_input_exits_5_with_a_hint(tmp_path: Path) -> None:
+def test_missing_input_exits_3_with_a_hint(tmp_path: Path) -> None:
     done = run_kg("analyse", "--input", str(tmp_path / "none.nq"), "--out", str(tmp_path))
-    assert done.returncode == 5
+    assert done.returncode == 3
     assert "no such graph file" in done.stderr and "kg build" in done.stderr
     assert not (tmp_path / "analysis.json").exists()
 

@@ -22,20 +22,26 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from pipeline.readers import FORMATS_BY_SUFFIX
+from pipeline.formats import by_suffix
 
 REPO = Path(__file__).resolve().parents[1]
 GRAPHS = REPO / "graphs"
 JENA = Path(__file__).resolve().parents[2] / "shared" / "tools" / "jena"
 EXPORTS = ("kg.ttl", "kg.trig", "kg.nt", "kg.nq", "kg.jsonld", "validation.ttl")
-QUAD_FORMATS = {ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS, ox.RdfFormat.JSON_LD}
 HTTPCLIENT_CACHE = "/usr/share/java/httpclient-cache.jar"
 
 pytestmark = pytest.mark.jena
 
 
+def _fmt(path: Path):
+    """The registry row of a committed export."""
+    fmt = by_suffix(path.suffix)
+    assert fmt is not None, path
+    return fmt
+
+
 def rdf_files() -> list[Path]:
-    return sorted(p for p in GRAPHS.iterdir() if p.suffix in FORMATS_BY_SUFFIX and p.is_file())
+    return sorted(p for p in GRAPHS.iterdir() if by_suffix(p.suffix) is not None and p.is_file())
 
 
 @dataclass(frozen=True)
@@ -87,7 +93,7 @@ def riot_results(jena_env: dict[str, str]) -> Iterator[dict[str, Riot]]:
 
 
 def pyoxigraph_count(path: Path) -> int:
-    return sum(1 for _ in ox.parse(path=str(path), format=FORMATS_BY_SUFFIX[path.suffix]))
+    return sum(1 for _ in ox.parse(path=str(path), format=_fmt(path).oxigraph))
 
 
 def test_every_export_is_there() -> None:
@@ -106,21 +112,18 @@ def test_jena_validates_strictly_without_warnings(riot_results: dict[str, Riot],
 @pytest.mark.parametrize("name", EXPORTS)
 def test_jena_and_pyoxigraph_count_the_same(riot_results: dict[str, Riot], name: str) -> None:
     path = GRAPHS / name
-    kind = "Quads" if FORMATS_BY_SUFFIX[path.suffix] in QUAD_FORMATS else "Triples"
+    kind = "Quads" if _fmt(path).quads else "Triples"
     assert riot_results[name].count(kind) == pyoxigraph_count(path) > 0
 
 
 def test_all_formats_hold_the_same_statements(riot_results: dict[str, Riot]) -> None:
     quads = {
-        n: set(ox.parse(path=str(GRAPHS / n), format=FORMATS_BY_SUFFIX[Path(n).suffix]))
+        n: set(ox.parse(path=str(GRAPHS / n), format=_fmt(Path(n)).oxigraph))
         for n in ("kg.nq", "kg.trig", "kg.jsonld")
     }
     assert quads["kg.nq"] == quads["kg.trig"] == quads["kg.jsonld"]
     triples = {
-        n: {
-            q.triple
-            for q in ox.parse(path=str(GRAPHS / n), format=FORMATS_BY_SUFFIX[Path(n).suffix])
-        }
+        n: {q.triple for q in ox.parse(path=str(GRAPHS / n), format=_fmt(Path(n)).oxigraph)}
         for n in ("kg.nt", "kg.ttl")
     }
     assert triples["kg.nt"] == triples["kg.ttl"] == {q.triple for q in quads["kg.nq"]}

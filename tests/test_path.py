@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.errors import EXIT_IO, EXIT_OK, EXIT_USAGE
+from pipeline.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_USAGE
 from pipeline.network import to_networkx
 from pipeline.readers import read_quads
 from pipeline.vocab import top_class
@@ -111,9 +111,9 @@ def test_usage_errors_exit_2(bridges_nq: str, args: list[str], message: str) -> 
     assert message in done.stderr
 
 
-def test_missing_graph_exits_5(tmp_path: Path) -> None:
+def test_missing_graph_exits_3(tmp_path: Path) -> None:
     done = run_kg("path", "a", "b", "--input", str(tmp_path / "kg.nq"))
-    assert done.returncode == EXIT_IO
+    assert done.returncode == EXIT_BAD_INPUT
     assert "no such graph file" in done.stderr
 
 

@@ -257,7 +257,7 @@ def test_a_missing_graph_file_says_to_build_first(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     code, _, err = kg(capsys, "query", "ASK {}", "--input", str(tmp_path / "kg.nq"))
-    assert code == 5 and "kg build" in err
+    assert code == 3 and "no such graph file" in err and "kg build" in err
 
 
 def test_no_query_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
