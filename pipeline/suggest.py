@@ -25,11 +25,14 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from .anchor import SourceText
 from .coverage import ACRONYM, IgnoreEntry, name_runs
+from .errors import Location, ProblemCollector
 from .matcher import Hit, NameMatcher, fold, registry_matcher
-from .model import Claim, Entity, Mention, Source
+from .model import Claim, Corpus, Entity, Mention, Source
 from .quantities import QuantityError, parse_amount, parse_date
 from .vocab import ENTITY_CLASSES, ID_PATTERN, RELATIONS, Relation, top_class
 
@@ -765,7 +768,8 @@ def _claims_in_sentence(ctx: _Context, sentence: tuple[int, int], hits: list[_M]
             continue
         adjacent = rel.name in ("subOrganizationOf", "locatedIn")
         window = 3 if adjacent else ctx.subject_window
-        subj = _nearest_before(ctx, hits, ts, rel.subjects, set(), window)
+        sources_cited = {h.entity for h in hits if _cited(ctx, h)}
+        subj = _nearest_before(ctx, hits, ts, rel.subjects, sources_cited, window)
         if subj is None and rel.name == "locatedIn":
             subj = _nearest_before(ctx, hits, ts, frozenset({"Event"}), set(), 30)
         if subj is None or (rel.name == "locatedIn" and subj.cls == "Country"):
@@ -788,6 +792,11 @@ def _claims_in_sentence(ctx: _Context, sentence: tuple[int, int], hits: list[_M]
             if subj.cls == "Country" and o.cls == "Country":  # "hai nước" talk, rarely a fact
                 conf, why = min(conf, 0.35), why + "; between two countries"
             _add_claim(ctx, sentence, rel, subj.entity, o.entity, parts, conf, why)
+
+
+def _cited(ctx: _Context, h: _M) -> bool:
+    """A name after "theo" (according to) cites a source; it is no subject of the clause."""
+    return bool(re.search(r"(?i)(?<!\w)theo\s+$", ctx.text[max(0, h.start - 8) : h.start]))
 
 
 def _replace(old: Suggestion, qualifiers: tuple[tuple[str, QualifierValue], ...]) -> Suggestion:
@@ -992,3 +1001,67 @@ def to_suggestions_yaml(s: Suggestions, path_hint: str = "") -> str:
             f"    why: {_y(c.why)}",
         ]
     return "\n".join(out) + "\n"
+
+
+# --- reading a source folder for suggestions ------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceFolder:
+    """A source folder loaded for ``kg suggest`` / ``kg review``: registry, source, annotations."""
+
+    entities: dict[str, Entity]
+    source: Source
+    claims: tuple[Claim, ...]
+    mentions: tuple[Mention, ...]
+    ignore: tuple[IgnoreEntry, ...]
+    corpus: Corpus
+
+
+def load_source_folder(folder: Path) -> SourceFolder:
+    """Load ``folder`` (``sources/NNN``) with the registry of its parent; raises InputError.
+
+    A missing ``annotations.yaml`` counts as empty. Only this folder must load: the other
+    folders' metadata is read (for the coverage ignore list's source ids) when it can be.
+    """
+    from .coverage import load_ignore_list
+    from .load import REGISTRY_FILE, load_annotations, load_meta, load_registry, load_source_text
+
+    folder = Path(folder)
+    root = folder.parent
+    problems = ProblemCollector()
+    if not (folder / "text.txt").is_file():
+        problems.add(
+            Location.of(folder),
+            "not a source folder (no text.txt)",
+            "pass a folder like sources/004, or make one with kg new-source FILE",
+        )
+        problems.raise_if_any()
+    entities = load_registry(root / REGISTRY_FILE, problems)
+    meta = load_meta(folder / "meta.yaml", folder.name, problems)
+    loaded = load_source_text(folder / "text.txt", problems)
+    problems.raise_if_any()
+    assert meta is not None and loaded is not None
+    source = Source(meta, loaded[0], Location.of(folder / "text.txt").path, loaded[1])
+    claims: list[Claim] = []
+    mentions: list[Mention] = []
+    if (folder / "annotations.yaml").exists():
+        claims, mentions = load_annotations(folder / "annotations.yaml", source, entities, problems)
+    problems.raise_if_any()
+    others = []
+    for other in sorted(p for p in root.iterdir() if p.is_dir() and p != folder):
+        if (other / "meta.yaml").is_file():
+            quiet = ProblemCollector()
+            m = load_meta(other / "meta.yaml", other.name, quiet)
+            if m is not None and m.id != meta.id:
+                others.append(Source(m, "", ""))
+    corpus = Corpus(entities, (source, *others), tuple(claims), tuple(mentions))
+    ignore = load_ignore_list(root / "coverage-ignore.yaml", corpus)
+    return SourceFolder(entities, source, tuple(claims), tuple(mentions), tuple(ignore), corpus)
+
+
+def suggest_folder(folder: SourceFolder, **options: Any) -> Suggestions:
+    """:func:`suggest` for a loaded folder (its annotations are left out of the suggestions)."""
+    return suggest(
+        folder.source, folder.entities, folder.claims, folder.mentions, folder.ignore, **options
+    )
