@@ -52,7 +52,7 @@ class NewSource:
 def clean_text(text: str) -> str:
     """NFC, ``\\n`` line ends, no trailing spaces or control characters, single blank lines.
 
-    >>> clean_text("Bo\\u0323 KH&CN  \\r\\n\\r\\n\\r\\n\\x0cHa\\u0300 No\\u0323i\\n")
+    >>> clean_text("B\\u00f4\\u0323 KH&CN  \\r\\n\\r\\n\\r\\n\\x0cHa\\u0300 N\\u00f4\\u0323i\\n")
     'Bộ KH&CN\\n\\nHà Nội\\n'
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")

@@ -942,7 +942,11 @@ def suggest(
         for m in _mention_suggestions(ctx, [m.hit for m in ms], used, sid, ignore)
         if m.confidence >= min_confidence
     ]
-    entity_list = _entity_suggestions(ctx, hits, sid, ignore, set(entities))
+    entity_list = [
+        e
+        for e in _entity_suggestions(ctx, hits, sid, ignore, set(entities))
+        if e.confidence >= min_confidence
+    ]
     return Suggestions(sid, tuple(mention_list), tuple(entity_list), tuple(claim_list))
 
 
@@ -952,6 +956,38 @@ def suggest(
 def _y(value: str) -> str:
     """A YAML double-quoted scalar (JSON's string syntax is valid YAML)."""
     return json.dumps(unicodedata.normalize("NFC", value), ensure_ascii=False)
+
+
+SECTIONS = ("new_entities", "mentions", "claims")
+
+
+def to_item_yaml(s: Suggestion) -> tuple[str, list[str]]:
+    """The section (``new_entities``, ``mentions``, ``claims``) and YAML lines of one item.
+
+    >>> section, lines = to_item_yaml(Suggestion("mention", 0, 3, "VJC", 1, 0.9, "", entity="vjc"))
+    >>> section, lines[:3]
+    ('mentions', ['  - entity: "vjc"', '    quote: "VJC"', '    occurrence: 1'])
+    """
+    tail = [f'    confidence: "{s.confidence:.2f}"', f"    why: {_y(s.why)}"]
+    if s.kind == "entity":
+        return "new_entities", [
+            f"  - id: {_y(s.entity)}",
+            f"    class: {_y(s.cls)}",
+            f"    label: {{vi: {_y(s.label)}}}",
+            *tail,
+        ]
+    anchor = [f"    quote: {_y(s.quote)}", f"    occurrence: {s.occurrence}"]
+    if s.kind == "mention":
+        return "mentions", [f"  - entity: {_y(s.entity)}", *anchor, *tail]
+    lines = [f"  - subject: {_y(s.subject)}", f"    relation: {_y(s.relation)}"]
+    if s.object:
+        lines.append(f"    object: {_y(s.object)}")
+    for k, v in s.qualifiers:
+        if isinstance(v, tuple):
+            lines.append(f"    {k}: {{vi: {_y(v[0])}, en: {_y(v[1])}}}")
+        else:
+            lines.append(f"    {k}: {_y(v)}")
+    return "claims", [*lines, *anchor, *tail]
 
 
 def to_suggestions_yaml(s: Suggestions, path_hint: str = "") -> str:
@@ -966,40 +1002,13 @@ def to_suggestions_yaml(s: Suggestions, path_hint: str = "") -> str:
         "# Accept an item by moving it into annotations.yaml (new_entities: into registry.yaml,",
         "# with an en label); `confidence` and `why` may stay or go. Review them: kg review.",
     ]
-    out.append("new_entities:" + ("" if s.entities else " []"))
-    for e in s.entities:
-        out += [
-            f"  - id: {_y(e.entity)}",
-            f"    class: {_y(e.cls)}",
-            f"    label: {{vi: {_y(e.label)}}}",
-            f'    confidence: "{e.confidence:.2f}"',
-            f"    why: {_y(e.why)}",
-        ]
-    out.append("mentions:" + ("" if s.mentions else " []"))
-    for m in s.mentions:
-        out += [
-            f"  - entity: {_y(m.entity)}",
-            f"    quote: {_y(m.quote)}",
-            f"    occurrence: {m.occurrence}",
-            f'    confidence: "{m.confidence:.2f}"',
-            f"    why: {_y(m.why)}",
-        ]
-    out.append("claims:" + ("" if s.claims else " []"))
-    for c in s.claims:
-        out += [f"  - subject: {_y(c.subject)}", f"    relation: {_y(c.relation)}"]
-        if c.object:
-            out.append(f"    object: {_y(c.object)}")
-        for k, v in c.qualifiers:
-            if isinstance(v, tuple):
-                out.append(f"    {k}: {{vi: {_y(v[0])}, en: {_y(v[1])}}}")
-            else:
-                out.append(f"    {k}: {_y(str(v))}")
-        out += [
-            f"    quote: {_y(c.quote)}",
-            f"    occurrence: {c.occurrence}",
-            f'    confidence: "{c.confidence:.2f}"',
-            f"    why: {_y(c.why)}",
-        ]
+    groups: dict[str, list[str]] = {name: [] for name in SECTIONS}
+    for item in s.all():
+        section, lines = to_item_yaml(item)
+        groups[section] += lines
+    for name in SECTIONS:
+        out.append(f"{name}:" + ("" if groups[name] else " []"))
+        out += groups[name]
     return "\n".join(out) + "\n"
 
 
