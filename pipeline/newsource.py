@@ -9,10 +9,11 @@ How the text is made:
 - ``.pdf``: extracted by Debian's ``pdftotext`` (poppler-utils) in reading order, one
   page after another. Line breaks are kept where the PDF has them (the loader matches
   quotes whitespace-insensitively, so a quote may span them); pages are separated by a
-  blank line. Page furniture is dropped: lines that are only a page number (``3``,
-  ``- 3 -``, ``Trang 3``, ``3/12``) and running headers or footers, that is a first or
-  last line of a page repeated on at least half of the pages (documents of two pages or
-  more). Ligatures (``ﬁ``) are spelled out.
+  blank line. Page furniture is dropped from the first and last three lines of each page
+  (``pdftotext``'s reading order may put a footer first): lines that are only a page
+  number (``3``, ``- 3 -``, ``Trang 3``, ``3/12``), and running headers or footers, that
+  is lines repeated there on at least half of the pages (digits aside, so "Trang 3 / Báo
+  X" counts), for documents of two pages or more. Ligatures (``ﬁ``) are spelled out.
 - Both: Unicode NFC, trailing spaces removed, at most one blank line in a row, control
   characters other than line ends removed.
 """
@@ -31,6 +32,7 @@ from .outputs import write_atomic
 from .suggest import find_dates
 
 PDFTOTEXT_TIMEOUT = 120  # seconds
+EDGE_LINES = 3  # furniture is looked for among a page's first and last lines
 _LIGATURES = {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"}
 _PAGE_NUMBER = re.compile(
     r"^\s*(?:[-–—]\s*)?(?:trang|page|p\.)?\s*\d{1,4}(?:\s*/\s*\d{1,4})?"
@@ -65,36 +67,52 @@ def clean_text(text: str) -> str:
     return text + "\n"
 
 
-def strip_page_furniture(pages: list[str]) -> tuple[str, int]:
+def strip_page_furniture(pages: list[str], edge: int = EDGE_LINES) -> tuple[str, int]:
     """Join pages, dropping page numbers and repeated headers/footers (see the module doc).
 
-    >>> pages = ["Báo X\\nMột.\\n1", "Báo X\\nHai.\\n2", "Báo X\\nBa.\\n3"]
+    Furniture is looked for among the first and last ``edge`` non-empty lines of a page
+    (a PDF's reading order may put a footer before the body).
+
+    >>> pages = ["Báo X\\nMột.\\n1", "Báo X\\nHai.\\n2", "Báo X\\n3\\nBa."]
     >>> strip_page_furniture(pages)
     ('Một.\\n\\nHai.\\n\\nBa.', 6)
     """
     split = [[line.rstrip() for line in p.strip("\n").split("\n")] for p in pages]
     split = [p for p in split if any(line.strip() for line in p)]
-    removed = 0
+
+    def key(line: str) -> str:
+        return re.sub(r"\d+", "#", " ".join(line.split()))
+
     repeated: set[str] = set()
     if len(split) >= 2:
-        edges: dict[str, int] = {}
+        counts: dict[str, int] = {}
         for p in split:
-            lines = [line.strip() for line in p if line.strip()]
-            for line in {lines[0], lines[-1]} if lines else set():
-                key = re.sub(r"\d+", "#", line)
-                edges[key] = edges.get(key, 0) + 1
-        repeated = {k for k, n in edges.items() if n >= max(2, (len(split) + 1) // 2)}
+            lines = [line for line in p if line.strip()]
+            for k in {key(line) for line in lines[:edge] + lines[-edge:]}:
+                counts[k] = counts.get(k, 0) + 1
+        repeated = {k for k, n in counts.items() if n >= max(2, (len(split) + 1) // 2)}
+
+    def furniture(line: str) -> bool:
+        return bool(_PAGE_NUMBER.match(line)) or key(line) in repeated
+
+    removed = 0
     out_pages = []
     for p in split:
-        lines = [line for line in p if line.strip()]
         kept = list(p)
-        for edge in (lines[:1] + lines[-1:]) if lines else []:
-            furniture = _PAGE_NUMBER.match(edge) or re.sub(r"\d+", "#", edge.strip()) in repeated
-            if furniture and edge in kept:
-                kept.remove(edge)
+        for from_top in (True, False):
+            dropped = 0
+            while dropped < edge:
+                idx = [i for i, line in enumerate(kept) if line.strip()]
+                if not idx:
+                    break
+                i = idx[0] if from_top else idx[-1]
+                if not furniture(kept[i]):
+                    break
+                del kept[i]
+                dropped += 1
                 removed += 1
-        out_pages.append("\n".join(kept).strip("\n"))
-    return "\n\n".join(out_pages), removed
+        out_pages.append(re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip("\n"))
+    return "\n\n".join(page for page in out_pages if page), removed
 
 
 def extract_pdf(path: Path, timeout: int = PDFTOTEXT_TIMEOUT) -> list[str]:

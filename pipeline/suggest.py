@@ -83,7 +83,8 @@ ORG_HEADS: tuple[tuple[str, str], ...] = (
 _NAME_INNER_TEXT = (
     "và công nghệ thông tin truyền số dịch vụ phần mềm hợp tác phát triển đầu tư "
     "khoa học kinh tế thương mại nghiệp quốc tế xúc tiến chiến lược nghiên cứu "
-    "đổi mới sáng tạo trí tuệ nhân tạo an toàn chuyển đổi ngoại giao nội vụ"
+    "đổi mới sáng tạo trí tuệ nhân tạo an toàn chuyển đổi ngoại giao nội vụ gia hội "
+    "nhà nước chính phủ dữ liệu hạ tầng"
 )
 _NAME_INNER = frozenset(_NAME_INNER_TEXT.split())
 _TITLES = re.compile(
@@ -360,6 +361,11 @@ def _slug(label: str) -> str:
     return slug
 
 
+_NEXT_HEAD = re.compile(
+    r"\s+(?:" + "|".join(re.escape(h) for h, _ in ORG_HEADS) + r"|Trung tâm|Văn phòng)(?!\w)"
+)
+
+
 def _org_names(text: str) -> Iterable[tuple[int, int, str]]:
     """Vietnamese organisation names: a head word, then capitalised words and name words."""
     heads = "|".join(re.escape(h) for h, _ in ORG_HEADS)
@@ -372,21 +378,24 @@ def _org_names(text: str) -> Iterable[tuple[int, int, str]]:
         for w in re.finditer(r"\S+", text[pos:]):
             word = w.group(0)
             core = word.rstrip(',.;:)”"')
-            if (
-                w.start() > 0
-                and text[pos + w.start() - 1] == "\n"
-                and "\n\n" in text[pos : pos + w.start()]
-            ):
+            if "\n\n" in text[pos : pos + w.start()]:
                 break
             if core and (core[0].isupper() or core[0].isdigit()):
                 end = pos + w.start() + len(core)
                 pending = []
-            elif core in _NAME_INNER and len(pending) < 3:
+            elif core in _NAME_INNER and len(pending) < 5:
+                if core == "và" and _NEXT_HEAD.match(text, pos + w.end()):
+                    break  # "Cục X và Trung tâm Y": two names
                 pending.append(w)
             else:
                 break
             if core != word:
                 break
+        while pending and pending[-1].group(0).rstrip(',.;:)”"') == "và":
+            pending.pop()
+        if pending and end > pos:  # trailing name words: "Công nghệ", "Quốc gia"
+            last = pending[-1]
+            end = pos + last.start() + len(last.group(0).rstrip(',.;:)”"'))
         if end > pos:
             yield m.start(), end, cls
 
@@ -411,7 +420,8 @@ def _entity_suggestions(
     for m in ACRONYM.finditer(text):
         word = m.group(1)
         if len(word.replace("&", "")) >= 2:
-            raw.append((m.start(1), m.end(1), "Organization", word, 0.45, "an acronym"))
+            conf = 0.4 if len(word) <= 2 else 0.5  # "AI", "IT" are mostly common nouns
+            raw.append((m.start(1), m.end(1), "Organization", word, conf, "an acronym"))
     for pos, name in name_runs(text):
         end = pos + len(name)
         before = text[max(0, pos - 6) : pos]
@@ -616,7 +626,16 @@ def _claims_in_sentence(ctx: _Context, sentence: tuple[int, int], hits: list[_M]
     triggers = _trigger_spans(ctx, sentence, hits)
     for ts, te, relname, written in triggers:
         rel = RELATIONS[relname]
-        stops = [t[0] for t in triggers if t[0] >= te]
+        # A list of objects ends at the next trigger of a relation of the same kind of
+        # subject ("do X tổ chức, dưới sự bảo trợ của Y": Y is no organizer).
+        stops = [
+            t[0]
+            for t in triggers
+            if t[0] >= te
+            and (RELATIONS[t[2]].subjects == frozenset({"Event"}))
+            == (rel.subjects == frozenset({"Event"}))
+        ]
+        written = " ".join(written.split())
         why_t = f"trigger {written!r} of {relname}"
         if rel.name == "holdsPost":
             person = [
@@ -672,7 +691,7 @@ def _claims_in_sentence(ctx: _Context, sentence: tuple[int, int], hits: list[_M]
                 continue
             objs = _objects_after(ctx, hits, te, rel.objects, {subject}, stops)
             if not objs:
-                before = _nearest_before(ctx, hits, ts, rel.objects, {subject}, 60)
+                before = _agent_before(ctx, hits, sentence, ts, rel.objects, {subject})
                 objs = [before] if before else []
             for o in objs:
                 parts = [*sub_part, (ts, te), (o.start, o.end)]
@@ -795,8 +814,37 @@ def _claims_in_sentence(ctx: _Context, sentence: tuple[int, int], hits: list[_M]
 
 
 def _cited(ctx: _Context, h: _M) -> bool:
-    """A name after "theo" (according to) cites a source; it is no subject of the clause."""
-    return bool(re.search(r"(?i)(?<!\w)theo\s+$", ctx.text[max(0, h.start - 8) : h.start]))
+    """A name after "theo" (according to) cites a source, one after "của" (of) qualifies
+    the name before it: neither is the subject of the clause."""
+    before = ctx.text[max(0, h.start - 8) : h.start]
+    return bool(re.search(r"(?i)(?<!\w)(?:theo|của)\s+$", before))
+
+
+def _agent_before(
+    ctx: _Context,
+    hits: list[_M],
+    sentence: tuple[int, int],
+    pos: int,
+    classes: frozenset[str],
+    skip: set[str],
+) -> _M | None:
+    """The agent of a trigger with nothing after it: "do X tổ chức" (by X) gives X; else
+    the sentence's first fitting name before the trigger (its grammatical subject)."""
+    before = [
+        h
+        for h in hits
+        if sentence[0] <= h.start and h.end <= pos and h.entity not in skip and _fits(h, classes)
+    ]
+    by = [
+        h
+        for h in before
+        if re.search(r"(?i)(?<!\w)do\s+$", ctx.text[max(0, h.start - 4) : h.start])
+    ]
+    if by:
+        return by[-1]
+    if before and pos - before[0].end <= ctx.subject_window:
+        return before[0]
+    return None
 
 
 def _replace(old: Suggestion, qualifiers: tuple[tuple[str, QualifierValue], ...]) -> Suggestion:
@@ -831,7 +879,7 @@ def _structural_claims(
                     _add_claim(
                         ctx, sentence, located, h.entity, n.entity, [(h.start, h.end)], 0.7, why
                     )
-            elif n.top == "Organization" and h.top == "Organization" and n.start > h.start:
+            elif n.top == "Organization" and h.top == "Organization":
                 _add_claim(
                     ctx,
                     sentence,
