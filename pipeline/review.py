@@ -2,7 +2,8 @@
 
 One offline HTML file: the text with every annotated mention and claim quote highlighted
 (colour by kind, the claim on hover or tap), the claims as facts, the semantic warnings
-(SHACL results of this source's annotations) and coverage gaps at their lines, and the
+(claims whose quote does not name their subject or object; SHACL results of this source's
+annotations) and coverage gaps at their lines, and the
 suggestions of ``kg suggest`` apart, each to accept or reject; a button gives the YAML of
 the accepted ones to copy or download. Vietnamese and English interface, switchable.
 
@@ -23,6 +24,7 @@ from rdflib.namespace import RDFS
 
 from .coverage import find_gaps
 from .html import _asset, _csp_hash, _json_for_script
+from .matcher import registry_matcher
 from .model import Claim, Corpus, Entity
 from .suggest import (
     MIN_CONFIDENCE,
@@ -121,6 +123,34 @@ def _semantic_warnings(folder: SourceFolder, ontology_dir: Path) -> list[dict[st
     return sorted(out, key=lambda d: (d["line"], d["message"]))
 
 
+def quote_warnings(folder: SourceFolder) -> list[dict[str, Any]]:
+    """Claims whose quote names neither by label nor alias their subject or their object.
+
+    Found with the matcher of ``kg suggest`` (case- and diacritic-insensitive). Not an
+    error: "đơn vị này" (this unit) or "sự kiện" (the event) may rightly stand for a name.
+    """
+    from .anchor import SourceText
+
+    matcher = registry_matcher(folder.entities)
+    st = SourceText(folder.source.text)
+    out = []
+    for c in folder.claims:
+        named = {h.entity for h in matcher.find(folder.source.text[c.anchor.start : c.anchor.end])}
+        for role, eid in (("subject", c.subject), ("object", c.object)):
+            if eid and eid not in named:
+                label = folder.entities[eid].label("vi")
+                out.append(
+                    {
+                        "line": st.line_of(c.anchor.start),
+                        "severity": "Warning",
+                        "message": f"the quote does not name the {role} {eid!r} ({label}); "
+                        "lengthen it to the name, or check the claim",
+                        "where": str(c.where),
+                    }
+                )
+    return out
+
+
 def _suggestion_row(s: Suggestion, entities: dict[str, Entity], line: int) -> dict[str, Any]:
     section, lines = to_item_yaml(s)
     if s.kind == "mention":
@@ -192,9 +222,10 @@ def review_data(
         for g in find_gaps(folder.corpus, list(folder.ignore))
         if g.source == source.meta.id
     ]
-    warnings = (
-        _semantic_warnings(folder, ontology_dir) if validate and ontology_dir is not None else []
-    )
+    warnings = quote_warnings(folder)
+    if validate and ontology_dir is not None:
+        warnings += _semantic_warnings(folder, ontology_dir)
+    warnings.sort(key=lambda w: (w["line"], w["where"], w["message"]))
     title = dict(source.meta.title)
     return {
         "source": {
