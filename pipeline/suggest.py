@@ -159,6 +159,7 @@ class _Context:
     entities: dict[str, Entity]
     issued: str
     main_event: str | None
+    governments: dict[str, str]  # country id -> its Government entity
     subject_window: int
     object_window: int
     list_gap: int
@@ -168,11 +169,16 @@ class _Context:
 
 # --- sentences, dates and amounts -------------------------------------------------------
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]*\s+(?=[\"“(]?[A-ZÀ-ỸĐ0-9])|\n\s*\n")
+# A sentence ends at . ! ? before a capital, and at a blank line unless the text goes on
+# in lower case there (PDF extractions often double-space their lines).
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?…])[\"”’)]*\s+(?=[\"“(]?[A-ZÀ-ỸĐ0-9])|\n[^\S\n]*\n\s*(?![a-zà-ỹđ])"
+)
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans: ends at ``.``/``!``/``?`` before a capital, and at blank lines.
+    """Sentence spans: ends at ``.``/``!``/``?`` before a capital, and at blank lines
+    unless the next line starts in lower case.
 
     >>> t = "Ngày 4/2 tại Hà Nội. Sự kiện khai mạc.\\n\\nẢnh: Vinasa"
     >>> [t[s:e] for s, e in split_sentences(t)]
@@ -708,14 +714,24 @@ def _claims_in_sentence(ctx: _Context, sentence: tuple[int, int], hits: list[_M]
                 )
             continue
         if not rel.has_object:
-            subj = _nearest_before(ctx, hits, ts, rel.subjects, set(), ctx.subject_window)
+            # "Y được thành lập năm …" (passive): Y is before; "X công bố Y năm …": the
+            # thing launched or founded, Y, follows the trigger.
+            passive_voice = re.search(
+                r"(?i)(?<!\w)được(?:\s+\w+)?\s+$", text[max(s0, ts - 20) : ts]
+            )
+            after = [
+                h
+                for h in hits
+                if h.start >= te
+                and h.start - te <= 40
+                and _fits(h, rel.subjects)
+                and h.top in ("Initiative", "Product", "Organization", "Event")
+            ]
+            subj = None
+            if not passive_voice and after:
+                subj = after[0]
             if subj is None:
-                after = [
-                    h
-                    for h in hits
-                    if h.start >= te and h.start - te <= 40 and _fits(h, rel.subjects)
-                ]
-                subj = after[0] if after else None
+                subj = _nearest_before(ctx, hits, ts, rel.subjects, set(), ctx.subject_window)
             if subj is None:
                 continue
             _add_claim(
@@ -745,6 +761,12 @@ def _claims_in_sentence(ctx: _Context, sentence: tuple[int, int], hits: list[_M]
                     and h.entity != jv.entity
                     and _fits(h, rel.subjects)
                     and ts - h.end <= ctx.subject_window
+                    # another fact's wording in between ("X hỗ trợ … liên doanh Y"), except
+                    # founding ("X và Y thành lập liên doanh Z")
+                    and not any(
+                        h.end <= t[0] < ts and t[2] not in ("founded", "foundingDate")
+                        for t in triggers
+                    )
                 ]
             for p in partners:
                 _add_claim(
@@ -808,9 +830,29 @@ def _claims_in_sentence(ctx: _Context, sentence: tuple[int, int], hits: list[_M]
             dist = (ts - subj.end) + max(0, o.start - te)
             why = why_t + ("; 'do X …' (by X), the object before it" if passive else "")
             conf = _confidence(dist)
+            subject = subj.entity
             if subj.cls == "Country" and o.cls == "Country":  # "hai nước" talk, rarely a fact
                 conf, why = min(conf, 0.35), why + "; between two countries"
-            _add_claim(ctx, sentence, rel, subj.entity, o.entity, parts, conf, why)
+            elif subj.cls == "Country" and subject in ctx.governments:
+                # A country that acts (partners, funds, launches) is its government.
+                subject = ctx.governments[subject]
+                why += f"; {subj.hit.text!r} acting: its government"
+            _add_claim(ctx, sentence, rel, subject, o.entity, parts, conf, why)
+
+
+def _bare_government(text: str, ms: list[_M], entities: dict[str, Entity]) -> list[_M]:
+    """ "Chính phủ" (the Government) alone stands for the one government the text names."""
+    named = sorted({m.entity for m in ms if m.cls == "Government"})
+    if len(named) != 1:
+        return []
+    out = []
+    for m in re.finditer(r"(?<!\w)[Cc]hính\s+phủ(?!\w)", text):
+        if any(h.start < m.end() and m.start() < h.end for h in ms):
+            continue
+        why = f"'Chính phủ' (the Government): the only government the text names, {named[0]!r}"
+        hit = Hit(m.start(), m.end(), named[0], "Chính phủ", m.group(0), 0.5, why)
+        out.append(_M(hit, entities[named[0]].cls, top_class(entities[named[0]].cls)))
+    return out
 
 
 def _cited(ctx: _Context, h: _M) -> bool:
@@ -879,7 +921,11 @@ def _structural_claims(
                     _add_claim(
                         ctx, sentence, located, h.entity, n.entity, [(h.start, h.end)], 0.7, why
                     )
-            elif n.top == "Organization" and h.top == "Organization":
+            elif (
+                n.top == "Organization"
+                and h.top == "Organization"
+                and not re.search(r"(?i)(?<!\w)(?:tại|ở)\s+$", inner_before)
+            ):
                 _add_claim(
                     ctx,
                     sentence,
@@ -940,6 +986,11 @@ def suggest(
         entities,
         source.meta.issued,
         None,
+        {
+            e.country: e.id
+            for e in sorted(entities.values(), key=lambda e: e.id)
+            if e.cls == "Government" and e.country
+        },
         subject_window,
         object_window,
         list_gap,
@@ -947,9 +998,11 @@ def suggest(
     )
     ms = [_M(h, entities[h.entity].cls, top_class(entities[h.entity].cls)) for h in hits]
     ms = [m for m in ms if not _ignored(m.hit.text, sid, ignore)]
+    named = {m.hit for m in ms}  # names as written (no "Chính phủ" standing for one)
     events = [m.entity for m in ms if m.top == "Event"]
     if events:
         ctx.main_event = max(sorted(set(events)), key=lambda e: (events.count(e), -events.index(e)))
+    ms = sorted(ms + _bare_government(text, ms, entities), key=lambda m: (m.start, m.end))
     nested: dict[int, list[_M]] = {}
     for i, m in enumerate(ms):
         inner = matcher.find(text[m.start : m.end], skip=m.entity)
@@ -987,7 +1040,7 @@ def suggest(
     ]
     mention_list = [
         m
-        for m in _mention_suggestions(ctx, [m.hit for m in ms], used, sid, ignore)
+        for m in _mention_suggestions(ctx, [m.hit for m in ms if m.hit in named], used, sid, ignore)
         if m.confidence >= min_confidence
     ]
     entity_list = [
