@@ -281,6 +281,11 @@ def cmd_review(args: argparse.Namespace) -> int:
     from .outputs import write_atomic
     from .review import review_data, to_review_html
 
+    for name in () if args.no_validate else ("vjkg.ttl", "shapes.ttl"):
+        if not (args.ontology / name).is_file():
+            raise OutputError(
+                f"{args.ontology / name}: not found — {ROOT_HINT} (--no-validate skips SHACL)"
+            )
     data = review_data(
         args.folder,
         args.ontology,

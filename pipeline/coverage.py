@@ -25,8 +25,8 @@ from pathlib import Path
 from .anchor import SourceText
 from .errors import ProblemCollector
 from .load import _Reader, read_yaml_file
+from .matcher import PLAUSIBLE, registry_matcher
 from .matcher import fold as fold_name
-from .matcher import registry_matcher
 from .model import Corpus
 from .yamltree import YMap
 
@@ -137,6 +137,8 @@ def find_gaps(corpus: Corpus, ignore: list[IgnoreEntry]) -> list[Gap]:
         used |= {m.entity for m in corpus.mentions if m.source_id == sid}
         first: dict[str, tuple[int, str]] = {}
         for hit in matcher.find(text):
+            if hit.confidence < PLAUSIBLE:
+                continue
             if hit.entity not in used and hit.entity not in first:
                 first[hit.entity] = (hit.start, hit.text)
         for eid in sorted(first):

@@ -15,7 +15,10 @@ Folding alone would confuse words Vietnamese tells apart only by their tone mark
 - it differs in case only: kept unless the name is one word and the text writes it all
   in lower case (``most`` is not MOST); confidence 0.85;
 - it differs in diacritics: kept for names of two words or more, and for one-word names
-  only when the text writes it without any diacritic (``Ha Noi`` style); confidence 0.7.
+  only when the text writes it without any diacritic (``Ha Noi`` style); confidence 0.7;
+- a name with capitals written all in lower case (``đại sứ quán`` for the alias
+  ``Đại sứ quán``) is most often a common noun: confidence 0.45, below what
+  ``kg suggest`` and ``kg coverage`` report (0.5); such a hit never hides a plausible one.
 
 Overlapping hits are resolved longest first: ``JETRO Hà Nội`` is one name, not ``JETRO``
 plus ``Hà Nội``.
@@ -38,7 +41,8 @@ from .model import Entity
 
 _DASHES = "-‐‑‒–—―"
 
-EXACT, CASE, DIACRITICS = 0.95, 0.85, 0.7
+EXACT, CASE, DIACRITICS, LOWERED = 0.95, 0.85, 0.7, 0.45
+PLAUSIBLE = 0.5  # hits below this are reported by neither kg suggest nor kg coverage
 
 
 def _fold_char(ch: str) -> str:
@@ -143,12 +147,17 @@ class NameMatcher:
         one_word = " " not in a
         if a == b:
             return EXACT, f"the registry name {name!r}, as written"
+        lowered = a != a.lower() and b == b.lower()  # a name written all in lower case
         if a.casefold() == b.casefold():
             if one_word and b == b.lower() and a != a.lower():
                 return None
+            if lowered:
+                return LOWERED, f"the registry name {name!r} in lower case: maybe a common noun"
             return CASE, f"the registry name {name!r}, written in other case"
         if one_word and (_has_marks(b) or b == b.lower()):
             return None
+        if lowered:
+            return LOWERED, f"the registry name {name!r} in lower case: maybe a common noun"
         return DIACRITICS, f"the registry name {name!r}, written with other diacritics"
 
     def find(self, text: str, masked: Iterable[tuple[int, int]] = (), skip: str = "") -> list[Hit]:
@@ -191,7 +200,15 @@ class NameMatcher:
         masks = sorted(masked)
         taken: list[tuple[int, int]] = []
         kept: list[Hit] = []
-        candidates.sort(key=lambda h: (-(h.end - h.start), h.start, -h.confidence, h.entity))
+        candidates.sort(
+            key=lambda h: (
+                h.confidence < PLAUSIBLE,
+                -(h.end - h.start),
+                h.start,
+                -h.confidence,
+                h.entity,
+            )
+        )
         for h in candidates:
             if any(s < h.end and h.start < e for s, e in masks):
                 continue

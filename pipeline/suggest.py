@@ -31,7 +31,7 @@ from typing import Any
 from .anchor import SourceText
 from .coverage import ACRONYM, IgnoreEntry, name_runs
 from .errors import Location, ProblemCollector
-from .matcher import Hit, NameMatcher, fold, registry_matcher
+from .matcher import PLAUSIBLE, Hit, NameMatcher, fold, registry_matcher
 from .model import Claim, Corpus, Entity, Mention, Source
 from .quantities import QuantityError, parse_amount, parse_date
 from .vocab import ENTITY_CLASSES, ID_PATTERN, RELATIONS, Relation, top_class
@@ -998,6 +998,7 @@ def suggest(
     )
     ms = [_M(h, entities[h.entity].cls, top_class(entities[h.entity].cls)) for h in hits]
     ms = [m for m in ms if not _ignored(m.hit.text, sid, ignore)]
+    ms = [m for m in ms if m.hit.confidence >= min(min_confidence, PLAUSIBLE)]
     named = {m.hit for m in ms}  # names as written (no "Chính phủ" standing for one)
     events = [m.entity for m in ms if m.top == "Event"]
     if events:
@@ -1021,7 +1022,7 @@ def suggest(
                 top_class(entities[x.entity].cls),
             )
             for x in inner
-            if x.entity != m.entity
+            if x.entity != m.entity and x.confidence >= PLAUSIBLE
         ]
     sentences = split_sentences(text)
     for sentence in sentences:
