@@ -23,6 +23,7 @@ from .test_browser import CHROMIUM, CHROMIUM_ARGS, WATCH
 
 pytestmark = pytest.mark.browser
 
+SMALL_PHONE = {"width": 360, "height": 740}
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 
@@ -102,7 +103,9 @@ def _interface_words(page: Page) -> list[str]:
     )
 
 
-@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+@pytest.mark.parametrize(
+    "viewport", [SMALL_PHONE, PHONE, DESKTOP], ids=["360px", "phone", "desktop"]
+)
 def test_page_shows_everything_offline_without_horizontal_scroll(
     browser: Browser, page_file: Path, viewport: dict[str, int]
 ) -> None:
