@@ -257,6 +257,12 @@ def cmd_new_source(args: argparse.Namespace) -> int:
         f"wrote {made.folder}/ (text.txt, meta.yaml, annotations.yaml) as {made.source_id}"
         f"{furniture}; check meta.yaml's REVIEW marks, then: kg suggest {made.folder}"
     )
+    if not made.dated:
+        print(
+            f"note: the text states no date; add issued: to {made.folder / 'meta.yaml'} "
+            "before kg suggest or kg build",
+            file=sys.stderr,
+        )
     return errors.EXIT_OK
 
 

@@ -49,6 +49,7 @@ class NewSource:
     folder: Path
     source_id: str
     removed_lines: int  # page furniture dropped from a PDF
+    dated: bool  # whether meta.yaml got an issued date from the text
 
 
 def clean_text(text: str) -> str:
@@ -263,6 +264,7 @@ def new_source(file: Path, sources: Path, folder_name: str | None = None) -> New
     text, removed = read_document(file)
     folder.mkdir()
     write_atomic(folder / "text.txt", text)
-    write_atomic(folder / "meta.yaml", to_meta_skeleton(text, source_id, file.name))
+    meta = to_meta_skeleton(text, source_id, file.name)
+    write_atomic(folder / "meta.yaml", meta)
     write_atomic(folder / "annotations.yaml", EMPTY_ANNOTATIONS)
-    return NewSource(folder, source_id, removed)
+    return NewSource(folder, source_id, removed, "\nissued:" in meta)

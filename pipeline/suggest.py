@@ -297,8 +297,9 @@ def _occurrence(st: SourceText, quote: str, start: int) -> int | None:
     return None
 
 
-def _quoted(ctx: _Context, start: int, end: int) -> tuple[str, int, int, int]:
-    """The quote for ``[start, end)`` trimmed of spaces and stray quote marks."""
+def _quoted(ctx: _Context, start: int, end: int) -> tuple[str, int, int, int] | None:
+    """The quote for ``[start, end)`` trimmed of spaces and stray quote marks, with its
+    occurrence; None if the loader could not anchor it there (then nothing is suggested)."""
     text = ctx.text
     while start < end and (text[start].isspace() or text[start] in "\"“”'‘’(,;:-–"):
         start += 1
@@ -306,8 +307,8 @@ def _quoted(ctx: _Context, start: int, end: int) -> tuple[str, int, int, int]:
         end -= 1
     quote = text[start:end]
     occ = _occurrence(ctx.st, quote, start)
-    if occ is None:  # cannot happen for a span of the text; kept as a guard
-        raise ValueError(f"span {start}-{end} does not anchor")
+    if occ is None:
+        return None
     return quote, occ, start, end
 
 
@@ -344,7 +345,10 @@ def _mention_suggestions(
         if h.entity in seen or _ignored(h.text, source_id, ignore):
             continue
         seen.add(h.entity)
-        quote, occ, s, e = _quoted(ctx, h.start, h.end)
+        quoted = _quoted(ctx, h.start, h.end)
+        if quoted is None:
+            continue
+        quote, occ, s, e = quoted
         count = sum(1 for x in hits if x.entity == h.entity)
         why = h.why + (f"; named {count} times, first here" if count > 1 else "")
         out.append(Suggestion("mention", s, e, quote, occ, h.confidence, why, entity=h.entity))
@@ -463,7 +467,10 @@ def _entity_suggestions(
             slug, n = f"{base}-{n}", n + 1
         if not ID_PATTERN.match(slug) or cls not in ENTITY_CLASSES:
             continue
-        quote, occ, qs, qe = _quoted(ctx, s, e)
+        quoted = _quoted(ctx, s, e)
+        if quoted is None:
+            continue
+        quote, occ, qs, qe = quoted
         line = ctx.st.line_of(qs)
         labels.add(key)
         ids.add(slug)
@@ -597,7 +604,10 @@ def _add_claim(
             qualifiers.append((qkey, " ".join(amounts[0][2].split())))
     if role is not None:
         qualifiers.append(("role", role))
-    quote, occ, qs, qe = _quoted(ctx, cs, ce)
+    quoted = _quoted(ctx, cs, ce)
+    if quoted is None:
+        return
+    quote, occ, qs, qe = quoted
     for k, v in qualifiers:  # an amount must occur in the quote, as the loader checks
         if k in ("amount", "share") and " ".join(str(v).split()) not in " ".join(quote.split()):
             return

@@ -114,3 +114,15 @@ def test_bad_inputs_are_named(sources: Path, tmp_path: Path) -> None:
     r = run_kg("new-source", str(latin), "--sources", str(sources))
     assert r.returncode == 3 and "not UTF-8" in r.stderr
     assert sorted(p.name for p in sources.iterdir() if p.is_dir()) == ["001"]
+
+
+def test_a_text_without_a_date_is_not_given_one(sources: Path, tmp_path: Path) -> None:
+    txt = tmp_path / "khong-ngay.txt"
+    txt.write_text("Hội thảo về trí tuệ nhân tạo\n\nBộ Khoa học và Công nghệ phát biểu.\n", "utf-8")
+    r = run_kg("new-source", str(txt), "--sources", str(sources))
+    assert r.returncode == 0, r.stderr
+    assert "states no date" in r.stderr
+    meta = (sources / "002" / "meta.yaml").read_text(encoding="utf-8")
+    assert "\nissued:" not in meta and "add issued:" in meta
+    r = run_kg("suggest", str(sources / "002"))
+    assert r.returncode == 3 and "meta.yaml" in r.stderr and "issued" in r.stderr
