@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from pipeline.coverage import load_ignore_list  # noqa: E402
 from pipeline.load import load_corpus  # noqa: E402
 from pipeline.outputs import write_atomic  # noqa: E402
-from pipeline.suggest import suggest  # noqa: E402
+from pipeline.suggest import MIN_CONFIDENCE, suggest  # noqa: E402
 from pipeline.vocab import RELATIONS  # noqa: E402
 
 
@@ -36,7 +36,7 @@ def _pr(tp: int, n_sug: int, n_gold: int) -> tuple[str, str]:
     return p, r
 
 
-def measure(sources: Path) -> dict:
+def measure(sources: Path, min_confidence: float = MIN_CONFIDENCE) -> dict:
     """Leave-one-out counts per document and per relation."""
     corpus = load_corpus(sources)
     ignore = load_ignore_list(sources / "coverage-ignore.yaml", corpus)
@@ -47,7 +47,7 @@ def measure(sources: Path) -> dict:
     for source in corpus.sources:
         sid = source.meta.id
         kept_ignore = [i for i in ignore if not (i.sources and i.sources <= {sid})]
-        s = suggest(source, corpus.entities, (), (), kept_ignore)
+        s = suggest(source, corpus.entities, (), (), kept_ignore, min_confidence=min_confidence)
         gold_claims = {
             (c.subject, c.relation, c.object) for c in corpus.claims if c.source_id == sid
         }
@@ -82,7 +82,23 @@ def measure(sources: Path) -> dict:
     }
 
 
-def to_markdown(m: dict, verbose: bool = False) -> str:
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
+
+
+def threshold_curve(
+    sources: Path,
+) -> list[tuple[float, tuple[int, int, int], tuple[int, int, int]]]:
+    """(threshold, mention counts, claim counts) over ``THRESHOLDS`` (tp, suggested, gold)."""
+    rows = []
+    for t in THRESHOLDS:
+        docs = measure(sources, t)["docs"]
+        m = tuple(sum(d["mentions"][i] for d in docs.values()) for i in range(3))
+        c = tuple(sum(d["claims"][i] for d in docs.values()) for i in range(3))
+        rows.append((t, m, c))
+    return rows  # type: ignore[return-value]
+
+
+def to_markdown(m: dict, verbose: bool = False, curve: list | None = None) -> str:
     """The report."""
     docs, rels = m["docs"], m["relations"]
     lines = [
@@ -125,6 +141,19 @@ def to_markdown(m: dict, verbose: bool = False) -> str:
             p, r = _pr(tp, ns, ng)
             lines.append(f"| {rel} | {p} | {r} | {tp} | {ns} | {ng} |")
     lines += ["", f"Time for the five documents: {m['seconds']:.1f} s.", ""]
+    if curve:
+        lines += [
+            f"By `--min-confidence` (the default, {MIN_CONFIDENCE}, was chosen on these same "
+            "five documents):",
+            "",
+            "| min confidence | mention P | mention R | claim P | claim R | suggested claims |",
+            "|---|---|---|---|---|---|",
+        ]
+        for t, mc, cc in curve:
+            mp, mr = _pr(*mc)
+            cp, cr = _pr(*cc)
+            lines.append(f"| {t} | {mp} | {mr} | {cp} | {cr} | {cc[1]} |")
+        lines.append("")
     if verbose:
         for sid, e in m["errors"].items():
             lines.append(f"## {sid}")
@@ -140,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "suggest_quality.md")
     ap.add_argument("--errors", action="store_true", help="also list every miss and extra")
     args = ap.parse_args(argv)
-    report = to_markdown(measure(args.sources), args.errors)
+    report = to_markdown(measure(args.sources), args.errors, threshold_curve(args.sources))
     write_atomic(args.out, report)
     sys.stdout.write(report)
     return 0

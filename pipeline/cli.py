@@ -569,8 +569,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--min-confidence",
         type=float,
-        default=0.5,
-        help="leave out suggestions less sure than this (0.5)",
+        default=0.4,
+        help="leave out claims and new entities less sure than this (0.4)",
     )
     p.set_defaults(func=cmd_suggest)
 
@@ -584,8 +584,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--min-confidence",
         type=float,
-        default=0.5,
-        help="leave out suggestions less sure than this (0.5)",
+        default=0.4,
+        help="leave out claims and new entities less sure than this (0.4)",
     )
     p.add_argument(
         "--no-validate", action="store_true", help="skip SHACL (no semantic warnings shown)"

@@ -41,7 +41,7 @@ SUBJECT_WINDOW = 120  # how far before a trigger its subject may be
 OBJECT_WINDOW = 80  # how far after a trigger its first object may be
 LIST_GAP = 45  # the widest gap between two objects of one list ("X, Y và Z")
 MAX_QUOTE = 400  # a longer clause is cut to the span of the claim's parts
-MIN_CONFIDENCE = 0.5  # suggestions less sure than this are left out
+MIN_CONFIDENCE = 0.4  # claims and new entities less sure than this are left out
 
 # Roles (holdsPost triggers) with their English names, for the required role qualifier.
 ROLE_EN = {
@@ -430,7 +430,7 @@ def _entity_suggestions(
     for m in ACRONYM.finditer(text):
         word = m.group(1)
         if len(word.replace("&", "")) >= 2:
-            conf = 0.4 if len(word) <= 2 else 0.5  # "AI", "IT" are mostly common nouns
+            conf = 0.35 if len(word) <= 2 else 0.5  # "AI", "IT" are mostly common nouns
             raw.append((m.start(1), m.end(1), "Organization", word, conf, "an acronym"))
     for pos, name in name_runs(text):
         end = pos + len(name)
@@ -520,17 +520,19 @@ def _objects_after(
     classes: frozenset[str],
     skip: set[str],
     stops: Sequence[int] = (),
+    stop_first: bool = True,
 ) -> list[_M]:
     """The list of fitting mentions starting right after ``pos`` ("X, Y và Z").
 
-    The list ends at a ``stops`` offset (where another trigger phrase starts).
+    The list ends at a ``stops`` offset (where another trigger phrase starts); with
+    ``stop_first`` false, only after its first item ("hỗ trợ … cho liên doanh Rapidus").
     """
     out: list[_M] = []
     last = pos
     for h in hits:
         if h.start < pos or h.entity in skip or not _fits(h, classes):
             continue
-        if any(last <= t < h.start for t in stops):
+        if (out or stop_first) and any(last <= t < h.start for t in stops):
             break
         gap = ctx.text[last : h.start]
         limit = ctx.object_window if not out else ctx.list_gap
@@ -762,7 +764,7 @@ def _claims_in_sentence(ctx: _Context, sentence: tuple[int, int], hits: list[_M]
             if not jvs:
                 continue
             jv = min(jvs, key=lambda h: abs(h.start - ts))
-            partners = _objects_after(ctx, hits, te, rel.subjects, {jv.entity}, stops)
+            partners = _objects_after(ctx, hits, te, rel.subjects, {jv.entity}, stops, False)
             if not partners:
                 partners = [
                     h
@@ -825,7 +827,7 @@ def _claims_in_sentence(ctx: _Context, sentence: tuple[int, int], hits: list[_M]
             subj = _nearest_before(ctx, hits, ts, frozenset({"Event"}), set(), 30)
         if subj is None or (rel.name == "locatedIn" and subj.cls == "Country"):
             continue
-        objs = _objects_after(ctx, hits, te, rel.objects, {subj.entity}, stops)
+        objs = _objects_after(ctx, hits, te, rel.objects, {subj.entity}, stops, False)
         if adjacent:
             objs = [o for o in objs if o.start - te <= 3][:1]
         passive = False
@@ -1008,7 +1010,7 @@ def suggest(
     )
     ms = [_M(h, entities[h.entity].cls, top_class(entities[h.entity].cls)) for h in hits]
     ms = [m for m in ms if not _ignored(m.hit.text, sid, ignore)]
-    ms = [m for m in ms if m.hit.confidence >= min(min_confidence, PLAUSIBLE)]
+    ms = [m for m in ms if m.hit.confidence >= PLAUSIBLE]  # as kg coverage
     named = {m.hit for m in ms}  # names as written (no "Chính phủ" standing for one)
     events = [m.entity for m in ms if m.top == "Event"]
     if events:
