@@ -143,6 +143,9 @@ def quote_warnings(folder: SourceFolder) -> list[dict[str, Any]]:
                     {
                         "line": st.line_of(c.anchor.start),
                         "severity": "Warning",
+                        "code": f"quote-misses-{role}",
+                        "entity": eid,
+                        "label": label,
                         "message": f"the quote does not name the {role} {eid!r} ({label}); "
                         "lengthen it to the name, or check the claim",
                         "where": str(c.where),

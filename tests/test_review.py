@@ -98,8 +98,13 @@ def open_review(browser: Browser, path: Path, viewport: dict[str, int]) -> Opene
 
 
 def _interface_words(page: Page) -> list[str]:
+    """Every interface word: labelled elements, the switch, aria-labels, notes, the title."""
     return page.evaluate(
-        "Array.from(document.querySelectorAll('[data-i18n], #lang')).map(e => e.textContent)"
+        """[
+        ...Array.from(document.querySelectorAll('[data-i18n], #lang')).map(e => e.textContent),
+        ...Array.from(document.querySelectorAll('[aria-label]')).map(e => e.ariaLabel),
+        ...Array.from(document.querySelectorAll('.line-notes .note')).map(e => e.textContent),
+        document.title]"""
     )
 
 

@@ -41,7 +41,17 @@
       copyFailed: "Không sao chép được; hãy chọn văn bản và sao chép.",
       downloaded: "Đã tải xuống {f}.",
       mentionOf: "đề cập đến",
-      claimOf: "nhận định"
+      claimOf: "nhận định",
+      pageTitle: "duyệt chú thích",
+      legendLabel: "Chú giải màu",
+      langLabel: "Chuyển sang tiếng Anh",
+      yamlLabel: "YAML của các gợi ý đã chấp nhận",
+      gap_entity: "thực thể trong danh mục chưa được chú thích",
+      gap_acronym: "từ viết tắt chưa có trong danh mục",
+      gap_name: "tên chưa có trong danh mục",
+      "quote-misses-subject": "trích dẫn không nêu tên chủ thể {e} ({l}); hãy kéo dài trích dẫn đến tên, hoặc kiểm tra nhận định",
+      "quote-misses-object": "trích dẫn không nêu tên đối tượng {e} ({l}); hãy kéo dài trích dẫn đến tên, hoặc kiểm tra nhận định",
+      severity: "mức"
     },
     en: {
       lang: "Tiếng Việt",
@@ -80,7 +90,17 @@
       copyFailed: "Could not copy; select the text and copy it.",
       downloaded: "Downloaded {f}.",
       mentionOf: "mentions",
-      claimOf: "claim"
+      claimOf: "claim",
+      pageTitle: "annotation review",
+      legendLabel: "Colour legend",
+      langLabel: "Switch to Vietnamese",
+      yamlLabel: "YAML of the accepted suggestions",
+      gap_entity: "registry entity not annotated",
+      gap_acronym: "acronym not in the registry",
+      gap_name: "name not in the registry",
+      "quote-misses-subject": "the quote does not name the subject {e} ({l}); lengthen it to the name, or check the claim",
+      "quote-misses-object": "the quote does not name the object {e} ({l}); lengthen it to the name, or check the claim",
+      severity: "level"
     }
   };
   var SECTIONS = ["new_entities", "mentions", "claims"];
@@ -125,8 +145,10 @@
     return t("kind" + g.kind) + " (" + t(state[iv.i] === "open" ? "suggestions" : state[iv.i] === "accepted" ? "accept" : "reject") + "): " + g.title[lang];
   }
   function noteText(n) {
-    if (n.kind === "gap") { return t("gap") + ": " + n.item.kind + " “" + n.item.text + "”" + (n.item.detail ? " — " + n.item.detail : ""); }
-    return t("warning") + " [" + n.item.severity + "] " + n.item.message + " (" + n.item.where + ")";
+    var w = n.item;
+    if (n.kind === "gap") { return t("gap") + ": " + t("gap_" + w.kind) + " “" + w.text + "”" + (w.detail ? " — " + w.detail : ""); }
+    var message = w.code ? t(w.code, { e: w.entity, l: w.label }) : w.message;
+    return t("warning") + " (" + t("severity") + " " + w.severity + "): " + message + " (" + w.where + ")";
   }
 
   function renderText() {
@@ -288,6 +310,10 @@
 
   function renderAll() {
     document.documentElement.lang = lang;
+    document.title = data.source.id + " — " + t("pageTitle");
+    document.getElementById("legend").setAttribute("aria-label", t("legendLabel"));
+    document.getElementById("lang").setAttribute("aria-label", t("langLabel"));
+    document.getElementById("yaml").setAttribute("aria-label", t("yamlLabel"));
     document.querySelectorAll("[data-i18n]").forEach(function (e) { e.textContent = t(e.getAttribute("data-i18n")); });
     document.getElementById("lang").textContent = t("lang");
     document.getElementById("summary").textContent = t("summary", {
