@@ -154,7 +154,12 @@ def quote_warnings(folder: SourceFolder) -> list[dict[str, Any]]:
     return out
 
 
-def _suggestion_row(s: Suggestion, entities: dict[str, Entity], line: int) -> dict[str, Any]:
+def _suggestion_row(
+    s: Suggestion,
+    entities: dict[str, Entity],
+    line: int,
+    rel_labels: dict[str, dict[str, str]],
+) -> dict[str, Any]:
     section, lines = to_item_yaml(s)
     if s.kind == "mention":
         title = {"vi": _entity_label(entities, s.entity)["vi"], "en": s.entity}
@@ -163,7 +168,8 @@ def _suggestion_row(s: Suggestion, entities: dict[str, Entity], line: int) -> di
     else:
         sub, obj = _entity_label(entities, s.subject), _entity_label(entities, s.object)
         title = {
-            lang: f"{sub[lang]} · {s.relation}" + (f" · {obj[lang]}" if s.object else "")
+            lang: f"{sub[lang]} · {rel_labels.get(s.relation, {}).get(lang, s.relation)}"
+            + (f" · {obj[lang]}" if s.object else "")
             for lang in ("vi", "en")
         }
     return {
@@ -243,7 +249,7 @@ def review_data(
         "warnings": warnings,
         "validated": bool(validate and ontology_dir is not None),
         "suggestions": [
-            _suggestion_row(s, entities, st.line_of(s.start)) for s in suggestions.all()
+            _suggestion_row(s, entities, st.line_of(s.start), rel_labels) for s in suggestions.all()
         ],
     }
 
