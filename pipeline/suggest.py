@@ -78,6 +78,13 @@ ORG_HEADS: tuple[tuple[str, str], ...] = (
     ("Bộ", "Ministry"),
     ("Cục", "Department"),
     ("Viện", "ResearchOrganization"),
+    ("Học viện", "University"),
+    ("Đại sứ quán", "Embassy"),
+    ("Cơ quan", "GovernmentAgency"),
+    ("Hội đồng", "Council"),
+    ("Đảng", "PoliticalParty"),
+    ("Trung tâm", "Organization"),
+    ("Chương trình", "Programme"),
 )
 # Lower-case words that occur inside organisation names ("Bộ Khoa học và Công nghệ").
 _NAME_INNER_TEXT = (
@@ -355,6 +362,24 @@ def _mention_suggestions(
     return out
 
 
+_FOREIGN = re.compile(r"(?<![\w&.\-])([A-Z][a-z]+(?:[A-Z][a-z]+)*)(?![\w&\-])")
+
+
+def foreign_names(text: str) -> Iterable[tuple[int, str]]:
+    """Single capitalised words without Vietnamese letters inside a sentence (Fujitsu,
+    PayPay, Malaysia): Vietnamese capitalises names only, so these are most likely names.
+
+    >>> [w for _, w in foreign_names("Sau đó Fujitsu và PayPay. Toshiba thì không.")]
+    ['Fujitsu', 'PayPay']
+    """
+    for m in _FOREIGN.finditer(text):
+        word = m.group(1)
+        before = text[: m.start()].rstrip(" \t")
+        if len(word) < 4 or not before or before[-1] in '.!?:;"“(\n' or before.endswith("\n"):
+            continue  # a sentence's first word is capitalised anyway
+        yield m.start(), word
+
+
 def _slug(label: str) -> str:
     """An id from a label: ASCII, lower case, hyphens (``Bộ Nội vụ`` → ``bo-noi-vu``).
 
@@ -443,6 +468,10 @@ def _entity_suggestions(
             cls, conf, why = "Organization", 0.3, "a run of capitalised words"
         if text[pos:end] == name:
             raw.append((pos, end, cls, name, conf, why))
+    for pos, word in foreign_names(text):
+        after_at = re.search(r"(?:tại|ở)\s+$", text[max(0, pos - 6) : pos])
+        cls = "Place" if after_at else "Organization"
+        raw.append((pos, pos + len(word), cls, word, 0.4, "a capitalised foreign word"))
     out: list[Suggestion] = []
     labels: set[str] = set()
     ids = set(registry_ids)

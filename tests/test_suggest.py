@@ -92,7 +92,9 @@ def test_new_entity_candidates_have_id_class_and_label() -> None:
     s = _suggested(FIXTURE / "001")
     got = {(e.entity, e.cls, e.label) for e in s.entities}
     assert ("cuc-chuyen-doi-so-quoc-gia", "Department", "Cục Chuyển đổi số Quốc gia") in got
-    assert ("nic", "Organization", "NIC") in got
+    assert ("trung-tam-nic", "Organization", "Trung tâm NIC") in got
+    assert ("idc", "Organization", "IDC") in got  # an acronym
+    assert ("fujitsu", "Organization", "Fujitsu") in got  # a foreign name inside a sentence
     registry = load_corpus_registry_ids()
     assert not {e.entity for e in s.entities} & registry
 
