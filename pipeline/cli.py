@@ -20,7 +20,6 @@ from .errors import OutputError, UsageError, VjkgError
 INPUT_EXITS = "Exit codes: 0 ok, 3 graph file missing, unreadable or refused (over a cap);"
 
 
-
 class _Progress:
     """Progress lines on stderr for steps that take a while (silent with --quiet)."""
 
@@ -282,6 +281,66 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     sys.stdout.write(to_coverage_text(gaps, corpus, stale))
     clean = not gaps and not stale
     return errors.EXIT_OK if clean or not args.strict else errors.EXIT_BAD_INPUT
+
+
+def cmd_new_source(args: argparse.Namespace) -> int:
+    """``kg new-source FILE [--id NNN]``: a new source folder from a .txt or .pdf file."""
+    from .newsource import new_source
+
+    made = new_source(args.file, args.sources, args.id)
+    furniture = (
+        f", {made.removed_lines} line(s) of page furniture dropped" if made.removed_lines else ""
+    )
+    print(
+        f"wrote {made.folder}/ (text.txt, meta.yaml, annotations.yaml) as {made.source_id}"
+        f"{furniture}; check meta.yaml's REVIEW marks, then: kg suggest {made.folder}"
+    )
+    if not made.dated:
+        print(
+            f"note: the text states no date; add issued: to {made.folder / 'meta.yaml'} "
+            "before kg suggest or kg build",
+            file=sys.stderr,
+        )
+    return errors.EXIT_OK
+
+
+def cmd_suggest(args: argparse.Namespace) -> int:
+    """``kg suggest sources/NNN``: write sources/NNN/suggestions.yaml."""
+    from .outputs import write_atomic
+    from .suggest import load_source_folder, suggest_folder, to_suggestions_yaml
+
+    folder = load_source_folder(args.folder)
+    s = suggest_folder(folder, min_confidence=args.min_confidence)
+    out = args.output or args.folder / "suggestions.yaml"
+    write_atomic(out, to_suggestions_yaml(s, str(args.folder / "text.txt")))
+    print(
+        f"wrote {out}: {len(s.mentions)} mention(s), {len(s.entities)} new-entity "
+        f"candidate(s), {len(s.claims)} claim(s); review them: kg review {args.folder}"
+    )
+    return errors.EXIT_OK
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    """``kg review sources/NNN [-o FILE.html]``: the offline review page."""
+    from .outputs import write_atomic
+    from .review import review_data, to_review_html
+    from .run import ROOT_HINT
+
+    for name in () if args.no_validate else ("vjkg.ttl", "shapes.ttl"):
+        if not (args.ontology / name).is_file():
+            raise OutputError(
+                f"{args.ontology / name}: not found — {ROOT_HINT} (--no-validate skips SHACL)"
+            )
+    data = review_data(
+        args.folder,
+        args.ontology,
+        min_confidence=args.min_confidence,
+        validate=not args.no_validate,
+    )
+    out = args.output or args.folder / "review.html"
+    write_atomic(out, to_review_html(data))
+    print(f"wrote {out}")
+    return errors.EXIT_OK
 
 
 def cmd_html(args: argparse.Namespace) -> int:
@@ -722,6 +781,52 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--sources", type=Path, default=_default("sources"), help="sources directory")
     p.add_argument("--strict", action="store_true", help="exit 3 when there are gaps")
     p.set_defaults(func=cmd_coverage)
+
+    p = sub.add_parser(
+        "new-source",
+        help="a new sources/NNN/ folder from a .txt or .pdf file (never overwrites)",
+        description="Write sources/NNN/text.txt (NFC; PDFs through pdftotext, page numbers "
+        "and running headers dropped), a meta.yaml skeleton marked REVIEW and an empty "
+        "annotations.yaml.",
+    )
+    p.add_argument("file", type=Path, help="the document: .txt (UTF-8) or .pdf")
+    p.add_argument("--id", help="folder number NNN (default: the next free one)")
+    p.add_argument("--sources", type=Path, default=_default("sources"), help="sources directory")
+    p.set_defaults(func=cmd_new_source)
+
+    p = sub.add_parser(
+        "suggest",
+        help="write sources/NNN/suggestions.yaml: mentions, new entities and claims to review",
+        description="Suggest what sources/NNN/annotations.yaml lacks, offline and "
+        "deterministically, each item with confidence and why. Accepting one is moving it.",
+    )
+    p.add_argument("folder", type=Path, help="the source folder, e.g. sources/004")
+    p.add_argument("-o", "--output", type=Path, help="output (default FOLDER/suggestions.yaml)")
+    p.add_argument(
+        "--min-confidence",
+        type=float,
+        default=0.4,
+        help="leave out claims and new entities less sure than this (0.4)",
+    )
+    p.set_defaults(func=cmd_suggest)
+
+    p = sub.add_parser(
+        "review",
+        help="an offline HTML page to review a source's annotations and suggestions",
+    )
+    p.add_argument("folder", type=Path, help="the source folder, e.g. sources/004")
+    p.add_argument("-o", "--output", type=Path, help="output .html (default FOLDER/review.html)")
+    p.add_argument("--ontology", type=Path, default=_default("ontology"), help="ontology directory")
+    p.add_argument(
+        "--min-confidence",
+        type=float,
+        default=0.4,
+        help="leave out claims and new entities less sure than this (0.4)",
+    )
+    p.add_argument(
+        "--no-validate", action="store_true", help="skip SHACL (no semantic warnings shown)"
+    )
+    p.set_defaults(func=cmd_review)
 
     p = sub.add_parser(
         "html",

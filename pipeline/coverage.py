@@ -3,7 +3,8 @@
 For each source it lists
 
 - ``entity``: registry entities whose label or alias occurs in the text but that no claim
-  or mention of that source uses;
+  or mention of that source uses — found by :mod:`pipeline.matcher`, the matcher of
+  ``kg suggest``: case- and diacritic-insensitive, on word boundaries, longest name first;
 - ``acronym``: acronyms (two or more capitals, as in METI, JETRO, R&D) that are no
   registry name;
 - ``name``: runs of two or more capitalised words (Haruhiko Ozasa, Hà Nội) that no
@@ -24,10 +25,12 @@ from pathlib import Path
 from .anchor import SourceText
 from .errors import ProblemCollector
 from .load import _Reader, read_yaml_file
+from .matcher import PLAUSIBLE, registry_matcher
+from .matcher import fold as fold_name
 from .model import Corpus
 from .yamltree import YMap
 
-_ACRONYM = re.compile(r"(?<![\w&])([A-ZĐ][A-ZĐ0-9&]*[A-ZĐ][A-ZĐ0-9&]*)(?![\w&])")
+ACRONYM = re.compile(r"(?<![\w&])([A-ZĐ][A-ZĐ0-9&]*[A-ZĐ][A-ZĐ0-9&]*)(?![\w&])")
 _WORD = re.compile(r"[^\W\d_][\w'’.-]*", re.UNICODE)
 
 
@@ -92,17 +95,17 @@ def load_ignore_list(path: Path, corpus: Corpus) -> list[IgnoreEntry]:
 
 
 def _known_names(corpus: Corpus) -> tuple[set[str], list[str]]:
-    """Registry names: exact acronym set, and folded full names for containment checks."""
+    """Registry names: folded acronyms, and folded full names for containment checks."""
     acronyms: set[str] = set()
     folded: list[str] = []
     for e in corpus.entities.values():
         for _, name in e.all_names():
-            folded.append(_fold(name))
-            acronyms.update(m.group(1) for m in _ACRONYM.finditer(name))
+            folded.append(fold_name(name))
+            acronyms.update(fold_name(m.group(1)) for m in ACRONYM.finditer(name))
     return acronyms, folded
 
 
-def _name_runs(text: str) -> Iterable[tuple[int, str]]:
+def name_runs(text: str) -> Iterable[tuple[int, str]]:
     """Runs of two or more capitalised words, not counting a sentence's first word."""
     for para in re.split(r"(?<=[.!?:;…])\s+|\n\s*\n", text):
         words = [(m.start(), m.group(0)) for m in _WORD.finditer(para)]
@@ -123,6 +126,7 @@ def _name_runs(text: str) -> Iterable[tuple[int, str]]:
 def find_gaps(corpus: Corpus, ignore: list[IgnoreEntry]) -> list[Gap]:
     """Every gap in every source, minus the ignored ones (see the module doc)."""
     acronyms, folded_names = _known_names(corpus)
+    matcher = registry_matcher(corpus.entities)
     gaps: list[Gap] = []
     for source in corpus.sources:
         sid = source.meta.id
@@ -131,27 +135,25 @@ def find_gaps(corpus: Corpus, ignore: list[IgnoreEntry]) -> list[Gap]:
         used = {c.subject for c in corpus.claims if c.source_id == sid}
         used |= {c.object for c in corpus.claims if c.source_id == sid and c.object}
         used |= {m.entity for m in corpus.mentions if m.source_id == sid}
-        for e in sorted(corpus.entities.values(), key=lambda e: e.id):
-            if e.id in used:
+        first: dict[str, tuple[int, str]] = {}
+        for hit in matcher.find(text):
+            if hit.confidence < PLAUSIBLE:
                 continue
-            for _, name in e.all_names():
-                if len(name) < 2:
-                    continue
-                hits = st.find_all(name)
-                hits = [h for h in hits if _word_bounded(text, *h)]
-                if hits:
-                    line = st.line_of(hits[0][0])
-                    gaps.append(Gap(sid, "entity", name, line, f"registry entity {e.id!r}"))
-                    break
+            if hit.entity not in used and hit.entity not in first:
+                first[hit.entity] = (hit.start, hit.text)
+        for eid in sorted(first):
+            start, written = first[eid]
+            gaps.append(Gap(sid, "entity", written, st.line_of(start), f"registry entity {eid!r}"))
         seen: set[tuple[str, str]] = set()
-        for m in _ACRONYM.finditer(text):
+        for m in ACRONYM.finditer(text):
             word = m.group(1)
-            if len(word.replace("&", "")) < 2 or word in acronyms or ("acronym", word) in seen:
+            known = fold_name(word) in acronyms
+            if len(word.replace("&", "")) < 2 or known or ("acronym", word) in seen:
                 continue
             seen.add(("acronym", word))
             gaps.append(Gap(sid, "acronym", word, st.line_of(m.start())))
-        for pos, name in _name_runs(text):
-            key = _fold(name)
+        for pos, name in name_runs(text):
+            key = fold_name(name)
             if ("name", key) in seen or any(key in n or n in key for n in folded_names if n):
                 continue
             seen.add(("name", key))
@@ -164,12 +166,6 @@ def find_gaps(corpus: Corpus, ignore: list[IgnoreEntry]) -> list[Gap]:
         ):
             kept.append(g)
     return sorted(kept, key=lambda g: (g.source, g.kind, g.line, g.text))
-
-
-def _word_bounded(text: str, start: int, end: int) -> bool:
-    before = text[start - 1] if start > 0 else " "
-    after = text[end] if end < len(text) else " "
-    return not before.isalnum() and not after.isalnum()
 
 
 def unused_ignores(corpus: Corpus, ignore: list[IgnoreEntry]) -> list[IgnoreEntry]:

@@ -529,20 +529,24 @@ def load_annotations(
     root = r.mapping(tree, "annotations.yaml")
     if root is None:
         return claims, mentions
-    r.check_keys(root, ["mentions", "claims"], "annotations.yaml")
+    # new_entities, confidence and why are what `kg suggest` writes; the build ignores them.
+    r.check_keys(root, ["mentions", "claims", "new_entities"], "annotations.yaml")
     text = SourceText(source.text)
     sid = source.meta.id
     for node in r.items(root.get("mentions"), "'mentions'"):
         m = r.mapping(node, "a mention")
         if m is None:
             continue
-        r.check_keys(m, ["entity", "quote", "occurrence", "start", "end"], "a mention")
+        r.check_keys(
+            m, ["entity", "quote", "occurrence", "start", "end", "confidence", "why"], "a mention"
+        )
         eid = _entity_ref(r, m, "entity", entities, None)
         anchored = _anchor(r, m, text)
         if eid and anchored:
             mentions.append(Mention(sid, eid, anchored[1], r.loc(m.line)))
     seen: dict[tuple[object, ...], Location] = {}
     allowed = ["subject", "relation", "object", "quote", "occurrence", "start", "end"]
+    allowed += ["confidence", "why"]
     allowed += sorted(QUALIFIER_KEYS)
     for node in r.items(root.get("claims"), "'claims'"):
         m = r.mapping(node, "a claim")

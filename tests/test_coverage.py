@@ -41,3 +41,26 @@ def test_ignore_entries_need_reasons_and_go_stale(mini_copy: Path) -> None:
     ignore.write_text("ignore:\n  - text: JAIST\n    reason: test\n", encoding="utf-8")
     r = run_kg("coverage", "--strict", "--sources", str(mini_copy))
     assert "matches nothing any more" in r.stdout and r.returncode == errors.EXIT_BAD_INPUT
+
+
+def test_names_are_found_whatever_their_case_and_diacritics(mini_copy: Path) -> None:
+    """The matcher of kg suggest: "Bộ khoa học và công Nghệ", "Bo Khoa hoc va Cong nghe"."""
+    text = mini_copy / "b" / "text.txt"
+    text.write_text(
+        text.read_text(encoding="utf-8") + "Đại diện Bộ khoa học và công Nghệ phát biểu.\n",
+        encoding="utf-8",
+    )
+    gaps = find_gaps(load_corpus(mini_copy), [])
+    assert ("doc-b", "entity", "Bộ khoa học và công Nghệ") in {
+        (g.source, g.kind, g.text) for g in gaps
+    }
+    text.write_text(
+        text.read_text(encoding="utf-8").replace(
+            "Bộ khoa học và công Nghệ", "Bo Khoa hoc va Cong nghe"
+        ),
+        encoding="utf-8",
+    )
+    gaps = find_gaps(load_corpus(mini_copy), [])
+    assert ("doc-b", "entity", "Bo Khoa hoc va Cong nghe") in {
+        (g.source, g.kind, g.text) for g in gaps
+    }

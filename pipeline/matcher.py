@@ -1,0 +1,226 @@
+"""Find the registry's names in a text: case- and diacritic-insensitive, on word boundaries.
+
+The one name matcher of the pipeline: ``kg suggest`` proposes mentions with it and
+``kg coverage`` reports unannotated names with it, so both see the same names.
+
+Texts and names are *folded* before comparison: Unicode NFC, then every letter without
+its diacritics (``đ`` → ``d``) and case-folded, every run of whitespace as one space, every
+dash as ``-`` with no space around it (``Việt Nam - Nhật Bản`` = ``Việt Nam-Nhật Bản``). A
+folded copy keeps a map back to the original offsets.
+
+Folding alone would confuse words Vietnamese tells apart only by their tone marks
+(``Nhật`` / ``nhất``), so a hit is kept only when it is plausible:
+
+- the same text (after whitespace and dash folding): kept, confidence 0.95;
+- it differs in case only: kept unless the name is one word and the text writes it all
+  in lower case (``most`` is not MOST); confidence 0.85;
+- it differs in diacritics: kept for names of two words or more, and for one-word names
+  only when the text writes it without any diacritic (``Ha Noi`` style); confidence 0.7;
+- a name with capitals written all in lower case (``đại sứ quán`` for the alias
+  ``Đại sứ quán``) is most often a common noun: confidence 0.45, below what
+  ``kg suggest`` and ``kg coverage`` report (0.5); such a hit never hides a plausible one.
+
+Overlapping hits are resolved longest first: ``JETRO Hà Nội`` is one name, not ``JETRO``
+plus ``Hà Nội``.
+
+>>> m = NameMatcher({"vjc": ["Ủy ban Hợp tác Công nghệ thông tin Việt Nam-Nhật Bản", "VJC"]})
+>>> text = "… Uỷ ban hợp tác công nghệ thông tin Việt Nam - Nhật Bản (VJC)"
+>>> [(h.entity, h.text) for h in m.find(text)]
+[('vjc', 'Uỷ ban hợp tác công nghệ thông tin Việt Nam - Nhật Bản'), ('vjc', 'VJC')]
+>>> fold("Đại học Keio")
+'dai hoc keio'
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from .model import Entity
+
+_DASHES = "-‐‑‒–—―"
+
+EXACT, CASE, DIACRITICS, LOWERED = 0.95, 0.85, 0.7, 0.45
+PLAUSIBLE = 0.5  # hits below this are reported by neither kg suggest nor kg coverage
+
+
+def _fold_char(ch: str) -> str:
+    if ch in _DASHES:
+        return "-"
+    if ch in "đĐ":
+        return "d"
+    base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
+    return base.casefold()
+
+
+def _has_marks(text: str) -> bool:
+    return any(unicodedata.combining(c) for c in unicodedata.normalize("NFD", text)) or any(
+        c in "đĐ" for c in text
+    )
+
+
+def fold_with_map(text: str) -> tuple[str, list[int]]:
+    """The folded text and, for each of its characters, the offset it comes from.
+
+    >>> folded, origin = fold_with_map("Hà\\nNội – Tokyo")
+    >>> folded, origin[3], origin[-1]
+    ('ha noi-tokyo', 3, 13)
+    """
+    text = unicodedata.normalize("NFC", text)
+    out: list[str] = []
+    origin: list[int] = []
+    pending_space = -1  # offset of a whitespace run not yet written
+    for i, ch in enumerate(text):
+        if ch.isspace():
+            if pending_space < 0:
+                pending_space = i
+            continue
+        folded = _fold_char(ch)
+        if pending_space >= 0:
+            if out and out[-1] != "-" and folded != "-":
+                out.append(" ")
+                origin.append(pending_space)
+            pending_space = -1
+        for c in folded:
+            out.append(c)
+            origin.append(i)
+    return "".join(out), origin
+
+
+def fold(text: str) -> str:
+    """The folded form of ``text`` (see the module doc).
+
+    >>> fold("Uỷ ban") == fold("Ủy  ban") == fold("uy ban")
+    True
+    """
+    return fold_with_map(text)[0].strip()
+
+
+def _plain(text: str) -> str:
+    """NFC, whitespace and dashes folded, case and diacritics kept."""
+    t = unicodedata.normalize("NFC", text)
+    for d in _DASHES:
+        t = t.replace(d, "-")
+    t = " ".join(t.split())
+    return t.replace(" -", "-").replace("- ", "-")
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "&"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One occurrence of a registry name in a text (offsets into the NFC text)."""
+
+    start: int
+    end: int
+    entity: str
+    name: str  # the registry name that matched
+    text: str  # the text as written
+    confidence: float
+    why: str
+
+
+class NameMatcher:
+    """Every name of every entity, ready to be found in texts.
+
+    ``names`` maps an entity id to its names (labels and aliases, any language).
+    Names shorter than ``min_length`` folded characters are ignored.
+    """
+
+    def __init__(self, names: Mapping[str, Iterable[str]], min_length: int = 2):
+        self.keys: dict[str, list[tuple[str, str]]] = {}
+        for entity in sorted(names):
+            for name in names[entity]:
+                key = fold(name)
+                if len(key) < min_length:
+                    continue
+                entry = (entity, name)
+                if entry not in self.keys.setdefault(key, []):
+                    self.keys[key].append(entry)
+
+    def _judge(self, name: str, written: str) -> tuple[float, str] | None:
+        """Whether ``written`` is a plausible spelling of ``name`` (see the module doc)."""
+        a, b = _plain(name), _plain(written)
+        one_word = " " not in a
+        if a == b:
+            return EXACT, f"the registry name {name!r}, as written"
+        lowered = a != a.lower() and b == b.lower()  # a name written all in lower case
+        if a.casefold() == b.casefold():
+            if one_word and b == b.lower() and a != a.lower():
+                return None
+            if lowered:
+                return LOWERED, f"the registry name {name!r} in lower case: maybe a common noun"
+            return CASE, f"the registry name {name!r}, written in other case"
+        if one_word and (_has_marks(b) or b == b.lower()):
+            return None
+        if lowered:
+            return LOWERED, f"the registry name {name!r} in lower case: maybe a common noun"
+        return DIACRITICS, f"the registry name {name!r}, written with other diacritics"
+
+    def find(self, text: str, masked: Iterable[tuple[int, int]] = (), skip: str = "") -> list[Hit]:
+        """Every plausible hit in ``text``, longest first, then in text order (no overlaps).
+
+        Hits overlapping a ``masked`` span (e.g. a currency such as ``đô la Mỹ``) and hits
+        of the entity ``skip`` are dropped. A name followed by digits glued to it (a
+        footnote number in a PDF extraction: ``Nội các11``) still counts. Returned in text
+        order.
+        """
+        text = unicodedata.normalize("NFC", text)
+        folded, origin = fold_with_map(text)
+        candidates: list[Hit] = []
+        for key, entries in self.keys.items():
+            pos = folded.find(key)
+            while pos != -1:
+                end = pos + len(key)
+                before = folded[pos - 1] if pos > 0 else " "
+                after = folded[end] if end < len(folded) else " "
+                glued = 0
+                if after.isdigit() and key[-1].isalpha():  # a footnote number glued on
+                    while end + glued < len(folded) and folded[end + glued].isdigit():
+                        glued += 1
+                    tail = folded[end + glued] if end + glued < len(folded) else " "
+                    after = " " if not _is_word_char(tail) else after
+                if not _is_word_char(before) and not _is_word_char(after):
+                    start, stop = origin[pos], origin[end - 1] + 1
+                    written = text[start:stop]
+                    best: dict[str, tuple[float, str, str]] = {}
+                    for entity, name in entries:
+                        judged = self._judge(name, written) if entity != skip else None
+                        if judged and (entity not in best or judged[0] > best[entity][0]):
+                            best[entity] = (judged[0], judged[1], name)
+                    for entity, (conf, why, name) in best.items():
+                        if len(best) > 1:
+                            conf = min(conf, 0.4)
+                            why += f"; the name is shared by {len(best)} entities"
+                        candidates.append(Hit(start, stop, entity, name, written, conf, why))
+                pos = folded.find(key, pos + 1)
+        masks = sorted(masked)
+        taken: list[tuple[int, int]] = []
+        kept: list[Hit] = []
+        candidates.sort(
+            key=lambda h: (
+                h.confidence < PLAUSIBLE,
+                -(h.end - h.start),
+                h.start,
+                -h.confidence,
+                h.entity,
+            )
+        )
+        for h in candidates:
+            if any(s < h.end and h.start < e for s, e in masks):
+                continue
+            if any(s < h.end and h.start < e and (s, e) != (h.start, h.end) for s, e in taken):
+                continue
+            if any((k.start, k.end, k.entity) == (h.start, h.end, h.entity) for k in kept):
+                continue
+            kept.append(h)
+            taken.append((h.start, h.end))
+        return sorted(kept, key=lambda h: (h.start, h.end, h.entity))
+
+
+def registry_matcher(entities: Mapping[str, Entity]) -> NameMatcher:
+    """A matcher over every label and alias of the registry's entities."""
+    return NameMatcher({eid: [n for _, n in e.all_names()] for eid, e in entities.items()})

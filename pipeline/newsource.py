@@ -1,0 +1,270 @@
+"""Start a new source folder from a ``.txt`` or ``.pdf`` file: ``kg new-source FILE``.
+
+It writes ``sources/NNN/`` with ``text.txt``, a ``meta.yaml`` skeleton filled with what the
+text states (marked ``# REVIEW``) and an empty ``annotations.yaml``; it never overwrites.
+
+How the text is made:
+
+- ``.txt``: decoded as UTF-8 (a byte-order mark is dropped), line ends made ``\\n``.
+- ``.pdf``: extracted by Debian's ``pdftotext`` (poppler-utils) in reading order, one
+  page after another. Line breaks are kept where the PDF has them (the loader matches
+  quotes whitespace-insensitively, so a quote may span them); pages are separated by a
+  blank line. Page furniture is dropped from the first and last three lines of each page
+  (``pdftotext``'s reading order may put a footer first): lines that are only a page
+  number (``3``, ``- 3 -``, ``Trang 3``, ``3/12``), and running headers or footers, that
+  is lines repeated there on at least half of the pages (digits aside, so "Trang 3 / Báo
+  X" counts), for documents of two pages or more. Ligatures (``ﬁ``) are spelled out.
+- Both: Unicode NFC, trailing spaces removed, at most one blank line in a row, control
+  characters other than line ends removed.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InputError, Location, OutputError, Problem, UsageError
+from .outputs import write_atomic
+from .suggest import find_dates
+
+PDFTOTEXT_TIMEOUT = 120  # seconds
+EDGE_LINES = 3  # furniture is looked for among a page's first and last lines
+_LIGATURES = {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"}
+_PAGE_NUMBER = re.compile(
+    r"^\s*(?:[-–—]\s*)?(?:trang|page|p\.)?\s*\d{1,4}(?:\s*/\s*\d{1,4})?"
+    r"(?:\s*[-–—])?\s*$",
+    re.IGNORECASE,
+)
+_VI_LETTERS = set("ăâđêôơưĂÂĐÊÔƠƯ")
+
+
+@dataclass(frozen=True)
+class NewSource:
+    """What ``kg new-source`` wrote."""
+
+    folder: Path
+    source_id: str
+    removed_lines: int  # page furniture dropped from a PDF
+    dated: bool  # whether meta.yaml got an issued date from the text
+
+
+def clean_text(text: str) -> str:
+    """NFC, ``\\n`` line ends, no trailing spaces or control characters, single blank lines.
+
+    >>> clean_text("B\\u00f4\\u0323 KH&CN  \\r\\n\\r\\n\\r\\n\\x0cHa\\u0300 N\\u00f4\\u0323i\\n")
+    'Bộ KH&CN\\n\\nHà Nội\\n'
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
+    for lig, plain in _LIGATURES.items():
+        text = text.replace(lig, plain)
+    text = "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc")
+    text = unicodedata.normalize("NFC", text)
+    lines = [line.rstrip() for line in text.split("\n")]
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+    return text + "\n"
+
+
+def strip_page_furniture(pages: list[str], edge: int = EDGE_LINES) -> tuple[str, int]:
+    """Join pages, dropping page numbers and repeated headers/footers (see the module doc).
+
+    Furniture is looked for among the first and last ``edge`` non-empty lines of a page
+    (a PDF's reading order may put a footer before the body).
+
+    >>> pages = ["Báo X\\nMột.\\n1", "Báo X\\nHai.\\n2", "Báo X\\n3\\nBa."]
+    >>> strip_page_furniture(pages)
+    ('Một.\\n\\nHai.\\n\\nBa.', 6)
+    """
+    split = [[line.rstrip() for line in p.strip("\n").split("\n")] for p in pages]
+    split = [p for p in split if any(line.strip() for line in p)]
+
+    def key(line: str) -> str:
+        return re.sub(r"\d+", "#", " ".join(line.split()))
+
+    repeated: set[str] = set()
+    if len(split) >= 2:
+        counts: dict[str, int] = {}
+        for p in split:
+            lines = [line for line in p if line.strip()]
+            for k in {key(line) for line in lines[:edge] + lines[-edge:]}:
+                counts[k] = counts.get(k, 0) + 1
+        repeated = {k for k, n in counts.items() if n >= max(2, (len(split) + 1) // 2)}
+
+    def furniture(line: str) -> bool:
+        return bool(_PAGE_NUMBER.match(line)) or key(line) in repeated
+
+    removed = 0
+    out_pages = []
+    for p in split:
+        kept = list(p)
+        for from_top in (True, False):
+            dropped = 0
+            while dropped < edge:
+                idx = [i for i, line in enumerate(kept) if line.strip()]
+                if not idx:
+                    break
+                i = idx[0] if from_top else idx[-1]
+                if not furniture(kept[i]):
+                    break
+                del kept[i]
+                dropped += 1
+                removed += 1
+        out_pages.append(re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip("\n"))
+    return "\n\n".join(page for page in out_pages if page), removed
+
+
+def extract_pdf(path: Path, timeout: int = PDFTOTEXT_TIMEOUT) -> list[str]:
+    """The pages of a PDF as ``pdftotext`` reads them (UTF-8, reading order)."""
+    exe = shutil.which("pdftotext")
+    if exe is None:
+        raise OutputError(
+            "pdftotext not found — install poppler-utils (apt-get install poppler-utils) "
+            "or convert the PDF to .txt yourself"
+        )
+    try:
+        done = subprocess.run(
+            [exe, "-enc", "UTF-8", "-eol", "unix", str(path), "-"],
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise OutputError(f"{path}: pdftotext took over {timeout} s; is the PDF damaged?") from None
+    if done.returncode != 0:
+        detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise InputError(
+            [
+                Problem(
+                    Location(str(path)),
+                    "pdftotext cannot read this PDF" + (f": {detail[0]}" if detail else ""),
+                    "check that the file is a PDF with a text layer (a scan needs OCR first)",
+                )
+            ]
+        )
+    return done.stdout.decode("utf-8", "replace").split("\f")
+
+
+def read_document(path: Path) -> tuple[str, int]:
+    """The cleaned text of a ``.txt`` or ``.pdf`` file and how many furniture lines went."""
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        text, removed = strip_page_furniture(extract_pdf(path))
+    elif suffix == ".txt":
+        data = path.read_bytes()
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                [
+                    Problem(
+                        Location(str(path)),
+                        f"not UTF-8 (byte {exc.start} is {data[exc.start]:#04x})",
+                        "save the file as UTF-8 (e.g. iconv -f CP1258 -t UTF-8)",
+                    )
+                ]
+            ) from None
+        removed = 0
+    else:
+        raise UsageError(f"{path}: only .txt and .pdf files can be added (got {suffix or 'none'})")
+    text = clean_text(text)
+    if not text.strip():
+        raise InputError(
+            [Problem(Location(str(path)), "no text in the file", "a scanned PDF needs OCR first")]
+        )
+    return text, removed
+
+
+def guess_language(text: str) -> str:
+    """``vi`` when Vietnamese letters are common, ``ja`` for kana/kanji, else ``en``.
+
+    >>> guess_language("Bộ Khoa học và Công nghệ"), guess_language("Ministry of Science")
+    ('vi', 'en')
+    """
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return "vi"
+    japanese = sum(1 for c in letters if "\u3040" <= c <= "\u30ff" or "\u4e00" <= c <= "\u9fff")
+    if japanese / len(letters) > 0.2:
+        return "ja"
+    vi = sum(
+        1
+        for c in letters
+        if c in _VI_LETTERS or (unicodedata.decomposition(c).count(" ") >= 1 and not c.isascii())
+    )
+    return "vi" if vi / len(letters) > 0.03 else "en"
+
+
+def _yaml_str(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def to_meta_skeleton(text: str, source_id: str, original: str) -> str:
+    """``meta.yaml`` with what the text states: a title, a date, the language."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    first = lines[0] if lines else ""
+    if first and len(first) <= 150 and not first.endswith((".", ":", ";", ",")):
+        title, title_note = first, "the text's first line"
+    else:
+        words = " ".join(first.split()[:10])
+        title, title_note = f"[{words}…]", "supplied (in brackets) from the first words"
+    dates = find_dates(text[:2000])
+    full = [d for d in find_dates(text) if len(d[2]) >= 4]
+    out = [
+        f"# Written by kg new-source from {original}. Check every line marked REVIEW,",
+        "# then remove the marks. Format: sources/FORMAT.md.",
+        f"id: {source_id}",
+        "kind: NewsArticle  # REVIEW: NewsArticle | JournalArticle | Bulletin | Report",
+        "title:",
+        f"  vi: {_yaml_str(title)}  # REVIEW: {title_note}; add en: with a translation",
+    ]
+    if dates:
+        out.append(f'issued: "{dates[0][2]}"  # REVIEW: the first date near the top of the text')
+    elif full:
+        latest = max(d[2][:4] for d in full)
+        out.append(f'issued: "{latest}"  # REVIEW: no date stated; the latest year the text names')
+    else:
+        out.append('# REVIEW: the text states no date; add issued: "YYYY" (or YYYY-MM, YYYY-MM-DD)')
+    out.append(f"language: {guess_language(text)}  # REVIEW: guessed from the letters used")
+    out.append(f"original_file: {_yaml_str(original)}")
+    return "\n".join(out) + "\n"
+
+
+EMPTY_ANNOTATIONS = (
+    "# Annotations of text.txt. Format: sources/FORMAT.md.\n"
+    "# `kg suggest` proposes some in suggestions.yaml; `kg review` shows them.\n"
+    "mentions: []\n"
+    "claims: []\n"
+)
+
+
+def next_folder_name(sources: Path) -> str:
+    """The next free ``NNN`` under ``sources`` (one more than the highest number used)."""
+    numbers = [int(p.name) for p in sources.iterdir() if p.is_dir() and p.name.isdigit()]
+    return f"{max(numbers, default=-1) + 1:03d}"
+
+
+def new_source(file: Path, sources: Path, folder_name: str | None = None) -> NewSource:
+    """Create ``sources/NNN/`` from ``file``; never overwrites anything."""
+    if not file.is_file():
+        raise OutputError(f"{file}: no such file")
+    if not sources.is_dir():
+        raise OutputError(f"{sources}: sources directory not found — pass --sources DIR")
+    name = folder_name or next_folder_name(sources)
+    if not re.fullmatch(r"\d{3,}", name):
+        raise UsageError(f"--id {name!r}: use three or more digits, like 005")
+    folder = sources / name
+    if folder.exists():
+        raise UsageError(
+            f"{folder} already exists; kg new-source never overwrites — pick another --id"
+        )
+    source_id = f"doc-{name}"
+    text, removed = read_document(file)
+    folder.mkdir()
+    write_atomic(folder / "text.txt", text)
+    meta = to_meta_skeleton(text, source_id, file.name)
+    write_atomic(folder / "meta.yaml", meta)
+    write_atomic(folder / "annotations.yaml", EMPTY_ANNOTATIONS)
+    return NewSource(folder, source_id, removed, "\nissued:" in meta)

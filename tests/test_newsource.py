@@ -1,0 +1,128 @@
+"""`kg new-source FILE`: a .txt or a real PDF becomes sources/NNN/, never over anything.
+
+The PDF is made here by Debian's Chromium (Playwright's ``page.pdf``) from a small HTML
+page: three pages of Vietnamese text with a running header and a page number in the
+footer, as newspaper PDFs have, so that the page furniture rules meet the real thing.
+"""
+
+from __future__ import annotations
+
+import shutil
+import unicodedata
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from pipeline.errors import ProblemCollector
+from pipeline.load import load_corpus, load_meta
+
+from .conftest import FIXTURES, run_kg
+from .test_browser import CHROMIUM, CHROMIUM_ARGS
+
+PARAGRAPHS = [
+    "Bộ Khoa học và Công nghệ tổ chức hội thảo về trí tuệ nhân tạo ngày 4/2/2026 tại Hà Nội.",
+    "Hiệp hội Phần mềm Việt Nam (VINASA) đã ký thỏa thuận hợp tác với JETRO.",
+    "Rapidus là một công ty liên doanh giữa Toyota và Sony.",
+]
+
+
+@pytest.fixture
+def sources(tmp_path: Path) -> Path:
+    dest = tmp_path / "sources"
+    shutil.copytree(FIXTURES / "suggest", dest)
+    return dest
+
+
+def _make_pdf(path: Path) -> None:
+    body = "".join(
+        f'<p style="page-break-after: always">{p}</p>' if i < 2 else f"<p>{p}</p>"
+        for i, p in enumerate(PARAGRAPHS)
+    )
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.set_content(f'<html lang="vi"><body style="font: 14px serif">{body}</body></html>')
+        page.pdf(
+            path=str(path),
+            format="A5",
+            display_header_footer=True,
+            header_template='<div style="font-size:9px; width:100%">Tạp chí Thử nghiệm</div>',
+            footer_template='<div style="font-size:9px; width:100%"><span class="pageNumber">'
+            "</span></div>",
+            margin={"top": "60px", "bottom": "60px", "left": "40px", "right": "40px"},
+        )
+        browser.close()
+
+
+def test_a_pdf_becomes_a_source_without_its_page_furniture(sources: Path, tmp_path: Path) -> None:
+    pdf = tmp_path / "bai-bao.pdf"
+    _make_pdf(pdf)
+    r = run_kg("new-source", str(pdf), "--sources", str(sources))
+    assert r.returncode == 0, r.stderr
+    assert "page furniture dropped" in r.stdout
+    folder = sources / "002"
+    text = (folder / "text.txt").read_text(encoding="utf-8")
+    assert unicodedata.is_normalized("NFC", text)
+    for p in PARAGRAPHS:
+        assert " ".join(p.split()) in " ".join(text.split())
+    assert "Tạp chí Thử nghiệm" not in text
+    assert not any(line.strip().isdigit() for line in text.splitlines())
+    meta = load_meta(folder / "meta.yaml", "002", ProblemCollector())
+    assert meta is not None and meta.id == "doc-002" and meta.language == "vi"
+    assert meta.issued == "2026-02-04"
+    assert "REVIEW" in (folder / "meta.yaml").read_text(encoding="utf-8")
+    corpus = load_corpus(sources)  # the new folder loads with the rest
+    assert {s.meta.id for s in corpus.sources} == {"doc-001", "doc-002"}
+    r = run_kg("suggest", str(folder))
+    assert r.returncode == 0, r.stderr
+    suggestions = (folder / "suggestions.yaml").read_text(encoding="utf-8")
+    assert 'object: "rapidus"' in suggestions and 'entity: "most"' in suggestions
+
+
+def test_a_txt_becomes_a_source_in_nfc_and_never_overwrites(sources: Path, tmp_path: Path) -> None:
+    txt = tmp_path / "tin.txt"
+    decomposed = unicodedata.normalize("NFD", "Hội nghị Việt Nam – Nhật Bản\r\n\r\nNgày 4/2/2026.")
+    txt.write_bytes(b"\xef\xbb\xbf" + decomposed.encode("utf-8"))
+    r = run_kg("new-source", str(txt), "--id", "007", "--sources", str(sources))
+    assert r.returncode == 0, r.stderr
+    folder = sources / "007"
+    text = (folder / "text.txt").read_text(encoding="utf-8")
+    assert text == "Hội nghị Việt Nam – Nhật Bản\n\nNgày 4/2/2026.\n"
+    meta_text = (folder / "meta.yaml").read_text(encoding="utf-8")
+    assert 'vi: "Hội nghị Việt Nam – Nhật Bản"' in meta_text
+    assert (folder / "annotations.yaml").read_text(encoding="utf-8").count("[]") == 2
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    r = run_kg("new-source", str(txt), "--id", "007", "--sources", str(sources))
+    assert r.returncode == 2 and "never overwrites" in r.stderr
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    r = run_kg("new-source", str(txt), "--sources", str(sources))  # the next free number
+    assert r.returncode == 0 and (sources / "008" / "text.txt").is_file()
+
+
+def test_bad_inputs_are_named(sources: Path, tmp_path: Path) -> None:
+    doc = tmp_path / "x.docx"
+    doc.write_bytes(b"PK")
+    r = run_kg("new-source", str(doc), "--sources", str(sources))
+    assert r.returncode == 2 and ".txt and .pdf" in r.stderr
+    fake = tmp_path / "fake.pdf"
+    fake.write_bytes(b"not a pdf at all")
+    r = run_kg("new-source", str(fake), "--sources", str(sources))
+    assert r.returncode == 3 and "fake.pdf" in r.stderr and "pdftotext" in r.stderr
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("Hà Nội".encode("cp1258", "replace"))
+    r = run_kg("new-source", str(latin), "--sources", str(sources))
+    assert r.returncode == 3 and "not UTF-8" in r.stderr
+    assert sorted(p.name for p in sources.iterdir() if p.is_dir()) == ["001"]
+
+
+def test_a_text_without_a_date_is_not_given_one(sources: Path, tmp_path: Path) -> None:
+    txt = tmp_path / "khong-ngay.txt"
+    txt.write_text("Hội thảo về trí tuệ nhân tạo\n\nBộ Khoa học và Công nghệ phát biểu.\n", "utf-8")
+    r = run_kg("new-source", str(txt), "--sources", str(sources))
+    assert r.returncode == 0, r.stderr
+    assert "states no date" in r.stderr
+    meta = (sources / "002" / "meta.yaml").read_text(encoding="utf-8")
+    assert "\nissued:" not in meta and "add issued:" in meta
+    r = run_kg("suggest", str(sources / "002"))
+    assert r.returncode == 3 and "meta.yaml" in r.stderr and "issued" in r.stderr

@@ -1,0 +1,178 @@
+"""`kg suggest`: known answers on a small fixture, and suggestions that always load.
+
+The fixture (tests/fixtures/suggest/) is written so that each rule has one answer: a
+committee written with other case, tone-mark placement and dash spacing, an event
+organised "do X tổ chức" next to a patron, a post, a joint venture, a funding with its
+amount, names inside names, and text that must not match (English "Most").
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import ProblemCollector
+from pipeline.load import load_annotations, load_corpus
+from pipeline.matcher import NameMatcher, fold
+from pipeline.suggest import (
+    find_amounts,
+    find_dates,
+    load_source_folder,
+    suggest,
+    suggest_folder,
+    to_suggestions_yaml,
+)
+
+from .conftest import FIXTURES, ROOT, run_kg
+
+FIXTURE = FIXTURES / "suggest"
+
+
+@pytest.fixture
+def fixture_copy(tmp_path: Path) -> Path:
+    dest = tmp_path / "sources"
+    shutil.copytree(FIXTURE, dest)
+    return dest
+
+
+def _suggested(folder: Path):
+    return suggest_folder(load_source_folder(folder))
+
+
+def test_mentions_are_case_diacritic_and_dash_insensitive_and_longest_first() -> None:
+    s = _suggested(FIXTURE / "001")
+    by_entity = {m.entity: m for m in s.mentions}
+    assert by_entity["vjc"].quote == "Uỷ ban hợp tác CNTT Việt Nam - Nhật Bản"
+    assert "other diacritics" in by_entity["vjc"].why
+    assert by_entity["jetro-hanoi"].quote == "JETRO Hà Nội"  # not JETRO + Hà Nội
+    assert "most" in by_entity and by_entity["most"].quote == "Bộ Khoa học và Công nghệ"
+    assert all(m.quote != "Most" for m in s.mentions)  # English "Most" is no MOST
+    assert set(by_entity) == {
+        "hanoi", "ict-day-2026", "vinasa", "most", "tran-anh-tu", "aiti", "vjc",
+        "jetro", "rapidus", "toyota", "sony", "meti", "jetro-hanoi",
+    }  # fmt: skip
+
+
+def test_matcher_rules() -> None:
+    m = NameMatcher({"hanoi": ["Hà Nội"], "most": ["MOST"], "japan": ["Nhật"]})
+    assert [h.text for h in m.find("họp ở Ha Noi")] == ["Ha Noi"]  # unaccented writing
+    assert m.find("the most part") == []  # a one-word name in lower case
+    assert m.find("nhất là") == []  # other tone marks on a one-word name: another word
+    assert [h.text for h in m.find("Bộ (MOST)")] == ["MOST"]
+    assert [h.entity for h in m.find("Nội các11 và Hà Nội2")] == ["hanoi"]  # glued footnote
+    assert fold("Việt Nam - Nhật Bản") == fold("viet nam–nhat ban")
+
+
+def test_claims_have_the_known_answers() -> None:
+    s = _suggested(FIXTURE / "001")
+    got = {(c.subject, c.relation, c.object): dict(c.qualifiers) for c in s.claims}
+    assert got.pop(("ict-day-2026", "startDate", None)) == {"date": "2026-02-04"}
+    assert got.pop(("ict-day-2026", "organizer", "vinasa")) == {}
+    assert got.pop(("ict-day-2026", "patron", "most")) == {}
+    assert got.pop(("tran-anh-tu", "holdsPost", "aiti")) == {
+        "role": ("Phó Cục trưởng", "Deputy Director General")
+    }
+    # "… phát biểu tại sự kiện" (spoke at the event): the event the text is about
+    assert got.pop(("ict-day-2026", "participant", "tran-anh-tu")) == {}
+    assert got.pop(("vjc", "partnerOf", "jetro")) == {}
+    assert got.pop(("vjc", "subOrganizationOf", "vinasa")) == {}
+    assert got.pop(("toyota", "jointVenturePartnerOf", "rapidus")) == {}
+    assert got.pop(("sony", "jointVenturePartnerOf", "rapidus")) == {}
+    assert got.pop(("meti", "funds", "rapidus")) == {"amount": "590 tỷ Yên"}
+    assert got.pop(("jetro-hanoi", "locatedIn", "hanoi")) == {}
+    assert got.pop(("jetro-hanoi", "subOrganizationOf", "jetro")) == {}
+    assert got == {}, "unexpected claims"
+    assert all(0 < c.confidence <= 1 and c.why for c in s.claims)
+
+
+def test_new_entity_candidates_have_id_class_and_label() -> None:
+    s = _suggested(FIXTURE / "001")
+    got = {(e.entity, e.cls, e.label) for e in s.entities}
+    assert ("cuc-chuyen-doi-so-quoc-gia", "Department", "Cục Chuyển đổi số Quốc gia") in got
+    assert ("trung-tam-nic", "Organization", "Trung tâm NIC") in got
+    assert ("idc", "Organization", "IDC") in got  # an acronym
+    assert ("fujitsu", "Organization", "Fujitsu") in got  # a foreign name inside a sentence
+    registry = load_corpus_registry_ids()
+    assert not {e.entity for e in s.entities} & registry
+
+
+def load_corpus_registry_ids() -> set[str]:
+    return set(load_source_folder(FIXTURE / "001").entities)
+
+
+def test_nothing_already_annotated_is_suggested(fixture_copy: Path) -> None:
+    (fixture_copy / "001" / "annotations.yaml").write_text(
+        "mentions:\n  - entity: sony\n    quote: Sony\n"
+        "claims:\n  - subject: meti\n    relation: funds\n    object: rapidus\n"
+        "    amount: 590 tỷ Yên\n    quote: hỗ trợ 590 tỷ Yên cho Rapidus\n",
+        encoding="utf-8",
+    )
+    s = _suggested(fixture_copy / "001")
+    assert "sony" not in {m.entity for m in s.mentions}
+    assert "meti" not in {m.entity for m in s.mentions}  # named in a claim: has evidence
+    assert ("meti", "funds", "rapidus") not in {(c.subject, c.relation, c.object) for c in s.claims}
+    assert ("toyota", "jointVenturePartnerOf", "rapidus") in {
+        (c.subject, c.relation, c.object) for c in s.claims
+    }
+
+
+def test_dates_and_amounts_are_read_by_the_quantity_parsers() -> None:
+    dates = [d for *_, d in find_dates("ngày 4/2 và tháng 9 năm 2021, 2/4/2024", "2026")]
+    assert dates == ["2026-02-04", "2021-09", "2024-04-02"]
+    assert find_dates("ngày 4/2") == []  # no year anywhere: no date
+    assert [a for *_, a in find_amounts("khoảng 800.000 kỹ sư, 6-7%, 45,5 tỷ Yên")] == [
+        "6-7%",
+        "45,5 tỷ Yên",
+    ]
+
+
+@pytest.mark.parametrize("folder", sorted(p.name for p in (ROOT / "sources").glob("[0-9]*")))
+def test_suggestions_load_as_annotations_for_every_document(folder: str, tmp_path: Path) -> None:
+    """Leave-one-out: suggestions for a document without annotations pass the real loader."""
+    corpus = load_corpus(ROOT / "sources")
+    source = next(s for s in corpus.sources if s.meta.folder == folder)
+    s = suggest(source, corpus.entities)
+    path = tmp_path / "suggestions.yaml"
+    path.write_text(to_suggestions_yaml(s), encoding="utf-8")
+    problems = ProblemCollector()
+    claims, mentions = load_annotations(path, source, corpus.entities, problems)
+    assert problems.problems == []
+    assert len(claims) == len(s.claims) and len(mentions) == len(s.mentions)
+    for c, sc in zip(claims, s.claims, strict=True):
+        assert (c.anchor.start, c.anchor.end) == (sc.start, sc.end)
+        assert (c.subject, c.relation, c.object) == (sc.subject, sc.relation, sc.object)
+
+
+def test_kg_suggest_output_becomes_annotations_that_build_and_validate(tmp_path: Path) -> None:
+    sources = tmp_path / "sources"
+    shutil.copytree(ROOT / "sources", sources)
+    (sources / "004" / "annotations.yaml").write_text("mentions: []\nclaims: []\n", "utf-8")
+    r = run_kg("suggest", str(sources / "004"))
+    assert r.returncode == 0, r.stderr
+    assert "suggestions.yaml" in r.stdout
+    text = (sources / "004" / "suggestions.yaml").read_text(encoding="utf-8")
+    assert "confidence:" in text and "why:" in text
+    shutil.copy(sources / "004" / "suggestions.yaml", sources / "004" / "annotations.yaml")
+    r = run_kg("validate", "--sources", str(sources), "-q")
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_kg_suggest_is_deterministic_across_hash_seeds(fixture_copy: Path, tmp_path: Path) -> None:
+    outs = []
+    for seed in ("0", "1", "12345"):
+        out = tmp_path / f"s{seed}.yaml"
+        r = run_kg(
+            "suggest", str(fixture_copy / "001"), "-o", str(out), env={"PYTHONHASHSEED": seed}
+        )
+        assert r.returncode == 0, r.stderr
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1] == outs[2]
+
+
+def test_kg_suggest_names_the_problem(tmp_path: Path) -> None:
+    r = run_kg("suggest", str(tmp_path))
+    assert r.returncode == 3 and "not a source folder" in r.stderr
+    assert os.listdir(tmp_path) == []
