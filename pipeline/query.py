@@ -939,6 +939,46 @@ def to_results_json(result: QueryResult) -> str:
     return json.dumps(doc, ensure_ascii=False) + "\n"
 
 
+def from_results_json(text: str) -> QueryResult:
+    """A :class:`QueryResult` from SPARQL 1.1 Query Results JSON (what :func:`to_results_json`
+    writes), for code that gets its answers over the protocol.
+
+    >>> r = from_results_json('{"head": {"vars": ["s"]}, "results": {"bindings": '
+    ...                       '[{"s": {"type": "literal", "value": "Hà Nội", "xml:lang": "vi"}}]}}')
+    >>> r.variables, r.rows[0][0]
+    (('s',), <Literal value=Hà Nội language=vi>)
+    """
+    doc = json.loads(text)
+    if "boolean" in doc:
+        return QueryResult("ask", boolean=bool(doc["boolean"]))
+    names = tuple(doc["head"]["vars"])
+    rows = tuple(
+        tuple(_term_from_json(b[v]) if v in b else None for v in names)
+        for b in doc["results"]["bindings"]
+    )
+    return QueryResult("select", names, rows)
+
+
+def _term_from_json(d: Mapping[str, object]) -> Term:
+    kind, value = d["type"], d["value"]
+    if kind == "uri":
+        return ox.NamedNode(str(value))
+    if kind == "bnode":
+        return ox.BlankNode(str(value))
+    if kind in ("literal", "typed-literal"):
+        if "xml:lang" in d:
+            return ox.Literal(str(value), language=str(d["xml:lang"]))
+        if "datatype" in d:
+            return ox.Literal(str(value), datatype=ox.NamedNode(str(d["datatype"])))
+        return ox.Literal(str(value))
+    assert isinstance(value, Mapping)
+    return ox.Triple(
+        _term_from_json(value["subject"]),  # type: ignore[arg-type]
+        _term_from_json(value["predicate"]),  # type: ignore[arg-type]
+        _term_from_json(value["object"]),
+    )
+
+
 def _json_term(term: Term) -> dict[str, object]:
     if isinstance(term, ox.NamedNode):
         return {"type": "uri", "value": term.value}

@@ -54,25 +54,37 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import pyoxigraph as ox
 
 from .errors import QueryError, UsageError
+from .iri import compact
+from .pages import (
+    ENTITY_CSP,
+    PAGE_CSP,
+    Term,
+    entity_construct,
+    entity_queries,
+    to_editor_html,
+    to_entity_html,
+)
 from .query import (
     NetworkRefused,
     QueryResult,
     QueryShape,
     ResultLimitExceeded,
     ResultTooLarge,
-    SavedQuery,
     UnwritableResult,
+    bind_parameters,
     compact_iri,
     count_quads,
     describe_service_refusal,
+    from_results_json,
     graph_names,
     list_saved_queries,
     open_store,
+    parse_param,
     run_query,
     scan_query,
     to_cell,
@@ -88,6 +100,7 @@ from .sandbox import SandboxStatus, cap_memory, deny_network
 from .service_description import PREFIXES as DESCRIPTION_PREFIXES
 from .service_description import to_service_description
 from .vocab import Vocabulary
+from .webpage import read_asset
 
 DEFAULT_PORT = 8765
 DEFAULT_MAX_RESULT_BYTES = 16 * 2**20  # --max-result-mb 16: bytes of one answer
@@ -666,56 +679,6 @@ def _page(title: str, body: str) -> str:
     )
 
 
-def run_link(query_text: str) -> str:
-    """A relative link that runs ``query_text`` on this endpoint (already URL-encoded)."""
-    return "/sparql?query=" + quote(query_text, safe="")
-
-
-def to_landing_html(
-    saved: Sequence[SavedQuery], graphs: Sequence[str], quads: int, edit: str = ""
-) -> str:
-    """The page at ``/``: the saved queries (run links) and a form; every string escaped."""
-    esc = html.escape
-    first = next((q.text for q in saved if q.name == edit), "")
-    example = first or (
-        "SELECT ?org ?label WHERE {\n  ?org a vjkg:Ministry ; rdfs:label ?label .\n"
-        '  FILTER(lang(?label) = "vi")\n}\nORDER BY ?org'
-    )
-    parts = [
-        "<h1>vjkg SPARQL endpoint</h1>",
-        f"<p>Read-only SPARQL 1.1 endpoint at <code>/sparql</code> over {quads} quads in "
-        f"{len(graphs)} named graphs; the default graph is their union. The graph's prefixes "
-        "(<code>vjkg:</code>, <code>res:</code>, <code>skos:</code>, …) are predeclared.</p>",
-        '<form action="/sparql" method="post">',
-        f'<textarea name="query" rows="10" spellcheck="false">{esc(example)}</textarea>',
-        '<p><label>Results as <select name="format">'
-        '<option value="html">HTML table</option><option value="json">SPARQL JSON</option>'
-        '<option value="xml">SPARQL XML</option><option value="csv">CSV</option>'
-        '<option value="tsv">TSV</option><option value="turtle">Turtle (CONSTRUCT)</option>'
-        '<option value="rdfxml">RDF/XML (CONSTRUCT)</option>'
-        '<option value="json-ld">JSON-LD (CONSTRUCT)</option>'
-        '</select></label> <button type="submit">Run</button></p>',
-        "</form>",
-        "<h2>Saved queries</h2>",
-    ]
-    if not saved:
-        parts.append("<p>No saved queries are installed.</p>")
-    else:
-        parts.append("<table><tr><th>name</th><th>what it asks</th><th></th></tr>")
-        for q in saved:
-            parts.append(
-                f'<tr><td><a href="{esc(run_link(q.text))}">{esc(q.name)}</a></td>'
-                f"<td>{esc(q.description)}</td>"
-                f'<td><a href="/?edit={esc(quote(q.name, safe=""))}">edit</a> · '
-                f'<a href="/queries/{esc(quote(q.name, safe=""))}.rq">text</a></td></tr>'
-            )
-        parts.append("</table>")
-    parts.append("<h2>Named graphs</h2><ul>")
-    parts += [f"<li><code>{esc(g)}</code></li>" for g in graphs]
-    parts.append("</ul>")
-    return _page("vjkg SPARQL endpoint", "\n".join(parts))
-
-
 def to_results_html(result: QueryResult, query_text: str, prefixes: Mapping[str, str]) -> str:
     """A result as an HTML page (a table; triples as subject/predicate/object rows)."""
     esc = html.escape
@@ -849,11 +812,37 @@ class SparqlServer(ThreadingHTTPServer):
         self.config = config
         self.pool = pool
         self.saved = list_saved_queries(config.queries_dir)
-        self.prefixes = Vocabulary().prefixes()
+        self.vocab = Vocabulary()
+        self.prefixes = self.vocab.prefixes()
+        self._terms: list[Term] | None = None
         self._graph_sizes: tuple[list[tuple[str, int]], int] | None = None
         self._sizes_lock = threading.Lock()
         self._connections = threading.BoundedSemaphore(config.max_connections)
         super().__init__((config.host, config.port), SparqlHandler)
+
+    def ontology_terms(self) -> list[Term]:
+        """The classes and properties of the graph, for completion on the query page (asked
+        once, on first use)."""
+        with self._sizes_lock:
+            if self._terms is None:
+                job = QueryJob(TERMS_QUERY, "json", 100_000)
+                try:
+                    answer = self.pool.run(job)
+                except (QueryTimeout, PoolBusy, LongQueriesBusy):
+                    return []  # completion of prefixes still works; terms come next time
+                terms = []
+                if answer.status == HTTPStatus.OK:
+                    result = from_results_json(answer.body.decode("utf-8"))
+                    for iri, kind, label in result.rows:
+                        assert isinstance(iri, ox.NamedNode) and isinstance(kind, ox.Literal)
+                        name = compact(iri.value, self.prefixes)
+                        if name is None:
+                            continue
+                        prefix, _, local = name.partition(":")
+                        text = label.value if isinstance(label, ox.Literal) else ""
+                        terms.append(Term(prefix, local, kind.value, text))
+                self._terms = terms
+            return self._terms
 
     def process_request(self, request: Any, client_address: Any) -> None:
         """Serve the connection in a thread, or refuse it if all are taken."""
@@ -1059,6 +1048,10 @@ class SparqlHandler(BaseHTTPRequestHandler):
             params = _parse_params(url.query)
             if url.path == "/":
                 self._landing(params)
+            elif url.path.startswith("/assets/"):
+                self._asset(url.path[len("/assets/") :])
+            elif url.path.startswith("/resource/"):
+                self._resource(unquote(url.path[len("/resource/") :]), params)
             elif url.path.startswith("/queries/") and url.path.endswith(".rq"):
                 self._saved_text(url.path[len("/queries/") : -len(".rq")])
             elif url.path in ENDPOINT_PATHS:
@@ -1181,11 +1174,70 @@ class SparqlHandler(BaseHTTPRequestHandler):
         return self.rfile.read(n)
 
     def _landing(self, params: dict[str, list[str]]) -> None:
-        edit = (params.get("edit") or [""])[0]
-        page = to_landing_html(
-            self.server.saved, self.server.pool.graphs, self.server.pool.quads, edit
+        """The query page (:func:`pipeline.pages.to_editor_html`)."""
+        page = to_editor_html(
+            self.server.saved, self.server.vocab, self.server.ontology_terms(),
+            self.server.pool.quads,
+        )  # fmt: skip
+        self._send(
+            HTTPStatus.OK,
+            "text/html; charset=utf-8",
+            page.encode("utf-8"),
+            {"Content-Security-Policy": PAGE_CSP},
         )
-        self._send(HTTPStatus.OK, "text/html; charset=utf-8", page.encode("utf-8"))
+
+    def _asset(self, name: str) -> None:
+        """A script or style of the pages, from the package (nothing from elsewhere)."""
+        if name not in PAGE_ASSETS:
+            raise Refusal(HTTPStatus.NOT_FOUND, f"no asset {name!r}")
+        body = read_asset(name).encode("utf-8")
+        self._send(HTTPStatus.OK, PAGE_ASSETS[name], body, {"Cache-Control": "max-age=3600"})
+
+    def _run(self, text: str, fmt: str) -> JobAnswer:
+        """A query of the server's own (entity pages, term lists) through the pool."""
+        job = QueryJob(
+            text, fmt, self.server.config.max_results, None, None,
+            self.server.config.max_result_bytes,
+        )  # fmt: skip
+        try:
+            return self.server.pool.run(job)
+        except (QueryTimeout, PoolBusy, LongQueriesBusy):
+            raise Refusal(
+                HTTPStatus.SERVICE_UNAVAILABLE, "the server is busy; try again shortly"
+            ) from None
+
+    def _resource(self, rest: str, params: dict[str, list[str]]) -> None:
+        """``/resource/<id>``: the entity page for a browser, its description as RDF else."""
+        vocab = self.server.vocab
+        iri = str(vocab.RES) + rest
+        try:
+            ox.NamedNode(iri)
+        except ValueError:
+            raise Refusal(HTTPStatus.BAD_REQUEST, f"/resource/{rest!r} is not an IRI") from None
+        fmt = format_from_params(params, GRAPH_FORMAT_NAMES) or choose_format(
+            self.headers.get("Accept"), GRAPH_MEDIA
+        )
+        if fmt != "html":
+            answer = self._run(entity_construct(iri, vocab), fmt)
+            self._send(answer.status, answer.content_type, answer.body, {"Vary": "Accept"})
+            return
+        answers = {}
+        for name, text in entity_queries(iri, vocab).items():
+            answer = self._run(text, "json")
+            if answer.status != HTTPStatus.OK:
+                raise Refusal(answer.status, answer.body.decode("utf-8", "replace").strip())
+            answers[name] = from_results_json(answer.body.decode("utf-8"))
+        lang = (params.get("lang") or [""])[0]
+        if lang not in ("vi", "en"):
+            wanted = (self.headers.get("Accept-Language") or "").lower()
+            lang = "vi" if wanted.startswith("vi") else "en"
+        page = to_entity_html(iri, answers, vocab, lang)
+        self._send(
+            HTTPStatus.OK,
+            "text/html; charset=utf-8",
+            page.encode("utf-8"),
+            {"Content-Security-Policy": ENTITY_CSP, "Vary": "Accept, Accept-Language"},
+        )
 
     def _saved_text(self, name: str) -> None:
         for q in self.server.saved:
@@ -1215,6 +1267,18 @@ class SparqlHandler(BaseHTTPRequestHandler):
         text = render_result(description, fmt, "", DESCRIPTION_PREFIXES)
         self._send(HTTPStatus.OK, MEDIA_TYPE[fmt], text.encode("utf-8"), {"Vary": "Accept"})
 
+    def _bind(self, text: str, specs: Sequence[str]) -> str:
+        """The query with ``param=NAME=VALUE`` values bound as RDF terms, as ``kg query
+        --param`` binds them (an extension of this endpoint, used by its query page; standard
+        clients never send it)."""
+        if not specs:
+            return text
+        try:
+            bound = [parse_param(spec, self.server.prefixes) for spec in specs]
+            return bind_parameters(text, scan_query(text, self.server.prefixes), bound).text
+        except UsageError as exc:
+            raise Refusal(HTTPStatus.BAD_REQUEST, str(exc).replace("--param", "param")) from None
+
     def _query(self, params: dict[str, list[str]], body_query: str | None) -> None:
         if "update" in params:
             raise Refusal(HTTPStatus.FORBIDDEN, _READ_ONLY)
@@ -1226,7 +1290,7 @@ class SparqlHandler(BaseHTTPRequestHandler):
                 HTTPStatus.BAD_REQUEST,
                 "give exactly one query: GET /sparql?query=… or POST application/sparql-query",
             )
-        text = queries[0]
+        text = self._bind(queries[0], params.get("param", []))
         default_uris = params.get("default-graph-uri", [])
         named_uris = params.get("named-graph-uri", [])
         for name, iris in (("default-graph-uri", default_uris), ("named-graph-uri", named_uris)):
@@ -1292,6 +1356,24 @@ class SparqlHandler(BaseHTTPRequestHandler):
             extra["X-Graphs-Not-Held"] = " ".join(f"<{quote(g, safe=_IRI_SAFE)}>" for g in absent)
         self._send(answer.status, answer.content_type, answer.body, extra)
 
+
+# The classes and properties offered by completion on the query page.
+TERMS_QUERY = """
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?t ?kind (SAMPLE(?l) AS ?label) WHERE {
+  VALUES (?type ?kind) { (owl:Class "class") (owl:ObjectProperty "property")
+                         (owl:DatatypeProperty "property") }
+  ?t a ?type . OPTIONAL { ?t rdfs:label ?l FILTER (lang(?l) = "en") }
+} GROUP BY ?t ?kind ORDER BY ?t
+"""
+# What /assets/ serves: the pages' own scripts and styles, from pipeline/assets/.
+PAGE_ASSETS = {
+    "editor.bundle.js": "text/javascript; charset=utf-8",
+    "editor.js": "text/javascript; charset=utf-8",
+    "editor.css": "text/css; charset=utf-8",
+    "entity.css": "text/css; charset=utf-8",
+}
 
 _READ_ONLY = (
     "this endpoint is read-only: SPARQL Update and Graph Store writes are refused. "
