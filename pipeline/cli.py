@@ -516,6 +516,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         max_result_bytes=int(args.max_result_mb * 2**20),
         max_memory_mb=args.max_memory_mb,
         long_after=args.long_after,
+        limits=_limits(args),
     )
 
     def announce(server: SparqlServer) -> None:
@@ -999,6 +1000,7 @@ def make_parser() -> argparse.ArgumentParser:
         help="open connections served at once; more are answered 503 (64)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no request log on stderr")
+    _add_input_limits(p)
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser(

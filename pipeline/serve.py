@@ -96,6 +96,7 @@ from .query import (
     to_results_tsv,
     to_results_xml,
 )
+from .readers import DEFAULT_LIMITS, InputLimits
 from .sandbox import SandboxStatus, cap_memory, deny_network
 from .service_description import PREFIXES as DESCRIPTION_PREFIXES
 from .service_description import to_service_description
@@ -220,6 +221,7 @@ class ServeConfig:
     max_result_bytes: int = DEFAULT_MAX_RESULT_BYTES
     max_memory_mb: int = DEFAULT_MAX_MEMORY_MB
     long_after: float = DEFAULT_LONG_AFTER
+    limits: InputLimits = DEFAULT_LIMITS  # caps on reading the input file (readers.py)
 
 
 class Refusal(Exception):
@@ -443,7 +445,10 @@ def _text_answer(status: int, message: str) -> JobAnswer:
 
 
 def _worker_main(
-    conn: multiprocessing.connection.Connection, input_path: str, max_memory_mb: int
+    conn: multiprocessing.connection.Connection,
+    input_path: str,
+    max_memory_mb: int,
+    limits: InputLimits = DEFAULT_LIMITS,
 ) -> None:
     """A worker process: cut off from the network, load the graph, cap memory, answer jobs.
 
@@ -458,7 +463,7 @@ def _worker_main(
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
     os.environ["RUST_BACKTRACE"] = "0"  # a query stopped by the memory cap logs one line
     sandbox = deny_network()
-    store = open_store(Path(input_path))
+    store = open_store(Path(input_path), limits)
     prefixes = Vocabulary().prefixes()
     cap_memory(max_memory_mb)
     conn.send(("ready", graph_names(store), count_quads(store), sandbox))
@@ -497,10 +502,12 @@ class LongQueriesBusy(Exception):
 
 
 class _Worker:
-    def __init__(self, ctx: Any, input_path: str, max_memory_mb: int):
+    def __init__(
+        self, ctx: Any, input_path: str, max_memory_mb: int, limits: InputLimits = DEFAULT_LIMITS
+    ):
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(
-            target=_worker_main, args=(child, input_path, max_memory_mb), daemon=True
+            target=_worker_main, args=(child, input_path, max_memory_mb, limits), daemon=True
         )
         self.process.start()
         child.close()
@@ -551,6 +558,7 @@ class QueryPool:
         timeout: float,
         max_memory_mb: int = DEFAULT_MAX_MEMORY_MB,
         long_after: float = DEFAULT_LONG_AFTER,
+        limits: InputLimits = DEFAULT_LIMITS,
     ):
         if size < 1:
             raise UsageError("--workers must be at least 1")
@@ -567,7 +575,8 @@ class QueryPool:
         self.graphs: list[str] = []
         self.quads = 0
         # Parse once here first, so a bad file fails with its located message, not in a worker.
-        store = open_store(input_path)
+        self.limits = limits
+        store = open_store(input_path, limits)
         self.graphs, self.quads = graph_names(store), count_quads(store)
         del store
         try:
@@ -582,7 +591,7 @@ class QueryPool:
         self.sandbox = workers[0].sandbox
 
     def _spawn(self) -> _Worker:
-        worker = _Worker(self._ctx, self.input_path, self.max_memory_mb)
+        worker = _Worker(self._ctx, self.input_path, self.max_memory_mb, self.limits)
         with self._lock:
             self._all.add(worker)
         return worker
@@ -1409,7 +1418,12 @@ def _parse_params(query: str) -> dict[str, list[str]]:
 def start_server(config: ServeConfig) -> SparqlServer:
     """Load the graph into the worker pool and bind the server (not yet serving)."""
     pool = QueryPool(
-        config.input, config.workers, config.timeout, config.max_memory_mb, config.long_after
+        config.input,
+        config.workers,
+        config.timeout,
+        config.max_memory_mb,
+        config.long_after,
+        config.limits,
     )
     try:
         return SparqlServer(config, pool)

@@ -221,3 +221,12 @@ def test_assets_are_the_packages_own(server: Server) -> None:
 def test_screenshots_exist_for_the_readme() -> None:
     # written by the desktop run of the editor test above
     assert Path(SHOTS / "endpoint.png").stat().st_size > 10_000
+
+
+def test_kg_serve_reads_its_input_under_the_same_caps_as_every_command() -> None:
+    got = subprocess.run(
+        [str(KG), "serve", "--input", str(GRAPH), "--max-input-bytes", "100", "--port", "0"],
+        capture_output=True, text=True, timeout=60, cwd=REPO,
+    )  # fmt: skip
+    assert got.returncode == 3
+    assert "over the input cap of 100 bytes" in got.stderr and "--max-input-bytes" in got.stderr
