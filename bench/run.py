@@ -219,7 +219,7 @@ print("serialised", round(time.perf_counter() - t2, 3), flush=True)
 
 def run_queries(nq: Path, entity: str) -> dict[str, dict[str, object]]:
     """``kg query --time`` on every saved query and the 2-hop join."""
-    from pipeline.query import list_saved_queries
+    from pipeline.sparql.query import list_saved_queries
 
     saved = list_saved_queries()
     # Each saved query declares its parameters in its header (`# param NAME: …`).

@@ -429,7 +429,7 @@ def cmd_path(args: argparse.Namespace) -> int:
 
 def cmd_query(args: argparse.Namespace) -> int:
     """``kg query``: run a SPARQL query (file, saved name or text) over the built graph."""
-    from .query import (
+    from .sparql.query import (
         count_quads,
         list_saved_queries,
         open_store,
@@ -492,7 +492,7 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """``kg serve``: a read-only SPARQL endpoint over the built graph, until Ctrl-C."""
-    from .serve import ServeConfig, SparqlServer, parse_cors, run_server
+    from .sparql.serve import ServeConfig, SparqlServer, parse_cors, run_server
 
     positive = ("timeout", "max_results", "workers", "max_request_bytes", "idle_timeout")
     for name in (*positive, "max_connections", "max_result_mb", "max_memory_mb"):
@@ -543,7 +543,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_push(args: argparse.Namespace) -> int:
     """``kg push``: PUT each named graph into a SPARQL 1.1 Graph Store endpoint
     (``--since OLD``: only the difference, as SPARQL Update, when the store holds OLD)."""
-    from .push import (
+    from .sparql.push import (
         PushInterrupted,
         check_endpoint,
         push_graphs,
@@ -578,7 +578,8 @@ def cmd_push(args: argparse.Namespace) -> int:
 
 def _push_since(args: argparse.Namespace) -> int:
     """``kg push --since OLD``: check, update (or fall back to PUT), verify."""
-    from .push import (
+    from .readers import read_quads
+    from .sparql.push import (
         GraphPayload,
         PushInterrupted,
         PushReport,
@@ -593,7 +594,6 @@ def _push_since(args: argparse.Namespace) -> int:
         to_graph_triples,
         to_push_summary,
     )
-    from .readers import read_quads
 
     update_url = args.update_endpoint or default_update_url(args.endpoint)
     for path in (args.since, args.input):

@@ -85,7 +85,7 @@ def _qualifier_text(claim: Claim) -> str:
 def _semantic_warnings(folder: SourceFolder, ontology_dir: Path) -> list[dict[str, Any]]:
     """SHACL results about this source's annotations, each at the text line of its quote."""
     from .build import build_dataset, load_ontology
-    from .validate import load_shapes, validate_triples
+    from .validation import load_shapes, validate_triples
 
     vocab = Vocabulary()
     corpus = Corpus(folder.entities, (folder.source,), folder.claims, folder.mentions)

@@ -12,7 +12,13 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from pipeline.query import list_saved_queries, open_store, parse_param, resolve_query, run_query
+from pipeline.sparql.query import (
+    list_saved_queries,
+    open_store,
+    parse_param,
+    resolve_query,
+    run_query,
+)
 
 from .conftest import ROOT
 

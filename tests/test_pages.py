@@ -9,8 +9,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from pipeline.pages import entity_construct, entity_queries, to_editor_html, to_entity_html
-from pipeline.query import list_saved_queries, open_store, run_query
+from pipeline.sparql.pages import entity_construct, entity_queries, to_editor_html, to_entity_html
+from pipeline.sparql.query import list_saved_queries, open_store, run_query
 from pipeline.vocab import Vocabulary
 
 from .conftest import ROOT

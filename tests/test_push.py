@@ -20,7 +20,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from pipeline.push import graph_url, push_graphs, read_graph_payloads
+from pipeline.sparql.push import graph_url, push_graphs, read_graph_payloads
 
 REPO = Path(__file__).resolve().parents[1]
 GRAPH = REPO / "graphs" / "kg.nq"

@@ -12,7 +12,7 @@ import pyoxigraph as ox
 import pytest
 
 from pipeline.cli import main
-from pipeline.query import (
+from pipeline.sparql.query import (
     QueryResult,
     display_width,
     list_saved_queries,

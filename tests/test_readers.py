@@ -27,13 +27,13 @@ from hypothesis import strategies as st
 
 from pipeline.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_USAGE, InputError
 from pipeline.formats import FORMATS, by_suffix, readable_list
-from pipeline.push import read_graph_payloads
 from pipeline.readers import (
     InputLimits,
     _parse_in_child,
     read_quads,
     skolem_iri,
 )
+from pipeline.sparql.push import read_graph_payloads
 
 from .conftest import MINI, ROOT, run_kg
 

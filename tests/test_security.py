@@ -30,9 +30,9 @@ from hypothesis import strategies as st
 from pipeline import query as query_module
 from pipeline import sandbox
 from pipeline.cli import main
-from pipeline.query import QueryShape, run_query_without_network, scan_query
-from pipeline.sandbox import deny_network, run_without_network
-from pipeline.serve import QueryJob, _Worker
+from pipeline.sparql.query import QueryShape, run_query_without_network, scan_query
+from pipeline.sparql.sandbox import deny_network, run_without_network
+from pipeline.sparql.serve import QueryJob, _Worker
 
 from .conftest import run_kg
 from .test_serve import GRAPH, Server, start_server, stop

@@ -21,8 +21,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from pipeline.query import scan_query
-from pipeline.serve import GRAPH_MEDIA, RESULT_MEDIA, Refusal, check_read_only, choose_format
+from pipeline.sparql.query import scan_query
+from pipeline.sparql.serve import GRAPH_MEDIA, RESULT_MEDIA, Refusal, check_read_only, choose_format
 
 REPO = Path(__file__).resolve().parents[1]
 GRAPH = REPO / "graphs" / "kg.nq"

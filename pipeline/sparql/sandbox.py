@@ -1,6 +1,6 @@
 """Sandbox for query evaluation: a process that runs SPARQL can open no network connection.
 
-The SERVICE check in :mod:`pipeline.query` refuses federated queries before they run. This
+The SERVICE check in :mod:`pipeline.sparql.query` refuses federated queries before they run. This
 module is the second line of defence that holds even if that check is wrong: the process
 (or forked child) that evaluates a query first calls :func:`deny_network`, which installs a
 seccomp filter on every thread of the process, so ``socket()``, ``socketpair()``,

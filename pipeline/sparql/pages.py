@@ -24,10 +24,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from ..text import fold
+from ..vocab import Vocabulary
+from ..webpage import json_for_script, read_asset
 from .query import QueryResult, SavedQuery
-from .text import fold
-from .vocab import Vocabulary
-from .webpage import json_for_script, read_asset
 
 LANGS = ("vi", "en")
 

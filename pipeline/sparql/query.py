@@ -38,10 +38,10 @@ from xml.sax.saxutils import quoteattr
 
 import pyoxigraph as ox
 
-from .errors import QueryError, UsageError
-from .readers import DEFAULT_LIMITS, InputLimits, parsable, parse_errors
+from ..errors import QueryError, UsageError
+from ..readers import DEFAULT_LIMITS, InputLimits, parsable, parse_errors
+from ..vocab import Vocabulary
 from .sandbox import SandboxStatus, run_without_network
-from .vocab import Vocabulary
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 XSD_STRING = XSD + "string"
@@ -871,7 +871,7 @@ def run_query_without_network(
 ) -> SandboxedRun:
     """:func:`run_query` in a forked child that can open no network connection.
 
-    The second line of defence behind the SERVICE check (see :mod:`pipeline.sandbox`):
+    The second line of defence behind the SERVICE check (see :mod:`pipeline.sparql.sandbox`):
     whatever the query text makes the engine try, the child cannot connect anywhere. The
     child shares the loaded store with this process (fork: about 2 ms). ``render`` (e.g.
     :func:`to_output`) runs in the child too, so only text comes back.
@@ -1093,8 +1093,8 @@ def to_graph_text(result: QueryResult, fmt: str, prefixes: Mapping[str, str] | N
         )
     if fmt == "ntriples":
         return "".join(sorted(f"{t} .\n" for t in result.triples))
-    from .export import to_turtle
-    from .readers import to_rdflib
+    from ..export import to_turtle
+    from ..readers import to_rdflib
 
     pfx = dict(Vocabulary().prefixes() if prefixes is None else prefixes)
     quads = [
@@ -1397,8 +1397,8 @@ def to_graph_jsonld(result: QueryResult, prefixes: Mapping[str, str] | None = No
     """
     if result.kind != "graph":
         raise UsageError("JSON-LD is for CONSTRUCT and DESCRIBE results")
-    from .export import to_jsonld
-    from .readers import to_rdflib
+    from ..export import to_jsonld
+    from ..readers import to_rdflib
 
     pfx = dict(Vocabulary().prefixes() if prefixes is None else prefixes)
     for t in result.triples:

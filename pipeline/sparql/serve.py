@@ -3,7 +3,7 @@
 ``kg serve`` answers ``GET /sparql?query=…`` and ``POST /sparql`` (``application/sparql-query``
 or a form) with the stdlib :class:`~http.server.ThreadingHTTPServer`, speaking HTTP/1.1 with
 keep-alive. ``GET /sparql`` without a query is the SPARQL 1.1 Service Description
-(:mod:`pipeline.service_description`); ``HEAD`` answers every ``GET`` resource, ``OPTIONS``
+(:mod:`pipeline.sparql.service_description`); ``HEAD`` answers every ``GET`` resource, ``OPTIONS``
 the allowed methods and CORS preflights (``--cors``). Queries run in worker processes, each
 holding the graph in a pyoxigraph store in memory (``--workers`` copies), so a query that
 outlives the time limit is stopped by ending its worker (a thread cannot interrupt
@@ -18,7 +18,7 @@ What the endpoint refuses, before any evaluation, with a 4xx message:
 - SPARQL Update in any form (``/update``, ``update=``, ``application/sparql-update``,
   ``INSERT``/``DELETE``/``LOAD``/``CLEAR``/``DROP``/… in a query), and writes of any method;
 - ``SERVICE`` in any spelling (the engine would call the remote endpoint); and should that
-  check miss one, the workers cannot open a network connection (:mod:`pipeline.sandbox`);
+  check miss one, the workers cannot open a network connection (:mod:`pipeline.sparql.sandbox`);
 - ``FROM``/``FROM NAMED`` and ``default-graph-uri``/``named-graph-uri`` naming a graph that is
   not one of ours (nothing is ever fetched);
 - results beyond the row cap or the byte cap, request bodies beyond the size limit,
@@ -58,8 +58,11 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import pyoxigraph as ox
 
-from .errors import QueryError, UsageError
-from .iri import compact
+from ..errors import QueryError, UsageError
+from ..iri import compact
+from ..readers import DEFAULT_LIMITS, InputLimits
+from ..vocab import Vocabulary
+from ..webpage import read_asset
 from .pages import (
     ENTITY_CSP,
     PAGE_CSP,
@@ -96,12 +99,9 @@ from .query import (
     to_results_tsv,
     to_results_xml,
 )
-from .readers import DEFAULT_LIMITS, InputLimits
 from .sandbox import SandboxStatus, cap_memory, deny_network
 from .service_description import PREFIXES as DESCRIPTION_PREFIXES
 from .service_description import to_service_description
-from .vocab import Vocabulary
-from .webpage import read_asset
 
 DEFAULT_PORT = 8765
 DEFAULT_MAX_RESULT_BYTES = 16 * 2**20  # --max-result-mb 16: bytes of one answer
@@ -455,7 +455,7 @@ def _worker_main(
     In memory rather than one shared on-disk store: pyoxigraph's in-memory store answers the
     saved queries about five times faster than its RocksDB store opened read-only.
 
-    The network goes first (:func:`~pipeline.sandbox.deny_network`), before any query text
+    The network goes first (:func:`~pipeline.sparql.sandbox.deny_network`), before any query text
     is read. The memory cap is set once the graph is loaded, so it bounds what one query may
     add: past it Python raises ``MemoryError`` (the worker answers, then asks to be
     replaced) or the engine aborts the process (the pool sees it die and replaces it).
@@ -1183,7 +1183,7 @@ class SparqlHandler(BaseHTTPRequestHandler):
         return self.rfile.read(n)
 
     def _landing(self, params: dict[str, list[str]]) -> None:
-        """The query page (:func:`pipeline.pages.to_editor_html`)."""
+        """The query page (:func:`pipeline.sparql.pages.to_editor_html`)."""
         page = to_editor_html(
             self.server.saved, self.server.vocab, self.server.ontology_terms(),
             self.server.pool.quads,

@@ -40,7 +40,7 @@ from rdflib import BNode, Literal
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from .errors import (
+from ..errors import (
     EXIT_INTERRUPTED,
     InputError,
     Location,
@@ -49,8 +49,8 @@ from .errors import (
     UsageError,
     VjkgError,
 )
-from .readers import DEFAULT_LIMITS, InputLimits, iter_quads, to_rdflib
-from .vocab import DEFAULT_BASE
+from ..readers import DEFAULT_LIMITS, InputLimits, iter_quads, to_rdflib
+from ..vocab import DEFAULT_BASE
 
 CONTENT_TYPE = "text/turtle; charset=utf-8"
 UPDATE_TYPE = "application/sparql-update; charset=utf-8"
@@ -564,7 +564,7 @@ def to_graph_triples(
 
     Triples are deleted by value, which a blank node cannot be matched by.
     """
-    from .iri import term_nt
+    from ..iri import term_nt
 
     out: dict[str | None, set[str]] = {}
     for s, p, o, g in quads:
@@ -602,7 +602,7 @@ def fetch_graph(
 
     A graph the store does not have (404) is empty.
     """
-    from .iri import term_nt
+    from ..iri import term_nt
 
     url = graph_url(endpoint, iri)
     label = iri or "default graph"
