@@ -137,6 +137,16 @@ def _refuse_overwriting_input(outputs: Sequence[Path], inputs: Sequence[Path]) -
                 )
 
 
+def _add_validator(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--validator",
+        choices=("auto", "sparql", "pyshacl"),
+        default="auto",
+        help="SHACL engine: the shapes compiled to SPARQL on pyoxigraph, or pySHACL; the "
+        "results are the same (auto: sparql when every shape compiles)",
+    )
+
+
 def _vocab(args: argparse.Namespace):
     from .vocab import Vocabulary
 
@@ -155,6 +165,7 @@ def _build(args: argparse.Namespace, progress: _Progress, *, validate: bool = Tr
         args.ontology,
         args.base,
         validate=validate,
+        validator=getattr(args, "validator", "auto"),
         cache=cache,
         progress=progress.step,
         notes=note,
@@ -749,11 +760,13 @@ def make_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="ignore and do not update OUT/.kg-cache/ (a cold build)",
     )
+    _add_validator(p)
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("validate", help="validate the graph built from sources/ with SHACL")
     _add_common(p)
     p.add_argument("--report", type=Path, help="also write the machine report (Turtle)")
+    _add_validator(p)
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("stats", help="counts per class, relation and source")

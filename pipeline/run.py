@@ -128,13 +128,16 @@ def build(
     base: str | None = None,
     *,
     validate: bool = True,
+    validator: str = "auto",
     cache: Any = None,
     progress: Progress = _quiet,
     notes: Callable[[str], None] = _quiet,
 ) -> Build:
     """Load, anchor, build and (unless ``validate=False``) SHACL-validate the sources.
 
-    ``cache`` is a :class:`pipeline.cache.DiskCache` to reuse per-source and per-partition
+    ``validator`` picks the SHACL engine (``auto``, ``sparql`` or ``pyshacl``: see
+    :mod:`pipeline.validation.run`). ``cache`` is a :class:`pipeline.cache.DiskCache` to reuse
+    per-source and per-partition
     work of an earlier run (the result is the same either way). ``progress`` receives a line
     per step; ``notes`` the loader's notes (such as "normalised to NFC"). Raises
     :class:`pipeline.errors.InputError` for bad annotations and :class:`OutputError` when the
@@ -164,17 +167,18 @@ def build(
     progress(f"built {len(dataset)} quads in {len(dataset.graphs)} named graphs")
     result = Build(corpus, dataset, vocab, ontology, _progress=progress)
     if validate:
-        from .validation import load_shapes, validate_triples
+        from .validation import load_shapes, validate_dataset
 
-        progress("validating with SHACL (pyshacl)")
+        progress(f"validating with SHACL ({validator})")
         workers = 1 if len(dataset) < PARTITION_THRESHOLD else None  # None: every CPU
         graphs = cast("Mapping[Node, Collection[Triple]]", dataset.graphs)
         origins = cast("Mapping[Node, Sequence[Location]]", dataset.origins)
-        result.report = validate_triples(
-            graphs, load_shapes(shapes_path), origins, workers, cache=cache
-        )
+        result.report, used = validate_dataset(
+            graphs, load_shapes(shapes_path), origins,
+            engine=validator, workers=workers, cache=cache,
+        )  # fmt: skip
         progress(
             f"validation: {len(result.report.violations)} violation(s), "
-            f"{len(result.report.warnings)} warning(s)"
+            f"{len(result.report.warnings)} warning(s) ({used})"
         )
     return result

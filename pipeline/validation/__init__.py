@@ -1,4 +1,4 @@
-"""Validate stage: SHACL validation of the union graph with pySHACL.
+"""Validate stage: SHACL validation of the union graph.
 
 - :mod:`.report` — located results, the text and Turtle reports;
 - :mod:`.engine` — one pySHACL run (:func:`validate_graph`);
@@ -6,7 +6,9 @@
 - :mod:`.partition` — which focus nodes and triples each partition gets;
 - :mod:`.store` — the read-only indexed store pySHACL reads;
 - :mod:`.pool` — worker processes;
-- :mod:`.run` — :func:`validate_triples`, partitioned, cached and parallel.
+- :mod:`.sparql` — SHACL Core compiled to SPARQL on pyoxigraph (the default engine);
+- :mod:`.run` — :func:`validate_dataset` (either engine) and :func:`validate_triples`
+  (pySHACL, partitioned, cached and parallel).
 """
 
 from .engine import load_shapes, run_pyshacl, validate_graph
@@ -19,10 +21,11 @@ from .report import (
     to_report_graph,
     to_report_text,
 )
-from .run import ResultCache, validate_triples
+from .run import ENGINES, ResultCache, validate_dataset, validate_triples
 from .store import IndexedTriples, indexed_shapes
 
 __all__ = [
+    "ENGINES",
     "IndexedTriples",
     "RawResult",
     "ResultCache",
@@ -39,6 +42,7 @@ __all__ = [
     "to_report",
     "to_report_graph",
     "to_report_text",
+    "validate_dataset",
     "validate_graph",
     "validate_triples",
 ]
