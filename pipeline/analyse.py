@@ -53,9 +53,10 @@ DEFINITIONS = {
     "side": (
         "An entity is on the Japanese (Vietnamese) side when its vjkg:country is Japan "
         "(Vietnam), or when it is that country itself; other entities have no side. An "
-        "event takes the side of its organisers (vjkg:organizer, vjkg:coOrganizer) when "
-        "they are all on one side, and has no side when they are on both or none has one; "
-        "an event without organisers takes its country's side."
+        "event takes the side of its organisers (vjkg:organizer; the co-organisers when it "
+        "names no organiser), not of its venue: when they are all on one side, that side; "
+        "when they are on both, or none has a side, no side. An event without organisers "
+        "takes its country's side."
     ),
     "places": (
         "Places (countries, cities, regions) are left out of centrality and bridges unless "
@@ -137,7 +138,7 @@ def side_of(g: nx.Graph, n: str, side_nodes: dict[str, str]) -> str | None:
     return side_nodes.get(g.nodes[n].get("country") or "")
 
 
-ORGANISER_RELATIONS = frozenset({"organizer", "coOrganizer"})
+ORGANISER_RELATIONS = ("organizer", "coOrganizer")  # the co-organisers only when no organiser
 
 
 def sides_of(g: nx.MultiDiGraph, side_nodes: dict[str, str]) -> dict[str, str | None]:
@@ -147,7 +148,9 @@ def sides_of(g: nx.MultiDiGraph, side_nodes: dict[str, str]) -> dict[str, str | 
     >>> g.add_node("r/japan", id="japan", cls="Country", country=None)
     >>> g.add_node("r/vinasa", id="vinasa", cls="Association", country="r/vietnam")
     >>> g.add_node("r/day", id="day", cls="Event", country="r/japan")
+    >>> g.add_node("r/jetro", id="jetro", cls="GovernmentAgency", country="r/japan")
     >>> _ = g.add_edge("r/day", "r/vinasa", relation="organizer")
+    >>> _ = g.add_edge("r/day", "r/jetro", relation="coOrganizer")
     >>> sides_of(g, {"r/japan": "japan", "r/vietnam": "vietnam"})["r/day"]
     'vietnam'
     """
@@ -155,9 +158,11 @@ def sides_of(g: nx.MultiDiGraph, side_nodes: dict[str, str]) -> dict[str, str | 
     for n in sorted(g):
         if n in side_nodes or top_class(g.nodes[n]["cls"]) != "Event":
             continue
-        organisers = sorted(
-            {v for _, v, r in g.out_edges(n, data="relation") if r in ORGANISER_RELATIONS}
-        )
+        by_role: dict[str, set[str]] = {r: set() for r in ORGANISER_RELATIONS}
+        for _, v, r in g.out_edges(n, data="relation"):
+            if r in by_role:
+                by_role[r].add(v)
+        organisers = next((by_role[r] for r in ORGANISER_RELATIONS if by_role[r]), set())
         if organisers:
             found = {side_of(g, o, side_nodes) for o in organisers}
             sides[n] = found.pop() if len(found) == 1 else None

@@ -8,7 +8,9 @@ how to install it.
 
 from __future__ import annotations
 
+import json
 import re
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -598,7 +600,6 @@ def _data_strings(data: dict[str, Any]) -> list[str]:
     for src in data["sources"]:
         out.update(src["titles"].values())
         out.update(x for x in (src["id"], src["iri"], src["issued"]) if x)
-    out.add(data["title"])
     return sorted((x for x in out if x), key=len, reverse=True)
 
 
@@ -874,6 +875,45 @@ def test_search_finds_figures_and_quotes_and_arrow_keys_move_through_results(
     assert bundled.api("x.selected()") == buttons.nth(1).get_attribute("data-node")
 
 
+# ------------------------------------------------------------------ time
+
+
+def _set_range(page: Page, which: str, value: int) -> None:
+    page.locator(f"#timeline input[data-time={which}]").evaluate(
+        "(box, v) => { box.value = v; box.dispatchEvent(new Event('input')); }", value
+    )
+
+
+def test_the_timeline_filters_facts_and_events_by_year(bundled: Opened, graph) -> None:
+    page = bundled.page
+    page.locator("#show-isolated").check()
+    bundled.settle()
+    assert page.locator("#timeline svg rect").count() >= 2
+    _set_range(page, "from", 2025)
+    _set_range(page, "to", 2025)
+    bundled.settle()
+    dated = {
+        n for n in graph for ds in graph.nodes[n]["dates"].values() for d in ds if d[:4] == "2025"
+    }
+    expected = set()
+    for u, v, k, d in graph.edges(keys=True, data=True):
+        if (d["date"] or "")[:4] == "2025" or (not d["date"] and {u, v} & dated):
+            expected.add(k)
+    assert expected, "the bundled graph has facts and events of 2025"
+    assert set(bundled.api("x.drawnEdgeIds()")) == expected
+    drawn = set(bundled.api("x.drawnIds()"))
+    assert dated <= drawn
+    assert drawn <= dated | {
+        n for u, v, k in graph.edges(keys=True) if k in expected for n in (u, v)
+    }
+    assert "2025–2025" in page.inner_text("#status")
+    assert "years=2025-2025" in page.url
+    page.get_by_role("button", name="Reset filters").click()
+    bundled.settle()
+    assert bundled.drawn_edges() == graph.number_of_edges()
+    assert "years=" not in page.url
+
+
 # ------------------------------------------------------------------ a readable overview
 
 
@@ -939,6 +979,80 @@ def test_bidi_controls_are_neutralised_and_long_labels_clipped(
     page.context.close()
 
 
+# ------------------------------------------------------------------ the notebook opens
+
+
+def test_the_notebook_opens_in_jupyter_from_the_dev_set_up(
+    browser: Browser, tmp_path: Path
+) -> None:
+    """`make notebook`'s command: Jupyter from .venv serves the tour, and it renders offline."""
+    import os
+    import secrets
+    import subprocess
+    import sys
+
+    jupyter = Path(sys.executable).with_name("jupyter")
+    assert jupyter.is_file(), "no Jupyter front end: `pip install -e '.[dev]'` installs notebook"
+    token = secrets.token_hex(16)
+    command = [str(jupyter), "notebook", "--no-browser", "--ServerApp.ip=127.0.0.1",
+               "--ServerApp.port=0", f"--IdentityProvider.token={token}",
+               f"--ServerApp.root_dir={ROOT / 'notebooks'}"]  # fmt: skip
+    if os.geteuid() == 0:
+        command.append("--allow-root")
+    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+           "JUPYTER_CONFIG_DIR": str(tmp_path / "config")}  # fmt: skip
+    server = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    log: list[str] = []
+    listening = threading.Event()
+
+    def read_log() -> None:  # read all along: a full pipe would block the server
+        assert server.stderr is not None
+        for line in server.stderr:
+            log.append(line)
+            if re.search(r"http://127\.0\.0\.1:\d+/", line):
+                listening.set()
+
+    reader = threading.Thread(target=read_log, daemon=True)
+    reader.start()
+    try:
+        assert listening.wait(120), "".join(log)
+        found = next(re.search(r"http://127\.0\.0\.1:(\d+)/", x) for x in log if "127.0.0.1:" in x)
+        assert found
+        port = int(found.group(1))
+        base = f"http://127.0.0.1:{port}"
+        context = browser.new_context(viewport=VIEWPORT)
+        outside: list[str] = []
+
+        def only_local(route: Route) -> None:
+            if route.request.url.startswith(base + "/"):
+                route.continue_()
+            else:
+                outside.append(route.request.url)
+                route.abort()
+
+        context.route(re.compile(r"^(https?|wss?)://"), only_local)
+        page = context.new_page()
+        page.goto(f"{base}/notebooks/explore.ipynb?token={token}")
+        heading = page.locator(".jp-Notebook .jp-MarkdownOutput h1").first
+        heading.wait_for(timeout=60_000)
+        assert "A guided tour of the vjkg knowledge graph" in heading.inner_text()
+        cells = json.loads((ROOT / "notebooks" / "explore.ipynb").read_text("utf-8"))["cells"]
+        page.wait_for_function(
+            f"document.querySelectorAll('.jp-Notebook .jp-Cell').length === {len(cells)}",
+            timeout=30_000,
+        )
+        assert outside == [], f"the notebook page fetched {outside}"
+        context.close()
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=30)
+        reader.join(timeout=10)
+
+
 # ------------------------------------------------------------------ the picture in the README
 
 
@@ -954,3 +1068,28 @@ def test_screenshot_for_the_readme(bundled: Opened, graph) -> None:
     bundled.page.screenshot(path=str(SCREENSHOT))
     data = SCREENSHOT.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000
+
+
+def test_phone_screenshots_for_the_readme(browser: Browser) -> None:
+    """The overview in Vietnamese on a phone, and a fact's quote opened in its source."""
+    opened = open_page(browser, BUNDLED, viewport={"width": 390, "height": 844})
+    page = opened.page
+    page.get_by_text("Tiếng Việt", exact=True).dispatch_event("click")
+    opened.settle()
+    assert page.evaluate("document.documentElement.lang") == "vi"
+    shots = [ROOT / "docs" / "explorer-phone.png", ROOT / "docs" / "explorer-reader.png"]
+    page.screenshot(path=str(shots[0]))
+    page.locator("#open-controls").click()
+    page.locator("#search").wait_for(state="visible")
+    page.fill("#search", "800.000")
+    opened.settle()
+    page.locator("#results button[data-figure]").first.click()
+    page.locator("#details .figure.hit .readbtn").first.click()
+    page.locator("#reader mark").wait_for(state="visible")
+    assert "800.000" in page.inner_text("#reader mark")
+    page.screenshot(path=str(shots[1]))
+    for shot in shots:
+        data = shot.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+    assert opened.blocked == [] and opened.errors == []
+    page.context.close()

@@ -16,6 +16,7 @@
   // Every string the page writes itself, in both languages; {0}, {1} are filled in.
   var STRINGS = {
     en: {
+      title: "vjkg — knowledge graph explorer",
       filtersButton: "Search & filters", detailsButton: "Details", controlsLabel: "Search and filters",
       detailsLabel: "Details", close: "Close", searchPlaceholder: "Search names, quotes, figures",
       searchLabel: "Search entities and facts", resultsLabel: "Search results", language: "Language",
@@ -51,6 +52,7 @@
       langNames: "vi / en / ja"
     },
     vi: {
+      title: "vjkg — khám phá đồ thị tri thức",
       filtersButton: "Tìm kiếm & bộ lọc", detailsButton: "Chi tiết", controlsLabel: "Tìm kiếm và bộ lọc",
       detailsLabel: "Chi tiết", close: "Đóng", searchPlaceholder: "Tìm tên, trích dẫn, số liệu",
       searchLabel: "Tìm thực thể và dữ kiện", resultsLabel: "Kết quả tìm kiếm", language: "Ngôn ngữ",
@@ -338,10 +340,23 @@
     width: 1, selectionWidth: 1.5, hoverWidth: 0.5
   });
 
+  // The layout is wider than tall (labels need width); in a window taller than wide (a
+  // phone held upright) it is turned a quarter when that draws it larger.
+  var graphBox = document.getElementById("graph").getBoundingClientRect();
+  var turned = (function () {
+    var linked = data.nodes.filter(function (n) { return n.degree > 0; });
+    if (!NARROW.matches || !linked.length || graphBox.height <= graphBox.width) return false;
+    var xs = linked.map(function (n) { return n.x; }), ys = linked.map(function (n) { return n.y; });
+    var sx = Math.max.apply(null, xs) - Math.min.apply(null, xs) + 1, sy = Math.max.apply(null, ys) - Math.min.apply(null, ys) + 1;
+    var W = graphBox.width, H = graphBox.height;
+    return Math.min(W / sy, H / sx) > 1.1 * Math.min(W / sx, H / sy);
+  })();
+  function at(x, y) { return turned ? { x: -y, y: x } : { x: x, y: y }; }
   var usingOverviewPositions = state.overview;
   function visNode(n) {
     var overview = usingOverviewPositions && n.ox !== undefined;
-    return { id: n.id, label: clip(label(n)), x: overview ? n.ox : n.x, y: overview ? n.oy : n.y,
+    var p = overview ? at(n.ox, n.oy) : at(n.x, n.y);
+    return { id: n.id, label: clip(label(n)), x: p.x, y: p.y,
              size: n.size, color: n.color, shape: n.shape, font: { size: n.font.size } };
   }
   function visEdge(e) {
@@ -361,7 +376,8 @@
     if (want === usingOverviewPositions) return;
     usingOverviewPositions = want;
     nodes.update(data.nodes.filter(function (n) { return n.ox !== undefined; }).map(function (n) {
-      return { id: n.id, x: want ? n.ox : n.x, y: want ? n.oy : n.y };
+      var p = want ? at(n.ox, n.oy) : at(n.x, n.y);
+      return { id: n.id, x: p.x, y: p.y };
     }));
   }
 
@@ -516,7 +532,7 @@
         b.appendChild(el("span", t("factKind"), "kind"));
       } else {
         var n = m.node, f = m.figure;
-        b = resultButton(function () { select(n.id, true); });
+        b = resultButton(function () { select(n.id, true); showFigure(f); });
         b.dataset.node = n.id;
         b.dataset.figure = "1";
         text = label(n) + " · " + (f.measure[state.lang] || f.measure.en || f.measure.vi || "") + " " + (f.amount || "");
@@ -750,6 +766,10 @@
     labelled.forEach(function (pair) { pair[0].textContent = safe(pair[1]()); pair[0].title = pair[0].textContent; });
     bulkButtons.forEach(function (pair) { pair[0].textContent = t(pair[1]); });
     document.getElementById("isolated-text").textContent = t("showIsolated", isolatedCount);
+    if (data.title === STRINGS.en.title) {  // the default title is part of the interface
+      document.title = t("title");
+      document.querySelectorAll("h1, #topbar-title").forEach(function (e) { e.textContent = t("title"); });
+    }
     document.getElementById("summary").textContent = t("summary", count(data.nodes.length, "entity"),
       count(data.edges.length, "fact"), count(data.sources.length, "source"));
   }
@@ -869,8 +889,16 @@
     return b;
   }
 
+  var figureBoxes = new Map();  // the figures listed in the panel, to point at one
+  function showFigure(f) {
+    var box = figureBoxes.get(f);
+    if (!box) return;
+    box.classList.add("hit");
+    box.scrollIntoView({ block: "nearest" });
+  }
   function showDetails(id) {
     var n = byId.get(id);
+    figureBoxes = new Map();
     panelStart();
     panel.appendChild(el("h3", label(n)));
     var chip = el("div", null, "chip");
@@ -902,6 +930,7 @@
       panel.appendChild(el("h4", count(n.figures.length, "figure")));
       n.figures.forEach(function (f) {
         var box = el("div", null, "figure");
+        figureBoxes.set(f, box);
         box.appendChild(el("div", f.measure[state.lang] || f.measure.en || f.measure.vi || "", "sentence"));
         box.appendChild(el("div", [f.amount, f.date].filter(Boolean).join(" · "), "quals"));
         appendEvidence(box, f.evidence);
