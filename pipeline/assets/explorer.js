@@ -297,9 +297,13 @@
           neighbours(n).forEach(function (m) { if (nodeOk(m)) shown.add(m.id); });
         });
       }
-      factMatches.slice(0, MAX_MATCHES).forEach(function (m) {
-        if (m.kind === "fact") { shown.add(m.edge.from); shown.add(m.edge.to); } else shown.add(m.node.id);
-      });
+      // Facts and figures found by their words are listed; they are drawn when no name
+      // matches ("800.000", "590 tỷ"), so that a name search stays a name search.
+      if (!matchList.length) {
+        factMatches.slice(0, MAX_MATCHES).forEach(function (m) {
+          if (m.kind === "fact") { shown.add(m.edge.from); shown.add(m.edge.to); } else shown.add(m.node.id);
+        });
+      }
     } else if (state.focus) {
       mode = "focus";
       var f = byId.get(state.focus);
@@ -589,6 +593,7 @@
     var typing = /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName);
     if (ev.key === "/" && !typing) { ev.preventDefault(); openDrawer("controls"); search.focus(); }
     if (ev.key === "Escape" && !reader.hidden) closeReader();
+    else if (ev.key === "Escape" && !typing) closeDrawers();
   });
 
   // ------------------------------------------------------------------ filters (also the legend)
