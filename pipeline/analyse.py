@@ -259,7 +259,7 @@ def _betweenness(u: nx.Graph, pivots: int | None) -> dict[str, float]:
     return {v: b * (as_source if v in chosen else otherwise) for v, b in sums.items()}
 
 
-def _centrality(u: nx.Graph, top: int) -> dict:
+def _centrality(u: nx.Graph, top: int, sides: dict[str, str | None]) -> dict:
     k = PIVOTS if u.number_of_nodes() > EXACT_LIMIT else None
     raw = _betweenness(u, k)
     betweenness = {n: _round(b) for n, b in raw.items()}
@@ -269,6 +269,7 @@ def _centrality(u: nx.Graph, top: int) -> dict:
             "degree": u.degree(n),
             "facts": u.degree(n, weight="weight"),
             "betweenness": betweenness[n],
+            "side": sides.get(n),
         }
         for n in u
     }
@@ -514,7 +515,7 @@ def analyse_network(
     actors = u if include_places else u.subgraph([n for n in u if not _is_place(u, n)]).copy()
     # without places, a place has no side for the cross-border counts either
     bridge_sides = {n: (s if n in actors else None) for n, s in sides.items()}
-    centrality = _centrality(actors, top)
+    centrality = _centrality(actors, top, sides)
     components = _components(u)
     cross = _cross_border_links(actors, bridge_sides)
     per_side = Counter(sides[n] or "none" for n in u)
