@@ -647,6 +647,7 @@ def to_page_data(
     return {
         "title": title,
         "ontology": g.graph.get("ontology", ""),
+        "label_clip": LABEL_CLIP,
         "options": json.loads(net.options.to_json()),
         "overview": len(overview),
         "nodes": nodes,

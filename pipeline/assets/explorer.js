@@ -8,7 +8,7 @@
   var NEIGHBOUR_LIMIT = 40;    // ... and their neighbours when there are no more than this
   var RESULTS_LISTED = 12;     // entities listed under the search box
   var FACTS_LISTED = 8;        // facts (quotes, figures) listed under them
-  var LABEL_CLIP = 48;         // canvas labels longer than this are clipped with "…"
+  var LABEL_CLIP = data.label_clip || 48;  // canvas labels longer than this are clipped with "…"
   var SVG = "http://www.w3.org/2000/svg";
   var NARROW = window.matchMedia("(max-width: 1099px)");
 
