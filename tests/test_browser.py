@@ -651,6 +651,15 @@ def _visit_everything(opened: Opened, graph) -> list[str]:
     page.locator("#reader").wait_for(state="visible")
     texts += [page.inner_text("#reader-title"), page.inner_text("#reader-meta")]
     page.locator("#close-reader").click()
+    page.locator("#details .btn").first.click()  # the neighbourhood: its status and action
+    opened.settle()
+    texts += page.evaluate(VISIBLE_TEXTS)
+    _, _, fact = next(iter(sorted(graph.edges(node, keys=True))))
+    opened.api(f"x.selectFact({fact!r})")  # one fact in the panel
+    page.wait_for_timeout(300)
+    texts += page.evaluate(VISIBLE_TEXTS)
+    page.locator("#actions .btn").first.click()  # back to everything
+    opened.settle()
     _class_box(opened, "Person").uncheck()  # "reset filters" and the filter counts
     opened.settle()
     texts += page.evaluate(VISIBLE_TEXTS)
@@ -1051,6 +1060,25 @@ def test_the_notebook_opens_in_jupyter_from_the_dev_set_up(
             server.kill()
             server.wait(timeout=30)
         reader.join(timeout=10)
+
+
+def test_the_overview_of_a_big_graph_speaks_vietnamese_too(
+    browser: Browser, big_html: Path
+) -> None:
+    opened = open_page(browser, big_html.as_uri() + "#lang=vi")
+    page = opened.page
+    assert opened.api("x.mode()") == "overview"
+    english = set().union(*(_words(v) for v in opened.api("x.strings('en')").values()))
+    english -= set().union(*(_words(v) for v in opened.api("x.strings('vi')").values()))
+    texts = [page.inner_text(s) for s in ("#status", "#actions", "#details", "#summary")]
+    assert "Tổng quan" in texts[0] and "Hiện cả 5000" in texts[1]
+    assert _english_left(texts, [], english) == set()
+    page.get_by_role("button", name="Hiện cả 5000").click()
+    page.wait_for_timeout(200)
+    assert opened.api("x.mode()") == "all" and "all=1" in page.url
+    assert _english_left([page.inner_text("#status")], [], english) == set()
+    assert opened.blocked == [] and opened.errors == []
+    page.context.close()
 
 
 # ------------------------------------------------------------------ the picture in the README

@@ -1285,6 +1285,7 @@
     domPosition: function (id) { return network.canvasToDOM(network.getPosition(id)); },
     scale: function () { return network.getScale(); },
     select: function (id) { select(id, false); },
+    selectFact: function (id) { selectFact(id, false); },
     selected: function () { return state.selected; },
     focus: function () { return state.focus; },
     lang: function () { return state.lang; },
