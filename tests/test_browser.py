@@ -768,12 +768,23 @@ def test_the_exports_hold_what_is_shown(bundled: Opened, graph, tmp_path: Path) 
     shown = set(bundled.api("x.drawnEdgeIds()"))
     assert 0 < len(shown) < graph.number_of_edges()
     files = {}
-    for button in ("export-png", "export-csv", "export-ttl"):
+    for button in ("export-svg", "export-png", "export-csv", "export-ttl"):
         with page.expect_download() as info:
             page.locator(f"#{button}").click()
         path = tmp_path / info.value.suggested_filename
         info.value.save_as(path)
         files[button] = path
+    from xml.etree import ElementTree
+
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    svg = ElementTree.parse(files["export-svg"]).getroot()  # well-formed XML
+    marks = svg.findall("s:g[@class='entities']/*", ns)
+    assert {m.get("data-entity") for m in marks} == {
+        graph.nodes[n]["id"] for n in bundled.api("x.drawnIds()")
+    }
+    assert len(svg.findall("s:g[@class='facts']/s:line", ns)) == len(shown)
+    names = [t.text for t in svg.findall("s:g[@class='names']/s:text", ns)]
+    assert label_of(graph, R + "rapidus", "en") in names
     png = files["export-png"].read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5_000
     with files["export-csv"].open(encoding="utf-8-sig", newline="") as f:

@@ -21,7 +21,7 @@
       detailsLabel: "Details", close: "Close", searchPlaceholder: "Search names, quotes, figures",
       searchLabel: "Search entities and facts", resultsLabel: "Search results", language: "Language",
       view: "View", time: "Time", classes: "Classes", relations: "Relations", sources: "Sources",
-      "export": "Export what is shown", exportPng: "Image (PNG)", exportCsv: "Facts (CSV)",
+      "export": "Export what is shown", exportPng: "Image (PNG)", exportSvg: "Image (SVG)", exportCsv: "Facts (CSV)",
       exportTtl: "Facts with evidence (Turtle)", graphLabel: "Graph of entities and facts", fit: "Fit",
       fitTitle: "Zoom to fit what is shown", all: "all", none: "none",
       showPlaces: "Places", showIsolated: "Entities without facts ({0})",
@@ -57,7 +57,7 @@
       detailsLabel: "Chi tiết", close: "Đóng", searchPlaceholder: "Tìm tên, trích dẫn, số liệu",
       searchLabel: "Tìm thực thể và dữ kiện", resultsLabel: "Kết quả tìm kiếm", language: "Ngôn ngữ",
       view: "Hiển thị", time: "Thời gian", classes: "Lớp", relations: "Quan hệ", sources: "Nguồn",
-      "export": "Xuất phần đang hiển thị", exportPng: "Hình ảnh (PNG)", exportCsv: "Dữ kiện (CSV)",
+      "export": "Xuất phần đang hiển thị", exportPng: "Hình ảnh (PNG)", exportSvg: "Hình ảnh (SVG)", exportCsv: "Dữ kiện (CSV)",
       exportTtl: "Dữ kiện kèm bằng chứng (Turtle)", graphLabel: "Đồ thị thực thể và dữ kiện", fit: "Vừa khung",
       fitTitle: "Thu phóng cho vừa phần đang hiển thị", all: "tất cả", none: "bỏ hết",
       showPlaces: "Địa điểm", showIsolated: "Thực thể không có dữ kiện ({0})",
@@ -184,6 +184,14 @@
     return q;
   }
   function year(date) { var y = parseInt(String(date).slice(0, 4), 10); return isNaN(y) ? null : y; }
+  // The node shapes in a 20 × 20 box, for the legend and the SVG export.
+  var SHAPE_POINTS = {
+    diamond: "10,1 19,10 10,19 1,10",
+    triangle: "10,2 19,18 1,18",
+    triangleDown: "1,2 19,2 10,18",
+    hexagon: "5,2 15,2 20,10 15,18 5,18 0,10",
+    star: "10,1 12.6,7 19,7.5 14,11.6 15.6,18 10,14.5 4.4,18 6,11.6 1,7.5 7.4,7"
+  };
   // A class's legend mark: the node shape drawn in its colour (an SVG built node by node).
   function shapeIcon(shape, color, size) {
     size = size || 14;
@@ -191,13 +199,7 @@
     svg.setAttribute("width", size); svg.setAttribute("height", size);
     svg.setAttribute("viewBox", "0 0 20 20"); svg.setAttribute("class", "shape");
     svg.setAttribute("aria-hidden", "true");
-    var pts = {
-      diamond: "10,1 19,10 10,19 1,10",
-      triangle: "10,2 19,18 1,18",
-      triangleDown: "1,2 19,2 10,18",
-      hexagon: "5,2 15,2 20,10 15,18 5,18 0,10",
-      star: "10,1 12.6,7 19,7.5 14,11.6 15.6,18 10,14.5 4.4,18 6,11.6 1,7.5 7.4,7"
-    }[shape];
+    var pts = SHAPE_POINTS[shape];
     var mark;
     if (shape === "square") {
       mark = document.createElementNS(SVG, "rect");
@@ -1173,6 +1175,79 @@
     ctx.drawImage(canvas, 0, 0);
     copy.toBlob(done, "image/png");
   }
+  // The drawing as SVG, built element by element (labels as text nodes, never markup):
+  // what is shown, where it is, in the current language, whatever the zoom.
+  function svgEl(tag, attrs, text) {
+    var e = document.createElementNS(SVG, tag);
+    Object.keys(attrs).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    if (text !== undefined) e.textContent = safe(text);
+    return e;
+  }
+  function toSvg() {
+    var ids = nodeView.getIds();
+    var pos = network.getPositions(ids);
+    var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    ids.forEach(function (id) {
+      var n = byId.get(id), p = pos[id], r = n.size;
+      var half = Math.max(r, Array.from(clip(label(n))).length * n.font.size * 0.3) + 10;  // a label's half width, roughly
+      x0 = Math.min(x0, p.x - half); x1 = Math.max(x1, p.x + half);
+      y0 = Math.min(y0, p.y - r - 10); y1 = Math.max(y1, p.y + r + n.font.size * 1.5 + 10);
+    });
+    if (!ids.length) { x0 = y0 = 0; x1 = y1 = 100; }
+    var w = Math.round(x1 - x0), h = Math.round(y1 - y0);
+    var svg = svgEl("svg", { xmlns: SVG, viewBox: [Math.round(x0), Math.round(y0), w, h].join(" "), width: w, height: h,
+                             "font-family": "system-ui, sans-serif" });
+    svg.appendChild(svgEl("title", {}, t("title")));
+    var defs = svgEl("defs", {});
+    var marker = svgEl("marker", { id: "arrow", viewBox: "0 0 10 10", refX: "10", refY: "5", markerWidth: "7",
+                                   markerHeight: "7", orient: "auto-start-reverse" });
+    marker.appendChild(svgEl("path", { d: "M0,0 L10,5 L0,10 z", fill: "#a3acb9" }));
+    defs.appendChild(marker);
+    svg.appendChild(defs);
+    svg.appendChild(svgEl("rect", { x: Math.round(x0), y: Math.round(y0), width: w, height: h, fill: "#ffffff" }));
+    var links = svgEl("g", { "class": "facts", stroke: "#a3acb9", "stroke-width": "1", fill: "none" });
+    var linkLabels = svgEl("g", { "class": "relations", "font-size": "10", fill: "#52606d", "text-anchor": "middle" });
+    visibleFacts().forEach(function (e) {
+      var a = pos[e.from], b = pos[e.to];
+      if (!a || !b) return;
+      var dx = b.x - a.x, dy = b.y - a.y, d = Math.sqrt(dx * dx + dy * dy) || 1;
+      var ra = byId.get(e.from).size, rb = byId.get(e.to).size + 2;
+      var line = svgEl("line", { x1: (a.x + dx * ra / d).toFixed(1), y1: (a.y + dy * ra / d).toFixed(1),
+                                 x2: (b.x - dx * rb / d).toFixed(1), y2: (b.y - dy * rb / d).toFixed(1), "marker-end": "url(#arrow)" });
+      line.appendChild(svgEl("title", {}, label(byId.get(e.from)) + " — " + relLabel(e.relation) + " → " + label(byId.get(e.to))));
+      links.appendChild(line);
+      linkLabels.appendChild(svgEl("text", { x: ((a.x + b.x) / 2).toFixed(1), y: ((a.y + b.y) / 2 - 3).toFixed(1) }, clip(relLabel(e.relation))));
+    });
+    svg.appendChild(links);
+    svg.appendChild(linkLabels);
+    var marks = svgEl("g", { "class": "entities", stroke: "#0005", "stroke-width": "1" });
+    var names = svgEl("g", { "class": "names", fill: "#1f2933", "text-anchor": "middle", stroke: "#ffffff",
+                             "stroke-width": "3", "paint-order": "stroke" });
+    ids.forEach(function (id) {
+      var n = byId.get(id), p = pos[id], r = n.size, mark;
+      if (n.shape === "square") {
+        mark = svgEl("rect", { x: (p.x - r).toFixed(1), y: (p.y - r).toFixed(1), width: 2 * r, height: 2 * r, fill: n.color });
+      } else if (SHAPE_POINTS[n.shape]) {
+        var k = r / 10;
+        mark = svgEl("polygon", { points: SHAPE_POINTS[n.shape].split(" ").map(function (xy) {
+          var c = xy.split(",");
+          return (p.x + (+c[0] - 10) * k).toFixed(1) + "," + (p.y + (+c[1] - 10) * k).toFixed(1);
+        }).join(" "), fill: n.color });
+      } else {
+        mark = svgEl("circle", { cx: p.x.toFixed(1), cy: p.y.toFixed(1), r: r, fill: n.color });
+      }
+      mark.setAttribute("data-entity", n.eid);
+      mark.appendChild(svgEl("title", {}, label(n) + " (" + classLabel(n.cls) + ")"));
+      marks.appendChild(mark);
+      names.appendChild(svgEl("text", { x: p.x.toFixed(1), y: (p.y + r + n.font.size).toFixed(1), "font-size": n.font.size }, clip(label(n))));
+    });
+    svg.appendChild(marks);
+    svg.appendChild(names);
+    return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + new XMLSerializer().serializeToString(svg) + "\n";
+  }
+  document.getElementById("export-svg").addEventListener("click", function () {
+    save("vjkg-view.svg", new Blob([toSvg()], { type: "image/svg+xml;charset=utf-8" }));
+  });
   document.getElementById("export-png").addEventListener("click", function () { toPng(function (b) { save("vjkg-view.png", b); }); });
   document.getElementById("export-csv").addEventListener("click", function () {
     save("vjkg-facts.csv", new Blob([toCsv()], { type: "text/csv;charset=utf-8" }));
@@ -1291,6 +1366,7 @@
     lang: function () { return state.lang; },
     strings: function (lang) { return STRINGS[lang]; },
     csv: toCsv,
+    svg: toSvg,
     turtle: toTurtle
   };
   window.vjkgExplorer = api;
