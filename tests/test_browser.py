@@ -713,6 +713,7 @@ def _view(opened: Opened) -> dict[str, Any]:
             if not b.is_checked()
         ),
         "details": page.locator("#details h3").inner_text(),
+        "years": [page.input_value(f"#timeline input[data-time={k}]") for k in ("from", "to")],
     }
 
 
@@ -722,6 +723,8 @@ def test_the_view_lives_in_the_url_reload_and_back_restore_it(
     page = bundled.page
     page.get_by_text("Tiếng Việt", exact=True).click()
     page.locator("input[data-filter=rel][value=locatedIn]").uncheck()
+    _class_box(bundled, "Person").uncheck()
+    _set_range(page, "from", 2010)
     bundled.settle()
     page.fill("#search", "jetro")
     bundled.settle()
@@ -733,9 +736,11 @@ def test_the_view_lives_in_the_url_reload_and_back_restore_it(
     bundled.settle()
     focused = _view(bundled)
     assert focused["mode"] == "focus" and focused["focus"] == R + "jetro"
-    assert "locatedIn" in focused["unticked"] and focused["lang"] == "vi"
+    assert "locatedIn" in focused["unticked"] and "Person" in focused["unticked"]
+    assert focused["lang"] == "vi" and focused["years"][0] == "2010"
     url = page.url
     assert "focus=jetro" in url and "lang=vi" in url and "sel=jetro" in url
+    assert "hc=Person" in url and "years=2010-" in url
     page.reload()
     page.wait_for_selector("body[data-ready=true]", state="attached")
     assert _view(bundled) == focused
