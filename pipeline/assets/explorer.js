@@ -48,8 +48,7 @@
       noEvidence: "no quoted evidence", moreQuotes: "+ {0} more quotes", quotesFrom: "{0} from {1}",
       readSource: "Read in the source", sourceText: "Source text", noText: "The text of this source is not in the page.",
       issued: "issued {0}", years: "From {0} to {1}", undatedNote: "{0} dated facts and events", allYears: "All years",
-      dated: "dated", factKind: "fact", figureKind: "figure", exported: "Saved {0}",
-      langNames: "vi / en / ja"
+      factKind: "fact", figureKind: "figure"
     },
     vi: {
       title: "vjkg — khám phá đồ thị tri thức",
@@ -84,8 +83,7 @@
       noEvidence: "không có trích dẫn làm bằng chứng", moreQuotes: "+ {0} trích dẫn khác", quotesFrom: "{0} từ {1}",
       readSource: "Đọc trong nguồn", sourceText: "Văn bản nguồn", noText: "Văn bản của nguồn này không có trong trang.",
       issued: "phát hành {0}", years: "Từ {0} đến {1}", undatedNote: "{0} dữ kiện và sự kiện có ngày", allYears: "Mọi năm",
-      dated: "có ngày", factKind: "dữ kiện", figureKind: "số liệu", exported: "Đã lưu {0}",
-      langNames: "vi / en / ja"
+      factKind: "dữ kiện", figureKind: "số liệu"
     }
   };
   function t(key) {
