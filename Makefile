@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: build test setup lint typecheck unit bench serve clean
+.PHONY: build test setup lint typecheck unit bench serve notebook clean
 
 build: $(STAMP)
 	$(BIN)/kg build
@@ -32,6 +32,10 @@ unit: $(STAMP)
 
 serve: $(STAMP)
 	$(BIN)/kg serve
+
+# Jupyter (from the dev extras) on 127.0.0.1, opening the guided tour; root needs --allow-root.
+notebook: $(STAMP)
+	$(BIN)/jupyter notebook --ServerApp.ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/explore.ipynb
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

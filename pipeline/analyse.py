@@ -4,7 +4,14 @@ Everything is computed on the undirected simple graph of evidence-backed facts
 (:func:`pipeline.network.to_simple_graph`): two entities are neighbours when at least one
 quoted fact links them, in either direction. Countries are data, not edges: an entity's
 *side* is Japan or Vietnam when its ``vjkg:country`` is that country (or it is the country
-itself), and none otherwise (third countries, international organisations).
+itself), and none otherwise (third countries, international organisations). An event's
+side is its organisers' side, not its venue's: Vietnam IT Day held in Tokyo by VINASA is
+a Vietnamese event.
+
+Places (countries, cities, regions) are left out of centrality and bridges by default: one
+sentence saying "in Hokkaido, Japan" would otherwise make Japan and Hokkaido the most
+central entities, and "JETRO Hanoi is located in Hanoi" a cross-border tie. The option
+``include_places`` puts them back; the report says which was done and how many places.
 
 The result is a plain dict (:func:`analyse_network`) rendered as JSON and Markdown; both
 are deterministic: sorted everywhere, floats rounded, no timestamps or paths.
@@ -45,7 +52,17 @@ DEFINITIONS = {
     ),
     "side": (
         "An entity is on the Japanese (Vietnamese) side when its vjkg:country is Japan "
-        "(Vietnam), or when it is that country itself; other entities have no side."
+        "(Vietnam), or when it is that country itself; other entities have no side. An "
+        "event takes the side of its organisers (vjkg:organizer; the co-organisers when it "
+        "names no organiser), not of its venue: when they are all on one side, that side; "
+        "when they are on both, or none has a side, no side. An event without organisers "
+        "takes its country's side."
+    ),
+    "places": (
+        "Places (countries, cities, regions) are left out of centrality and bridges unless "
+        "the analysis is run with --include-places: a place is linked to everything located "
+        "in it, which says nothing about who works with whom. Components and communities "
+        "always include them."
     ),
     "direct_bridge": (
         "An organisation that, together with the entities it shares a fact with, covers "
@@ -57,11 +74,12 @@ DEFINITIONS = {
         "For an entity: the share of connected (Japanese entity, Vietnamese entity) pairs "
         "whose shortest paths pass through it, a pair's several shortest paths counted "
         "fractionally (betweenness restricted to cross-border pairs). Computed on the "
-        "network without places (countries, cities, regions), because 'located in Japan' "
-        "links actors that have nothing else in common. Brokers are organisations with "
-        "brokerage > 0; other brokers are the non-organisations (events, people, "
-        "initiatives) on those paths. Above 500 entities on a side, the Japanese "
-        "endpoints are a fixed, evenly spaced sample of 500 and the result is scaled up."
+        "network without places (countries, cities, regions) unless they are included, "
+        "because 'located in Japan' links actors that have nothing else in common. "
+        "Brokers are organisations with brokerage > 0; other brokers are the "
+        "non-organisations (events, people, initiatives) on those paths. Above 500 "
+        "entities on a side, the Japanese endpoints are a fixed, evenly spaced sample of "
+        "500 and the result is scaled up."
     ),
     "diameter": (
         "Diameter of the largest component: the longest shortest path between two of its "
@@ -118,6 +136,41 @@ def side_of(g: nx.Graph, n: str, side_nodes: dict[str, str]) -> str | None:
     if n in side_nodes:
         return side_nodes[n]
     return side_nodes.get(g.nodes[n].get("country") or "")
+
+
+ORGANISER_RELATIONS = ("organizer", "coOrganizer")  # the co-organisers only when no organiser
+
+
+def sides_of(g: nx.MultiDiGraph, side_nodes: dict[str, str]) -> dict[str, str | None]:
+    """Every entity's side; an event's from its organisers (see ``DEFINITIONS["side"]``).
+
+    >>> g = nx.MultiDiGraph()
+    >>> g.add_node("r/japan", id="japan", cls="Country", country=None)
+    >>> g.add_node("r/vinasa", id="vinasa", cls="Association", country="r/vietnam")
+    >>> g.add_node("r/day", id="day", cls="Event", country="r/japan")
+    >>> g.add_node("r/jetro", id="jetro", cls="GovernmentAgency", country="r/japan")
+    >>> _ = g.add_edge("r/day", "r/vinasa", relation="organizer")
+    >>> _ = g.add_edge("r/day", "r/jetro", relation="coOrganizer")
+    >>> sides_of(g, {"r/japan": "japan", "r/vietnam": "vietnam"})["r/day"]
+    'vietnam'
+    """
+    sides = {n: side_of(g, n, side_nodes) for n in g}
+    for n in sorted(g):
+        if n in side_nodes or top_class(g.nodes[n]["cls"]) != "Event":
+            continue
+        by_role: dict[str, set[str]] = {r: set() for r in ORGANISER_RELATIONS}
+        for _, v, r in g.out_edges(n, data="relation"):
+            if r in by_role:
+                by_role[r].add(v)
+        organisers = next((by_role[r] for r in ORGANISER_RELATIONS if by_role[r]), set())
+        if organisers:
+            found = {side_of(g, o, side_nodes) for o in organisers}
+            sides[n] = found.pop() if len(found) == 1 else None
+    return sides
+
+
+def _is_place(g: nx.Graph, n: str) -> bool:
+    return top_class(g.nodes[n]["cls"]) == "Place"
 
 
 def _is_organisation(g: nx.Graph, n: str) -> bool:
@@ -206,7 +259,7 @@ def _betweenness(u: nx.Graph, pivots: int | None) -> dict[str, float]:
     return {v: b * (as_source if v in chosen else otherwise) for v, b in sums.items()}
 
 
-def _centrality(u: nx.Graph, top: int) -> dict:
+def _centrality(u: nx.Graph, top: int, sides: dict[str, str | None]) -> dict:
     k = PIVOTS if u.number_of_nodes() > EXACT_LIMIT else None
     raw = _betweenness(u, k)
     betweenness = {n: _round(b) for n, b in raw.items()}
@@ -216,6 +269,7 @@ def _centrality(u: nx.Graph, top: int) -> dict:
             "degree": u.degree(n),
             "facts": u.degree(n, weight="weight"),
             "betweenness": betweenness[n],
+            "side": sides.get(n),
         }
         for n in u
     }
@@ -261,7 +315,7 @@ def _components(u: nx.Graph) -> dict:
     }
 
 
-def _communities(u: nx.Graph, side_nodes: dict[str, str]) -> dict:
+def _communities(u: nx.Graph, sides: dict[str, str | None]) -> dict:
     linked = u.subgraph(sorted(n for n in u if u.degree(n) > 0)).copy()
     if linked.number_of_edges() == 0:
         return {"modularity": 0.0, "count": 0, "communities": []}
@@ -280,14 +334,14 @@ def _communities(u: nx.Graph, side_nodes: dict[str, str]) -> dict:
     comms.sort(key=lambda c: (-len(c), c[0]))
     out = []
     for i, c in enumerate(comms, 1):
-        sides = Counter(side_of(u, n, side_nodes) or "none" for n in c)
+        counts = Counter(sides.get(n) or "none" for n in c)
         ranked = sorted(c, key=lambda n: (-linked.degree(n), n))
         out.append(
             {
                 "community": i,
                 "size": len(c),
                 "hubs": [u.nodes[n]["id"] for n in ranked[:3]],
-                "sides": {k: sides[k] for k in (*SIDES, "none") if sides[k]},
+                "sides": {k: counts[k] for k in (*SIDES, "none") if counts[k]},
                 "members": sorted(u.nodes[n]["id"] for n in c),
             }
         )
@@ -298,20 +352,19 @@ def _communities(u: nx.Graph, side_nodes: dict[str, str]) -> dict:
     }
 
 
-def _brokerage(u: nx.Graph, side_nodes: dict[str, str]) -> dict[str, float]:
+def _brokerage(actors: nx.Graph, sides: dict[str, str | None]) -> dict[str, float]:
     """Betweenness restricted to (Japanese, Vietnamese) pairs, as a share of connected pairs.
 
-    Places are left out of the network first (see ``DEFINITIONS["brokerage"]``).
+    ``actors`` is the network without places unless they were asked for
+    (see ``DEFINITIONS["brokerage"]``).
     """
-    # a copy, not a view: subgraph views make every neighbour lookup slow
-    actors = u.subgraph([n for n in u if top_class(u.nodes[n]["cls"]) != "Place"]).copy()
-    jp = sorted(n for n in actors if side_of(u, n, side_nodes) == SIDES[0])
-    vn = sorted(n for n in actors if side_of(u, n, side_nodes) == SIDES[1])
+    jp = sorted(n for n in actors if sides[n] == SIDES[0])
+    vn = sorted(n for n in actors if sides[n] == SIDES[1])
     component = {n: i for i, c in enumerate(nx.connected_components(actors)) for n in c}
     jp_per = Counter(component[a] for a in jp)
     vn_per = Counter(component[b] for b in vn)
     pairs = sum(jp_per[c] * vn_per[c] for c in jp_per)
-    out = dict.fromkeys(u, 0.0)
+    out = dict.fromkeys(actors, 0.0)
     if pairs:
         sample = jp
         if len(jp) > PIVOTS:  # an evenly spaced, deterministic sample of the endpoints
@@ -324,14 +377,14 @@ def _brokerage(u: nx.Graph, side_nodes: dict[str, str]) -> dict[str, float]:
     return out
 
 
-def _bridges(u: nx.Graph, side_nodes: dict[str, str], top: int) -> dict:
-    brokerage = _brokerage(u, side_nodes)
+def _bridges(u: nx.Graph, sides: dict[str, str | None], top: int) -> dict:
+    brokerage = _brokerage(u, sides)
     direct, brokers, others = [], [], []
     for n in u:
-        own = side_of(u, n, side_nodes)
+        own = sides[n]
         partners: dict[str, list[str]] = {s: [] for s in SIDES}
         for m in sorted(u[n]):
-            s = side_of(u, m, side_nodes)
+            s = sides[m]
             if s is not None:
                 partners[s].append(u.nodes[m]["id"])
         row = {
@@ -363,19 +416,19 @@ def _bridges(u: nx.Graph, side_nodes: dict[str, str], top: int) -> dict:
     }
 
 
-def _cross_border_links(u: nx.Graph, side_nodes: dict[str, str]) -> list[tuple[str, str]]:
+def _cross_border_links(u: nx.Graph, sides: dict[str, str | None]) -> list[tuple[str, str]]:
     """Pairs (Japanese-side entity, Vietnamese-side entity) that share a fact."""
     out = []
     for a, b in u.edges:
-        sides = (side_of(u, a, side_nodes), side_of(u, b, side_nodes))
-        if sides == SIDES:
+        pair = (sides[a], sides[b])
+        if pair == SIDES:
             out.append((a, b))
-        elif sides == SIDES[::-1]:
+        elif pair == SIDES[::-1]:
             out.append((b, a))
     return sorted(out, key=lambda ab: (u.nodes[ab[0]]["id"], u.nodes[ab[1]]["id"]))
 
 
-def _per_source(g: nx.MultiDiGraph, u: nx.Graph, side_nodes: dict[str, str]) -> list[dict]:
+def _per_source(g: nx.MultiDiGraph, u: nx.Graph, sides: dict[str, str | None]) -> list[dict]:
     sources = dict(g.graph.get("sources", {}))
     edges = [(a, b, k, d) for a, b, k, d in g.edges(keys=True, data=True) if a != b]
     for *_, d in edges:
@@ -414,9 +467,7 @@ def _per_source(g: nx.MultiDiGraph, u: nx.Graph, side_nodes: dict[str, str]) -> 
                 "entities": len({n for a, b, _ in own for n in (a, b)}),
                 "exclusive_facts": sum(1 for *_, d in own if d["sources"] == [iri]),
                 "cross_border_facts": sum(
-                    1
-                    for a, b, _ in own
-                    if {side_of(u, a, side_nodes), side_of(u, b, side_nodes)} == set(SIDES)
+                    1 for a, b, _ in own if {sides[a], sides[b]} == set(SIDES)
                 ),
                 "largest_component_without": largest_without,
                 "relations": dict(sorted(Counter(d["relation"] for *_, d in own).items())),
@@ -425,8 +476,17 @@ def _per_source(g: nx.MultiDiGraph, u: nx.Graph, side_nodes: dict[str, str]) -> 
     return rows
 
 
-def analyse_network(g: nx.MultiDiGraph, vocab: Vocabulary | None = None, top: int = TOP) -> dict:
+def analyse_network(
+    g: nx.MultiDiGraph,
+    vocab: Vocabulary | None = None,
+    top: int = TOP,
+    *,
+    include_places: bool = False,
+) -> dict:
     """The analysis of an entity network (see :data:`DEFINITIONS` for every measure).
+
+    Places are out of centrality and bridges unless ``include_places`` (reported in
+    ``summary["places"]``).
 
     >>> g = nx.MultiDiGraph()
     >>> R = "https://w3id.org/vjkg/resource/"
@@ -449,10 +509,16 @@ def analyse_network(g: nx.MultiDiGraph, vocab: Vocabulary | None = None, top: in
     v = vocab or Vocabulary()
     u = to_simple_graph(g)
     side_nodes = {str(v.entity(s)): s for s in SIDES}
-    centrality = _centrality(u, top)
+    sides = sides_of(g, side_nodes)
+    places = sorted(n for n in u if _is_place(u, n))
+    # a copy, not a view: subgraph views make every neighbour lookup slow
+    actors = u if include_places else u.subgraph([n for n in u if not _is_place(u, n)]).copy()
+    # without places, a place has no side for the cross-border counts either
+    bridge_sides = {n: (s if n in actors else None) for n, s in sides.items()}
+    centrality = _centrality(actors, top, sides)
     components = _components(u)
-    cross = _cross_border_links(u, side_nodes)
-    sides = Counter(side_of(u, n, side_nodes) or "none" for n in u)
+    cross = _cross_border_links(actors, bridge_sides)
+    per_side = Counter(sides[n] or "none" for n in u)
     return {
         "definitions": DEFINITIONS,
         "summary": {
@@ -461,14 +527,15 @@ def analyse_network(g: nx.MultiDiGraph, vocab: Vocabulary | None = None, top: in
             "facts": sum(w for *_, w in u.edges(data="weight")),
             "links": u.number_of_edges(),
             "density": _round(nx.density(u)),
-            "entities_per_side": {k: sides[k] for k in (*SIDES, "none")},
+            "entities_per_side": {k: per_side[k] for k in (*SIDES, "none")},
             "cross_border_links": len(cross),
+            "places": {"count": len(places), "in_centrality_and_bridges": include_places},
         },
         "centrality": centrality,
         "components": components,
-        "communities": _communities(u, side_nodes),
+        "communities": _communities(u, sides),
         "bridges": {
-            **_bridges(u, side_nodes, top),
+            **_bridges(actors, bridge_sides, top),
             "cross_border_links": [
                 {
                     "japan": u.nodes[a]["id"],
@@ -478,7 +545,7 @@ def analyse_network(g: nx.MultiDiGraph, vocab: Vocabulary | None = None, top: in
                 for a, b in cross
             ],
         },
-        "per_source": _per_source(g, u, side_nodes),
+        "per_source": _per_source(g, u, bridge_sides),
     }
 
 
@@ -518,6 +585,9 @@ def to_analysis_markdown(analysis: dict) -> str:
         f"linking {s['links']} pairs of entities (density {s['density']})",
         "- sides: " + ", ".join(f"{k} {n}" for k, n in s["entities_per_side"].items()),
         f"- cross-border links (Japanese side ↔ Vietnamese side): {s['cross_border_links']}",
+        f"- places: {s['places']['count']}, "
+        + ("included in" if s["places"]["in_centrality_and_bridges"] else "left out of")
+        + f" centrality and bridges. {defs['places']}",
         "",
         "## Most central entities",
         "",
@@ -623,11 +693,13 @@ def to_analysis_markdown(analysis: dict) -> str:
 def render_analysis(
     quads: Iterable[tuple[Node, Node, Node, Node | None]] | nx.MultiDiGraph,
     vocab: Vocabulary | None = None,
+    *,
+    include_places: bool = False,
 ) -> dict[str, str]:
     """``analysis.json`` and ``analysis.md`` (file name → text) for the graph in ``quads``
     (or for its entity network, already made by :func:`pipeline.network.to_networkx`)."""
     network = quads if isinstance(quads, nx.MultiDiGraph) else to_networkx(quads, vocab)
-    analysis = analyse_network(network, vocab)
+    analysis = analyse_network(network, vocab, include_places=include_places)
     return {
         "analysis.json": to_analysis_json(analysis),
         "analysis.md": to_analysis_markdown(analysis),

@@ -356,7 +356,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 def cmd_html(args: argparse.Namespace) -> int:
     """``kg html GRAPH [-o OUT]``: draw any RDF file as the explorer page."""
-    from .html import to_html
+    from .html import read_source_texts, to_html
     from .network import to_networkx
     from .outputs import check_writable, write_atomic
     from .readers import read_quads
@@ -366,7 +366,9 @@ def cmd_html(args: argparse.Namespace) -> int:
     check_writable(out.parent)
     quads = read_quads(args.graph, _limits(args))
     g = to_networkx(quads, _vocab(args))
-    write_atomic(out, to_html(g))
+    # the source texts, for the page's reader: under the working directory or beside graphs/
+    texts = read_source_texts(g, [Path.cwd(), args.graph.resolve().parent.parent])
+    write_atomic(out, to_html(g, texts=texts))
     print(f"wrote {out}: {g.number_of_nodes()} entities, {g.number_of_edges()} facts")
     if not g.number_of_nodes():
         from .vocab import DEFAULT_BASE
@@ -396,7 +398,9 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     written = [args.out / "analysis.json", args.out / "analysis.md"]
     _refuse_overwriting_input(written, [args.input])
     check_writable(args.out)
-    analysis = analyse_network(_read_graph(args.input, args), _vocab(args))
+    analysis = analyse_network(
+        _read_graph(args.input, args), _vocab(args), include_places=args.include_places
+    )
     files = {
         "analysis.json": to_analysis_json(analysis),
         "analysis.md": to_analysis_markdown(analysis),
@@ -863,6 +867,11 @@ def make_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", type=Path, default=_default("graphs"), help="output directory (graphs)")
     p.add_argument("--base", default=None, help="base IRI of the graph's vocabulary")
+    p.add_argument(
+        "--include-places",
+        action="store_true",
+        help="count places (countries, cities) in centrality and bridges (default: left out)",
+    )
     _add_input_limits(p)
     p.set_defaults(func=cmd_analyse)
 

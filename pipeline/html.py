@@ -16,6 +16,7 @@ on an overview of the best-connected ones; everything stays searchable.
 from __future__ import annotations
 
 import base64
+import colorsys
 import hashlib
 import json
 import math
@@ -34,7 +35,7 @@ from pyvis.edge import Edge
 from pyvis.network import Network
 from pyvis.node import Node
 
-from .network import label_of
+from .network import DATE_RELATIONS, Evidence, label_of
 from .vocab import ENTITY_CLASSES, class_ancestors
 
 DEFAULT_TITLE = "vjkg — knowledge graph explorer"
@@ -80,6 +81,10 @@ SHAPES = {
 }
 FALLBACK_COLOUR = "#8c8c8c"
 
+# Canvas labels longer than this many characters are clipped with "…" (the panel, the
+# tooltip and the search results show the whole name).
+LABEL_CLIP = 48
+
 
 def fold(text: str) -> str:
     """Lowercase without diacritics, for search ("Bộ Khoa học" → "bo khoa hoc").
@@ -117,6 +122,35 @@ def family_of(cls: str) -> str:
     if chain[-1] == "Organization" and len(chain) > 1:
         return chain[-2]
     return chain[-1]
+
+
+def class_colour(cls: str) -> str:
+    """A colour of its own for every class: its family's hue, turned a little per subclass.
+
+    The family's own class keeps the family colour; its subclasses, in the ontology's
+    order, step the hue alternately up and down and the lightness in and out, so two
+    ministries and a government agency no longer share one red.
+
+    >>> class_colour("GovernmentBody"), class_colour("Ministry") != class_colour("GovernmentBody")
+    ('#e15759', True)
+    >>> len({class_colour(c) for c in ENTITY_CLASSES}) == len(ENTITY_CLASSES)
+    True
+    """
+    family = family_of(cls)
+    base = FAMILY_COLOURS.get(family)
+    if base is None:
+        return FALLBACK_COLOUR
+    if cls == family:
+        return base
+    members = [c for c in ENTITY_CLASSES if c != family and family_of(c) == family]
+    k = members.index(cls) + 1 if cls in members else len(members) + 1
+    r, g, b = (int(base[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    hue, light, sat = colorsys.rgb_to_hls(r, g, b)
+    step = (k + 1) // 2 * (1 if k % 2 else -1)
+    hue = (hue + 0.035 * step) % 1.0
+    light = min(0.78, max(0.28, light + (0.09 if k % 3 == 1 else -0.08 if k % 3 == 2 else 0.0)))
+    rgb = colorsys.hls_to_rgb(hue, light, sat)
+    return "#" + "".join(f"{round(c * 255):02x}" for c in rgb)
 
 
 def top_of(cls: str) -> str:
@@ -382,7 +416,45 @@ def _source_table(g: nx.MultiDiGraph) -> dict[str, dict[str, Any]]:
     return dict(sorted(table.items()))
 
 
-def _class_rows(counts: dict[str, int]) -> list[dict[str, Any]]:
+def term_labels(terms: dict[str, dict[str, str]], name: str) -> dict[str, str]:
+    """A class's or relation's labels in vi and en: the ontology's, else the name as words.
+
+    >>> term_labels({"coOrganizer": {"vi": "đơn vị đồng tổ chức", "en": "co-organizer"}},
+    ...             "coOrganizer")
+    {'en': 'co-organizer', 'vi': 'đơn vị đồng tổ chức'}
+    >>> term_labels({}, "partnerOf")
+    {'en': 'partner of', 'vi': 'partner of'}
+    """
+    found = terms.get(name, {})
+    en = found.get("en") or found.get("") or humanize(name)
+    return {"en": en, "vi": found.get("vi") or en}
+
+
+def read_source_texts(g: nx.MultiDiGraph, roots: Iterable[Path]) -> dict[str, str]:
+    """Source IRI → text, for the sources whose text is found under one of ``roots``.
+
+    The build records each source's folder (``vjkg:sourceFolder``, e.g. ``sources/000``)
+    and the SHA-256 of its NFC text; a ``text.txt`` is used only when its digest matches,
+    so a page never shows a text that is not the one the offsets point into.
+    """
+    out: dict[str, str] = {}
+    for iri, info in sorted(g.graph.get("sources", {}).items()):
+        folder, digest = info.get("folder"), info.get("sha256")
+        if not folder or not digest:
+            continue
+        for root in roots:
+            path = Path(root) / folder / "text.txt"
+            try:
+                text = unicodedata.normalize("NFC", path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError):
+                continue
+            if hashlib.sha256(text.encode("utf-8")).hexdigest() == digest:
+                out[iri] = text
+                break
+    return out
+
+
+def _class_rows(counts: dict[str, int], terms: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
     """The legend: every class present plus its ancestors, in tree order."""
     present = set(counts)
     for c in counts:
@@ -398,10 +470,12 @@ def _class_rows(counts: dict[str, int]) -> list[dict[str, Any]]:
         rows.append(
             {
                 "name": c,
-                "label": humanize(c),
+                "label": term_labels(terms, c)["en"],
+                "labels": term_labels(terms, c),
                 "parent": chain[1] if len(chain) > 1 else None,
                 "depth": len(chain) - 1,
-                "color": FAMILY_COLOURS.get(family_of(c), FALLBACK_COLOUR),
+                "top": top_of(c),
+                "color": class_colour(c),
                 "shape": SHAPES.get(top_of(c), "dot"),
                 "count": counts.get(c, 0),
             }
@@ -441,13 +515,44 @@ def _curves(keys: list[tuple[str, str, str]]) -> dict[str, dict[str, Any] | bool
     return out
 
 
-def to_page_data(g: nx.MultiDiGraph, title: str = DEFAULT_TITLE) -> dict[str, Any]:
+def _evidence_record(e: Evidence) -> dict[str, Any]:
+    """A quote for the page: its context, offsets and the IRIs the Turtle export needs.
+
+    The target's and selectors' IRIs are left out when they follow from the annotation's
+    the way the build mints them (``…/annotation/K`` → ``…/target/K``, ``…/selector/K-quote``,
+    ``…/selector/K-position``); the page derives them back.
+    """
+    record: dict[str, Any] = {"quote": e.quote, "source": e.source}
+    if e.prefix or e.suffix:
+        record["prefix"], record["suffix"] = e.prefix, e.suffix
+    if e.start is not None and e.end is not None:
+        record["start"], record["end"] = e.start, e.end
+    if e.annotation:
+        record["ann"] = e.annotation
+        base, _, key = e.annotation.rpartition("/annotation/")
+        derived = (
+            f"{base}/target/{key}",
+            f"{base}/selector/{key}-quote",
+            f"{base}/selector/{key}-position" if e.position_selector else "",
+        )
+        actual = (e.target, e.quote_selector, e.position_selector)
+        if not key or actual != derived:
+            record["tgt"], record["qs"], record["ps"] = actual
+    return record
+
+
+def to_page_data(
+    g: nx.MultiDiGraph, title: str = DEFAULT_TITLE, texts: dict[str, str] | None = None
+) -> dict[str, Any]:
     """The JSON the page runs on: options, nodes, edges, classes, relations, sources.
 
     Every list is sorted and every number rounded, so the same graph gives the same data.
     Above :data:`OVERVIEW_THRESHOLD` entities the best-connected :data:`OVERVIEW_SIZE`
     also carry overview positions ``ox``/``oy`` and ``overview`` is their number.
+    ``texts`` (source IRI → its NFC text) puts each source's whole text in the page, for
+    the reader that shows a quote where it stands.
     """
+    terms = g.graph.get("terms", {})
     pos = compute_layout(g)
     degree = {n: d for n, d in g.degree()}
     ranked = sorted(g.nodes, key=lambda n: (-degree[n], n))
@@ -469,7 +574,7 @@ def to_page_data(g: nx.MultiDiGraph, title: str = DEFAULT_TITLE) -> dict[str, An
             label_of(g, n, "en"),
             x=x,
             y=y,
-            color=FAMILY_COLOURS.get(family_of(d["cls"]), FALLBACK_COLOUR),
+            color=class_colour(d["cls"]),
             size=round(9 + 3.5 * math.sqrt(degree[n]), 2),
             # Hubs get larger labels, so they stay legible when zoomed out to the whole graph.
             font={"size": min(26, round(12 + 3 * math.sqrt(degree[n])))},
@@ -495,7 +600,7 @@ def to_page_data(g: nx.MultiDiGraph, title: str = DEFAULT_TITLE) -> dict[str, An
                     "measure": f["measure"],
                     "amount": f["amount_text"],
                     "date": f["date"],
-                    "evidence": [{"quote": e.quote, "source": e.source} for e in f["evidence"]],
+                    "evidence": [_evidence_record(e) for e in f["evidence"]],
                 }
                 for f in d.get("figures") or []
             ],
@@ -513,7 +618,8 @@ def to_page_data(g: nx.MultiDiGraph, title: str = DEFAULT_TITLE) -> dict[str, An
     for u, v, key in keys:
         d = g.edges[u, v, key]
         # Likewise pyvis's add_edge looks both ends up in a list (1.7 s for 8,000 facts).
-        opts = Edge(u, v, directed=True, id=key, label=humanize(d["relation"]), smooth=curves[key])
+        rel_label = term_labels(terms, d["relation"])["en"]
+        opts = Edge(u, v, directed=True, id=key, label=rel_label, smooth=curves[key])
         net.edges.append(opts.options)
         edges.append(
             {
@@ -525,7 +631,7 @@ def to_page_data(g: nx.MultiDiGraph, title: str = DEFAULT_TITLE) -> dict[str, An
                 "rank": _text(d.get("rank")),
                 "share": _text(d.get("share")),
                 "role": dict(sorted((d.get("role") or {}).items())),
-                "evidence": [{"quote": e.quote, "source": e.source} for e in d["evidence"]],
+                "evidence": [_evidence_record(e) for e in d["evidence"]],
             }
         )
 
@@ -540,17 +646,33 @@ def to_page_data(g: nx.MultiDiGraph, title: str = DEFAULT_TITLE) -> dict[str, An
         class_counts[node["cls"]] = class_counts.get(node["cls"], 0) + 1
     return {
         "title": title,
+        "ontology": g.graph.get("ontology", ""),
+        "label_clip": LABEL_CLIP,
         "options": json.loads(net.options.to_json()),
         "overview": len(overview),
         "nodes": nodes,
         "edges": edges,
-        "classes": _class_rows(class_counts),
+        "classes": _class_rows(class_counts, terms),
         "relations": [
-            {"name": r, "label": humanize(r), "count": c}
+            {
+                "name": r,
+                "label": term_labels(terms, r)["en"],
+                "labels": term_labels(terms, r),
+                "count": c,
+            }
             for r, c in sorted(relation_counts.items())
         ],
+        "terms": {
+            name: term_labels(terms, name)
+            for name in sorted({*DATE_RELATIONS, "figure", "Place", "Event"})
+        },
         "sources": [
-            {**info, "count": source_counts.get(iri, 0)} for iri, info in _source_table(g).items()
+            {
+                **info,
+                "count": source_counts.get(iri, 0),
+                **({"text": texts[iri]} if texts and iri in texts else {}),
+            }
+            for iri, info in _source_table(g).items()
         ],
     }
 
@@ -587,8 +709,12 @@ def _csp_hash(script: str) -> str:
     return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
 
 
-def to_html(g: nx.MultiDiGraph, title: str = DEFAULT_TITLE) -> str:
-    """The complete, self-contained page: no network access, nothing from the data runs."""
+def to_html(
+    g: nx.MultiDiGraph, title: str = DEFAULT_TITLE, texts: dict[str, str] | None = None
+) -> str:
+    """The complete, self-contained page: no network access, nothing from the data runs.
+
+    ``texts`` maps source IRIs to their texts (see :func:`to_page_data`)."""
     vis_js = _vis_network_js()
     app_js = _asset("explorer.js")
     parts = {
@@ -597,7 +723,7 @@ def to_html(g: nx.MultiDiGraph, title: str = DEFAULT_TITLE) -> str:
         "/*VIS_JS*/": vis_js,
         "/*APP_JS*/": app_js,
         "__TITLE__": escape(title),
-        "__DATA__": _json_for_script(to_page_data(g, title)),
+        "__DATA__": _json_for_script(to_page_data(g, title, texts)),
     }
     # One pass over the template: text inserted for one marker is never searched again.
     pattern = re.compile("|".join(re.escape(k) for k in parts))

@@ -73,11 +73,19 @@ DATE_RELATIONS = tuple(
 
 @dataclass
 class Evidence:
-    """One quote supporting a fact."""
+    """One quote supporting a fact, with the text around it and where it sits in the source."""
 
     quote: str
     source: str  # source document IRI
     source_title: str
+    prefix: str = ""  # the text just before the quote (oa:prefix), as the source has it
+    suffix: str = ""  # ... and just after it (oa:suffix)
+    start: int | None = None  # code-point offsets into the NFC source text (oa:start, oa:end)
+    end: int | None = None
+    annotation: str = ""  # the IRIs of the oa:Annotation, its target and its two selectors
+    target: str = ""
+    quote_selector: str = ""
+    position_selector: str = ""
 
 
 @dataclass
@@ -137,7 +145,9 @@ def to_networkx(
     :class:`Evidence`), plus the qualifier values ``date``, ``amount_text``, ``amount``
     (exact :class:`~decimal.Decimal` in base units), ``amount_bound``, ``currency``
     (ISO 4217), ``share``, ``rank`` and ``role`` (lang → text). Graph attribute
-    ``sources``: source IRI → ``{"id", "title", "titles", "issued", "publisher"}``.
+    ``sources``: source IRI → ``{"id", "title", "titles", "issued", "publisher", "folder",
+    "sha256"}`` (the folder and text digest the build records);
+    ``terms``: ontology class or property name → its labels (lang → text).
     Nodes and edges are added in sorted order, so algorithms that depend on insertion
     order give the same result on every run.
     """
@@ -145,7 +155,9 @@ def to_networkx(
     ix = _index(quads)
     entity_classes = {v.term(c): c for c in ENTITY_CLASSES}
     g = nx.MultiDiGraph()
+    g.graph["ontology"] = str(v.term(""))
     g.graph["sources"] = _sources(ix, v)
+    g.graph["terms"] = _term_labels(ix, v)
     for node, types in sorted(ix.types.items(), key=lambda kv: str(kv[0])):
         names = [entity_classes[t] for t in types if t in entity_classes]
         if not names:
@@ -225,6 +237,18 @@ def _figure(ix: _Index, p: dict[Node, list[Node]], v: Vocabulary) -> dict:
     }
 
 
+def _term_labels(ix: _Index, v: Vocabulary) -> dict[str, dict[str, str]]:
+    """The ontology's labels per class and property name (``{"coOrganizer": {"vi": …}}``),
+    when the quads include the ontology (built graphs do)."""
+    namespace = str(v.term(""))
+    out: dict[str, dict[str, str]] = {}
+    for node, props in ix.props.items():
+        name = str(node)
+        if name.startswith(namespace) and RDFS.label in props:
+            out[name[len(namespace) :]] = _langs(props[RDFS.label])
+    return dict(sorted(out.items()))
+
+
 def _sources(ix: _Index, v: Vocabulary) -> dict[str, dict]:
     """Every source document in the quads: IRI → id, title, titles, issued, publisher."""
     out: dict[str, dict] = {}
@@ -239,6 +263,8 @@ def _sources(ix: _Index, v: Vocabulary) -> dict[str, dict]:
             "titles": titles,
             "issued": _first(p.get(DCTERMS.issued)),
             "publisher": _langs(p.get(DCTERMS.publisher, [])).get("vi"),
+            "folder": _first(p.get(v.term("sourceFolder"))),
+            "sha256": _first(p.get(v.term("textSha256"))),
         }
     return dict(sorted(out.items()))
 
@@ -249,14 +275,35 @@ def _evidence(ix: _Index, ann: Node) -> Evidence | None:
         return None
     tp = ix.props[target]
     source = tp.get(OA.hasSource, [None])[0]
-    quote = ""
-    for sel in tp.get(OA.hasSelector, []):
-        exact = ix.props[sel].get(OA.exact)
+    quote = prefix = suffix = quote_selector = position_selector = ""
+    start = end = None
+    for sel in sorted(tp.get(OA.hasSelector, []), key=str):
+        sp = ix.props[sel]
+        exact = sp.get(OA.exact)
         if exact:
             quote = " ".join(str(exact[0]).split())
+            prefix = _first(sp.get(OA.prefix)) or ""
+            suffix = _first(sp.get(OA.suffix)) or ""
+            quote_selector = str(sel)
+        first, last = _first(sp.get(OA.start)), _first(sp.get(OA.end))
+        if first is not None and last is not None and first.isdigit() and last.isdigit():
+            start, end = int(first), int(last)
+            position_selector = str(sel)
     titles = _langs(ix.props[source].get(DCTERMS.title, [])) if source is not None else {}
     title = titles.get("vi") or titles.get("en") or str(source)
-    return Evidence(quote, str(source), title)
+    return Evidence(
+        quote,
+        str(source),
+        title,
+        prefix,
+        suffix,
+        start,
+        end,
+        str(ann),
+        str(target),
+        quote_selector,
+        position_selector,
+    )
 
 
 def label_of(g: nx.MultiDiGraph, node: str, lang: str = "en") -> str:

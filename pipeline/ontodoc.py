@@ -71,6 +71,11 @@ padding:.25em .6em;border-top:1px solid #eee}th{width:11em;color:#555;font-weigh
 .lang{color:#888;font-size:.8em;margin-left:.3em}.iri{color:#666;font-size:.85em;
 word-break:break-all}nav ul{columns:3 14em}ul.tree,ul.tree ul{list-style:none;
 padding-left:1.2em}a{color:#0b5cad;text-decoration:none}a:hover{text-decoration:underline}
+*{box-sizing:border-box}td,th,code,li,p{overflow-wrap:anywhere}
+table{table-layout:fixed}
+@media (max-width:600px){body{padding:.6em .8em 3em}h1{font-size:1.3em}
+th,td{display:block;width:auto;padding:.1em .3em}th{border-top:1px solid #eee;padding-top:.4em}
+td{border-top:0}.term{padding:.2em .6em .6em}nav ul{columns:1}}
 """.strip()
 
 

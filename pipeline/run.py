@@ -118,7 +118,8 @@ class Build:
         yield from render_analysis(network, self.vocab).items()  # analysis.json, .md
         self._progress("rendered analysis")
         yield "ontology.html", to_ontology_html(read_quads(self.ontology / "vjkg.ttl"), prefixes)
-        yield "kg.html", to_html(network)
+        texts = {str(self.vocab.node("source", s.meta.id)): s.text for s in self.corpus.sources}
+        yield "kg.html", to_html(network, texts=texts)  # texts for its source reader
         self._progress("rendered kg.html")
 
 

@@ -7,8 +7,12 @@ The bridges fixture (tests/fixtures/bridges) is small enough to work out by hand
     vinasa(VN) —partnerOf→ most            undp(no country) —partnerOf→ meti, vinasa
     jetro —locatedIn→ hanoi                sony(JP), japan, vietnam: mentioned, no fact
 
-Without places it is the 6-cycle ict-day–jetro–meti–undp–vinasa–most; its 6 connected
-(Japanese, Vietnamese) pairs give the brokerage values asserted below.
+ICT Day has a Vietnamese country but a Japanese organiser (JETRO), so it is on the
+Japanese side: an event's side is its organisers'. Without places (the default) the network
+is the 6-cycle ict-day–jetro–meti–undp–vinasa–most with the Japanese side ict-day, jetro,
+meti and the Vietnamese side vinasa, most; its 6 connected (Japanese, Vietnamese) pairs give
+the brokerage values asserted below (undp: meti–vinasa 1, meti–most ½, jetro–vinasa ½, so
+2/6; most: ict-day–vinasa 1, jetro–vinasa ½, so 1.5/6).
 """
 
 from __future__ import annotations
@@ -57,26 +61,52 @@ def test_direct_bridges_are_the_organisations_linked_to_both_sides(analysis: dic
     direct = analysis["bridges"]["direct"]
     assert [(r["id"], r["japan_partners"], r["vietnam_partners"]) for r in direct] == [
         ("undp", ["meti"], ["vinasa"]),  # no country of its own, partners on both sides
-        ("jetro", ["meti"], ["hanoi", "ict-day"]),  # Japanese, with Vietnamese partners
+        ("most", ["ict-day"], ["vinasa"]),  # Vietnamese, patron of a Japanese-run event
     ]
-    assert [r["cross_border_partners"] for r in direct] == [
-        ["meti", "vinasa"],
-        ["hanoi", "ict-day"],
-    ]
+    assert [r["cross_border_partners"] for r in direct] == [["meti", "vinasa"], ["ict-day"]]
+    # JETRO's only Vietnamese tie is "located in Hanoi": with places left out, no bridge
+    assert "jetro" not in {r["id"] for r in direct}
     links = analysis["bridges"]["cross_border_links"]
-    assert links == [
-        {"japan": "jetro", "vietnam": "hanoi", "facts": 1},
-        {"japan": "jetro", "vietnam": "ict-day", "facts": 1},
-    ]
+    assert links == [{"japan": "ict-day", "vietnam": "most", "facts": 1}]
+
+
+def test_an_event_takes_the_side_of_its_organisers_not_its_venue(analysis: dict) -> None:
+    rows = {r["id"]: r for r in analysis["bridges"]["other_brokers"]}
+    assert rows["ict-day"]["country"] == "vietnam"  # where it is held
+    assert rows["ict-day"]["side"] == "japan"  # who organises it: JETRO
+    assert analysis["summary"]["entities_per_side"] == {"japan": 5, "vietnam": 4, "none": 1}
+
+
+def test_places_are_left_out_of_centrality_and_bridges_unless_included(
+    built: Path, analysis: dict, tmp_path: Path
+) -> None:
+    assert analysis["summary"]["places"] == {"count": 3, "in_centrality_and_bridges": False}
+    ranked = [r["id"] for r in analysis["centrality"]["by_degree"]]
+    assert "hanoi" not in ranked and "japan" not in ranked
+    md = (built / "analysis.md").read_text(encoding="utf-8")
+    assert "- places: 3, left out of centrality and bridges." in md
+    done = run_kg(
+        "analyse", "--include-places", "--input", str(built / "kg.nq"), "--out", str(tmp_path)
+    )
+    assert done.returncode == 0, done.stderr
+    with_places = json.loads((tmp_path / "analysis.json").read_text(encoding="utf-8"))
+    assert with_places["summary"]["places"] == {"count": 3, "in_centrality_and_bridges": True}
+    top = with_places["centrality"]["by_degree"]
+    assert [(r["id"], r["degree"]) for r in top[:2]] == [("ict-day", 3), ("jetro", 3)]
+    direct = {r["id"]: r["cross_border_partners"] for r in with_places["bridges"]["direct"]}
+    assert direct["jetro"] == ["hanoi"]  # the located-in tie counts only when asked for
+    assert "- places: 3, included in centrality and bridges." in (
+        tmp_path / "analysis.md"
+    ).read_text(encoding="utf-8")
 
 
 def test_brokerage_is_the_share_of_cross_border_shortest_paths(analysis: dict) -> None:
     brokers = {r["id"]: r["brokerage"] for r in analysis["bridges"]["brokers"]}
     assert brokers == {
         "undp": 0.3333,
-        "jetro": 0.25,
+        "most": 0.25,
+        "jetro": 0.0833,
         "meti": 0.0833,
-        "most": 0.0833,
         "vinasa": 0.0833,
     }
     others = {r["id"]: r["brokerage"] for r in analysis["bridges"]["other_brokers"]}
@@ -85,8 +115,9 @@ def test_brokerage_is_the_share_of_cross_border_shortest_paths(analysis: dict) -
 
 def test_centrality_components_and_communities(analysis: dict) -> None:
     top = analysis["centrality"]["by_degree"]
-    assert [(r["id"], r["degree"]) for r in top[:2]] == [("ict-day", 3), ("jetro", 3)]
-    assert analysis["centrality"]["by_betweenness"][0]["betweenness"] == pytest.approx(0.1111)
+    # without places: the 6-cycle (degree 2 each, the same betweenness) and sony, alone
+    assert [(r["degree"]) for r in top] == [2] * 6 + [0] and top[-1]["id"] == "sony"
+    assert analysis["centrality"]["by_betweenness"][0]["betweenness"] == pytest.approx(0.1333)
     comps = analysis["components"]
     assert comps["sizes"] == [7]
     assert comps["isolated_entities"] == ["japan", "sony", "vietnam"]
@@ -100,7 +131,7 @@ def test_centrality_components_and_communities(analysis: dict) -> None:
 def test_per_source_statistics(analysis: dict) -> None:
     rows = {r["id"]: r for r in analysis["per_source"]}
     assert rows["doc-a"]["facts"] == 8 and rows["doc-a"]["exclusive_facts"] == 7
-    assert rows["doc-a"]["cross_border_facts"] == 2
+    assert rows["doc-a"]["cross_border_facts"] == 1  # ict-day (JP side) —patron→ most
     assert rows["doc-a"]["largest_component_without"] == 2  # only b's meti–jetro is left
     assert rows["doc-b"]["facts"] == 1 and rows["doc-b"]["exclusive_facts"] == 0
     assert rows["doc-b"]["largest_component_without"] == 7

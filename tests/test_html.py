@@ -199,6 +199,52 @@ def test_nodes_carry_class_colour_shape_size_by_degree_and_folded_names(bundled_
     ), "top classes are told apart by colour"
 
 
+def test_every_class_has_a_colour_of_its_own_and_the_ontology_s_labels(bundled_graph) -> None:
+    data = to_page_data(bundled_graph)
+    colours = [c["color"] for c in data["classes"]]
+    assert len(set(colours)) == len(colours)
+    by_class = {c["name"]: c for c in data["classes"]}
+    assert by_class["GovernmentBody"]["labels"] == {
+        "en": "Government body",
+        "vi": "Cơ quan nhà nước",
+    }
+    relations = {r["name"]: r for r in data["relations"]}
+    assert relations["coOrganizer"]["labels"] == {"en": "co-organizer", "vi": "đơn vị đồng tổ chức"}
+    assert data["terms"]["startDate"]["vi"] == "ngày diễn ra"
+
+
+def test_the_page_carries_each_source_text_and_each_quote_s_place_in_it(bundled_graph) -> None:
+    data = page_data((GRAPHS / "kg.html").read_text(encoding="utf-8"))
+    texts = {s["iri"]: s["text"] for s in data["sources"]}
+    assert len(texts) == len(data["sources"]) == 5
+    evidence = [ev for e in data["edges"] for ev in e["evidence"]]
+    evidence += [ev for n in data["nodes"] for f in n["figures"] for ev in f["evidence"]]
+    assert evidence
+    for ev in evidence:
+        text = texts[ev["source"]]
+        exact = text[ev["start"] : ev["end"]]  # code points into the NFC text
+        assert " ".join(exact.split()) == ev["quote"]
+        assert text[: ev["start"]].endswith(ev["prefix"])
+        assert text[ev["end"] :].startswith(ev["suffix"])
+        assert "/annotation/" in ev["ann"] and "tgt" not in ev  # the build's IRIs, derivable
+
+
+def test_a_source_text_is_embedded_only_when_its_digest_matches(
+    bundled_graph, tmp_path: Path
+) -> None:
+    from pipeline.html import read_source_texts
+
+    found = read_source_texts(bundled_graph, [ROOT])
+    assert len(found) == 5
+    for info in bundled_graph.graph["sources"].values():
+        folder = tmp_path / info["folder"]
+        folder.mkdir(parents=True)
+        text = (ROOT / info["folder"] / "text.txt").read_text(encoding="utf-8")
+        (folder / "text.txt").write_text(text.replace("Nhật Bản", "Nhat Ban"), encoding="utf-8")
+    assert read_source_texts(bundled_graph, [tmp_path]) == {}  # edited texts are not used
+    assert read_source_texts(bundled_graph, [tmp_path, ROOT]) == found
+
+
 def test_fold_ignores_vietnamese_diacritics_and_case() -> None:
     assert fold("Bộ Khoa học và Công nghệ") == "bo khoa hoc va cong nghe"
     assert fold("ĐẠI HỌC Quốc gia Hà Nội") == "dai hoc quoc gia ha noi"

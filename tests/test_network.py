@@ -127,3 +127,27 @@ def test_sources_are_listed_with_titles(mini_graph) -> None:
         ("doc-a", "Bài A", "Article A", "2026-02-04"),
         ("doc-b", "Bản tin B", None, "2024"),
     ]
+
+
+def test_evidence_keeps_the_quote_s_context_offsets_and_iris(mini_graph) -> None:
+    from pipeline.load import load_corpus
+
+    corpus = load_corpus(MINI)
+    texts = {f"{R}source/{s.meta.id}": s.text for s in corpus.sources}
+    evidence = [e for _, _, ev in mini_graph.edges(data="evidence") for e in ev]
+    assert evidence
+    for e in evidence:
+        text = texts[e.source]
+        assert e.start is not None and e.end is not None
+        assert " ".join(text[e.start : e.end].split()) == e.quote
+        assert text[: e.start].endswith(e.prefix) and text[e.end :].startswith(e.suffix)
+        assert e.prefix or e.suffix
+        assert e.annotation.startswith(R + "annotation/") and e.target.startswith(R + "target/")
+        assert e.quote_selector.endswith("-quote") and e.position_selector.endswith("-position")
+
+
+def test_the_ontology_s_labels_come_with_the_network(mini_graph) -> None:
+    terms = mini_graph.graph["terms"]
+    assert terms["Ministry"] == {"en": "Ministry", "vi": "Bộ"}
+    assert terms["partnerOf"]["vi"] and terms["partnerOf"]["en"]
+    assert mini_graph.graph["ontology"] == "https://w3id.org/vjkg/ontology#"
