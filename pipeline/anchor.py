@@ -17,6 +17,7 @@ import unicodedata
 from bisect import bisect_right
 
 from .model import Anchor
+from .text import fold_whitespace
 
 CONTEXT = 32  # code points of prefix/suffix kept in each TextQuoteSelector
 _WS = re.compile(r"\s+")
@@ -29,15 +30,6 @@ class AnchorError(ValueError):
         self.what = what
         self.fix = fix
         super().__init__(f"{what} — {fix}")
-
-
-def fold_whitespace(text: str) -> str:
-    """NFC, every whitespace run as one space, ends stripped.
-
-    >>> fold_whitespace("  Bộ Khoa\\n học  ")
-    'Bộ Khoa học'
-    """
-    return _WS.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
 class SourceText:

@@ -23,8 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from .anchor import fold_whitespace
 from .model import Claim, Corpus, labels_dict
+from .text import fold_whitespace
 
 LIST_RELATIONS = {
     # relation: which end the list hangs off ("object": members of X; "subject": organisers of X)

@@ -17,7 +17,6 @@ matches nothing is reported too, so the list cannot rot.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,8 +25,8 @@ from .anchor import SourceText
 from .errors import ProblemCollector
 from .load import _Reader, read_yaml_file
 from .matcher import PLAUSIBLE, registry_matcher
-from .matcher import fold as fold_name
 from .model import Corpus
+from .text import fold, fold_case
 from .yamltree import YMap
 
 ACRONYM = re.compile(r"(?<![\w&])([A-ZĐ][A-ZĐ0-9&]*[A-ZĐ][A-ZĐ0-9&]*)(?![\w&])")
@@ -53,10 +52,6 @@ class IgnoreEntry:
     reason: str
     sources: frozenset[str]
     where: str
-
-
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFC", " ".join(text.split())).casefold()
 
 
 def _is_upper(word: str) -> bool:
@@ -100,8 +95,8 @@ def _known_names(corpus: Corpus) -> tuple[set[str], list[str]]:
     folded: list[str] = []
     for e in corpus.entities.values():
         for _, name in e.all_names():
-            folded.append(fold_name(name))
-            acronyms.update(fold_name(m.group(1)) for m in ACRONYM.finditer(name))
+            folded.append(fold(name))
+            acronyms.update(fold(m.group(1)) for m in ACRONYM.finditer(name))
     return acronyms, folded
 
 
@@ -147,13 +142,13 @@ def find_gaps(corpus: Corpus, ignore: list[IgnoreEntry]) -> list[Gap]:
         seen: set[tuple[str, str]] = set()
         for m in ACRONYM.finditer(text):
             word = m.group(1)
-            known = fold_name(word) in acronyms
+            known = fold(word) in acronyms
             if len(word.replace("&", "")) < 2 or known or ("acronym", word) in seen:
                 continue
             seen.add(("acronym", word))
             gaps.append(Gap(sid, "acronym", word, st.line_of(m.start())))
         for pos, name in name_runs(text):
-            key = fold_name(name)
+            key = fold(name)
             if ("name", key) in seen or any(key in n or n in key for n in folded_names if n):
                 continue
             seen.add(("name", key))
@@ -161,7 +156,7 @@ def find_gaps(corpus: Corpus, ignore: list[IgnoreEntry]) -> list[Gap]:
     kept = []
     for g in gaps:
         if not any(
-            _fold(i.text) == _fold(g.text) and (not i.sources or g.source in i.sources)
+            fold_case(i.text) == fold_case(g.text) and (not i.sources or g.source in i.sources)
             for i in ignore
         ):
             kept.append(g)
@@ -171,11 +166,11 @@ def find_gaps(corpus: Corpus, ignore: list[IgnoreEntry]) -> list[Gap]:
 def unused_ignores(corpus: Corpus, ignore: list[IgnoreEntry]) -> list[IgnoreEntry]:
     """Ignore entries that match no gap any more (candidates for removal)."""
     raw = find_gaps(corpus, [])
-    texts = {(_fold(g.text), g.source) for g in raw}
+    texts = {(fold_case(g.text), g.source) for g in raw}
     return [
         i
         for i in ignore
-        if not any(t == _fold(i.text) and (not i.sources or s in i.sources) for t, s in texts)
+        if not any(t == fold_case(i.text) and (not i.sources or s in i.sources) for t, s in texts)
     ]
 
 

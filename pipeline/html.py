@@ -36,6 +36,7 @@ from pyvis.network import Network
 from pyvis.node import Node
 
 from .network import DATE_RELATIONS, Evidence, label_of
+from .text import fold
 from .vocab import ENTITY_CLASSES, class_ancestors
 
 DEFAULT_TITLE = "vjkg — knowledge graph explorer"
@@ -84,18 +85,6 @@ FALLBACK_COLOUR = "#8c8c8c"
 # Canvas labels longer than this many characters are clipped with "…" (the panel, the
 # tooltip and the search results show the whole name).
 LABEL_CLIP = 48
-
-
-def fold(text: str) -> str:
-    """Lowercase without diacritics, for search ("Bộ Khoa học" → "bo khoa hoc").
-
-    >>> fold("Bộ Khoa học và Công nghệ")
-    'bo khoa hoc va cong nghe'
-    >>> fold("Đại học Quốc gia")
-    'dai hoc quoc gia'
-    """
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
 def humanize(name: str) -> str:

@@ -33,77 +33,14 @@ plus ``Hà Nội``.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from .model import Entity
-
-_DASHES = "-‐‑‒–—―"
+from .text import fold, fold_spacing, fold_with_offsets, has_marks, nfc
 
 EXACT, CASE, DIACRITICS, LOWERED = 0.95, 0.85, 0.7, 0.45
 PLAUSIBLE = 0.5  # hits below this are reported by neither kg suggest nor kg coverage
-
-
-def _fold_char(ch: str) -> str:
-    if ch in _DASHES:
-        return "-"
-    if ch in "đĐ":
-        return "d"
-    base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
-    return base.casefold()
-
-
-def _has_marks(text: str) -> bool:
-    return any(unicodedata.combining(c) for c in unicodedata.normalize("NFD", text)) or any(
-        c in "đĐ" for c in text
-    )
-
-
-def fold_with_map(text: str) -> tuple[str, list[int]]:
-    """The folded text and, for each of its characters, the offset it comes from.
-
-    >>> folded, origin = fold_with_map("Hà\\nNội – Tokyo")
-    >>> folded, origin[3], origin[-1]
-    ('ha noi-tokyo', 3, 13)
-    """
-    text = unicodedata.normalize("NFC", text)
-    out: list[str] = []
-    origin: list[int] = []
-    pending_space = -1  # offset of a whitespace run not yet written
-    for i, ch in enumerate(text):
-        if ch.isspace():
-            if pending_space < 0:
-                pending_space = i
-            continue
-        folded = _fold_char(ch)
-        if pending_space >= 0:
-            if out and out[-1] != "-" and folded != "-":
-                out.append(" ")
-                origin.append(pending_space)
-            pending_space = -1
-        for c in folded:
-            out.append(c)
-            origin.append(i)
-    return "".join(out), origin
-
-
-def fold(text: str) -> str:
-    """The folded form of ``text`` (see the module doc).
-
-    >>> fold("Uỷ ban") == fold("Ủy  ban") == fold("uy ban")
-    True
-    """
-    return fold_with_map(text)[0].strip()
-
-
-def _plain(text: str) -> str:
-    """NFC, whitespace and dashes folded, case and diacritics kept."""
-    t = unicodedata.normalize("NFC", text)
-    for d in _DASHES:
-        t = t.replace(d, "-")
-    t = " ".join(t.split())
-    return t.replace(" -", "-").replace("- ", "-")
 
 
 def _is_word_char(ch: str) -> bool:
@@ -143,7 +80,7 @@ class NameMatcher:
 
     def _judge(self, name: str, written: str) -> tuple[float, str] | None:
         """Whether ``written`` is a plausible spelling of ``name`` (see the module doc)."""
-        a, b = _plain(name), _plain(written)
+        a, b = fold_spacing(name), fold_spacing(written)
         one_word = " " not in a
         if a == b:
             return EXACT, f"the registry name {name!r}, as written"
@@ -154,7 +91,7 @@ class NameMatcher:
             if lowered:
                 return LOWERED, f"the registry name {name!r} in lower case: maybe a common noun"
             return CASE, f"the registry name {name!r}, written in other case"
-        if one_word and (_has_marks(b) or b == b.lower()):
+        if one_word and (has_marks(b) or b == b.lower()):
             return None
         if lowered:
             return LOWERED, f"the registry name {name!r} in lower case: maybe a common noun"
@@ -168,8 +105,8 @@ class NameMatcher:
         footnote number in a PDF extraction: ``Nội các11``) still counts. Returned in text
         order.
         """
-        text = unicodedata.normalize("NFC", text)
-        folded, origin = fold_with_map(text)
+        text = nfc(text)
+        folded, origin = fold_with_offsets(text)
         candidates: list[Hit] = []
         for key, entries in self.keys.items():
             pos = folded.find(key)

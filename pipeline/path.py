@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import networkx as nx
 
 from .errors import UsageError
-from .html import fold
 from .network import Evidence, label_of, to_simple_graph
+from .text import name_key
 from .vocab import top_class
 
 MAX_ENUMERATED = 10_000  # shortest paths looked at before sorting; more are only counted as "≥"
@@ -55,18 +55,9 @@ class PathResult:
     capped: bool = False
 
 
-def _key(text: str) -> str:
-    """Text compared when resolving names: folded, dashes as spaces, spaces collapsed.
-
-    >>> _key("  Bộ KH&CN – Việt-Nam ")
-    'bo kh&cn viet nam'
-    """
-    return " ".join(re.sub(r"[-–—_]", " ", fold(text)).split())
-
-
 def _names(g: nx.MultiDiGraph, n: str) -> set[str]:
     d = g.nodes[n]
-    return {_key(x) for x in [d["id"], *d.get("labels", {}).values(), *d.get("aliases", [])]}
+    return {name_key(x) for x in [d["id"], *d.get("labels", {}).values(), *d.get("aliases", [])]}
 
 
 def find_entities(g: nx.MultiDiGraph, name: str) -> list[str]:
@@ -89,7 +80,7 @@ def find_entities(g: nx.MultiDiGraph, name: str) -> list[str]:
     for n, ident in sorted(g.nodes(data="id")):
         if wanted in (ident, n):
             return [n]
-    key = _key(wanted)
+    key = name_key(wanted)
     if not key:
         return []
     names = {n: _names(g, n) for n in sorted(g)}
@@ -111,7 +102,7 @@ def resolve_entity(g: nx.MultiDiGraph, name: str) -> str:
         return found[0]
     if not found:
         every = {x: n for n in sorted(g) for x in sorted(_names(g, n))}
-        close = difflib.get_close_matches(_key(name), list(every), n=5, cutoff=0.6)
+        close = difflib.get_close_matches(name_key(name), list(every), n=5, cutoff=0.6)
         hint = list(dict.fromkeys(g.nodes[every[c]]["id"] for c in close))  # closest first
         raise UsageError(
             f"no entity matches {name!r}"

@@ -31,9 +31,10 @@ from typing import Any
 from .anchor import SourceText
 from .coverage import ACRONYM, IgnoreEntry, name_runs
 from .errors import Location, ProblemCollector
-from .matcher import PLAUSIBLE, Hit, NameMatcher, fold, registry_matcher
+from .matcher import PLAUSIBLE, Hit, NameMatcher, registry_matcher
 from .model import Claim, Corpus, Entity, Mention, Source
 from .quantities import QuantityError, parse_amount, parse_date
+from .text import fold
 from .vocab import ENTITY_CLASSES, ID_PATTERN, RELATIONS, Relation, top_class
 
 # Limits (characters of text), each a keyword of :func:`suggest` with this default.

@@ -3,10 +3,18 @@
 - :func:`nfc` — Unicode NFC, the form every source text and quote is compared in;
 - :func:`fold_whitespace` — NFC with every whitespace run as one space (quotes against PDF
   texts with hard line breaks);
-- :func:`fold` — a search key: no diacritics (``đ`` as ``d``), case-folded, whitespace
-  folded — so "Bộ KH&CN" and "bo kh&cn" meet;
+- :func:`fold_spacing` — also every dash as ``-`` with no space around it; case and
+  diacritics kept (``Việt Nam - Nhật Bản`` = ``Việt Nam-Nhật Bản``);
+- :func:`fold_case` — :func:`fold_whitespace`, case-folded; diacritics kept;
+- :func:`fold` — the search and matching key: no diacritics (``đ`` as ``d``), case-folded,
+  whitespace and dashes folded, so "Ủy ban", "Uỷ  ban" and "uy ban" meet;
+  :func:`fold_with_offsets` gives it with a map back to the original offsets;
 - :func:`name_key` — :func:`fold` with dashes and underscores as spaces, for resolving a
   name a person typed ("Việt-Nam", "viet nam").
+
+The explorer's script folds search text the same way as :func:`fold` (pipeline/assets/
+explorer.js, ``fold``), so the keys written into the page and the queries typed into it
+meet; tests/test_text.py holds the two equal.
 
 >>> fold("ỦY BAN Hợp tác") == fold("ủy ban hợp tác") == "uy ban hop tac"
 True
@@ -18,7 +26,8 @@ import re
 import unicodedata
 
 _WS = re.compile(r"\s+")
-_DASHES = re.compile(r"[-–—_]")
+DASHES = "-‐‑‒–—―"
+_NAME_SEPARATORS = re.compile(r"[-_]")
 
 
 def nfc(text: str) -> str:
@@ -39,36 +48,93 @@ def fold_whitespace(text: str) -> str:
     return _WS.sub(" ", nfc(text)).strip()
 
 
-def strip_diacritics(text: str) -> str:
-    """The text without combining marks, ``đ``/``Đ`` as ``d``/``D``; case kept.
+def fold_spacing(text: str) -> str:
+    """NFC, whitespace and dashes folded; case and diacritics kept.
 
-    Each character of the NFC text gives exactly one character, so offsets into the result
-    are offsets into the NFC text (what a matcher that reports positions needs).
+    >>> fold_spacing("Việt Nam – Nhật\\nBản")
+    'Việt Nam-Nhật Bản'
+    """
+    t = nfc(text)
+    for d in DASHES:
+        t = t.replace(d, "-")
+    t = " ".join(t.split())
+    return t.replace(" -", "-").replace("- ", "-")
 
-    >>> strip_diacritics("Đại học Quốc gia")
-    'Dai hoc Quoc gia'
-    >>> len(strip_diacritics(nfc("Nghiên cứu"))) == len(nfc("Nghiên cứu"))
+
+def fold_case(text: str) -> str:
+    """NFC, whitespace folded, case-folded; diacritics kept (``Nhật`` ≠ ``nhất``).
+
+    >>> fold_case("Bộ  NGOẠI giao") == fold_case("bộ ngoại Giao")
     True
     """
-    out = []
-    for ch in nfc(text):
-        if ch in "đĐ":
-            out.append("d" if ch == "đ" else "D")
+    return fold_whitespace(text).casefold()
+
+
+def fold_char(ch: str) -> str:
+    """One NFC character folded: no diacritics, case-folded, dashes as ``-``.
+
+    >>> fold_char("Ủ"), fold_char("đ"), fold_char("–")
+    ('u', 'd', '-')
+    """
+    if ch in DASHES:
+        return "-"
+    if ch in "đĐ":
+        return "d"
+    base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
+    return base.casefold()
+
+
+def has_marks(text: str) -> bool:
+    """Whether ``text`` carries any diacritic (``đ`` counts).
+
+    >>> has_marks("Hà Nội"), has_marks("Ha Noi")
+    (True, False)
+    """
+    return any(unicodedata.combining(c) for c in unicodedata.normalize("NFD", text)) or any(
+        c in "đĐ" for c in text
+    )
+
+
+def fold_with_offsets(text: str) -> tuple[str, list[int]]:
+    """:func:`fold` of ``text`` (ends not stripped) and, for each of its characters, the
+    offset in the NFC text it comes from.
+
+    >>> folded, origin = fold_with_offsets("Hà\\nNội – Tokyo")
+    >>> folded, origin[3], origin[-1]
+    ('ha noi-tokyo', 3, 13)
+    """
+    text = nfc(text)
+    out: list[str] = []
+    origin: list[int] = []
+    pending_space = -1  # offset of a whitespace run not yet written
+    for i, ch in enumerate(text):
+        if ch.isspace():
+            if pending_space < 0:
+                pending_space = i
             continue
-        base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
-        out.append(base[:1] if len(base) == 1 else ch)
-    return "".join(out)
+        folded = fold_char(ch)
+        if pending_space >= 0:
+            if out and out[-1] != "-" and folded != "-":
+                out.append(" ")
+                origin.append(pending_space)
+            pending_space = -1
+        for c in folded:
+            out.append(c)
+            origin.append(i)
+    return "".join(out), origin
 
 
 def fold(text: str) -> str:
-    """Lowercase without diacritics, whitespace folded, for search and matching.
+    """Lowercase without diacritics, whitespace and dashes folded, for search and matching.
 
     >>> fold("Bộ Khoa học và Công nghệ")
     'bo khoa hoc va cong nghe'
-    >>> fold("Đại học  Quốc\\ngia")
-    'dai hoc quoc gia'
+    >>> fold("Uỷ ban") == fold("Ủy  ban") == fold("uy ban")
+    True
+    >>> fold("Việt Nam - Nhật Bản")
+    'viet nam-nhat ban'
     """
-    return _WS.sub(" ", strip_diacritics(text).lower()).strip()
+    return fold_with_offsets(text)[0].strip()
 
 
 def name_key(text: str) -> str:
@@ -77,4 +143,4 @@ def name_key(text: str) -> str:
     >>> name_key("  Bộ KH&CN – Việt-Nam ")
     'bo kh&cn viet nam'
     """
-    return " ".join(_DASHES.sub(" ", fold(text)).split())
+    return " ".join(_NAME_SEPARATORS.sub(" ", fold(text)).split())

@@ -138,8 +138,13 @@
   var isolatedCount = data.nodes.filter(function (n) { return n.degree === 0; }).length;
 
   // ------------------------------------------------------------------ text helpers
+  // The search key, as pipeline/text.py folds (tests/test_text.py holds the two equal): no
+  // diacritics, lower case, whitespace runs as one space, every dash as "-" with no space
+  // around it, ends trimmed.
   function fold(s) {
-    return s.replace(/đ/g, "d").replace(/Đ/g, "D").normalize("NFD").replace(/\p{Mn}/gu, "").toLowerCase();
+    return s.normalize("NFC").replace(/[đĐ]/g, "d").normalize("NFD").replace(/\p{Mn}/gu, "")
+      .toLowerCase().replace(/[-\u2010-\u2015]/g, "-").replace(/\s+/g, " ")
+      .replace(/ ?- ?/g, "-").trim();
   }
   // Bidi embedding, override and isolate controls and the direction marks would let a
   // label reorder the text around it ("\u202egnp.exe" shown as "exe.png"): removed.
