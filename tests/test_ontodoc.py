@@ -22,9 +22,10 @@ NS = "https://w3id.org/vjkg/ontology#"
 VOID = {"meta", "br", "hr", "img", "input", "link", "wbr"}
 
 RENDER = (
-    "import sys; from pathlib import Path; from pipeline.cli import _ontology_page; "
-    "from pipeline.vocab import Vocabulary; "
-    "sys.stdout.buffer.write(_ontology_page(Path(sys.argv[1]), Vocabulary().prefixes()).encode())"
+    "import sys; from pathlib import Path; from pipeline.ontodoc import to_ontology_html; "
+    "from pipeline.readers import read_quads; from pipeline.vocab import Vocabulary; "
+    "page = to_ontology_html(read_quads(Path(sys.argv[1])), Vocabulary().prefixes()); "
+    "sys.stdout.buffer.write(page.encode())"
 )
 
 
