@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .anchor import AnchorError, SourceText, fold_whitespace
+from .checks import find_date, fold_name, names_entity, near_duplicates
 from .errors import Location, ProblemCollector
 from .model import (
     Amount,
@@ -25,15 +26,21 @@ from .model import (
     Qualifiers,
     Source,
     SourceMeta,
+    Wording,
 )
 from .quantities import QuantityError, parse_amount, parse_date
+from .schema import QUALIFIER_BY_KEY
 from .vocab import (
     ENTITY_CLASSES,
     ID_PATTERN,
     LANGUAGES,
     QUALIFIER_KEYS,
     RELATIONS,
+    ROLE_BY_ID,
+    ROLES,
     SOURCE_KINDS,
+    is_a,
+    relation_qualifiers,
     top_class,
 )
 from .yamltree import (
@@ -408,27 +415,127 @@ def load_meta(path: Path, folder: str, problems: ProblemCollector) -> SourceMeta
     )
 
 
-def _claim_qualifiers(
-    r: _Reader, m: YMap, relation: str, quote: str, problems: ProblemCollector
-) -> Qualifiers | None:
-    rel = RELATIONS[relation]
+def _date_qualifier(
+    r: _Reader, m: YMap, key: str, quote: str, issued: str, has_reason: bool
+) -> tuple[bool, str | None, str | None]:
+    """(ok, the date, the relative wording it was resolved from) for a date-valued key."""
+    value = r.text(m, key, required=False)
+    if value is None:
+        return True, None, None
+    try:
+        parse_date(value)
+    except QuantityError as exc:
+        r.problem(m.key_lines[key], str(exc), "")
+        return False, None, None
+    if has_reason:
+        return True, value, None
+    reading = find_date(value, quote, issued)
+    if reading is None:
+        r.problem(
+            m.key_lines[key],
+            f"{key} {value!r} is not readable from the quote"
+            + f" (nor from the quote and the document's date {issued})",
+            "write the date the quote gives (at its precision), quote the sentence that gives "
+            "it, or add 'dateReason: …' saying where in the text it comes from",
+        )
+        return False, None, None
+    return True, value, reading.relative
+
+
+def _role(r: _Reader, m: YMap, quote: str) -> tuple[bool, str | None, str | None]:
+    """(ok, role id, role as written) — the role must come from the vocabulary of roles."""
+    node = m.get("role")
+    if node is None:
+        if "roleText" in m:
+            r.problem(m.key_lines["roleText"], "'roleText' without 'role'", "add 'role: <id>'")
+            return False, None, None
+        return True, None, None
+    if isinstance(node, YMap):
+        written = node.get("vi")
+        guess = _guess_role(written.value if isinstance(written, YScalar) else "")
+        r.problem(
+            node.line,
+            "'role' is an id from the vocabulary of roles, not {vi: …, en: …}",
+            (
+                f"write 'role: {guess}' and "
+                if guess
+                else "pick an id from sources/FORMAT.md (Roles) and write "
+            )
+            + "'roleText: <the role as the quote writes it>'",
+        )
+        return False, None, None
+    role = r.text(m, "role")
+    if role is None:
+        return False, None, None
     ok = True
-    for key in rel.required:
+    if role not in ROLE_BY_ID:
+        guess = _guess_role(role)
+        r.problem(
+            m.key_lines["role"],
+            f"unknown role {role!r}",
+            did_you_mean(role, ROLE_BY_ID)
+            or (f"did you mean {guess!r}?" if guess else "")
+            or "see the Roles table in sources/FORMAT.md, or add the role to pipeline/schema.py",
+        )
+        ok = False
+    text = r.text(m, "roleText", required=False)
+    if text is not None and fold_name(text) not in fold_name(quote):
+        r.problem(
+            m.key_lines["roleText"],
+            f"roleText {text!r} does not occur in the quote",
+            "copy the role exactly as the quoted sentence writes it",
+        )
+        ok = False
+    return ok, role, text
+
+
+def _guess_role(wording: str) -> str | None:
+    """The role whose wordings best match ``wording`` (the longest wording found in it)."""
+    folded = fold_name(wording)
+    best: tuple[int, str] | None = None
+    for role in ROLES:
+        for w in (role.vi, role.en, *role.wordings):
+            fw = fold_name(w)
+            if fw.strip() and fw in folded and (best is None or len(fw) > best[0]):
+                best = (len(fw), role.id)
+    return best[1] if best else None
+
+
+def _qualifier_entity(
+    r: _Reader, m: YMap, key: str, entities: dict[str, Entity]
+) -> tuple[bool, str | None]:
+    if key not in m:
+        return True, None
+    (prop,) = [p for p in QUALIFIER_BY_KEY[key].properties if p.value == "iri"]
+    eid = _entity_ref(r, m, key, entities, prop.classes or None)
+    return eid is not None, eid
+
+
+def _claim_qualifiers(
+    r: _Reader,
+    m: YMap,
+    relation: str,
+    quote: str,
+    source: Source,
+    entities: dict[str, Entity],
+) -> tuple[Qualifiers, Wording] | None:
+    rel = RELATIONS[relation]
+    allowed = relation_qualifiers(rel)
+    ok = True
+    for key in sorted(rel.required):
         if key not in m:
             r.problem(m.line, f"relation {relation!r} needs '{key}'", f"add '{key}: …'")
             ok = False
     for key, line in m.key_lines.items():
-        if key in QUALIFIER_KEYS and key not in rel.qualifiers:
-            allowed = ", ".join(sorted(rel.qualifiers)) or "none"
-            r.problem(line, f"relation {relation!r} takes no '{key}'", f"allowed: {allowed}")
+        if key in QUALIFIER_KEYS and key not in allowed:
+            shown = ", ".join(sorted(allowed)) or "none"
+            r.problem(line, f"relation {relation!r} takes no '{key}'", f"allowed: {shown}")
             ok = False
-    date = r.text(m, "date", required=False)
-    if date is not None:
-        try:
-            parse_date(date)
-        except QuantityError as exc:
-            r.problem(m.key_lines["date"], str(exc), "")
-            ok = False
+    reason = r.text(m, "dateReason", required=False)
+    issued = source.meta.issued
+    date_ok, date, date_text = _date_qualifier(r, m, "date", quote, issued, reason is not None)
+    until_ok, until, until_text = _date_qualifier(r, m, "until", quote, issued, reason is not None)
+    ok = ok and date_ok and until_ok
     folded_quote = fold_whitespace(quote)
     amounts: dict[str, Amount | None] = {}
     for key in ("amount", "share"):
@@ -450,7 +557,7 @@ def _claim_qualifiers(
             )
             ok = False
     ints: dict[str, int | None] = {}
-    for key in ("rank", "outOf"):
+    for key in ("rank", "outOf", "ordinal"):
         raw = r.text(m, key, required=False)
         ints[key] = None
         if raw is None:
@@ -460,19 +567,78 @@ def _claim_qualifiers(
         else:
             r.problem(m.key_lines[key], f"{key} {raw!r} must be a positive whole number", "")
             ok = False
-    role = r.labels(m.get("role"), "role", ("vi", "en")) if "role" in m else ()
+    role_ok, role, role_text = _role(r, m, quote)
+    according_ok, according = _qualifier_entity(r, m, "according", entities)
+    site_ok, site = _qualifier_entity(r, m, "site", entities)
+    ok = ok and role_ok and according_ok and site_ok
     measure = r.labels(m.get("measure"), "measure", ("vi", "en")) if "measure" in m else ()
     if not ok:
         return None
-    return Qualifiers(
+    qualifiers = Qualifiers(
         role=role,
         date=date,
+        until=until,
         amount=amounts["amount"],
         share=amounts["share"],
         rank=ints["rank"],
         out_of=ints["outOf"],
+        ordinal=ints["ordinal"],
         measure=measure,
+        according=according,
+        site=site,
     )
+    amount, share = amounts["amount"], amounts["share"]
+    wording = Wording(
+        amount_text=amount.text if amount else None,
+        share_text=share.text if share else None,
+        role_text=role_text,
+        date_text=date_text or until_text,
+        date_reason=reason,
+    )
+    return qualifiers, wording
+
+
+def _check_names(
+    r: _Reader,
+    m: YMap,
+    quote: str,
+    subject: str,
+    obj: str | None,
+    entities: dict[str, Entity],
+) -> bool:
+    """The quote names the subject or the object, or the claim says which one it implies."""
+    implicit = r.text(m, "implicit", required=False)
+    if implicit is not None:
+        ends = ("subject", "object") if obj is not None else ("subject",)
+        if implicit not in ends:
+            r.problem(
+                m.key_lines["implicit"],
+                f"implicit {implicit!r} must be " + " or ".join(repr(e) for e in ends),
+                "say which end the quote implies without naming it",
+            )
+            return False
+        if r.text(m, "reason", required=False) is None:
+            r.problem(
+                m.key_lines["implicit"],
+                f"'implicit: {implicit}' needs a 'reason'",
+                "add 'reason: …' saying how the quote refers to it (\"nước này\" = Japan)",
+            )
+            return False
+        return True
+    if "reason" in m:
+        r.problem(m.key_lines["reason"], "'reason' without 'implicit'", "add 'implicit: …'")
+        return False
+    named = [e for e in (subject, obj) if e is not None and names_entity(quote, entities[e])]
+    if named:
+        return True
+    which = f"subject {subject!r}" + (f" nor its object {obj!r}" if obj else "")
+    r.problem(
+        m.key_lines.get("quote", m.line),
+        f"the quote names neither its {which} by any registry label or alias",
+        "quote the clause that names one of them, add the name the text uses as an alias in "
+        "sources/registry.yaml, or add 'implicit: subject|object' with a 'reason'",
+    )
+    return False
 
 
 def _anchor(r: _Reader, m: YMap, text: SourceText) -> tuple[str, Anchor] | None:
@@ -490,7 +656,11 @@ def _anchor(r: _Reader, m: YMap, text: SourceText) -> tuple[str, Anchor] | None:
 
 
 def _entity_ref(
-    r: _Reader, m: YMap, key: str, entities: dict[str, Entity], classes: frozenset[str] | None
+    r: _Reader,
+    m: YMap,
+    key: str,
+    entities: dict[str, Entity],
+    classes: tuple[str, ...] | None,
 ) -> str | None:
     eid = r.text(m, key)
     if eid is None:
@@ -503,7 +673,7 @@ def _entity_ref(
             did_you_mean(eid, entities) or "add it to sources/registry.yaml",
         )
         return None
-    if classes is not None and top_class(entity.cls) not in classes:
+    if classes is not None and not is_a(entity.cls, classes):
         r.problem(
             m.key_lines[key],
             f"{key} {eid!r} is a {entity.cls}, which this relation does not take as {key}",
@@ -543,7 +713,7 @@ def load_annotations(
             mentions.append(Mention(sid, eid, anchored[1], r.loc(m.line)))
     seen: dict[tuple[object, ...], Location] = {}
     allowed = ["subject", "relation", "object", "quote", "occurrence", "start", "end"]
-    allowed += sorted(QUALIFIER_KEYS)
+    allowed += ["implicit", "reason", *sorted(QUALIFIER_KEYS)]
     for node in r.items(root.get("claims"), "'claims'"):
         m = r.mapping(node, "a claim")
         if m is None:
@@ -567,11 +737,14 @@ def load_annotations(
         anchored = _anchor(r, m, text)
         if rel is None or anchored is None:
             continue
-        qualifiers = _claim_qualifiers(r, m, rel.name, anchored[0], problems)
-        if subject is None or qualifiers is None or (rel.has_object and obj is None):
+        loaded = _claim_qualifiers(r, m, rel.name, anchored[0], source, entities)
+        if subject is None or loaded is None or (rel.has_object and obj is None):
             continue
-        claim = Claim(sid, subject, rel.name, obj, qualifiers, anchored[1], r.loc(m.line))
-        key = (subject, rel.name, obj, qualifiers.key(), anchored[1].start, anchored[1].end)
+        if not _check_names(r, m, anchored[0], subject, obj, entities):
+            continue
+        qualifiers, wording = loaded
+        claim = Claim(sid, subject, rel.name, obj, qualifiers, anchored[1], r.loc(m.line), wording)
+        key = (*claim.fact_key(), anchored[1].start, anchored[1].end)
         if key in seen:
             r.problem(m.line, f"duplicate claim (same as at {seen[key]})", "remove one of them")
             continue
@@ -667,4 +840,5 @@ def load_corpus(root: Path, load_folder: Callable[..., Any] | None = None) -> Co
         tuple(mentions),
         Location.of(registry_path).path,
         notes,
+        tuple(near_duplicates(claims)),
     )

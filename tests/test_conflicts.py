@@ -45,6 +45,7 @@ def test_dates_at_different_precision_agree(mini_copy: Path) -> None:
     ann.write_text(
         ann.read_text(encoding="utf-8")
         + '  - subject: sony\n    relation: foundingDate\n    date: "2024"\n'
+        + '    dateReason: "a test"\n    implicit: subject\n    reason: "a test"\n'
         + "    quote: Theo bản tin\n",
         encoding="utf-8",
     )
@@ -52,6 +53,7 @@ def test_dates_at_different_precision_agree(mini_copy: Path) -> None:
     a.write_text(
         a.read_text(encoding="utf-8")
         + '  - subject: sony\n    relation: foundingDate\n    date: "2024-05"\n'
+        + '    dateReason: "a test"\n    implicit: subject\n    reason: "a test"\n'
         + "    quote: Ông Trần Anh Tú phát biểu.\n",
         encoding="utf-8",
     )

@@ -113,9 +113,16 @@ CASES = [
     ),
     (
         "a/annotations.yaml",
+        "role: speaker",
         "role: {vi: phát biểu, en: speaker}",
-        "role: {vi: phát biểu, fr: orateur}",
-        ["invalid language tag 'fr'", "'role' has no 'en' text"],
+        ["'role' is an id from the vocabulary of roles", "write 'role: speaker'"],
+    ),
+    ("a/annotations.yaml", "role: speaker", "role: speeker", ["unknown role 'speeker'", "speaker"]),
+    (
+        "a/annotations.yaml",
+        "roleText: phát biểu",
+        "roleText: chủ trì",
+        ["roleText 'chủ trì' does not occur in the quote"],
     ),
     (
         "a/annotations.yaml",
