@@ -64,6 +64,10 @@ def _load_and_build(args: argparse.Namespace, progress: _Progress, cache=None):
     )
     for note in corpus.notes:
         print(f"note: {note}", file=sys.stderr)
+    if corpus.warnings and getattr(args, "strict", False):
+        raise errors.InputError(list(corpus.warnings))  # --strict: warnings fail (exit 3)
+    for warning in corpus.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     progress.step(
         f"loaded {len(corpus.entities)} entities, {len(corpus.sources)} sources, "
         f"{len(corpus.claims)} claims, {len(corpus.mentions)} mentions"
@@ -463,6 +467,11 @@ def make_parser() -> argparse.ArgumentParser:
         "--no-cache",
         action="store_true",
         help="ignore and do not update OUT/.kg-cache/ (a cold build)",
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail (exit 3) on annotation warnings too, e.g. near-duplicate facts",
     )
     p.set_defaults(func=cmd_build)
 
