@@ -130,6 +130,28 @@ def read_dates(text: str, issued: str | None = None) -> list[DateReading]:
     return unique
 
 
+_OTHER_TIMES = re.compile(r"\b(thập niên|thập kỷ|trước đây|từng|năm \d|đến năm|vào năm)")
+
+
+def present_date(text: str, issued: str) -> str | None:
+    """The document's date when ``text`` speaks only of the present ("hiện tại", "hiện nay").
+
+    A text that also speaks of another time ("từ vị trí số 1 thập niên 90 đến vị trí số 38
+    hiện tại") does not date everything it says by the present.
+
+    >>> present_date("Nhật Bản hiện xếp hạng 32", "2024"), present_date("năm 1992", "2024")
+    ('2024', None)
+    >>> present_date("từ vị trí số 1 năm từ thập niên 90 đến vị trí số 38 hiện tại", "2026")
+    """
+    lower = unicodedata.normalize("NFC", text).lower()
+    match = _NOW.search(lower)
+    if match is None or _OTHER_TIMES.search(lower) or any(
+        d.relative is None for d in read_dates(lower)
+    ):
+        return None
+    return issued[:4] if "năm" in match.group(1) else issued
+
+
 def find_date(date: str, text: str, issued: str | None) -> DateReading | None:
     """How ``text`` (with the document's ``issued`` date) gives ``date``, or None.
 

@@ -31,6 +31,7 @@ from datetime import date
 from itertools import combinations
 
 from .anchor import fold_whitespace
+from .checks import present_date
 from .model import Claim, Corpus, amount_key, labels_dict
 from .schema import RELATION_LIST, ConflictRule, Relation
 
@@ -99,19 +100,29 @@ def time_span(text: str, granularity: str = "as-written") -> tuple[date, date]:
     return day, day
 
 
-def _claim_span(c: Claim, granularity: str) -> tuple[date, date] | None:
+def _claim_span(c: Claim, granularity: str, issued: dict[str, str]) -> tuple[date, date] | None:
     q = c.qualifiers
-    if q.date is None:
+    when = q.date
+    if when is None and c.source_id in issued:
+        # "hiện tại", "hiện nay": the present of the document that says it
+        when = present_date(c.anchor.exact, issued[c.source_id])
+    if when is None:
         return None  # undated: overlaps nothing
-    start, end = time_span(q.date, granularity)
+    start, end = time_span(when, granularity)
     if q.until is not None:
         end = max(end, time_span(q.until, granularity)[1])
     return start, end
 
 
-def times_overlap(a: Claim, b: Claim, granularity: str) -> bool:
-    """Whether two claims speak of the same time (an undated claim overlaps nothing)."""
-    sa, sb = _claim_span(a, granularity), _claim_span(b, granularity)
+def times_overlap(
+    a: Claim, b: Claim, granularity: str, issued: dict[str, str] | None = None
+) -> bool:
+    """Whether two claims speak of the same time (an undated claim overlaps nothing).
+
+    ``issued`` (source id → issued date) dates a claim that says "hiện tại" and gives no date.
+    """
+    issued = issued or {}
+    sa, sb = _claim_span(a, granularity, issued), _claim_span(b, granularity, issued)
     if sa is None or sb is None:
         return False
     return sa[0] <= sb[1] and sb[0] <= sa[1]
@@ -132,7 +143,7 @@ def _field(c: Claim, name: str) -> object:
     return getattr(q, name)
 
 
-def _disagree(a: Claim, b: Claim, rule: ConflictRule) -> bool:
+def _disagree(a: Claim, b: Claim, rule: ConflictRule, issued: dict[str, str]) -> bool:
     if rule.compare == ("date",):
         return not _dates_agree(a.qualifiers.date, b.qualifiers.date)
     differs = False
@@ -142,10 +153,10 @@ def _disagree(a: Claim, b: Claim, rule: ConflictRule) -> bool:
             differs = True
     if not differs:
         return False
-    return not rule.timed or times_overlap(a, b, rule.granularity)
+    return not rule.timed or times_overlap(a, b, rule.granularity, issued)
 
 
-def _value_conflicts(claims: list[Claim]) -> list[Conflict]:
+def _value_conflicts(claims: list[Claim], issued: dict[str, str]) -> list[Conflict]:
     out: list[Conflict] = []
     rules = {r.name: r for r in RELATION_LIST if r.conflict is not None}
     groups: dict[tuple[str, tuple[object, ...]], list[Claim]] = defaultdict(list)
@@ -158,12 +169,12 @@ def _value_conflicts(claims: list[Claim]) -> list[Conflict]:
         assert rel.conflict is not None
         involved: dict[int, Claim] = {}
         for a, b in combinations(members, 2):
-            if _disagree(a, b, rel.conflict):
+            if _disagree(a, b, rel.conflict, issued):
                 involved[id(a)], involved[id(b)] = a, b
         if not involved:
             continue
         statements = sorted(
-            {_statement(c, _value_text(c, rel)) for c in involved.values()},
+            {_statement(c, _value_text(c, rel, issued)) for c in involved.values()},
             key=lambda s: (s.source, s.value, s.where),
         )
         subject, about = _describe_group(rel, group)
@@ -180,7 +191,7 @@ def _describe_group(rel: Relation, group: tuple[object, ...]) -> tuple[str, str]
     return first, about
 
 
-def _value_text(c: Claim, rel: Relation) -> str:
+def _value_text(c: Claim, rel: Relation, issued: dict[str, str]) -> str:
     q = c.qualifiers
     assert rel.conflict is not None
     parts = []
@@ -193,8 +204,11 @@ def _value_text(c: Claim, rel: Relation) -> str:
             parts.append(str(_field(c, name)))
         elif name == "ordinal" and q.ordinal is not None:
             parts.append(f"edition {q.ordinal}")
+    present = present_date(c.anchor.exact, issued[c.source_id]) if c.source_id in issued else None
     if q.date:
         parts.append(("in " if parts else "") + q.date)
+    elif rel.conflict.timed and present:
+        parts.append(f"now ({present}, the document's date)")
     elif rel.conflict.timed:
         parts.append("(no date given)")
     if q.according:
@@ -251,7 +265,8 @@ def _role_conflicts(claims: list[Claim]) -> list[Conflict]:
 def find_conflicts(corpus: Corpus) -> list[Conflict]:
     """Every disagreement in the corpus, in a stable order."""
     claims = list(corpus.claims)
-    found = _value_conflicts(claims) + _list_conflicts(claims) + _role_conflicts(claims)
+    issued = {s.meta.id: s.meta.issued for s in corpus.sources}
+    found = _value_conflicts(claims, issued) + _list_conflicts(claims) + _role_conflicts(claims)
     return sorted(found, key=Conflict.key)
 
 

@@ -518,6 +518,11 @@ def to_format_relations() -> str:
         ends = _end_words(r.subjects) + " → " + (_end_words(r.objects) or "(no object)")
         triggers = ", ".join(f"“{t}”" for t in r.triggers)
         rows.append(_md_row([f"`{r.name}`", ends, _qualifier_cell(r), r.usage, triggers]))
+    rows.append("")
+    rows.append(
+        "A class in the second column takes its subclasses too. Every relation also takes "
+        "`according` and `dateReason`; one that takes `role` takes `roleText`."
+    )
     return "\n".join(rows) + "\n"
 
 

@@ -78,6 +78,21 @@ def test_now_is_dated_by_the_document(mini_copy: Path) -> None:
     assert {s.value for s in clash.statements} == {"rank 3 in 2026", "rank 5 in 2026"}
 
 
+def test_an_undated_now_is_dated_by_its_document(mini_copy: Path) -> None:
+    _with_index(mini_copy)
+    # no date written: "hiện" is 2026-02-04 in doc-a and 2024 in doc-b, so no clash
+    _ranked(mini_copy, "a", "Nhật Bản hiện xếp thứ 3 trong Chỉ số Số.", "3", None)
+    _ranked(mini_copy, "b", "Nhật Bản hiện xếp thứ 5 trong Chỉ số Số.", "5", None)
+    assert _rank_conflicts(mini_copy) == []
+    meta = mini_copy / "b" / "meta.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8").replace('"2024"', '"2026-01"'), "utf-8")
+    (clash,) = _rank_conflicts(mini_copy)
+    assert {s.value for s in clash.statements} == {
+        "rank 3 now (2026-02-04, the document's date)",
+        "rank 5 now (2026-01, the document's date)",
+    }
+
+
 def test_one_entry_per_disagreement_and_intra_source_label(mini_copy: Path) -> None:
     _with_index(mini_copy)
     _ranked(mini_copy, "a", "Năm 2025, Nhật Bản xếp thứ 3 trong Chỉ số Số.", "3", "2025")
