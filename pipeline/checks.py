@@ -145,8 +145,10 @@ def present_date(text: str, issued: str) -> str | None:
     """
     lower = unicodedata.normalize("NFC", text).lower()
     match = _NOW.search(lower)
-    if match is None or _OTHER_TIMES.search(lower) or any(
-        d.relative is None for d in read_dates(lower)
+    if (
+        match is None
+        or _OTHER_TIMES.search(lower)
+        or any(d.relative is None for d in read_dates(lower))
     ):
         return None
     return issued[:4] if "năm" in match.group(1) else issued

@@ -43,7 +43,7 @@ def test_generator_check_names_a_stale_file(tmp_path: Path) -> None:
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text((ROOT / rel).read_text(encoding="utf-8"), encoding="utf-8")
     fmt = tmp_path / "sources" / "FORMAT.md"
-    fmt.write_text(fmt.read_text(encoding="utf-8").replace("`memberOf`", "`memberof`", 1))
+    fmt.write_text(fmt.read_text(encoding="utf-8").replace("| `memberOf` |", "| `memberof` |", 1))
     assert stale_files(tmp_path) == [fmt]
     assert generated_files(tmp_path)[fmt] == (ROOT / "sources" / "FORMAT.md").read_text("utf-8")
     r = subprocess.run(
