@@ -57,6 +57,15 @@ def _end_words(classes: tuple[str, ...]) -> str:
     return " or ".join(classes)
 
 
+def _a(words: str) -> str:
+    """The indefinite article for ``words``.
+
+    >>> _a("Organization"), _a("Person")
+    ('an Organization', 'a Person')
+    """
+    return ("an " if words[:1].lower() in "aeiou" else "a ") + words
+
+
 def _term(name: str, kinds: str, lines: list[str]) -> str:
     body = " ;\n    ".join(lines)
     return f"vjkg:{name} a {kinds} ;\n    {body} .\n"
@@ -210,7 +219,7 @@ def _value_words(p: QualifierProperty) -> str:
     elif p.value == "langString":
         what = "a language-tagged string"
     elif p.value == "iri":
-        what = "an IRI" + (f" of a {_end_words(p.classes)}" if p.classes else "")
+        what = "an IRI" + (f" of {_a(_end_words(p.classes))}" if p.classes else "")
     else:
         what = f"a {p.value}"
     if p.pattern:
@@ -249,7 +258,7 @@ def _fact_class_shape(fact_class: str, rels: list[Relation]) -> list[str]:
             [
                 "sh:path vjkg:subject",
                 _class_constraint(subjects),
-                _msg(f"The subject of a {names} fact is a {_end_words(subjects)}."),
+                _msg(f"The subject of a {names} fact is {_a(_end_words(subjects))}."),
             ],
         )
     )
@@ -261,7 +270,7 @@ def _fact_class_shape(fact_class: str, rels: list[Relation]) -> list[str]:
                     "sh:path vjkg:object",
                     "sh:minCount 1",
                     _class_constraint(objects),
-                    _msg(f"A {names} fact names its object, a {_end_words(objects)}."),
+                    _msg(f"A {names} fact names its object, {_a(_end_words(objects))}."),
                 ],
             )
         )

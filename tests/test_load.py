@@ -60,6 +60,12 @@ CASES = [
         "relation: memberof",
         ["unknown relation 'memberof'", "did you mean 'memberOf'"],
     ),
+    (  # a relation's end may be a subclass: a joint venture, not any company
+        "a/annotations.yaml",
+        "relation: memberOf\n    object: rapidus",
+        "relation: jointVenturePartnerOf\n    object: sony",
+        ["object 'sony' is a Company, which this relation does not take", "JointVenture"],
+    ),
     (
         "a/annotations.yaml",
         "object: rapidus\n    amount",
