@@ -9,12 +9,13 @@ from __future__ import annotations
 import difflib
 import unicodedata
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from .anchor import AnchorError, SourceText, fold_whitespace
 from .checks import find_date, fold_name, names_entity, near_duplicates
-from .errors import Location, ProblemCollector
+from .errors import Location, Problem, ProblemCollector
 from .model import (
     Amount,
     Anchor,
@@ -81,12 +82,16 @@ class _Reader:
     def __init__(self, path: str, problems: ProblemCollector):
         self.path = path
         self.problems = problems
+        self.warnings: list[Problem] = []  # problems that do not stop a build (--strict: they do)
 
     def loc(self, line: int) -> Location:
         return Location(self.path, line)
 
     def problem(self, line: int, what: str, fix: str = "") -> None:
         self.problems.add(self.loc(line), what, fix)
+
+    def warn(self, line: int, what: str, fix: str = "") -> None:
+        self.warnings.append(Problem(self.loc(line), what, fix))
 
     def mapping(self, node: YNode | None, what: str) -> YMap | None:
         if isinstance(node, YMap):
@@ -451,19 +456,7 @@ def _role(r: _Reader, m: YMap, quote: str) -> tuple[bool, str | None, str | None
             return False, None, None
         return True, None, None
     if isinstance(node, YMap):
-        written = node.get("vi")
-        guess = _guess_role(written.value if isinstance(written, YScalar) else "")
-        r.problem(
-            node.line,
-            "'role' is an id from the vocabulary of roles, not {vi: …, en: …}",
-            (
-                f"write 'role: {guess}' and "
-                if guess
-                else "pick an id from sources/FORMAT.md (Roles) and write "
-            )
-            + "'roleText: <the role as the quote writes it>'",
-        )
-        return False, None, None
+        return _role_from_labels(r, m, node, quote)
     role = r.text(m, "role")
     if role is None:
         return False, None, None
@@ -487,6 +480,33 @@ def _role(r: _Reader, m: YMap, quote: str) -> tuple[bool, str | None, str | None
         )
         ok = False
     return ok, role, text
+
+
+def _role_from_labels(
+    r: _Reader, m: YMap, node: YMap, quote: str
+) -> tuple[bool, str | None, str | None]:
+    """``role: {vi: …, en: …}``: mapped to the vocabulary when it names one role (a warning:
+    write the id), an error otherwise."""
+    labels = dict(r.labels(node, "role", ()))
+    guess = _guess_role(labels.get("vi", "")) or _guess_role(labels.get("en", ""))
+    if guess is None:
+        r.problem(
+            node.line,
+            "'role' is an id from the vocabulary of roles, not {vi: …, en: …}, and "
+            f"{labels.get('vi') or labels.get('en')!r} names no role in it",
+            "pick an id from the Roles table in sources/FORMAT.md (or add the role to "
+            "pipeline/schema.py) and write 'role: <id>' and 'roleText: <as the quote writes it>'",
+        )
+        return False, None, None
+    written = labels.get("vi")
+    if written is not None and fold_name(written) not in fold_name(quote):
+        written = None
+    r.warn(
+        node.line,
+        f"role written as {{vi: …, en: …}}; read as the vocabulary's role {guess!r}",
+        f"write 'role: {guess}'" + (f" and 'roleText: {written}'" if written else ""),
+    )
+    return True, guess, written
 
 
 def _guess_role(wording: str) -> str | None:
@@ -688,14 +708,20 @@ def load_annotations(
     source: Source,
     entities: dict[str, Entity],
     problems: ProblemCollector,
+    warnings: list[Problem] | None = None,
 ) -> tuple[list[Claim], list[Mention]]:
-    """Read one ``annotations.yaml``, anchoring every quote in ``source``."""
+    """Read one ``annotations.yaml``, anchoring every quote in ``source``.
+
+    Problems that do not stop a build are appended to ``warnings`` when it is given.
+    """
     tree = read_yaml_file(path, problems)
     claims: list[Claim] = []
     mentions: list[Mention] = []
     if tree is None:
         return claims, mentions
     r = _Reader(Location.of(path).path, problems)
+    if warnings is not None:
+        r.warnings = warnings
     root = r.mapping(tree, "annotations.yaml")
     if root is None:
         return claims, mentions
@@ -780,8 +806,11 @@ def load_source(
         return None
     text, notes = loaded
     source = Source(meta, text, Location.of(files["text.txt"]).path, notes)
-    claims, mentions = load_annotations(files["annotations.yaml"], source, entities, problems)
-    return source, claims, mentions
+    warnings: list[Problem] = []
+    claims, mentions = load_annotations(
+        files["annotations.yaml"], source, entities, problems, warnings
+    )
+    return replace(source, warnings=tuple(warnings)), claims, mentions
 
 
 def load_corpus(root: Path, load_folder: Callable[..., Any] | None = None) -> Corpus:
@@ -840,5 +869,5 @@ def load_corpus(root: Path, load_folder: Callable[..., Any] | None = None) -> Co
         tuple(mentions),
         Location.of(registry_path).path,
         notes,
-        tuple(near_duplicates(claims)),
+        tuple(w for s in sources for w in s.warnings) + tuple(near_duplicates(claims)),
     )

@@ -74,6 +74,7 @@ class Source:
     text: str
     text_path: str
     notes: tuple[str, ...] = ()
+    warnings: tuple[Problem, ...] = ()  # from its annotations; `kg build --strict` fails on them
 
 
 @dataclass(frozen=True)
