@@ -19,6 +19,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .errors import Location, Problem  # noqa: F401  (Location: doctest)
 from .model import Claim, Entity
@@ -27,6 +28,7 @@ _NON_WORD = re.compile(r"[^0-9a-z]+")
 _LETTER_DIGIT = re.compile(r"(?<=[a-z])(?=[0-9])|(?<=[0-9])(?=[a-z])")
 
 
+@lru_cache(maxsize=65536)
 def fold_name(text: str) -> str:
     """Lowercase, without diacritics or punctuation, single spaces, padded with spaces.
 
@@ -186,8 +188,19 @@ def _loose_key(claim: Claim) -> tuple[object, ...]:
     return (claim.subject, claim.relation, claim.object, tuple(key))
 
 
+def _compatible(a: str | None, b: str | None) -> bool:
+    """Whether two dates may be the same time at different precisions (one contains the other)."""
+    if a is None or b is None:
+        return a is None and b is None
+    return a.startswith(b) or b.startswith(a)
+
+
 def near_duplicates(claims: Iterable[Claim]) -> list[Problem]:
-    """Warnings for facts that differ only in wording or date precision, across sources."""
+    """Warnings for facts that differ only in wording or date precision, across sources.
+
+    Dates that contradict each other (2016-07 and 2016-12) are not near-duplicates: they
+    are a conflict (:mod:`pipeline.conflicts`).
+    """
     groups: dict[tuple[object, ...], dict[tuple[object, ...], Claim]] = defaultdict(dict)
     for c in claims:
         groups[_loose_key(c)].setdefault(c.fact_key(), c)
@@ -196,21 +209,25 @@ def near_duplicates(claims: Iterable[Claim]) -> list[Problem]:
         if len(facts) < 2:
             continue
         ordered = sorted(facts.values(), key=lambda c: c.where)
-        first = ordered[0]
-        for other in ordered[1:]:
-            if other.source_id == first.source_id:
-                continue
-            what = _difference(first, other)
-            out.append(
-                Problem(
-                    other.where,
-                    f"near-duplicate of the fact at {first.where}: same {other.subject} "
-                    f"{other.relation} {other.object or ''}".rstrip()
-                    + f", but {what}, so they are two facts",
-                    "write the qualifier the same way in both sources if they state the same "
-                    "fact, or make the difference explicit",
+        reported: set[int] = set()
+        for i, first in enumerate(ordered):
+            for other in ordered[i + 1 :]:
+                if other.source_id == first.source_id or id(other) in reported:
+                    continue
+                qa, qb = first.qualifiers, other.qualifiers
+                if not (_compatible(qa.date, qb.date) and _compatible(qa.until, qb.until)):
+                    continue
+                reported.add(id(other))
+                out.append(
+                    Problem(
+                        other.where,
+                        f"near-duplicate of the fact at {first.where}: same {other.subject} "
+                        f"{other.relation} {other.object or ''}".rstrip()
+                        + f", but {_difference(first, other)}, so they are two facts",
+                        "write the qualifier the same way in both sources if they state the "
+                        "same fact, or make the difference explicit",
+                    )
                 )
-            )
     return out
 
 

@@ -235,3 +235,27 @@ def test_kg_build_strict_fails_on_warnings(mini_copy: Path, tmp_path: Path) -> N
     assert r.returncode == 3, r.stderr
     assert "near-duplicate" in r.stderr
     assert not (tmp_path / "strict" / "kg.ttl").exists()
+
+
+def test_dates_at_two_precisions_are_near_duplicates_contradicting_dates_are_not(
+    mini_copy: Path,
+) -> None:
+    text = mini_copy / "b" / "text.txt"
+    ann = mini_copy / "b" / "annotations.yaml"
+    for when in ("tháng 2/2026", "tháng 3/2026"):
+        text.write_text(
+            text.read_text("utf-8") + f"\nNgày hội CNTT diễn ra {when}.\n", encoding="utf-8"
+        )
+    body = ann.read_text("utf-8")
+    claim = (
+        '  - subject: ict-day\n    relation: startDate\n    date: "2026-02"\n'
+        "    quote: Ngày hội CNTT diễn ra tháng 2/2026.\n"
+    )
+    ann.write_text(body + claim, encoding="utf-8")
+    (warning,) = load_corpus(mini_copy).warnings  # doc-a says 2026-02-04
+    assert "dates differ in precision (2026-02-04 vs 2026-02)" in str(warning)
+    ann.write_text(
+        body + claim.replace("2026-02", "2026-03").replace("tháng 2/", "tháng 3/"),
+        encoding="utf-8",
+    )
+    assert load_corpus(mini_copy).warnings == ()  # a conflict (kg conflicts), not a near-duplicate
