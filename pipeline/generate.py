@@ -89,10 +89,13 @@ def _relation_ttl(r: Relation) -> str:
     domain = _end_iri(r.subjects)
     if domain:
         lines.append(f"rdfs:domain {domain}")
+    # Every end class, without the blank nodes an owl:unionOf would need.
+    lines.append("schema:domainIncludes " + " , ".join(f"vjkg:{c}" for c in r.subjects))
     if r.has_object:
         rng = _end_iri(r.objects)
         if rng:
             lines.append(f"rdfs:range {rng}")
+        lines.append("schema:rangeIncludes " + " , ".join(f"vjkg:{c}" for c in r.objects))
     elif r.name == "figure":
         lines.append("rdfs:range vjkg:Figure")
     supers = list(r.sub_property_of) + list(r.align)

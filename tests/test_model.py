@@ -75,6 +75,20 @@ def test_every_relation_end_has_a_shape_and_ontology_terms() -> None:
         assert r.triggers, f"{r.name} has no Vietnamese trigger phrases"
 
 
+def test_ontology_lists_every_end_class_of_every_relation() -> None:
+    from rdflib import URIRef
+
+    includes = (
+        URIRef("https://schema.org/domainIncludes"),
+        URIRef("https://schema.org/rangeIncludes"),
+    )
+    for r in RELATION_LIST:
+        got = {str(o).rsplit("#", 1)[1] for o in ONTOLOGY.objects(V.term(r.name), includes[0])}
+        assert got == set(r.subjects), r.name
+        got = {str(o).rsplit("#", 1)[1] for o in ONTOLOGY.objects(V.term(r.name), includes[1])}
+        assert got == set(r.objects), r.name
+
+
 def test_a_relation_between_subclasses_can_be_declared() -> None:
     edition = next(r for r in RELATION_LIST if r.name == "editionOf")
     assert edition.objects == ("EventSeries",)
