@@ -298,6 +298,7 @@ class _Builder:
             ("shareText", w.share_text),
             ("roleText", w.role_text),
             ("dateText", w.date_text),
+            ("dateQuote", w.date_quote),
         ):
             if text:
                 self.ds.add(g, ann, t(prop), Literal(text, lang="vi"))

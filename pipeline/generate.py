@@ -515,7 +515,7 @@ def to_format_classes() -> str:
 
 
 def _qualifier_cell(r: Relation) -> str:
-    keys = sorted(relation_qualifiers(r) - {"roleText", "dateReason", "according"} | set())
+    keys = sorted(relation_qualifiers(r) - {"roleText", "dateQuote", "dateReason", "according"})
     cells = [f"{k} (required)" if k in r.required else k for k in keys]
     return ", ".join(cells)
 
@@ -533,7 +533,7 @@ def to_format_relations() -> str:
     rows.append("")
     rows.append(
         "A class in the second column takes its subclasses too. Every relation also takes "
-        "`according` and `dateReason`; one that takes `role` takes `roleText`."
+        "`according`, `dateQuote` and `dateReason`; one that takes `role` takes `roleText`."
     )
     return "\n".join(rows) + "\n"
 

@@ -441,7 +441,8 @@ def _date_qualifier(
             f"{key} {value!r} is not readable from the quote"
             + f" (nor from the quote and the document's date {issued})",
             "write the date the quote gives (at its precision), quote the sentence that gives "
-            "it, or add 'dateReason: …' saying where in the text it comes from",
+            "it, add 'dateQuote: …' (the passage of the text that gives it) or 'dateReason: …' "
+            "saying where in the text it comes from",
         )
         return False, None, None
     return True, value, reading.relative
@@ -553,8 +554,19 @@ def _claim_qualifiers(
             ok = False
     reason = r.text(m, "dateReason", required=False)
     issued = source.meta.issued
-    date_ok, date, date_text = _date_qualifier(r, m, "date", quote, issued, reason is not None)
-    until_ok, until, until_text = _date_qualifier(r, m, "until", quote, issued, reason is not None)
+    date_quote = r.text(m, "dateQuote", required=False)
+    dated = quote
+    if date_quote is not None:
+        if fold_whitespace(date_quote) not in fold_whitespace(source.text):
+            r.problem(
+                m.key_lines["dateQuote"],
+                f"dateQuote {date_quote!r} does not occur in the text",
+                "copy the passage that gives the date verbatim from text.txt",
+            )
+            ok = False
+        dated = quote + " … " + date_quote
+    date_ok, date, date_text = _date_qualifier(r, m, "date", dated, issued, reason is not None)
+    until_ok, until, until_text = _date_qualifier(r, m, "until", dated, issued, reason is not None)
     ok = ok and date_ok and until_ok
     folded_quote = fold_whitespace(quote)
     amounts: dict[str, Amount | None] = {}
@@ -613,6 +625,7 @@ def _claim_qualifiers(
         share_text=share.text if share else None,
         role_text=role_text,
         date_text=date_text or until_text,
+        date_quote=date_quote,
         date_reason=reason,
     )
     return qualifiers, wording

@@ -167,6 +167,7 @@ class Wording:
     share_text: str | None = None
     role_text: str | None = None
     date_text: str | None = None
+    date_quote: str | None = None
     date_reason: str | None = None
 
 

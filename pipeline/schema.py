@@ -309,6 +309,13 @@ QUALIFIERS: tuple[Qualifier, ...] = (
            "When the post, membership or partnership ended, at the precision the source gives.",
            "date", align="schema:endDate"),
     )),
+    Qualifier("dateQuote", "another passage of the text that gives the date the quote does not "
+              "(it must occur in the text and give the date, with the document's date)",
+              '`"Ngày 4/2 tại Hà Nội"`', (
+        _q("dateQuote", "đoạn văn cho thời điểm", "date passage",
+           "The passage of the source that gives the date, when the quote does not.",
+           "langString", on="evidence"),
+    )),
     Qualifier("dateReason", "where in the text a date that the quote does not give comes from",
               '`"một năm sau tháng 9-2020 (same sentence)"`', (
         _q("dateReason", "căn cứ thời điểm", "date reason",
@@ -501,7 +508,7 @@ class Relation:
 
 
 # Qualifier keys every claim may carry, whatever its relation.
-COMMON_QUALIFIERS = frozenset({"according", "dateReason"})
+COMMON_QUALIFIERS = frozenset({"according", "dateQuote", "dateReason"})
 
 
 def _rel(

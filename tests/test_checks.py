@@ -259,3 +259,21 @@ def test_dates_at_two_precisions_are_near_duplicates_contradicting_dates_are_not
         encoding="utf-8",
     )
     assert load_corpus(mini_copy).warnings == ()  # a conflict (kg conflicts), not a near-duplicate
+
+
+def test_date_quote_gives_the_date_from_another_passage(mini_copy: Path) -> None:
+    _append(
+        mini_copy,
+        "b",
+        "Sony gia nhập Rapidus. Việc này diễn ra vào tháng 5/2023.",
+        '  - subject: sony\n    relation: memberOf\n    object: rapidus\n    date: "2023-05"\n'
+        '    dateQuote: "Việc này diễn ra vào tháng 6/2023."\n'
+        "    quote: Sony gia nhập Rapidus.\n",
+    )
+    errors = _errors(mini_copy)
+    assert any("dateQuote 'Việc này diễn ra vào tháng 6/2023.' does not occur" in e for e in errors)
+    ann = mini_copy / "b" / "annotations.yaml"
+    ann.write_text(ann.read_text("utf-8").replace("tháng 6/2023", "tháng 5/2023"), "utf-8")
+    _corpus, _ds, g = _build(mini_copy)
+    passages = set(g.objects(None, V.term("dateQuote")))
+    assert passages == {Literal("Việc này diễn ra vào tháng 5/2023.", lang="vi")}
