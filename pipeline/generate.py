@@ -310,6 +310,30 @@ def _fact_class_shape(fact_class: str, rels: list[Relation]) -> list[str]:
                 ],
             )
         )
+    taken = set().union(*(relation_qualifiers(r) for r in rels))
+    others = [
+        prop.name
+        for q in QUALIFIERS
+        if q.key not in taken
+        for prop in q.properties
+        if prop.on == "fact"
+    ]
+    if others:
+        parts.append(
+            (
+                f"{fact_class}NoOtherQualifiers",
+                [
+                    "sh:path [ sh:alternativePath ( "
+                    + " ".join(f"vjkg:{n}" for n in others)
+                    + " ) ]",
+                    "sh:maxCount 0",
+                    _msg(
+                        f"A {names} fact takes only the qualifiers its relation declares "
+                        f"(none of: {', '.join(others)})."
+                    ),
+                ],
+            )
+        )
     if all(r.org_membership for r in rels):
         parts.append(
             (

@@ -206,3 +206,21 @@ def test_every_relation_accepts_the_common_qualifiers() -> None:
     for r in RELATION_LIST:
         assert relation_qualifiers(r) <= keys, r.name
         assert r.required <= relation_qualifiers(r), r.name
+
+
+def test_a_qualifier_the_relation_does_not_take_violates_its_shape() -> None:
+    from pipeline.validate import validate_graph
+
+    data = Graph().parse(
+        data="""
+        @prefix vjkg: <https://w3id.org/vjkg/ontology#> .
+        @prefix res: <https://w3id.org/vjkg/resource/> .
+        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        res:japan a vjkg:Place . res:idx a vjkg:Ranking .
+        res:f a vjkg:RankingPosition ; vjkg:subject res:japan ; vjkg:object res:idx ;
+            vjkg:rank "3"^^xsd:positiveInteger ; vjkg:amount "5"^^xsd:decimal .
+        """,
+        format="turtle",
+    )
+    fired = {r.shape for r in validate_graph(data, SHAPES).violations}
+    assert V.SHAPES["RankingPositionNoOtherQualifiers"] in fired
