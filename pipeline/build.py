@@ -27,6 +27,7 @@ from rdflib.term import Node
 from .errors import Location
 from .model import Amount, Anchor, Claim, Corpus, Entity, Labels, Source
 from .quantities import parse_date
+from .schema import QUALIFIERS
 from .vocab import OA, ORG, RELATIONS, ROLE_BY_ID, Vocabulary, class_ancestors
 
 Triple = tuple[Node, Node, Node]
@@ -273,13 +274,15 @@ class _Builder:
             self.add_amount(g, fact, "amount", q.amount)
         if q.share:
             self.add_amount(g, fact, "share", q.share)
-        for prop, number in (("rank", q.rank), ("outOf", q.out_of), ("ordinal", q.ordinal)):
-            if number is not None:
-                add(g, fact, t(prop), int_literal(number, XSD.positiveInteger))
-        if q.according:
-            add(g, fact, t("accordingTo"), self.v.entity(q.according))
-        if q.site:
-            add(g, fact, t("site"), self.v.entity(q.site))
+        for qualifier in QUALIFIERS:  # the generic kinds: a number, an entity
+            value = getattr(q, qualifier.field) if qualifier.field else None
+            if value is None:
+                continue
+            prop = t(qualifier.properties[0].name)
+            if qualifier.kind == "number":
+                add(g, fact, prop, int_literal(value, XSD.positiveInteger))
+            elif qualifier.kind == "entity":
+                add(g, fact, prop, self.v.entity(value))
         ann = self.add_evidence(
             g, claim.source_id, claim.anchor, "claim", short_hash(*claim.fact_key())
         )

@@ -30,7 +30,7 @@ from .model import (
     Wording,
 )
 from .quantities import QuantityError, parse_amount, parse_date
-from .schema import QUALIFIER_BY_KEY
+from .schema import QUALIFIER_BY_KEY, QUALIFIERS
 from .vocab import (
     ENTITY_CLASSES,
     ID_PATTERN,
@@ -588,21 +588,23 @@ def _claim_qualifiers(
                 "copy the amount exactly as the quoted sentence writes it",
             )
             ok = False
-    ints: dict[str, int | None] = {}
-    for key in ("rank", "outOf", "ordinal"):
-        raw = r.text(m, key, required=False)
-        ints[key] = None
-        if raw is None:
-            continue
-        if raw.isdigit() and int(raw) > 0:
-            ints[key] = int(raw)
-        else:
-            r.problem(m.key_lines[key], f"{key} {raw!r} must be a positive whole number", "")
-            ok = False
+    generic: dict[str, object] = {}  # Qualifiers field -> value, for the generic kinds
+    for q in QUALIFIERS:
+        if q.kind == "number" and q.key in m:
+            raw = r.text(m, q.key, required=False)
+            if raw is not None and raw.isdigit() and int(raw) > 0:
+                generic[q.field or q.key] = int(raw)
+            elif raw is not None:
+                r.problem(
+                    m.key_lines[q.key], f"{q.key} {raw!r} must be a positive whole number", ""
+                )
+                ok = False
+        elif q.kind == "entity" and q.key in m:
+            entity_ok, eid = _qualifier_entity(r, m, q.key, entities)
+            generic[q.field or q.key] = eid
+            ok = ok and entity_ok
     role_ok, role, role_text = _role(r, m, quote)
-    according_ok, according = _qualifier_entity(r, m, "according", entities)
-    site_ok, site = _qualifier_entity(r, m, "site", entities)
-    ok = ok and role_ok and according_ok and site_ok
+    ok = ok and role_ok
     measure = r.labels(m.get("measure"), "measure", ("vi", "en")) if "measure" in m else ()
     if not ok:
         return None
@@ -612,12 +614,8 @@ def _claim_qualifiers(
         until=until,
         amount=amounts["amount"],
         share=amounts["share"],
-        rank=ints["rank"],
-        out_of=ints["outOf"],
-        ordinal=ints["ordinal"],
         measure=measure,
-        according=according,
-        site=site,
+        **generic,  # type: ignore[arg-type]
     )
     amount, share = amounts["amount"], amounts["share"]
     wording = Wording(

@@ -257,6 +257,19 @@ class Qualifier:
     value: str  # human description for FORMAT.md
     example: str
     properties: tuple[QualifierProperty, ...] = ()
+    # The attribute of pipeline.model.Qualifiers that holds it, for the kinds the loader and
+    # the builder handle generically: a positive whole number, or an entity id.
+    field: str | None = None
+
+    @property
+    def kind(self) -> str:
+        """``number`` (one xsd:positiveInteger), ``entity`` (one entity IRI) or ``special``."""
+        if self.field is None or len(self.properties) != 1:
+            return "special"
+        value = self.properties[0].value
+        if value == "xsd:positiveInteger":
+            return "number"
+        return "entity" if value == "iri" else "special"
 
 
 def _q(
@@ -357,16 +370,16 @@ QUALIFIERS: tuple[Qualifier, ...] = (
     Qualifier("rank", "a positive whole number, quoted", '`"28"`', (
         _q("rank", "thứ hạng", "rank", "The position in the ranking (1 is first).",
            "xsd:positiveInteger"),
-    )),
+    ), field="rank"),
     Qualifier("outOf", "a positive whole number, quoted", '`"63"`', (
         _q("outOf", "trên tổng số", "out of", "How many were ranked.", "xsd:positiveInteger"),
-    )),
+    ), field="out_of"),
     Qualifier("ordinal", "which edition of a series (or which holder of a post), a positive "
               "whole number, quoted", '`"19"` ("lần thứ 19")', (
         _q("ordinal", "lần thứ", "ordinal",
            "Which edition of the series this is, or which holder of the post (1 is the first).",
            "xsd:positiveInteger"),
-    )),
+    ), field="ordinal"),
     Qualifier("role", "a role id from the roles vocabulary below", "`deputy-director-general`", (
         _q("roleType", "loại vai trò", "role type",
            "The role or post, from the controlled vocabulary of roles.", "iri", classes="Role",
@@ -392,13 +405,13 @@ QUALIFIERS: tuple[Qualifier, ...] = (
         _q("accordingTo", "theo", "according to",
            "Who produced or stated the figure or rank (a survey, \"theo …\").", "iri",
            classes="Organization Person", align="prov:wasAttributedTo"),
-    )),
+    ), field="according"),
     Qualifier("site", "the entity id of the place where the activity or facility is",
               "`hokkaido`", (
         _q("site", "địa điểm", "site",
            "Where the activity or facility (a plant, an office, an investment) is.", "iri",
            classes="Place", align="schema:location"),
-    )),
+    ), field="site"),
 )  # fmt: skip
 
 QUALIFIER_BY_KEY = {q.key: q for q in QUALIFIERS}

@@ -224,3 +224,11 @@ def test_a_qualifier_the_relation_does_not_take_violates_its_shape() -> None:
     )
     fired = {r.shape for r in validate_graph(data, SHAPES).violations}
     assert V.SHAPES["RankingPositionNoOtherQualifiers"] in fired
+
+
+def test_generic_qualifiers_name_a_field_of_the_record() -> None:
+    fields = set(Qualifiers.__dataclass_fields__)
+    generic = [q for q in QUALIFIERS if q.kind != "special"]
+    assert {q.key for q in generic} == {"rank", "outOf", "ordinal", "according", "site"}
+    for q in generic:
+        assert q.field in fields, q.key
