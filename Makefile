@@ -4,10 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: build test setup lint typecheck unit bench serve notebook clean
+.PHONY: build test setup lint typecheck unit bench serve notebook clean generate
 
 build: $(STAMP)
-	$(BIN)/kg build
+	$(BIN)/python -m pipeline.generate --check
+	$(BIN)/kg build --strict
 
 setup: $(STAMP)
 
@@ -29,6 +30,10 @@ typecheck: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/pytest
+
+# Rewrite the parts of ontology/ and sources/FORMAT.md that the model (pipeline/schema.py) generates.
+generate: $(STAMP)
+	$(BIN)/python -m pipeline.generate
 
 serve: $(STAMP)
 	$(BIN)/kg serve

@@ -103,13 +103,13 @@ FIELDS = [
     ("công nghệ xanh", "green technology"),
     ("thiết kế vi mạch", "chip design"),
 ]
-ROLES = [
-    ("Chủ tịch", "Chairman"),
-    ("Tổng Giám đốc", "Chief Executive Officer"),
-    ("Phó Cục trưởng", "Deputy Director General"),
-    ("Giám đốc", "Director"),
-    ("Trưởng ban", "Head of Committee"),
-    ("Thành viên", "Member"),
+ROLES = [  # (as the text writes it, role id in pipeline/schema.py ROLES)
+    ("Chủ tịch", "chair"),
+    ("Tổng Giám đốc", "ceo"),
+    ("Phó Cục trưởng", "deputy-director-general"),
+    ("Giám đốc", "director"),
+    ("Trưởng ban", "head"),
+    ("Thành viên", "member"),
 ]
 MEASURES = [
     ("doanh thu", "revenue"),
@@ -351,7 +351,8 @@ def _claim(rng: random.Random, by: dict[str, list[Entity]], n: int) -> tuple[str
             f"subject: {p.id}",
             "relation: holdsPost",
             f"object: {o.id}",
-            f"role: {{vi: {role[0]}, en: {role[1]}}}",
+            f"role: {role[1]}",
+            f"roleText: {role[0]}",
         ]
     if kind == 3:
         a, b = org(), org()

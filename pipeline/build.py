@@ -28,7 +28,8 @@ from .errors import Location
 from .iri import short_hash
 from .model import Amount, Anchor, Claim, Corpus, Entity, Labels, Source
 from .quantities import parse_date
-from .vocab import OA, ORG, RELATIONS, Vocabulary, class_ancestors
+from .schema import QUALIFIERS
+from .vocab import OA, ORG, RELATIONS, ROLE_BY_ID, Vocabulary, class_ancestors
 
 Triple = tuple[Node, Node, Node]
 ONTOLOGY_GRAPH = "ontology"
@@ -208,17 +209,17 @@ class _Builder:
         return ann
 
     def fact_node(self, claim: Claim) -> URIRef:
-        key = short_hash(claim.subject, claim.relation, claim.object, claim.qualifiers.key())
-        return self.v.node("fact", key)
+        return self.v.node("fact", short_hash(*claim.fact_key()))
 
     def add_amount(self, g: URIRef, fact: URIRef, prefix: str, amount: Amount) -> None:
         t = self.v.term
         self.ds.add(g, fact, t(prefix), decimal_literal(amount.value))
-        self.ds.add(g, fact, t(prefix + "Text"), Literal(amount.text, lang="vi"))
         if amount.upper is not None:
             self.ds.add(g, fact, t(prefix + "Upper"), decimal_literal(amount.upper))
         if amount.bound:
             self.ds.add(g, fact, t(prefix + "Bound"), Literal(amount.bound))
+        if prefix == "share":
+            return  # a share is a percentage: no currency, no unit
         if amount.currency:
             self.ds.add(g, fact, t("currency"), Literal(amount.currency))
         if amount.unit:
@@ -241,7 +242,7 @@ class _Builder:
             obj = self.v.entity(claim.object)
             add(g, fact, t("object"), obj)
             add(g, subject, t(rel.name), obj)
-            if rel.name in ("memberOf", "holdsPost"):
+            if rel.org_membership:
                 add(g, fact, ORG.member, subject)
                 add(g, fact, ORG.organization, obj)
         elif rel.name == "figure":
@@ -249,25 +250,56 @@ class _Builder:
         else:
             assert q.date is not None  # attribute relations require a date
             add(g, subject, t(rel.name), date_literal(q.date))
-        for lit in _lang_literals(q.role):
-            add(g, fact, t("role"), lit)
+        if q.role is not None:
+            role = ROLE_BY_ID[q.role]
+            add(g, fact, t("roleType"), self.v.node("role", role.id))
+            add(g, fact, t("role"), Literal(role.vi, lang="vi"))
+            add(g, fact, t("role"), Literal(role.en, lang="en"))
         for lit in _lang_literals(q.measure):
             add(g, fact, t("measure"), lit)
         if q.date:
             add(g, fact, t("date"), date_literal(q.date))
+        if q.until:
+            add(g, fact, t("endDate"), date_literal(q.until))
         if q.amount:
             self.add_amount(g, fact, "amount", q.amount)
         if q.share:
             self.add_amount(g, fact, "share", q.share)
-        if q.rank is not None:
-            add(g, fact, t("rank"), int_literal(q.rank, XSD.positiveInteger))
-        if q.out_of is not None:
-            add(g, fact, t("outOf"), int_literal(q.out_of, XSD.positiveInteger))
-        ann = self.add_evidence(g, claim.source_id, claim.anchor, "claim")
+        for qualifier in QUALIFIERS:  # the generic kinds: a number, an entity
+            value = getattr(q, qualifier.field) if qualifier.field else None
+            if value is None:
+                continue
+            prop = t(qualifier.properties[0].name)
+            if qualifier.kind == "number":
+                add(g, fact, prop, int_literal(value, XSD.positiveInteger))
+            elif qualifier.kind == "entity":
+                add(g, fact, prop, self.v.entity(value))
+        ann = self.add_evidence(
+            g, claim.source_id, claim.anchor, "claim", short_hash(*claim.fact_key())
+        )
         add(g, ann, OA.motivatedBy, OA.describing)
         add(g, ann, OA.hasBody, fact)
         add(g, fact, PROV.wasDerivedFrom, ann)
+        self.add_wording(g, ann, claim)
         self.ds.origins[ann].append(claim.where)
+
+    def add_wording(self, g: URIRef, ann: URIRef, claim: Claim) -> None:
+        """How this source wrote the fact's qualifiers: on its evidence, not on the fact."""
+        w = claim.wording
+        t = self.v.term
+        for prop, text in (
+            ("amountText", w.amount_text),
+            ("shareText", w.share_text),
+            ("roleText", w.role_text),
+            ("dateText", w.date_text),
+            ("dateQuote", w.date_quote),
+        ):
+            if text:
+                self.ds.add(g, ann, t(prop), Literal(text, lang="vi"))
+        if w.date_text:
+            self.ds.add(g, ann, t("dateResolvedAgainst"), self.source_node(claim.source_id))
+        if w.date_reason:
+            self.ds.add(g, ann, t("dateReason"), Literal(w.date_reason))
 
 
 def build_dataset(corpus: Corpus, ontology: Graph, vocab: Vocabulary | None = None) -> Dataset:

@@ -160,10 +160,15 @@ def _build(args: argparse.Namespace, progress: _Progress, *, validate: bool = Tr
     def note(text: str) -> None:
         print(f"note: {text}", file=sys.stderr)
 
+    def warn(text: str) -> None:
+        print(f"warning: {text}", file=sys.stderr)
+
     return build(
         args.sources,
         args.ontology,
         args.base,
+        warn=warn,
+        strict=getattr(args, "strict", False),
         validate=validate,
         validator=getattr(args, "validator", "auto"),
         cache=cache,
@@ -765,6 +770,11 @@ def make_parser() -> argparse.ArgumentParser:
         help="ignore and do not update OUT/.kg-cache/ (a cold build)",
     )
     _add_validator(p)
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail (exit 3) on annotation warnings too, e.g. near-duplicate facts",
+    )
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("validate", help="validate the graph built from sources/ with SHACL")

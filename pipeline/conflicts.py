@@ -1,42 +1,42 @@
 """Conflicts: where sources (or one source with itself) disagree. Both claims stay in the
 graph with their evidence; this module finds and reports the disagreements.
 
-Three kinds:
+The rules come from the model (pipeline/schema.py): every relation with a
+:class:`~pipeline.schema.ConflictRule` is compared. Claims are grouped by what must be the
+same thing (a subject's rank in one ranking; who launched a programme; when an event took
+place) and must agree on the compared values:
 
-- ``value``: a single-valued statement with different values — a rank in the same ranking
-  for the same year (or both without a year), a founding/launch/event date (dates at
-  different precisions agree when one contains the other: ``2024`` and ``2024-01``), a
-  figure with the same measure and date but a different amount;
-- ``over-time``: the same ranking with different ranks in different years (or a year in one
-  source and none in the other), from different sources — not necessarily a contradiction,
-  but a reader comparing sources wants to see it;
+- ``value``: a single-valued statement with different values. Values are compared only when
+  their times overlap, at the rule's granularity (a ranking per year): an undated value
+  overlaps nothing, so two undated ranks do not clash; "hiện tại" is dated by the document
+  when the claim is loaded. Dates at different precisions agree when one contains the other
+  (``2024`` and ``2024-01``). Who launched or founded something, which series an event is an
+  edition of, and when an event took place are compared too;
 - ``list``: the members, partners, organisers or patrons two sources give for the same
   organisation or event differ;
 - ``role``: one source calls an agent an event's organiser, another its co-organiser.
+
+There is one entry per disagreement, with every statement involved; an entry whose
+statements all come from one source is labelled ``within`` that source.
 """
 
 from __future__ import annotations
 
+import calendar
 import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from itertools import combinations
 
-from .model import Claim, Corpus, labels_dict
+from .checks import present_date
+from .model import Claim, Corpus, amount_key, labels_dict
+from .schema import RELATION_LIST, ConflictRule, Relation
 from .text import fold_whitespace
 
-LIST_RELATIONS = {
-    # relation: which end the list hangs off ("object": members of X; "subject": organisers of X)
-    "memberOf": "object",
-    "jointVenturePartnerOf": "object",
-    "shareholderOf": "object",
-    "organizer": "subject",
-    "coOrganizer": "subject",
-    "patron": "subject",
-}
-EVENT_ROLES = ("organizer", "coOrganizer", "patron", "sponsor")
-DATE_RELATIONS = ("foundingDate", "launchDate", "startDate")
+LIST_RELATIONS = {r.name: r.list_end for r in RELATION_LIST if r.list_end}
+EVENT_ROLES = tuple(r.name for r in RELATION_LIST if r.fact_class == "EventRole")
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,12 @@ class Conflict:
     about: str
     statements: list[Statement] = field(default_factory=list)
 
+    @property
+    def within(self) -> str | None:
+        """The source, when every statement comes from one source (a clash inside it)."""
+        sources = {s.source for s in self.statements}
+        return next(iter(sources)) if len(sources) == 1 else None
+
     def key(self) -> tuple[str, str, str, str]:
         """Sort key."""
         return (self.kind, self.subject, self.relation, self.about)
@@ -70,72 +76,143 @@ def _statement(c: Claim, value: str) -> Statement:
 
 def _dates_agree(a: str | None, b: str | None) -> bool:
     if a is None or b is None:
-        return a is None and b is None
+        return True  # nothing to disagree with
     return a.startswith(b) or b.startswith(a)
 
 
-def _value_conflicts(claims: list[Claim]) -> list[Conflict]:
+def time_span(text: str, granularity: str = "as-written") -> tuple[date, date]:
+    """The days an ISO date at its precision covers (the whole year at ``year`` granularity).
+
+    >>> time_span("2024-02")
+    (datetime.date(2024, 2, 1), datetime.date(2024, 2, 29))
+    >>> time_span("2024-05-02", "year")[1]
+    datetime.date(2024, 12, 31)
+    """
+    parts = [int(x) for x in text.split("-")]
+    if granularity == "year":
+        parts = parts[:1]
+    if len(parts) == 1:
+        return date(parts[0], 1, 1), date(parts[0], 12, 31)
+    if len(parts) == 2:
+        last = calendar.monthrange(parts[0], parts[1])[1]
+        return date(parts[0], parts[1], 1), date(parts[0], parts[1], last)
+    day = date(parts[0], parts[1], parts[2])
+    return day, day
+
+
+def _claim_span(c: Claim, granularity: str, issued: dict[str, str]) -> tuple[date, date] | None:
+    q = c.qualifiers
+    when = q.date
+    if when is None and c.source_id in issued:
+        # "hiện tại", "hiện nay": the present of the document that says it
+        when = present_date(c.anchor.exact, issued[c.source_id])
+    if when is None:
+        return None  # undated: overlaps nothing
+    start, end = time_span(when, granularity)
+    if q.until is not None:
+        end = max(end, time_span(q.until, granularity)[1])
+    return start, end
+
+
+def times_overlap(
+    a: Claim, b: Claim, granularity: str, issued: dict[str, str] | None = None
+) -> bool:
+    """Whether two claims speak of the same time (an undated claim overlaps nothing).
+
+    ``issued`` (source id → issued date) dates a claim that says "hiện tại" and gives no date.
+    """
+    issued = issued or {}
+    sa, sb = _claim_span(a, granularity, issued), _claim_span(b, granularity, issued)
+    if sa is None or sb is None:
+        return False
+    return sa[0] <= sb[1] and sb[0] <= sa[1]
+
+
+def _field(c: Claim, name: str) -> object:
+    q = c.qualifiers
+    if name == "subject":
+        return c.subject
+    if name == "object":
+        return c.object
+    if name == "measure":
+        return labels_dict(q.measure).get("en", "").lower()
+    if name == "amount":
+        return amount_key(q.amount)
+    if name == "outOf":
+        return q.out_of
+    return getattr(q, name)
+
+
+def _disagree(a: Claim, b: Claim, rule: ConflictRule, issued: dict[str, str]) -> bool:
+    if rule.compare == ("date",):
+        return not _dates_agree(a.qualifiers.date, b.qualifiers.date)
+    differs = False
+    for name in rule.compare:
+        va, vb = _field(a, name), _field(b, name)
+        if va is not None and vb is not None and va != vb:
+            differs = True
+    if not differs:
+        return False
+    return not rule.timed or times_overlap(a, b, rule.granularity, issued)
+
+
+def _value_conflicts(claims: list[Claim], issued: dict[str, str]) -> list[Conflict]:
     out: list[Conflict] = []
-    groups: dict[tuple[str, str, str], list[Claim]] = defaultdict(list)
+    rules = {r.name: r for r in RELATION_LIST if r.conflict is not None}
+    groups: dict[tuple[str, tuple[object, ...]], list[Claim]] = defaultdict(list)
     for c in claims:
-        q = c.qualifiers
-        if c.relation == "rankedIn":
-            groups[("rankedIn", c.subject, c.object or "")].append(c)
-        elif c.relation in DATE_RELATIONS:
-            groups[(c.relation, c.subject, "")].append(c)
-        elif c.relation == "figure":
-            measure = labels_dict(q.measure).get("en", "")
-            groups[("figure", c.subject, measure.lower())].append(c)
-    for (relation, subject, about), members in sorted(groups.items()):
-        clashes: list[tuple[Claim, Claim]] = []
-        drifts: list[tuple[Claim, Claim]] = []
+        rel = rules.get(c.relation)
+        if rel is not None and rel.conflict is not None:
+            groups[(rel.name, tuple(_field(c, g) for g in rel.conflict.group))].append(c)
+    for (name, group), members in sorted(groups.items(), key=lambda kv: repr(kv[0])):
+        rel = rules[name]
+        assert rel.conflict is not None
+        involved: dict[int, Claim] = {}
         for a, b in combinations(members, 2):
-            qa, qb = a.qualifiers, b.qualifiers
-            if relation == "rankedIn":
-                # One source giving two ranks ("from 1st to 38th") is a history, not a clash.
-                if qa.rank == qb.rank or a.source_id == b.source_id:
-                    continue
-                if _same_year(qa.date, qb.date):
-                    clashes.append((a, b))
-                else:
-                    drifts.append((a, b))
-            elif relation in DATE_RELATIONS:
-                if not _dates_agree(qa.date, qb.date) and qa.date and qb.date:
-                    clashes.append((a, b))
-            elif relation == "figure":
-                va = qa.amount.value if qa.amount else None
-                vb = qb.amount.value if qb.amount else None
-                if va != vb and _same_year(qa.date, qb.date):
-                    clashes.append((a, b))
-        for kind, pairs in (("value", clashes), ("over-time", drifts)):
-            if not pairs:
-                continue
-            involved = {id(c): c for pair in pairs for c in pair}
-            statements = sorted(
-                (_statement(c, _value_text(c)) for c in involved.values()),
-                key=lambda s: (s.source, s.value, s.where),
-            )
-            out.append(Conflict(kind, subject, relation, about, statements))
+            if _disagree(a, b, rel.conflict, issued):
+                involved[id(a)], involved[id(b)] = a, b
+        if not involved:
+            continue
+        statements = sorted(
+            {_statement(c, _value_text(c, rel, issued)) for c in involved.values()},
+            key=lambda s: (s.source, s.value, s.where),
+        )
+        subject, about = _describe_group(rel, group)
+        out.append(Conflict("value", subject, name, about, statements))
     return out
 
 
-def _same_year(a: str | None, b: str | None) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
-    return a[:4] == b[:4]
+def _describe_group(rel: Relation, group: tuple[object, ...]) -> tuple[str, str]:
+    """(subject, about) for a report: the first grouping field and the others."""
+    assert rel.conflict is not None
+    named = dict(zip(rel.conflict.group, group, strict=True))
+    first = str(named.pop(rel.conflict.group[0]) or "")
+    about = ", ".join(str(v) for v in named.values() if v)
+    return first, about
 
 
-def _value_text(c: Claim) -> str:
+def _value_text(c: Claim, rel: Relation, issued: dict[str, str]) -> str:
     q = c.qualifiers
+    assert rel.conflict is not None
     parts = []
-    if q.rank is not None:
-        parts.append(f"rank {q.rank}" + (f" of {q.out_of}" if q.out_of else ""))
-    if q.amount is not None:
-        parts.append(q.amount.text)
+    for name in rel.conflict.compare:
+        if name == "rank" and q.rank is not None:
+            parts.append(f"rank {q.rank}" + (f" of {q.out_of}" if q.out_of else ""))
+        elif name == "amount" and q.amount is not None:
+            parts.append(q.amount.text)
+        elif name in ("subject", "object"):
+            parts.append(str(_field(c, name)))
+        elif name == "ordinal" and q.ordinal is not None:
+            parts.append(f"edition {q.ordinal}")
+    present = present_date(c.anchor.exact, issued[c.source_id]) if c.source_id in issued else None
     if q.date:
         parts.append(("in " if parts else "") + q.date)
-    elif c.relation in ("rankedIn", "figure"):
-        parts.append("(no year given)")
+    elif rel.conflict.timed and present:
+        parts.append(f"now ({present}, the document's date)")
+    elif rel.conflict.timed:
+        parts.append("(no date given)")
+    if q.according:
+        parts.append(f"according to {q.according}")
     return " ".join(parts)
 
 
@@ -188,7 +265,8 @@ def _role_conflicts(claims: list[Claim]) -> list[Conflict]:
 def find_conflicts(corpus: Corpus) -> list[Conflict]:
     """Every disagreement in the corpus, in a stable order."""
     claims = list(corpus.claims)
-    found = _value_conflicts(claims) + _list_conflicts(claims) + _role_conflicts(claims)
+    issued = {s.meta.id: s.meta.issued for s in corpus.sources}
+    found = _value_conflicts(claims, issued) + _list_conflicts(claims) + _role_conflicts(claims)
     return sorted(found, key=Conflict.key)
 
 
@@ -197,10 +275,16 @@ def to_conflicts_text(conflicts: Iterable[Conflict]) -> str:
     conflicts = list(conflicts)
     if not conflicts:
         return "No conflicts between sources.\n"
-    lines = [f"{len(conflicts)} conflict(s) between sources; every claim is kept in the graph.", ""]
+    within = sum(1 for c in conflicts if c.within)
+    lines = [
+        f"{len(conflicts)} conflict(s), {within} of them within one source; "
+        "every claim is kept in the graph.",
+        "",
+    ]
     for c in conflicts:
         about = f" [{c.about}]" if c.about else ""
-        lines.append(f"{c.kind}: {c.subject} {c.relation}{about}")
+        inside = f" (within {c.within})" if c.within else ""
+        lines.append(f"{c.kind}{inside}: {c.subject} {c.relation}{about}")
         for s in c.statements:
             lines.append(f"  {s.source}: {s.value}")
             lines.append(f"      {s.where}: “{s.quote}”")
@@ -216,6 +300,7 @@ def to_conflicts_json(conflicts: Iterable[Conflict]) -> str:
             "subject": c.subject,
             "relation": c.relation,
             "about": c.about,
+            "within": c.within,
             # file:line is left out: it depends on where kg runs; `kg conflicts` shows it
             "statements": [
                 {"source": s.source, "value": s.value, "quote": s.quote} for s in c.statements

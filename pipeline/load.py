@@ -9,11 +9,13 @@ from __future__ import annotations
 import difflib
 import unicodedata
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from .anchor import AnchorError, SourceText, fold_whitespace
-from .errors import Location, ProblemCollector
+from .anchor import AnchorError, SourceText
+from .checks import find_date, names_entity, near_duplicates
+from .errors import Location, Problem, ProblemCollector
 from .model import (
     Amount,
     Anchor,
@@ -25,15 +27,21 @@ from .model import (
     Qualifiers,
     Source,
     SourceMeta,
+    Wording,
 )
 from .quantities import QuantityError, parse_amount, parse_date
+from .schema import QUALIFIER_BY_KEY, QUALIFIERS, role_for_wording
+from .text import fold_whitespace, fold_words
 from .vocab import (
     ENTITY_CLASSES,
     ID_PATTERN,
     LANGUAGES,
     QUALIFIER_KEYS,
     RELATIONS,
+    ROLE_BY_ID,
     SOURCE_KINDS,
+    is_a,
+    relation_qualifiers,
     top_class,
 )
 from .yamltree import (
@@ -74,12 +82,16 @@ class _Reader:
     def __init__(self, path: str, problems: ProblemCollector):
         self.path = path
         self.problems = problems
+        self.warnings: list[Problem] = []  # problems that do not stop a build (--strict: they do)
 
     def loc(self, line: int) -> Location:
         return Location(self.path, line)
 
     def problem(self, line: int, what: str, fix: str = "") -> None:
         self.problems.add(self.loc(line), what, fix)
+
+    def warn(self, line: int, what: str, fix: str = "") -> None:
+        self.warnings.append(Problem(self.loc(line), what, fix))
 
     def mapping(self, node: YNode | None, what: str) -> YMap | None:
         if isinstance(node, YMap):
@@ -408,27 +420,142 @@ def load_meta(path: Path, folder: str, problems: ProblemCollector) -> SourceMeta
     )
 
 
-def _claim_qualifiers(
-    r: _Reader, m: YMap, relation: str, quote: str, problems: ProblemCollector
-) -> Qualifiers | None:
-    rel = RELATIONS[relation]
+def _date_qualifier(
+    r: _Reader, m: YMap, key: str, quote: str, issued: str, has_reason: bool
+) -> tuple[bool, str | None, str | None]:
+    """(ok, the date, the relative wording it was resolved from) for a date-valued key."""
+    value = r.text(m, key, required=False)
+    if value is None:
+        return True, None, None
+    try:
+        parse_date(value)
+    except QuantityError as exc:
+        r.problem(m.key_lines[key], str(exc), "")
+        return False, None, None
+    if has_reason:
+        return True, value, None
+    reading = find_date(value, quote, issued)
+    if reading is None:
+        r.problem(
+            m.key_lines[key],
+            f"{key} {value!r} is not readable from the quote"
+            + f" (nor from the quote and the document's date {issued})",
+            "write the date the quote gives (at its precision), quote the sentence that gives "
+            "it, add 'dateQuote: …' (the passage of the text that gives it) or 'dateReason: …' "
+            "saying where in the text it comes from",
+        )
+        return False, None, None
+    return True, value, reading.relative
+
+
+def _role(r: _Reader, m: YMap, quote: str) -> tuple[bool, str | None, str | None]:
+    """(ok, role id, role as written) — the role must come from the vocabulary of roles."""
+    node = m.get("role")
+    if node is None:
+        if "roleText" in m:
+            r.problem(m.key_lines["roleText"], "'roleText' without 'role'", "add 'role: <id>'")
+            return False, None, None
+        return True, None, None
+    if isinstance(node, YMap):
+        return _role_from_labels(r, m, node, quote)
+    role = r.text(m, "role")
+    if role is None:
+        return False, None, None
     ok = True
-    for key in rel.required:
+    if role not in ROLE_BY_ID:
+        guess = role_for_wording(role)
+        r.problem(
+            m.key_lines["role"],
+            f"unknown role {role!r}",
+            did_you_mean(role, ROLE_BY_ID)
+            or (f"did you mean {guess!r}?" if guess else "")
+            or "see the Roles table in sources/FORMAT.md, or add the role to pipeline/schema.py",
+        )
+        ok = False
+    text = r.text(m, "roleText", required=False)
+    if text is not None and fold_words(text) not in fold_words(quote):
+        r.problem(
+            m.key_lines["roleText"],
+            f"roleText {text!r} does not occur in the quote",
+            "copy the role exactly as the quoted sentence writes it",
+        )
+        ok = False
+    return ok, role, text
+
+
+def _role_from_labels(
+    r: _Reader, m: YMap, node: YMap, quote: str
+) -> tuple[bool, str | None, str | None]:
+    """``role: {vi: …, en: …}``: mapped to the vocabulary when it names one role (a warning:
+    write the id), an error otherwise."""
+    labels = dict(r.labels(node, "role", ()))
+    guess = role_for_wording(labels.get("vi", "")) or role_for_wording(labels.get("en", ""))
+    if guess is None:
+        r.problem(
+            node.line,
+            "'role' is an id from the vocabulary of roles, not {vi: …, en: …}, and "
+            f"{labels.get('vi') or labels.get('en')!r} names no role in it",
+            "pick an id from the Roles table in sources/FORMAT.md (or add the role to "
+            "pipeline/schema.py) and write 'role: <id>' and 'roleText: <as the quote writes it>'",
+        )
+        return False, None, None
+    written = labels.get("vi")
+    if written is not None and fold_words(written) not in fold_words(quote):
+        written = None
+    r.warn(
+        node.line,
+        f"role written as {{vi: …, en: …}}; read as the vocabulary's role {guess!r}",
+        f"write 'role: {guess}'" + (f" and 'roleText: {written}'" if written else ""),
+    )
+    return True, guess, written
+
+
+def _qualifier_entity(
+    r: _Reader, m: YMap, key: str, entities: dict[str, Entity]
+) -> tuple[bool, str | None]:
+    if key not in m:
+        return True, None
+    (prop,) = [p for p in QUALIFIER_BY_KEY[key].properties if p.value == "iri"]
+    eid = _entity_ref(r, m, key, entities, prop.classes or None)
+    return eid is not None, eid
+
+
+def _claim_qualifiers(
+    r: _Reader,
+    m: YMap,
+    relation: str,
+    quote: str,
+    source: Source,
+    entities: dict[str, Entity],
+) -> tuple[Qualifiers, Wording] | None:
+    rel = RELATIONS[relation]
+    allowed = relation_qualifiers(rel)
+    ok = True
+    for key in sorted(rel.required):
         if key not in m:
             r.problem(m.line, f"relation {relation!r} needs '{key}'", f"add '{key}: …'")
             ok = False
     for key, line in m.key_lines.items():
-        if key in QUALIFIER_KEYS and key not in rel.qualifiers:
-            allowed = ", ".join(sorted(rel.qualifiers)) or "none"
-            r.problem(line, f"relation {relation!r} takes no '{key}'", f"allowed: {allowed}")
+        if key in QUALIFIER_KEYS and key not in allowed:
+            shown = ", ".join(sorted(allowed)) or "none"
+            r.problem(line, f"relation {relation!r} takes no '{key}'", f"allowed: {shown}")
             ok = False
-    date = r.text(m, "date", required=False)
-    if date is not None:
-        try:
-            parse_date(date)
-        except QuantityError as exc:
-            r.problem(m.key_lines["date"], str(exc), "")
+    reason = r.text(m, "dateReason", required=False)
+    issued = source.meta.issued
+    date_quote = r.text(m, "dateQuote", required=False)
+    dated = quote
+    if date_quote is not None:
+        if fold_whitespace(date_quote) not in fold_whitespace(source.text):
+            r.problem(
+                m.key_lines["dateQuote"],
+                f"dateQuote {date_quote!r} does not occur in the text",
+                "copy the passage that gives the date verbatim from text.txt",
+            )
             ok = False
+        dated = quote + " … " + date_quote
+    date_ok, date, date_text = _date_qualifier(r, m, "date", dated, issued, reason is not None)
+    until_ok, until, until_text = _date_qualifier(r, m, "until", dated, issued, reason is not None)
+    ok = ok and date_ok and until_ok
     folded_quote = fold_whitespace(quote)
     amounts: dict[str, Amount | None] = {}
     for key in ("amount", "share"):
@@ -449,30 +576,88 @@ def _claim_qualifiers(
                 "copy the amount exactly as the quoted sentence writes it",
             )
             ok = False
-    ints: dict[str, int | None] = {}
-    for key in ("rank", "outOf"):
-        raw = r.text(m, key, required=False)
-        ints[key] = None
-        if raw is None:
-            continue
-        if raw.isdigit() and int(raw) > 0:
-            ints[key] = int(raw)
-        else:
-            r.problem(m.key_lines[key], f"{key} {raw!r} must be a positive whole number", "")
-            ok = False
-    role = r.labels(m.get("role"), "role", ("vi", "en")) if "role" in m else ()
+    generic: dict[str, object] = {}  # Qualifiers field -> value, for the generic kinds
+    for q in QUALIFIERS:
+        if q.kind == "number" and q.key in m:
+            raw = r.text(m, q.key, required=False)
+            if raw is not None and raw.isdigit() and int(raw) > 0:
+                generic[q.field or q.key] = int(raw)
+            elif raw is not None:
+                r.problem(
+                    m.key_lines[q.key], f"{q.key} {raw!r} must be a positive whole number", ""
+                )
+                ok = False
+        elif q.kind == "entity" and q.key in m:
+            entity_ok, eid = _qualifier_entity(r, m, q.key, entities)
+            generic[q.field or q.key] = eid
+            ok = ok and entity_ok
+    role_ok, role, role_text = _role(r, m, quote)
+    ok = ok and role_ok
     measure = r.labels(m.get("measure"), "measure", ("vi", "en")) if "measure" in m else ()
     if not ok:
         return None
-    return Qualifiers(
+    qualifiers = Qualifiers(
         role=role,
         date=date,
+        until=until,
         amount=amounts["amount"],
         share=amounts["share"],
-        rank=ints["rank"],
-        out_of=ints["outOf"],
         measure=measure,
+        **generic,  # type: ignore[arg-type]
     )
+    amount, share = amounts["amount"], amounts["share"]
+    wording = Wording(
+        amount_text=amount.text if amount else None,
+        share_text=share.text if share else None,
+        role_text=role_text,
+        date_text=date_text or until_text,
+        date_quote=date_quote,
+        date_reason=reason,
+    )
+    return qualifiers, wording
+
+
+def _check_names(
+    r: _Reader,
+    m: YMap,
+    quote: str,
+    subject: str,
+    obj: str | None,
+    entities: dict[str, Entity],
+) -> bool:
+    """The quote names the subject or the object, or the claim says which one it implies."""
+    implicit = r.text(m, "implicit", required=False)
+    if implicit is not None:
+        ends = ("subject", "object") if obj is not None else ("subject",)
+        if implicit not in ends:
+            r.problem(
+                m.key_lines["implicit"],
+                f"implicit {implicit!r} must be " + " or ".join(repr(e) for e in ends),
+                "say which end the quote implies without naming it",
+            )
+            return False
+        if r.text(m, "reason", required=False) is None:
+            r.problem(
+                m.key_lines["implicit"],
+                f"'implicit: {implicit}' needs a 'reason'",
+                "add 'reason: …' saying how the quote refers to it (\"nước này\" = Japan)",
+            )
+            return False
+        return True
+    if "reason" in m:
+        r.problem(m.key_lines["reason"], "'reason' without 'implicit'", "add 'implicit: …'")
+        return False
+    named = [e for e in (subject, obj) if e is not None and names_entity(quote, entities[e])]
+    if named:
+        return True
+    which = f"subject {subject!r}" + (f" nor its object {obj!r}" if obj else "")
+    r.problem(
+        m.key_lines.get("quote", m.line),
+        f"the quote names neither its {which} by any registry label or alias",
+        "quote the clause that names one of them, add the name the text uses as an alias in "
+        "sources/registry.yaml, or add 'implicit: subject|object' with a 'reason'",
+    )
+    return False
 
 
 def _anchor(r: _Reader, m: YMap, text: SourceText) -> tuple[str, Anchor] | None:
@@ -490,7 +675,11 @@ def _anchor(r: _Reader, m: YMap, text: SourceText) -> tuple[str, Anchor] | None:
 
 
 def _entity_ref(
-    r: _Reader, m: YMap, key: str, entities: dict[str, Entity], classes: frozenset[str] | None
+    r: _Reader,
+    m: YMap,
+    key: str,
+    entities: dict[str, Entity],
+    classes: tuple[str, ...] | None,
 ) -> str | None:
     eid = r.text(m, key)
     if eid is None:
@@ -503,7 +692,7 @@ def _entity_ref(
             did_you_mean(eid, entities) or "add it to sources/registry.yaml",
         )
         return None
-    if classes is not None and top_class(entity.cls) not in classes:
+    if classes is not None and not is_a(entity.cls, classes):
         r.problem(
             m.key_lines[key],
             f"{key} {eid!r} is a {entity.cls}, which this relation does not take as {key}",
@@ -518,14 +707,20 @@ def load_annotations(
     source: Source,
     entities: dict[str, Entity],
     problems: ProblemCollector,
+    warnings: list[Problem] | None = None,
 ) -> tuple[list[Claim], list[Mention]]:
-    """Read one ``annotations.yaml``, anchoring every quote in ``source``."""
+    """Read one ``annotations.yaml``, anchoring every quote in ``source``.
+
+    Problems that do not stop a build are appended to ``warnings`` when it is given.
+    """
     tree = read_yaml_file(path, problems)
     claims: list[Claim] = []
     mentions: list[Mention] = []
     if tree is None:
         return claims, mentions
     r = _Reader(Location.of(path).path, problems)
+    if warnings is not None:
+        r.warnings = warnings
     root = r.mapping(tree, "annotations.yaml")
     if root is None:
         return claims, mentions
@@ -546,8 +741,7 @@ def load_annotations(
             mentions.append(Mention(sid, eid, anchored[1], r.loc(m.line)))
     seen: dict[tuple[object, ...], Location] = {}
     allowed = ["subject", "relation", "object", "quote", "occurrence", "start", "end"]
-    allowed += ["confidence", "why"]
-    allowed += sorted(QUALIFIER_KEYS)
+    allowed += ["confidence", "why", "implicit", "reason", *sorted(QUALIFIER_KEYS)]
     for node in r.items(root.get("claims"), "'claims'"):
         m = r.mapping(node, "a claim")
         if m is None:
@@ -571,11 +765,14 @@ def load_annotations(
         anchored = _anchor(r, m, text)
         if rel is None or anchored is None:
             continue
-        qualifiers = _claim_qualifiers(r, m, rel.name, anchored[0], problems)
-        if subject is None or qualifiers is None or (rel.has_object and obj is None):
+        loaded = _claim_qualifiers(r, m, rel.name, anchored[0], source, entities)
+        if subject is None or loaded is None or (rel.has_object and obj is None):
             continue
-        claim = Claim(sid, subject, rel.name, obj, qualifiers, anchored[1], r.loc(m.line))
-        key = (subject, rel.name, obj, qualifiers.key(), anchored[1].start, anchored[1].end)
+        if not _check_names(r, m, anchored[0], subject, obj, entities):
+            continue
+        qualifiers, wording = loaded
+        claim = Claim(sid, subject, rel.name, obj, qualifiers, anchored[1], r.loc(m.line), wording)
+        key = (*claim.fact_key(), anchored[1].start, anchored[1].end)
         if key in seen:
             r.problem(m.line, f"duplicate claim (same as at {seen[key]})", "remove one of them")
             continue
@@ -611,8 +808,11 @@ def load_source(
         return None
     text, notes = loaded
     source = Source(meta, text, Location.of(files["text.txt"]).path, notes)
-    claims, mentions = load_annotations(files["annotations.yaml"], source, entities, problems)
-    return source, claims, mentions
+    warnings: list[Problem] = []
+    claims, mentions = load_annotations(
+        files["annotations.yaml"], source, entities, problems, warnings
+    )
+    return replace(source, warnings=tuple(warnings)), claims, mentions
 
 
 def load_corpus(root: Path, load_folder: Callable[..., Any] | None = None) -> Corpus:
@@ -671,4 +871,5 @@ def load_corpus(root: Path, load_folder: Callable[..., Any] | None = None) -> Co
         tuple(mentions),
         Location.of(registry_path).path,
         notes,
+        tuple(w for s in sources for w in s.warnings) + tuple(near_duplicates(claims)),
     )

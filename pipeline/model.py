@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from .errors import Location
+from .errors import Location, Problem
 
 Labels = tuple[tuple[str, str], ...]  # ((lang, text), ...), sorted by lang
 
@@ -73,6 +74,7 @@ class Source:
     text: str
     text_path: str
     notes: tuple[str, ...] = ()
+    warnings: tuple[Problem, ...] = ()  # from its annotations; `kg build --strict` fails on them
 
 
 @dataclass(frozen=True)
@@ -102,33 +104,71 @@ class Amount:
     bound: str | None = None  # "about" (khoảng), "atLeast" (trên, hơn), "atMost" (dưới)
 
 
+def amount_key(amount: Amount | None) -> tuple[object, ...] | None:
+    """What an amount states: value, currency, unit, upper end and bound — not its wording.
+
+    >>> from decimal import Decimal
+    >>> a = Amount(Decimal(590), "590 tỷ Yên", "JPY")
+    >>> amount_key(a) == amount_key(Amount(Decimal(590), "590 tỷ Yen", "JPY"))
+    True
+    """
+    if amount is None:
+        return None
+    return (amount.value, amount.currency, amount.unit, amount.upper, amount.bound)
+
+
 @dataclass(frozen=True)
 class Qualifiers:
-    """What a claim says about its fact besides subject and object."""
+    """What a claim states about its fact besides subject and object (part of its identity).
 
-    role: Labels = ()
+    ``role`` is a role id from the vocabulary of roles; ``according`` and ``site`` are entity
+    ids; ``until`` is when a post, membership or partnership ended.
+    """
+
+    role: str | None = None
     date: str | None = None
+    until: str | None = None
     amount: Amount | None = None
     share: Amount | None = None
     rank: int | None = None
     out_of: int | None = None
+    ordinal: int | None = None
     measure: Labels = ()
+    according: str | None = None
+    site: str | None = None
 
     def key(self) -> tuple[object, ...]:
-        """What makes two facts with the same subject, relation and object different."""
+        """Everything the qualifiers state (bounds and units included, wording excluded)."""
         return (
             self.role,
             self.date,
-            self.amount.value if self.amount else None,
-            self.amount.currency if self.amount else None,
-            self.amount.unit if self.amount else None,
-            self.amount.upper if self.amount else None,
-            self.amount.bound if self.amount else None,
-            self.share.value if self.share else None,
+            self.until,
+            amount_key(self.amount),
+            amount_key(self.share),
             self.rank,
             self.out_of,
+            self.ordinal,
             self.measure,
+            self.according,
+            self.site,
         )
+
+
+@dataclass(frozen=True)
+class Wording:
+    """How one source writes a claim's qualifiers: kept on its evidence, not on the fact.
+
+    ``date_text`` is the relative wording a date was resolved from ("hiện tại", "ngày 4/2")
+    against the document's issued date; ``date_reason`` says where a date the quote does not
+    give comes from.
+    """
+
+    amount_text: str | None = None
+    share_text: str | None = None
+    role_text: str | None = None
+    date_text: str | None = None
+    date_quote: str | None = None
+    date_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +182,11 @@ class Claim:
     qualifiers: Qualifiers
     anchor: Anchor
     where: Location
+    wording: Wording = field(default_factory=Wording)
+
+    def fact_key(self) -> tuple[Any, ...]:
+        """A fact's identity: subject, relation, object and every qualifier value."""
+        return (self.subject, self.relation, self.object, self.qualifiers.key())
 
 
 @dataclass(frozen=True)
@@ -164,3 +209,5 @@ class Corpus:
     mentions: tuple[Mention, ...]
     registry_path: str = ""
     notes: tuple[str, ...] = field(default=())
+    # Problems that do not stop a build (near-duplicate facts …); `kg build --strict` fails.
+    warnings: tuple[Problem, ...] = field(default=())

@@ -212,7 +212,7 @@ def to_networkx(
             source_titles=[titles[s] for s in sorted(titles)],
             evidence=evidence,
             role=_langs(p.get(v.term("role"), [])),
-            amount_text=_first(p.get(v.term("amountText"))),
+            amount_text=_amount_text(ix, p, v),
             amount=_decimal(p.get(v.term("amount"))),
             amount_bound=_first(p.get(v.term("amountBound"))),
             currency=_first(p.get(v.term("currency"))),
@@ -228,7 +228,7 @@ def _figure(ix: _Index, p: dict[Node, list[Node]], v: Vocabulary) -> dict:
     found = (_evidence(ix, ann) for ann in p.get(PROV.wasDerivedFrom, []))
     return {
         "measure": _langs(p.get(v.term("measure"), [])),
-        "amount_text": _first(p.get(v.term("amountText"))),
+        "amount_text": _amount_text(ix, p, v),
         "amount": _decimal(p.get(v.term("amount"))),
         "unit": _first(p.get(v.term("unit"))),
         "currency": _first(p.get(v.term("currency"))),
@@ -267,6 +267,19 @@ def _sources(ix: _Index, v: Vocabulary) -> dict[str, dict]:
             "sha256": _first(p.get(v.term("textSha256"))),
         }
     return dict(sorted(out.items()))
+
+
+def _amount_text(ix: _Index, p: dict[Node, list[Node]], v: Vocabulary) -> str | None:
+    """The amount as written: on the fact (older graphs) or on its evidence, first by text."""
+    on_fact = _first(p.get(v.term("amountText")))
+    if on_fact is not None:
+        return on_fact
+    texts = sorted(
+        str(text)
+        for ann in p.get(PROV.wasDerivedFrom, [])
+        for text in ix.props[ann].get(v.term("amountText"), [])
+    )
+    return texts[0] if texts else None
 
 
 def _evidence(ix: _Index, ann: Node) -> Evidence | None:

@@ -167,7 +167,9 @@ def parse_amount(text: str) -> Amount:
         upper = _normalise_decimal(upper.scaleb(exponent))
         if upper < value:
             raise QuantityError(f"amount {surface!r}: the range's upper end is below its lower end")
-    tail = rest.strip(" .,;:") or None
+    # What is counted is part of what the amount states, not of its wording: lowercase and
+    # single-spaced, so "Kỹ sư" at a sentence start and "kỹ sư" are one unit.
+    tail = " ".join(rest.strip(" .,;:").lower().split()) or None
     unit = ("percent" + (tail or "")) if percent else tail
     return Amount(value, surface, currency, unit, upper, bound)
 

@@ -25,6 +25,7 @@ from rdflib.namespace import RDFS
 from .coverage import find_gaps
 from .matcher import registry_matcher
 from .model import Claim, Corpus, Entity
+from .schema import ROLE_BY_ID
 from .suggest import (
     MIN_CONFIDENCE,
     SourceFolder,
@@ -68,7 +69,8 @@ def _qualifier_text(claim: Claim) -> str:
     q = claim.qualifiers
     bits = []
     if q.role:
-        bits.append(dict(q.role).get("vi", ""))
+        role = ROLE_BY_ID.get(q.role)
+        bits.append(role.vi if role else q.role)
     if q.date:
         bits.append(q.date)
     if q.amount:

@@ -26,7 +26,7 @@ from rdflib.namespace import RDFS
 from rdflib.term import Node
 
 from .build import Dataset, build_dataset, load_ontology
-from .errors import Location, OutputError
+from .errors import InputError, Location, OutputError
 from .model import Corpus
 from .validation import Triple, ValidationReport
 from .vocab import SH, Vocabulary
@@ -133,6 +133,8 @@ def build(
     cache: Any = None,
     progress: Progress = _quiet,
     notes: Callable[[str], None] = _quiet,
+    warn: Callable[[str], None] = _quiet,
+    strict: bool = False,
 ) -> Build:
     """Load, anchor, build and (unless ``validate=False``) SHACL-validate the sources.
 
@@ -140,7 +142,8 @@ def build(
     :mod:`pipeline.validation.run`). ``cache`` is a :class:`pipeline.cache.DiskCache` to reuse
     per-source and per-partition
     work of an earlier run (the result is the same either way). ``progress`` receives a line
-    per step; ``notes`` the loader's notes (such as "normalised to NFC"). Raises
+    per step; ``notes`` the loader's notes (such as "normalised to NFC"), ``warn`` its
+    warnings (semantic checks: pipeline/checks.py), which ``strict`` turns into errors. Raises
     :class:`pipeline.errors.InputError` for bad annotations and :class:`OutputError` when the
     ontology or shapes are missing; a graph that violates the shapes is *returned* (see
     :attr:`Build.conforms`), never raised.
@@ -160,6 +163,10 @@ def build(
     corpus = load_corpus(sources, loader)
     for note in corpus.notes:
         notes(note)
+    if strict and corpus.warnings:  # --strict: a warning is as bad as an error (exit 3)
+        raise InputError(list(corpus.warnings))
+    for warning in corpus.warnings:
+        warn(str(warning))
     progress(
         f"loaded {len(corpus.entities)} entities, {len(corpus.sources)} sources, "
         f"{len(corpus.claims)} claims, {len(corpus.mentions)} mentions"

@@ -34,8 +34,11 @@ from .errors import Location, ProblemCollector
 from .matcher import PLAUSIBLE, Hit, NameMatcher, registry_matcher
 from .model import Claim, Corpus, Entity, Mention, Source
 from .quantities import QuantityError, parse_amount, parse_date
+from .schema import role_for_wording
 from .text import fold
-from .vocab import ENTITY_CLASSES, ID_PATTERN, RELATIONS, Relation, top_class
+from .vocab import ENTITY_CLASSES, ID_PATTERN, RELATIONS, Relation, is_a, top_class
+
+Ends = tuple[str, ...] | frozenset[str]  # a relation's end classes (subclasses fit)
 
 # Limits (characters of text), each a keyword of :func:`suggest` with this default.
 SUBJECT_WINDOW = 120  # how far before a trigger its subject may be
@@ -44,28 +47,6 @@ LIST_GAP = 45  # the widest gap between two objects of one list ("X, Y và Z")
 MAX_QUOTE = 400  # a longer clause is cut to the span of the claim's parts
 MIN_CONFIDENCE = 0.4  # claims and new entities less sure than this are left out
 
-# Roles (holdsPost triggers) with their English names, for the required role qualifier.
-ROLE_EN = {
-    "chủ tịch": "Chair",
-    "phó chủ tịch": "Vice Chair",
-    "tổng giám đốc": "Chief Executive Officer",
-    "giám đốc": "Director",
-    "phó giám đốc": "Deputy Director",
-    "cục trưởng": "Director General",
-    "phó cục trưởng": "Deputy Director General",
-    "vụ trưởng": "Director General of Department",
-    "bộ trưởng": "Minister",
-    "thứ trưởng": "Deputy Minister",
-    "thủ tướng": "Prime Minister",
-    "đại sứ": "Ambassador",
-    "trưởng đại diện": "Chief Representative",
-    "trưởng phòng": "Head of Division",
-    "trưởng ban": "Head",
-    "tổng thư ký": "Secretary General",
-    "viện trưởng": "Director",
-    "hiệu trưởng": "President",
-    "người đứng đầu": "Head",
-}
 
 # Vietnamese organisation names: the head word(s) and the class they suggest.
 ORG_HEADS: tuple[tuple[str, str], ...] = (
@@ -102,7 +83,7 @@ _EVENT_WORDS = ("sự kiện", "hội nghị", "hội thảo", "diễn đàn", "
 _PERSON_TITLES_BEFORE = ("ông", "bà", "anh", "chị", "ts.", "ths.", "gs.", "pgs.")
 
 
-QualifierValue = str | tuple[str, str]  # a string, or a role's (vi, en)
+QualifierValue = str
 
 
 @dataclass(frozen=True)
@@ -517,8 +498,8 @@ def _entity_suggestions(
 # --- claims -----------------------------------------------------------------------------
 
 
-def _fits(m: _M, classes: frozenset[str]) -> bool:
-    return m.top in classes
+def _fits(m: _M, classes: Ends) -> bool:
+    return is_a(m.cls, classes)
 
 
 def _trigger_spans(ctx: _Context, sentence: tuple[int, int], hits: list[_M]):
@@ -547,7 +528,7 @@ def _objects_after(
     ctx: _Context,
     hits: list[_M],
     pos: int,
-    classes: frozenset[str],
+    classes: Ends,
     skip: set[str],
     stops: Sequence[int] = (),
     stop_first: bool = True,
@@ -575,7 +556,7 @@ def _objects_after(
 
 
 def _nearest_before(
-    ctx: _Context, hits: list[_M], pos: int, classes: frozenset[str], skip: set[str], window: int
+    ctx: _Context, hits: list[_M], pos: int, classes: Ends, skip: set[str], window: int
 ) -> _M | None:
     best = None
     for h in hits:
@@ -603,7 +584,7 @@ def _add_claim(
     parts: list[tuple[int, int]],
     confidence: float,
     why: str,
-    role: tuple[str, str] | None = None,
+    role: tuple[str, str] | None = None,  # (role id, the role as written)
     need_date: bool = False,
     date_near: int | None = None,
 ) -> None:
@@ -635,7 +616,7 @@ def _add_claim(
         if amounts and (qkey in rel.qualifiers):
             qualifiers.append((qkey, " ".join(amounts[0][2].split())))
     if role is not None:
-        qualifiers.append(("role", role))
+        qualifiers += [("role", role[0]), ("roleText", role[1])]
     quoted = _quoted(ctx, cs, ce)
     if quoted is None:
         return
@@ -698,8 +679,8 @@ def _claims_in_sentence(ctx: _Context, sentence: tuple[int, int], hits: list[_M]
             if person and org:
                 p = min(person, key=lambda h: min(abs(ts - h.end), abs(h.start - te)))
                 o = org[0]
-                en = ROLE_EN.get(written.lower().replace("\n", " "))
-                if en is None:
+                role_id = role_for_wording(written)
+                if role_id is None:
                     continue
                 parts = [(p.start, p.end), (ts, te), (o.start, o.end)]
                 _add_claim(
@@ -711,7 +692,7 @@ def _claims_in_sentence(ctx: _Context, sentence: tuple[int, int], hits: list[_M]
                     parts,
                     _confidence(o.start - te),
                     why_t + ": a person, the role, an organisation",
-                    role=(" ".join(written.split()), en),
+                    role=(role_id, " ".join(written.split())),
                 )
             continue
         if rel.subjects == frozenset({"Event"}):
@@ -909,7 +890,7 @@ def _agent_before(
     hits: list[_M],
     sentence: tuple[int, int],
     pos: int,
-    classes: frozenset[str],
+    classes: Ends,
     skip: set[str],
 ) -> _M | None:
     """The agent of a trigger with nothing after it: "do X tổ chức" (by X) gives X; else
@@ -956,7 +937,7 @@ def _structural_claims(
         sentence = next((s for s in sentences if s[0] <= h.start < s[1]), (h.start, h.end))
         for n in nested.get(i, []):
             inner_before = ctx.text[h.start : n.start]
-            if n.top == "Place" and h.top in located.subjects:
+            if n.top == "Place" and is_a(h.cls, located.subjects):
                 at = re.search(r"(?i)(?<!\w)(?:tại|ở)\s+$", inner_before)
                 if at or (n.end == h.end and n.cls == "City"):
                     why = "a place inside the name" + (" after 'tại'/'ở'" if at else ", at its end")
@@ -1127,10 +1108,7 @@ def to_item_yaml(s: Suggestion) -> tuple[str, list[str]]:
     if s.object:
         lines.append(f"    object: {_y(s.object)}")
     for k, v in s.qualifiers:
-        if isinstance(v, tuple):
-            lines.append(f"    {k}: {{vi: {_y(v[0])}, en: {_y(v[1])}}}")
-        else:
-            lines.append(f"    {k}: {_y(v)}")
+        lines.append(f"    {k}: {_y(v)}")
     return "claims", [*lines, *anchor, *tail]
 
 

@@ -10,7 +10,9 @@
   whitespace and dashes folded, so "Ủy ban", "Uỷ  ban" and "uy ban" meet;
   :func:`fold_with_offsets` gives it with a map back to the original offsets;
 - :func:`name_key` — :func:`fold` with dashes and underscores as spaces, for resolving a
-  name a person typed ("Việt-Nam", "viet nam").
+  name a person typed ("Việt-Nam", "viet nam");
+- :func:`fold_words` — words only (no punctuation, letters and digits apart), padded with
+  spaces, for "does this quote name that entity" checks on whole words.
 
 The explorer's script folds search text the same way as :func:`fold` (pipeline/assets/
 explorer.js, ``fold``), so the keys written into the page and the queries typed into it
@@ -24,10 +26,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _WS = re.compile(r"\s+")
 DASHES = "-‐‑‒–—―"
 _NAME_SEPARATORS = re.compile(r"[-_]")
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+_LETTER_DIGIT = re.compile(r"(?<=[a-z])(?=[0-9])|(?<=[0-9])(?=[a-z])")
 
 
 def nfc(text: str) -> str:
@@ -144,3 +149,23 @@ def name_key(text: str) -> str:
     'bo kh&cn viet nam'
     """
     return " ".join(_NAME_SEPARATORS.sub(" ", fold(text)).split())
+
+
+@lru_cache(maxsize=65536)
+def fold_words(text: str) -> str:
+    """Lowercase, without diacritics or punctuation, single spaces, padded with spaces.
+
+    Letters and digits are split apart, so a footnote number glued to a word in the PDF
+    extraction ("Kỹ thuật số15") does not hide the name.
+
+    >>> fold_words("Bộ Khoa học & Công nghệ (Bộ KH&CN)")
+    ' bo khoa hoc cong nghe bo kh cn '
+    >>> fold_words("mạng 5G13")
+    ' mang 5 g 13 '
+    >>> fold_words("ĐẠI SỨ") == fold_words("đại sứ")
+    True
+    """
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    spaced = _LETTER_DIGIT.sub(" ", stripped)
+    return " " + _NON_WORD.sub(" ", spaced).strip() + " "

@@ -60,6 +60,12 @@ CASES = [
         "relation: memberof",
         ["unknown relation 'memberof'", "did you mean 'memberOf'"],
     ),
+    (  # a relation's end may be a subclass: a joint venture, not any company
+        "a/annotations.yaml",
+        "relation: memberOf\n    object: rapidus",
+        "relation: jointVenturePartnerOf\n    object: sony",
+        ["object 'sony' is a Company, which this relation does not take", "JointVenture"],
+    ),
     (
         "a/annotations.yaml",
         "object: rapidus\n    amount",
@@ -113,9 +119,16 @@ CASES = [
     ),
     (
         "a/annotations.yaml",
-        "role: {vi: phát biểu, en: speaker}",
-        "role: {vi: phát biểu, fr: orateur}",
-        ["invalid language tag 'fr'", "'role' has no 'en' text"],
+        "role: speaker",
+        "role: {vi: reo hò, en: cheering}",
+        ["'role' is an id from the vocabulary of roles", "'reo hò' names no role in it"],
+    ),
+    ("a/annotations.yaml", "role: speaker", "role: speeker", ["unknown role 'speeker'", "speaker"]),
+    (
+        "a/annotations.yaml",
+        "roleText: phát biểu",
+        "roleText: chủ trì",
+        ["roleText 'chủ trì' does not occur in the quote"],
     ),
     (
         "a/annotations.yaml",
@@ -259,3 +272,19 @@ def test_billion_laughs_is_refused_quickly(mini_copy: Path) -> None:
     )
     (mini_copy / "b" / "annotations.yaml").write_text(bomb, encoding="utf-8")
     assert any("anchors and aliases are not allowed" in e for e in _errors(mini_copy))
+
+
+def test_a_role_written_as_labels_is_read_from_the_vocabulary_with_a_warning(
+    mini_copy: Path,
+) -> None:
+    _edit(
+        mini_copy / "a/annotations.yaml",
+        "role: speaker\n    roleText: phát biểu\n",
+        "role: {vi: phát biểu, en: speaker}\n",
+    )
+    corpus = load_corpus(mini_copy)
+    (claim,) = [c for c in corpus.claims if c.relation == "participant"]
+    assert claim.qualifiers.role == "speaker" and claim.wording.role_text == "phát biểu"
+    (warning,) = corpus.warnings
+    assert "annotations.yaml:" in str(warning.where)
+    assert "write 'role: speaker' and 'roleText: phát biểu'" in str(warning)

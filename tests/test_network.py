@@ -79,7 +79,7 @@ def test_facts_are_edges_with_relation_quote_source_title_and_amount(mini_graph)
     ]
     assert dated["source_titles"] == ["Bài A"]
     speaker = next(d for _, _, d in g.edges(data=True) if d["relation"] == "participant")
-    assert speaker["role"] == {"en": "speaker", "vi": "phát biểu"}
+    assert speaker["role"] == {"en": "Speaker", "vi": "Diễn giả"}  # the role vocabulary's labels
 
 
 def test_a_fact_stated_by_two_sources_is_one_edge_with_two_quotes(mini_graph) -> None:
