@@ -23,11 +23,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from pipeline.authoring.suggest import MIN_CONFIDENCE, suggest  # noqa: E402
 from pipeline.coverage import load_ignore_list  # noqa: E402
 from pipeline.load import load_corpus  # noqa: E402
 from pipeline.matcher import registry_matcher  # noqa: E402
 from pipeline.outputs import write_atomic  # noqa: E402
-from pipeline.suggest import MIN_CONFIDENCE, suggest  # noqa: E402
 from pipeline.vocab import RELATIONS  # noqa: E402
 
 

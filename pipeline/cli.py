@@ -301,7 +301,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
 
 def cmd_new_source(args: argparse.Namespace) -> int:
     """``kg new-source FILE [--id NNN]``: a new source folder from a .txt or .pdf file."""
-    from .newsource import new_source
+    from .authoring.newsource import new_source
 
     made = new_source(args.file, args.sources, args.id)
     furniture = (
@@ -322,8 +322,8 @@ def cmd_new_source(args: argparse.Namespace) -> int:
 
 def cmd_suggest(args: argparse.Namespace) -> int:
     """``kg suggest sources/NNN``: write sources/NNN/suggestions.yaml."""
+    from .authoring.suggest import load_source_folder, suggest_folder, to_suggestions_yaml
     from .outputs import write_atomic
-    from .suggest import load_source_folder, suggest_folder, to_suggestions_yaml
 
     folder = load_source_folder(args.folder)
     s = suggest_folder(folder, min_confidence=args.min_confidence)
@@ -338,8 +338,8 @@ def cmd_suggest(args: argparse.Namespace) -> int:
 
 def cmd_review(args: argparse.Namespace) -> int:
     """``kg review sources/NNN [-o FILE.html]``: the offline review page."""
+    from .authoring.review import review_data, to_review_html
     from .outputs import write_atomic
-    from .review import review_data, to_review_html
     from .run import ROOT_HINT
 
     for name in () if args.no_validate else ("vjkg.ttl", "shapes.ttl"):
@@ -361,7 +361,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 def cmd_html(args: argparse.Namespace) -> int:
     """``kg html GRAPH [-o OUT]``: draw any RDF file as the explorer page."""
-    from .html import read_source_texts, to_html
+    from .explorer import read_source_texts, to_html
     from .network import to_networkx
     from .outputs import check_writable, write_atomic
     from .readers import read_quads

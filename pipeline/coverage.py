@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .anchor import SourceText
 from .errors import ProblemCollector
-from .load import _Reader, read_yaml_file
+from .load import YamlReader, read_yaml_file
 from .matcher import PLAUSIBLE, registry_matcher
 from .model import Corpus
 from .text import fold, fold_case
@@ -65,7 +65,7 @@ def load_ignore_list(path: Path, corpus: Corpus) -> list[IgnoreEntry]:
     problems = ProblemCollector()
     tree = read_yaml_file(path, problems)
     entries: list[IgnoreEntry] = []
-    r = _Reader(str(path), problems)
+    r = YamlReader(str(path), problems)
     root = r.mapping(tree, "coverage-ignore.yaml") if tree is not None else None
     known = {s.meta.id for s in corpus.sources}
     if root is not None:

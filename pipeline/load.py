@@ -76,7 +76,7 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     return "did you mean " + " or ".join(repr(c) for c in close) + "?"
 
 
-class _Reader:
+class YamlReader:
     """Typed access to a located YAML tree, reporting problems instead of raising."""
 
     def __init__(self, path: str, problems: ProblemCollector):
@@ -259,7 +259,7 @@ def _safe_child(root: Path, path: Path, loc: Location, problems: ProblemCollecto
 def load_registry(path: Path, problems: ProblemCollector) -> dict[str, Entity]:
     """Read the entity registry; every problem goes to ``problems``."""
     tree = read_yaml_file(path, problems)
-    r = _Reader(Location.of(path).path, problems)
+    r = YamlReader(Location.of(path).path, problems)
     entities: dict[str, Entity] = {}
     root = r.mapping(tree, "the registry") if tree is not None else None
     if root is None:
@@ -373,7 +373,7 @@ def load_meta(path: Path, folder: str, problems: ProblemCollector) -> SourceMeta
     tree = read_yaml_file(path, problems)
     if tree is None:
         return None
-    r = _Reader(Location.of(path).path, problems)
+    r = YamlReader(Location.of(path).path, problems)
     m = r.mapping(tree, "meta.yaml")
     if m is None:
         return None
@@ -421,7 +421,7 @@ def load_meta(path: Path, folder: str, problems: ProblemCollector) -> SourceMeta
 
 
 def _date_qualifier(
-    r: _Reader, m: YMap, key: str, quote: str, issued: str, has_reason: bool
+    r: YamlReader, m: YMap, key: str, quote: str, issued: str, has_reason: bool
 ) -> tuple[bool, str | None, str | None]:
     """(ok, the date, the relative wording it was resolved from) for a date-valued key."""
     value = r.text(m, key, required=False)
@@ -448,7 +448,7 @@ def _date_qualifier(
     return True, value, reading.relative
 
 
-def _role(r: _Reader, m: YMap, quote: str) -> tuple[bool, str | None, str | None]:
+def _role(r: YamlReader, m: YMap, quote: str) -> tuple[bool, str | None, str | None]:
     """(ok, role id, role as written) — the role must come from the vocabulary of roles."""
     node = m.get("role")
     if node is None:
@@ -484,7 +484,7 @@ def _role(r: _Reader, m: YMap, quote: str) -> tuple[bool, str | None, str | None
 
 
 def _role_from_labels(
-    r: _Reader, m: YMap, node: YMap, quote: str
+    r: YamlReader, m: YMap, node: YMap, quote: str
 ) -> tuple[bool, str | None, str | None]:
     """``role: {vi: …, en: …}``: mapped to the vocabulary when it names one role (a warning:
     write the id), an error otherwise."""
@@ -511,7 +511,7 @@ def _role_from_labels(
 
 
 def _qualifier_entity(
-    r: _Reader, m: YMap, key: str, entities: dict[str, Entity]
+    r: YamlReader, m: YMap, key: str, entities: dict[str, Entity]
 ) -> tuple[bool, str | None]:
     if key not in m:
         return True, None
@@ -521,7 +521,7 @@ def _qualifier_entity(
 
 
 def _claim_qualifiers(
-    r: _Reader,
+    r: YamlReader,
     m: YMap,
     relation: str,
     quote: str,
@@ -618,7 +618,7 @@ def _claim_qualifiers(
 
 
 def _check_names(
-    r: _Reader,
+    r: YamlReader,
     m: YMap,
     quote: str,
     subject: str,
@@ -660,7 +660,7 @@ def _check_names(
     return False
 
 
-def _anchor(r: _Reader, m: YMap, text: SourceText) -> tuple[str, Anchor] | None:
+def _anchor(r: YamlReader, m: YMap, text: SourceText) -> tuple[str, Anchor] | None:
     quote = r.text(m, "quote")
     occurrence = r.integer(m, "occurrence")
     start = r.integer(m, "start")
@@ -675,7 +675,7 @@ def _anchor(r: _Reader, m: YMap, text: SourceText) -> tuple[str, Anchor] | None:
 
 
 def _entity_ref(
-    r: _Reader,
+    r: YamlReader,
     m: YMap,
     key: str,
     entities: dict[str, Entity],
@@ -718,7 +718,7 @@ def load_annotations(
     mentions: list[Mention] = []
     if tree is None:
         return claims, mentions
-    r = _Reader(Location.of(path).path, problems)
+    r = YamlReader(Location.of(path).path, problems)
     if warnings is not None:
         r.warnings = warnings
     root = r.mapping(tree, "annotations.yaml")

@@ -27,7 +27,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS
 from rdflib.term import Node
 
-from .sparql.query import compact_iri
+from .iri import compact_or_bracket as compact_iri
 from .vocab import Vocabulary
 
 Quad = tuple[Node, Node, Node, Node | None]

@@ -97,8 +97,8 @@ class Build:
         """
         from .analyse import render_analysis
         from .conflicts import to_conflicts_json
+        from .explorer import to_html
         from .export import iter_rendered
-        from .html import to_html
         from .network import to_networkx
         from .ontodoc import to_ontology_html
         from .readers import read_quads

@@ -21,7 +21,7 @@ import networkx as nx
 import pytest
 from playwright.sync_api import Browser, Locator, Page, Route, sync_playwright
 
-from pipeline.html import OVERVIEW_SIZE, to_html
+from pipeline.explorer import OVERVIEW_SIZE, to_html
 from pipeline.network import label_of, to_networkx
 from pipeline.readers import read_quads
 
@@ -196,7 +196,7 @@ def test_physics_is_off_and_nothing_moves_after_load(bundled: Opened, graph) -> 
     bundled.page.wait_for_timeout(800)
     assert bundled.api("x.positions()") == before
     # the positions are the ones computed in Python (vis reports whole pixels)
-    from pipeline.html import compute_layout
+    from pipeline.explorer import compute_layout
 
     expected = compute_layout(graph)
     assert set(before) == set(expected)

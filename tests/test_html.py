@@ -18,16 +18,16 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from pipeline.html import (
+from pipeline.explorer import (
     OVERVIEW_SIZE,
     OVERVIEW_THRESHOLD,
     compute_layout,
-    fold,
     to_html,
     to_page_data,
 )
 from pipeline.network import to_networkx
 from pipeline.readers import read_quads
+from pipeline.text import fold
 
 from .conftest import ROOT, run_kg
 from .fixtures.html.hostile import PAYLOADS, QUOTE, hostile_trig
@@ -232,7 +232,7 @@ def test_the_page_carries_each_source_text_and_each_quote_s_place_in_it(bundled_
 def test_a_source_text_is_embedded_only_when_its_digest_matches(
     bundled_graph, tmp_path: Path
 ) -> None:
-    from pipeline.html import read_source_texts
+    from pipeline.explorer import read_source_texts
 
     found = read_source_texts(bundled_graph, [ROOT])
     assert len(found) == 5

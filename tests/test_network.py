@@ -15,7 +15,7 @@ from .conftest import MINI, ROOT
 
 R = "https://w3id.org/vjkg/resource/"
 
-# What pipeline/html.py and other callers read: these keys must stay.
+# What pipeline/explorer/ and other callers read: these keys must stay.
 NODE_KEYS = {"id", "cls", "classes", "labels", "aliases", "country"}
 EDGE_KEYS = {"relation", "fact", "sources", "evidence", "role", "amount_text", "date"}
 

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, Route, sync_playwright
 
+from pipeline.authoring.review import review_data, to_review_html
 from pipeline.errors import ProblemCollector
 from pipeline.load import load_annotations, load_corpus
-from pipeline.review import review_data, to_review_html
 
 from .conftest import ROOT, run_kg
 from .test_browser import CHROMIUM, CHROMIUM_ARGS, WATCH

@@ -27,9 +27,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import query as query_module
-from pipeline import sandbox
 from pipeline.cli import main
+from pipeline.sparql import query as query_module
+from pipeline.sparql import sandbox
 from pipeline.sparql.query import QueryShape, run_query_without_network, scan_query
 from pipeline.sparql.sandbox import deny_network, run_without_network
 from pipeline.sparql.serve import QueryJob, _Worker

@@ -14,10 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.errors import ProblemCollector
-from pipeline.load import load_annotations, load_corpus
-from pipeline.matcher import NameMatcher, fold
-from pipeline.suggest import (
+from pipeline.authoring.suggest import (
     find_amounts,
     find_dates,
     load_source_folder,
@@ -25,6 +22,9 @@ from pipeline.suggest import (
     suggest_folder,
     to_suggestions_yaml,
 )
+from pipeline.errors import ProblemCollector
+from pipeline.load import load_annotations, load_corpus
+from pipeline.matcher import NameMatcher, fold
 
 from .conftest import FIXTURES, ROOT, run_kg
 

@@ -39,6 +39,7 @@ from xml.sax.saxutils import quoteattr
 import pyoxigraph as ox
 
 from ..errors import QueryError, UsageError
+from ..iri import compact_or_bracket
 from ..readers import DEFAULT_LIMITS, InputLimits, parsable, parse_errors
 from ..vocab import Vocabulary
 from .sandbox import SandboxStatus, run_without_network
@@ -1144,24 +1145,16 @@ def _pad(text: str, width: int) -> str:
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_PN_LOCAL = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-.]*(?<!\.)$|^$")
 
 
 def compact_iri(iri: str, prefixes: Mapping[str, str]) -> str:
-    """``prefix:local`` for an IRI under a known namespace (longest match), else ``<iri>``.
+    """``prefix:local`` for an IRI under a known namespace (longest match), else ``<iri>``
+    (:func:`pipeline.iri.compact_or_bracket`: the rule every writer uses).
 
     >>> compact_iri("https://w3id.org/vjkg/resource/meti", Vocabulary().prefixes())
     'res:meti'
     """
-    best = ""
-    for prefix, ns in prefixes.items():
-        if iri.startswith(ns) and len(ns) > len(prefixes.get(best, "")):
-            local = iri[len(ns) :]
-            if _PN_LOCAL.match(local):
-                best = prefix
-    if best:
-        return f"{best}:{iri[len(prefixes[best]) :]}"
-    return f"<{iri}>"
+    return compact_or_bracket(iri, prefixes)
 
 
 def to_cell(term: Term | None, prefixes: Mapping[str, str]) -> str:

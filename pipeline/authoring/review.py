@@ -22,10 +22,12 @@ from typing import Any
 from rdflib import Literal
 from rdflib.namespace import RDFS
 
-from .coverage import find_gaps
-from .matcher import registry_matcher
-from .model import Claim, Corpus, Entity
-from .schema import ROLE_BY_ID
+from ..coverage import find_gaps
+from ..matcher import registry_matcher
+from ..model import Claim, Corpus, Entity
+from ..schema import ROLE_BY_ID
+from ..vocab import RELATIONS, Vocabulary
+from ..webpage import csp_hash, json_for_script, read_asset
 from .suggest import (
     MIN_CONFIDENCE,
     SourceFolder,
@@ -35,8 +37,6 @@ from .suggest import (
     suggest_folder,
     to_item_yaml,
 )
-from .vocab import RELATIONS, Vocabulary
-from .webpage import csp_hash, json_for_script, read_asset
 
 
 def relation_labels(ontology_dir: Path | None) -> dict[str, dict[str, str]]:
@@ -86,8 +86,8 @@ def _qualifier_text(claim: Claim) -> str:
 
 def _semantic_warnings(folder: SourceFolder, ontology_dir: Path) -> list[dict[str, Any]]:
     """SHACL results about this source's annotations, each at the text line of its quote."""
-    from .build import build_dataset, load_ontology
-    from .validation import load_shapes, validate_triples
+    from ..build import build_dataset, load_ontology
+    from ..validation import load_shapes, validate_triples
 
     vocab = Vocabulary()
     corpus = Corpus(folder.entities, (folder.source,), folder.claims, folder.mentions)
@@ -100,7 +100,7 @@ def _semantic_warnings(folder: SourceFolder, ontology_dir: Path) -> list[dict[st
         by_where[(c.where.path, c.where.line)] = c.anchor.start
     for m in folder.mentions:
         by_where[(m.where.path, m.where.line)] = m.anchor.start
-    from .anchor import SourceText
+    from ..anchor import SourceText
 
     st = SourceText(folder.source.text)
     out = []
@@ -131,7 +131,7 @@ def quote_warnings(folder: SourceFolder) -> list[dict[str, Any]]:
     Found with the matcher of ``kg suggest`` (case- and diacritic-insensitive). Not an
     error: "đơn vị này" (this unit) or "sự kiện" (the event) may rightly stand for a name.
     """
-    from .anchor import SourceText
+    from ..anchor import SourceText
 
     matcher = registry_matcher(folder.entities)
     st = SourceText(folder.source.text)
@@ -196,7 +196,7 @@ def review_data(
     validate: bool = True,
 ) -> dict[str, Any]:
     """Everything the page shows, as plain data (text offsets are code points)."""
-    from .anchor import SourceText
+    from ..anchor import SourceText
 
     folder = load_source_folder(folder_path)
     entities = folder.entities

@@ -27,9 +27,9 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InputError, Location, OutputError, Problem, UsageError
-from .outputs import write_atomic
-from .suggest import find_dates
+from ..errors import InputError, Location, OutputError, Problem, UsageError
+from ..outputs import write_atomic
+from ..quantities import find_dates
 
 PDFTOTEXT_TIMEOUT = 120  # seconds
 EDGE_LINES = 3  # furniture is looked for among a page's first and last lines

@@ -28,15 +28,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .anchor import SourceText
-from .coverage import ACRONYM, IgnoreEntry, name_runs
-from .errors import Location, ProblemCollector
-from .matcher import PLAUSIBLE, Hit, NameMatcher, registry_matcher
-from .model import Claim, Corpus, Entity, Mention, Source
-from .quantities import QuantityError, parse_amount, parse_date
-from .schema import role_for_wording
-from .text import fold
-from .vocab import ENTITY_CLASSES, ID_PATTERN, RELATIONS, Relation, is_a, top_class
+from ..anchor import SourceText
+from ..coverage import ACRONYM, IgnoreEntry, name_runs
+from ..errors import Location, ProblemCollector
+from ..matcher import PLAUSIBLE, Hit, NameMatcher, registry_matcher
+from ..model import Claim, Corpus, Entity, Mention, Source
+from ..quantities import find_amounts, find_dates
+from ..schema import role_for_wording
+from ..text import fold
+from ..vocab import ENTITY_CLASSES, ID_PATTERN, RELATIONS, Relation, is_a, top_class
 
 Ends = tuple[str, ...] | frozenset[str]  # a relation's end classes (subclasses fit)
 
@@ -196,79 +196,6 @@ def _is_abbreviation(text: str, end: int) -> bool:
     """``TS.``, ``ThS.``, ``GS.`` before a name do not end a sentence."""
     word = re.search(r"(\S+)$", text[max(0, end - 6) : end])
     return bool(word and word.group(1).lower() in _PERSON_TITLES_BEFORE)
-
-
-_DATE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"(?<!\d)(\d{1,2})/(\d{1,2})/((?:19|20)\d{2})(?!\d)"), "dmy"),
-    (
-        re.compile(r"(?i)tháng\s+(\d{1,2})\s*(?:/|-|năm\s+|,\s*năm\s+)\s*((?:19|20)\d{2})(?!\d)"),
-        "my",
-    ),
-    (re.compile(r"(?i)ngày\s+(\d{1,2})/(\d{1,2})(?![/\d])"), "dm"),
-    (re.compile(r"(?<![\d.,/])((?:19|20)\d{2})(?![\d.,]\d|\d|/)"), "y"),
-)
-
-
-def find_dates(text: str, issued: str = "") -> list[tuple[int, int, str]]:
-    """ISO dates the text gives, at the precision it gives them, as (start, end, iso).
-
-    A day and month without a year (``ngày 4/2``) takes the year of ``issued``, the
-    document's date; without one it is no date. Each result passes
-    :func:`pipeline.quantities.parse_date`.
-
-    >>> [d for _, _, d in find_dates("ngày 4/2, tháng 9-2021, năm 2024, 2/4/2024", "2026-02")]
-    ['2026-02-04', '2021-09', '2024', '2024-04-02']
-    """
-    found: list[tuple[int, int, str]] = []
-    taken: list[tuple[int, int]] = []
-    for pattern, kind in _DATE_PATTERNS:
-        for m in pattern.finditer(text):
-            if any(s < m.end() and m.start() < e for s, e in taken):
-                continue
-            g = m.groups()
-            if kind == "dmy":
-                iso = f"{g[2]}-{int(g[1]):02d}-{int(g[0]):02d}"
-            elif kind == "my":
-                iso = f"{g[1]}-{int(g[0]):02d}"
-            elif kind == "dm":
-                if not re.match(r"^\d{4}", issued):
-                    continue
-                iso = f"{issued[:4]}-{int(g[1]):02d}-{int(g[0]):02d}"
-            else:
-                iso = g[0]
-            try:
-                parse_date(iso)
-            except QuantityError:
-                continue
-            found.append((m.start(), m.end(), iso))
-            taken.append((m.start(), m.end()))
-    return sorted(found)
-
-
-_AMOUNT = re.compile(
-    r"(?i)(?:(?:khoảng|gần|xấp xỉ|hơn|trên|ít nhất|dưới|lên đến|lên tới|tối đa)\s+)?"
-    r"(?:US\$|\$|¥|€)?\d[\d.,]*(?:\s*(?:-|–|đến)\s*\d[\d.,]*)?"
-    r"(?:\s*%|\s*(?:nghìn tỷ|ngàn tỷ|nghìn tỉ|ngàn tỉ|nghìn|ngàn|triệu|tỷ|tỉ)"
-    r"(?:\s+(?:yên nhật|yên|yen|jpy|đô la mỹ|usd|euro|eur|vnd|đồng))?"
-    r"|\s*(?:yên|yen|jpy|usd|euro|eur|vnd))(?!\w)"
-)
-
-
-def find_amounts(text: str) -> list[tuple[int, int, str]]:
-    """Amounts with a scale word, a currency or ``%``, read by :func:`parse_amount`.
-
-    >>> [a for _, _, a in find_amounts("lên đến 590 tỷ Yen (3,9 tỷ USD), 56,1% và 2024")]
-    ['lên đến 590 tỷ Yen', '3,9 tỷ USD', '56,1%']
-    """
-    found = []
-    for m in _AMOUNT.finditer(text):
-        surface = m.group(0)
-        try:
-            parse_amount(surface)
-        except QuantityError:
-            continue
-        found.append((m.start(), m.end(), surface))
-    return found
 
 
 def currency_spans(text: str) -> list[tuple[int, int]]:
@@ -1155,8 +1082,8 @@ def load_source_folder(folder: Path) -> SourceFolder:
     A missing ``annotations.yaml`` counts as empty. Only this folder must load: the other
     folders' metadata is read (for the coverage ignore list's source ids) when it can be.
     """
-    from .coverage import load_ignore_list
-    from .load import REGISTRY_FILE, load_annotations, load_meta, load_registry, load_source_text
+    from ..coverage import load_ignore_list
+    from ..load import REGISTRY_FILE, load_annotations, load_meta, load_registry, load_source_text
 
     folder = Path(folder)
     root = folder.parent
