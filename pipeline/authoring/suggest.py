@@ -425,6 +425,11 @@ def _entity_suggestions(
 # --- claims -----------------------------------------------------------------------------
 
 
+def _of_events(rel: Relation) -> bool:
+    """Whether ``rel`` is said of events (organizer, patron, participant, …)."""
+    return set(rel.subjects) == {"Event"}
+
+
 def _fits(m: _M, classes: Ends) -> bool:
     return is_a(m.cls, classes)
 
@@ -588,8 +593,7 @@ def _claims_in_sentence(ctx: _Context, sentence: tuple[int, int], hits: list[_M]
             t[0]
             for t in triggers
             if t[0] >= te
-            and (RELATIONS[t[2]].subjects == frozenset({"Event"}))
-            == (rel.subjects == frozenset({"Event"}))
+            and _of_events(RELATIONS[t[2]]) == _of_events(rel)
         ]
         written = " ".join(written.split())
         why_t = f"trigger {written!r} of {relname}"
@@ -622,7 +626,7 @@ def _claims_in_sentence(ctx: _Context, sentence: tuple[int, int], hits: list[_M]
                     role=(role_id, " ".join(written.split())),
                 )
             continue
-        if rel.subjects == frozenset({"Event"}):
+        if _of_events(rel):
             events = [h for h in hits if h.top == "Event"]
             if events:
                 ev = min(events, key=lambda h: abs(h.start - ts))
