@@ -16,8 +16,7 @@ from .conftest import MINI
 
 
 def second_annotation(tmp_path: Path) -> Path:
-    """The mini corpus annotated again: one fact dropped, one added, one qualifier changed,
-    and RAPIDUS registered under another id by the second annotator."""
+    """The mini corpus annotated again: one fact dropped and one qualifier left out."""
     dest = tmp_path / "b"
     shutil.copytree(MINI, dest)
     ann = dest / "a" / "annotations.yaml"
@@ -27,7 +26,7 @@ def second_annotation(tmp_path: Path) -> Path:
         "    quote: Sony là thành viên của Rapidus.\n",
         "",
     )
-    text = text.replace('    date: "2024"\n', '    date: "2023"\n', 1)
+    text = text.replace('    date: "2024"\n', "", 1)  # the second annotator leaves the date out
     ann.write_text(text, encoding="utf-8")
     return dest
 
@@ -38,7 +37,7 @@ def test_scores_count_each_side(tmp_path: Path) -> None:
     # the dropped memberOf is A-only; the funds fact still agrees on (s, r, o) ...
     assert ("sony", "memberOf", "rapidus") in a.only_a
     assert a.facts.only_b == 0 and a.facts.precision == 1.0 and a.facts.recall < 1.0
-    # ... but not with its qualifiers (2024 became 2023)
+    # ... but not with its qualifiers (the date 2024 is missing)
     assert a.qualified.only_a == a.facts.only_a + 1 and a.qualified.only_b == 1
 
 
