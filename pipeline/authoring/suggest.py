@@ -46,6 +46,9 @@ OBJECT_WINDOW = 80  # how far after a trigger its first object may be
 LIST_GAP = 45  # the widest gap between two objects of one list ("X, Y và Z")
 MAX_QUOTE = 400  # a longer clause is cut to the span of the claim's parts
 MIN_CONFIDENCE = 0.4  # claims and new entities less sure than this are left out
+# The qualifiers a suggested claim can carry, read from its sentence; a relation that
+# requires another (a figure's measure, an edition's ordinal) is left to the annotator.
+FILLABLE = frozenset({"date", "amount", "share", "role", "rank"})
 
 
 # Vietnamese organisation names: the head word(s) and the class they suggest.
@@ -440,6 +443,8 @@ def _trigger_spans(ctx: _Context, sentence: tuple[int, int], hits: list[_M]):
     chunk = ctx.text[s0:e0]
     found: list[tuple[int, int, str, str]] = []
     for rel in RELATIONS.values():
+        if rel.required - FILLABLE:  # e.g. a figure's measure: no claim without it
+            continue
         for trigger in rel.triggers:
             pattern = r"(?<!\w)" + r"\s+".join(map(re.escape, trigger.split())) + r"(?!\w)"
             for m in re.finditer(pattern, chunk, re.IGNORECASE):
