@@ -86,6 +86,8 @@ class Evidence:
     target: str = ""
     quote_selector: str = ""
     position_selector: str = ""
+    # How this source wrote the fact's qualifiers (amountText, shareText, roleText, …)
+    wording: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -282,6 +284,10 @@ def _amount_text(ix: _Index, p: dict[Node, list[Node]], v: Vocabulary) -> str | 
     return texts[0] if texts else None
 
 
+# The evidence's own record of how its source wrote a qualifier (pipeline/build.py).
+WORDING = frozenset({"amountText", "shareText", "roleText", "dateText", "dateQuote"})
+
+
 def _evidence(ix: _Index, ann: Node) -> Evidence | None:
     target = ix.props[ann].get(OA.hasTarget, [None])[0]
     if target is None:
@@ -304,6 +310,13 @@ def _evidence(ix: _Index, ann: Node) -> Evidence | None:
             position_selector = str(sel)
     titles = _langs(ix.props[source].get(DCTERMS.title, [])) if source is not None else {}
     title = titles.get("vi") or titles.get("en") or str(source)
+    wording = tuple(
+        sorted(
+            (str(prop).rsplit("#", 1)[-1], str(values[0]))
+            for prop, values in ix.props[ann].items()
+            if str(prop).rsplit("#", 1)[-1] in WORDING and values and isinstance(values[0], Literal)
+        )
+    )
     return Evidence(
         quote,
         str(source),
@@ -316,6 +329,7 @@ def _evidence(ix: _Index, ann: Node) -> Evidence | None:
         str(target),
         quote_selector,
         position_selector,
+        wording,
     )
 
 

@@ -1125,7 +1125,6 @@
       entities.add(e.from); entities.add(e.to);
       var p = [iri(e.id) + " a vjkg:Fact", "vjkg:subject " + iri(e.from), "vjkg:relation " + iri(ns + e.relation), "vjkg:object " + iri(e.to)];
       if (e.date) p.push("vjkg:date " + dateLit(e.date));
-      if (e.amount) p.push("vjkg:amountText " + lit(e.amount, "vi"));
       if (e.rank) p.push("vjkg:rank " + lit(e.rank) + "^^xsd:integer");
       if (e.share) p.push("vjkg:share " + lit(e.share) + "^^xsd:decimal");
       Object.keys(e.role).forEach(function (l) { p.push("vjkg:role " + lit(e.role[l], l)); });
@@ -1142,7 +1141,11 @@
           if (!codePoints.has(s.iri)) codePoints.set(s.iri, Array.from(s.text));
           exact = codePoints.get(s.iri).slice(ev.start, ev.end).join("");
         }
-        out.push(iri(ev.ann) + " a oa:Annotation ; oa:hasTarget " + iri(at.target) + " .");
+        // how this source wrote the qualifiers lives on its evidence, not on the fact
+        var wording = Object.keys(ev.wording || {}).sort().map(function (k) {
+          return " ;\n    vjkg:" + k + " " + lit(ev.wording[k], "vi");
+        }).join("");
+        out.push(iri(ev.ann) + " a oa:Annotation ; oa:hasTarget " + iri(at.target) + wording + " .");
         out.push(iri(at.target) + " a oa:SpecificResource ; oa:hasSource " + iri(ev.source) + " ;\n    oa:hasSelector " +
                  [at.quote, at.position].filter(Boolean).map(iri).join(", ") + " .");
         out.push(iri(at.quote) + " a oa:TextQuoteSelector ; oa:exact " + lit(exact) +

@@ -595,10 +595,7 @@ def _claims_in_sentence(ctx: _Context, sentence: tuple[int, int], hits: list[_M]
         # A list of objects ends at the next trigger of a relation of the same kind of
         # subject ("do X tổ chức, dưới sự bảo trợ của Y": Y is no organizer).
         stops = [
-            t[0]
-            for t in triggers
-            if t[0] >= te
-            and _of_events(RELATIONS[t[2]]) == _of_events(rel)
+            t[0] for t in triggers if t[0] >= te and _of_events(RELATIONS[t[2]]) == _of_events(rel)
         ]
         written = " ".join(written.split())
         why_t = f"trigger {written!r} of {relname}"

@@ -178,6 +178,8 @@ def _evidence_record(e: Evidence) -> dict[str, Any]:
         record["prefix"], record["suffix"] = e.prefix, e.suffix
     if e.start is not None and e.end is not None:
         record["start"], record["end"] = e.start, e.end
+    if e.wording:
+        record["wording"] = dict(e.wording)
     if e.annotation:
         record["ann"] = e.annotation
         base, _, key = e.annotation.rpartition("/annotation/")
