@@ -100,11 +100,8 @@ def test_meti_funds_rapidus_590_billion_yen(store: ox.Store) -> None:
     assert Decimal(rapidus[0]["amount"]) == Decimal(590_000_000_000)
     assert rapidus[0]["currency"] == "JPY"
     assert rapidus[0]["amountText"] == "lên đến 590 tỷ Yen"  # "up to": kept as written
-    geniac = [r for r in rows if r["target"] == "geniac" and r["relation"] == "funds"]
-    assert Decimal(geniac[0]["amount"]) == Decimal(8_400_000_000)
-    assert {"launched", "implements", "funds"} <= {
-        r["relation"] for r in rows if r["target"] == "geniac"
-    }
+    # GENIAC's 8,4 tỷ Yên is its initial capital; the text does not say METI provides it
+    assert {r["relation"] for r in rows if r["target"] == "geniac"} == {"launched", "implements"}
 
 
 def test_posts(store: ox.Store) -> None:
