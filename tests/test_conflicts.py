@@ -19,7 +19,7 @@ def test_bundled_corpus_conflicts(corpus) -> None:
     (jbridge,) = [c for c in conflicts if c.subject == "j-bridge"]
     assert jbridge.relation == "launched" and jbridge.within is None
     assert {(s.source, s.value) for s in jbridge.statements} == {
-        ("doc-003", "jetro"),
+        ("doc-003", "jetro according to haruhiko-ozasa"),
         ("doc-004", "jetro-hanoi"),
     }
     # a clash inside one source is labelled so
