@@ -15,12 +15,13 @@ def test_bundled_corpus_conflicts(corpus) -> None:
     conflicts = find_conflicts(corpus)
     # IMD's overall and digital rankings are two entities, and no two ranks share a year
     assert not [c for c in conflicts if c.relation == "rankedIn"]
-    # who launched J-Bridge: JETRO (doc-003) or its Hanoi office (doc-004)
+    # who launched J-Bridge: JETRO (doc-003) or its Hanoi office (doc-004), both in the
+    # words of Haruhiko Ozasa, the office's chief representative
     (jbridge,) = [c for c in conflicts if c.subject == "j-bridge"]
     assert jbridge.relation == "launched" and jbridge.within is None
     assert {(s.source, s.value) for s in jbridge.statements} == {
-        ("doc-003", "jetro"),
-        ("doc-004", "jetro-hanoi"),
+        ("doc-003", "jetro according to haruhiko-ozasa"),
+        ("doc-004", "jetro-hanoi according to haruhiko-ozasa"),
     }
     # a clash inside one source is labelled so
     (geniac,) = [c for c in conflicts if c.subject == "geniac"]
