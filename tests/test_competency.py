@@ -156,9 +156,12 @@ def test_japan_digital_rank_by_source(store: ox.Store) -> None:
     # competitiveness without naming it, and the graph says what they say (so doc-001's
     # 38th and doc-002's 32nd for 2024 are a conflict, reported by kg conflicts).
     assert rankings["doc-000"] == {"imd-world-digital-competitiveness-ranking"}
-    assert rankings["doc-001"] == rankings["doc-002"] == rankings["doc-003"] == {
-        "digital-competitiveness-ranking"
-    }
+    assert (
+        rankings["doc-001"]
+        == rankings["doc-002"]
+        == rankings["doc-003"]
+        == {"digital-competitiveness-ranking"}
+    )
     imd = next(r for r in rows if r["source"] == "doc-000")
     assert imd["outOf"] == "63"
 

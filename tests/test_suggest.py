@@ -50,9 +50,10 @@ def test_mentions_are_case_diacritic_and_dash_insensitive_and_longest_first() ->
     assert by_entity["jetro-hanoi"].quote == "JETRO Hà Nội"  # not JETRO + Hà Nội
     assert "most" in by_entity and by_entity["most"].quote == "Bộ Khoa học và Công nghệ"
     assert all(m.quote != "Most" for m in s.mentions)  # English "Most" is no MOST
+    # places named only inside another name (VJC's "Việt Nam - Nhật Bản") are mentions too
     assert set(by_entity) == {
         "hanoi", "ict-day-2026", "vinasa", "most", "tran-anh-tu", "aiti", "vjc",
-        "jetro", "rapidus", "toyota", "sony", "meti", "jetro-hanoi",
+        "jetro", "rapidus", "toyota", "sony", "meti", "jetro-hanoi", "japan", "vietnam",
     }  # fmt: skip
 
 
@@ -84,7 +85,8 @@ def test_claims_have_the_known_answers() -> None:
     assert got.pop(("toyota", "jointVenturePartnerOf", "rapidus")) == {}
     assert got.pop(("sony", "jointVenturePartnerOf", "rapidus")) == {}
     assert got.pop(("meti", "funds", "rapidus")) == {"amount": "590 tỷ Yên"}
-    assert got.pop(("jetro-hanoi", "locatedIn", "hanoi")) == {}
+    # no locatedIn read from the name "JETRO Hà Nội" (FORMAT.md); Hà Nội is still a mention
+    assert ("jetro-hanoi", "locatedIn", "hanoi") not in got
     assert got.pop(("jetro-hanoi", "subOrganizationOf", "jetro")) == {}
     assert got == {}, "unexpected claims"
     assert all(0 < c.confidence <= 1 and c.why for c in s.claims)

@@ -631,7 +631,9 @@ def _claims_in_sentence(ctx: _Context, sentence: tuple[int, int], hits: list[_M]
         if _of_events(rel):
             events = [h for h in hits if h.top == "Event"]
             if events:
-                ev = min(events, key=lambda h: abs(h.start - ts))
+                # an edition over its series ("… Nhật Bản - Japan ICT Day 2026"): organisers,
+                # patrons and participants are an edition's, a series has none of its own
+                ev = min(events, key=lambda h: (h.cls == "EventSeries", abs(h.start - ts)))
                 subject, sub_part, conf_pen = ev.entity, [(ev.start, ev.end)], 0.0
             elif ctx.main_event and event_word:
                 subject, sub_part, conf_pen = ctx.main_event, [], 0.15
@@ -864,20 +866,15 @@ def _replace(old: Suggestion, qualifiers: tuple[tuple[str, QualifierValue], ...]
 def _structural_claims(
     ctx: _Context, hits: list[_M], nested: dict[int, list[_M]], sentences
 ) -> None:
-    """Claims that the shape of names states: a place inside a name, a unit beside its parent."""
-    located, sub = RELATIONS["locatedIn"], RELATIONS["subOrganizationOf"]
+    """Claims that the shape of names states: a unit beside its parent, a parent's name
+    inside a unit's. (Never a place from a name: "JETRO Hà Nội" does not say where the
+    office is, and FORMAT.md says locatedIn is not read from a name.)"""
+    sub = RELATIONS["subOrganizationOf"]
     for i, h in enumerate(hits):
         sentence = next((s for s in sentences if s[0] <= h.start < s[1]), (h.start, h.end))
         for n in nested.get(i, []):
             inner_before = ctx.text[h.start : n.start]
-            if n.top == "Place" and is_a(h.cls, located.subjects):
-                at = re.search(r"(?i)(?<!\w)(?:tại|ở)\s+$", inner_before)
-                if at or (n.end == h.end and n.cls == "City"):
-                    why = "a place inside the name" + (" after 'tại'/'ở'" if at else ", at its end")
-                    _add_claim(
-                        ctx, sentence, located, h.entity, n.entity, [(h.start, h.end)], 0.7, why
-                    )
-            elif (
+            if (
                 n.top == "Organization"
                 and h.top == "Organization"
                 and not re.search(r"(?i)(?<!\w)(?:tại|ở)\s+$", inner_before)
@@ -956,7 +953,7 @@ def suggest(
     ms = [m for m in ms if not _ignored(m.hit.text, sid, ignore)]
     ms = [m for m in ms if m.hit.confidence >= PLAUSIBLE]  # as kg coverage
     named = {m.hit for m in ms}  # names as written (no "Chính phủ" standing for one)
-    events = [m.entity for m in ms if m.top == "Event"]
+    events = [m.entity for m in ms if m.top == "Event" and m.cls != "EventSeries"]
     if events:
         ctx.main_event = max(sorted(set(events)), key=lambda e: (events.count(e), -events.index(e)))
     ms = sorted(ms + _bare_government(text, ms, entities), key=lambda m: (m.start, m.end))
@@ -995,9 +992,14 @@ def suggest(
         )
         if key not in annotated and c.confidence >= min_confidence
     ]
+    # A place named only inside another name ("JETRO Hà Nội") is still a mention of it.
+    inner_places = [n.hit for inner in nested.values() for n in inner if n.top == "Place"]
+    candidates = sorted(
+        [m.hit for m in ms if m.hit in named] + inner_places, key=lambda h: (h.start, -h.end)
+    )
     mention_list = [
         m
-        for m in _mention_suggestions(ctx, [m.hit for m in ms if m.hit in named], used, sid, ignore)
+        for m in _mention_suggestions(ctx, candidates, used, sid, ignore)
         if m.confidence >= min_confidence
     ]
     entity_list = [
