@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import groupby
 from operator import itemgetter
 
@@ -28,6 +28,22 @@ from .formats import export_files
 from .iri import compact, iri_nt, to_nt
 
 Quad = tuple[Node, Node, Node, Node | None]  # graph None = default graph
+
+Writer = Callable[..., Iterator[str]]  # (quads or sorted rows, prefixes) -> pieces of text
+# The writer of each format of the registry (pipeline/formats.py), by its name: a new export
+# is its writer, marked @writes("name"), and its row in the registry.
+WRITERS: dict[str, Writer] = {}
+
+
+def writes(name: str) -> Callable[[Writer], Writer]:
+    """Register the decorated function as the writer of the registry format ``name``."""
+
+    def register(writer: Writer) -> Writer:
+        WRITERS[name] = writer
+        return writer
+
+    return register
+
 
 _RDF_TYPE = RDF.type  # namespace attribute lookups are slow in rdflib: look them up once
 _XSD_STRING = XSD.string
@@ -94,14 +110,20 @@ def _rows(quads: Iterable[Quad] | _Rows) -> _Rows:
     return quads if isinstance(quads, _Rows) else _Rows(quads)
 
 
-def nquads_chunks(quads: Iterable[Quad] | _Rows) -> Iterator[str]:
+@writes("nquads")
+def nquads_chunks(
+    quads: Iterable[Quad] | _Rows, prefixes: dict[str, str] | None = None
+) -> Iterator[str]:
     """Sorted, duplicate-free N-Quads, in pieces."""
     return _batched(
         f"{s} {p} {o} {g} .\n" if g else f"{s} {p} {o} .\n" for s, p, o, g in _rows(quads).rows
     )
 
 
-def ntriples_chunks(quads: Iterable[Quad] | _Rows) -> Iterator[str]:
+@writes("ntriples")
+def ntriples_chunks(
+    quads: Iterable[Quad] | _Rows, prefixes: dict[str, str] | None = None
+) -> Iterator[str]:
     """Sorted, duplicate-free N-Triples of the union of all graphs, in pieces."""
     return _batched(f"{s} {p} {o} .\n" for s, p, o in _rows(quads).triples())
 
@@ -225,6 +247,7 @@ def _rows_and_names(quads: Iterable[Quad] | _Rows, prefixes: dict[str, str]):
     return rows, _Names(prefixes, rows.terms)
 
 
+@writes("turtle")
 def turtle_chunks(quads: Iterable[Quad] | _Rows, prefixes: dict[str, str]) -> Iterator[str]:
     """Turtle of the union of all graphs, subjects and predicates sorted, in pieces."""
     rows, names = _rows_and_names(quads, prefixes)
@@ -232,6 +255,7 @@ def turtle_chunks(quads: Iterable[Quad] | _Rows, prefixes: dict[str, str]) -> It
     yield from _batched(_turtle_block(rows.triples(), names, ""), 2_000)
 
 
+@writes("trig")
 def trig_chunks(quads: Iterable[Quad] | _Rows, prefixes: dict[str, str]) -> Iterator[str]:
     """TriG: the default graph first (if any), then each named graph in IRI order."""
     rows, names = _rows_and_names(quads, prefixes)
@@ -273,6 +297,7 @@ def _jsonld_nodes(triples: list[tuple[str, str, str]], names: _Names) -> Iterato
         yield node
 
 
+@writes("jsonld")
 def jsonld_chunks(quads: Iterable[Quad] | _Rows, prefixes: dict[str, str]) -> Iterator[str]:
     """JSON-LD 1.1: a context of prefixes and one ``@graph`` object per named graph, in pieces.
 
@@ -311,8 +336,7 @@ def to_jsonld(quads: Iterable[Quad] | _Rows, prefixes: dict[str, str]) -> str:
     return "".join(jsonld_chunks(quads, prefixes))
 
 
-# {file name: format}, from the registry (pipeline/formats.py): a new export is one row there
-# plus its writer in render_chunks.
+# {file name: format}, from the registry (pipeline/formats.py).
 FORMATS = export_files()
 
 
@@ -320,17 +344,10 @@ def render_chunks(
     fmt: str, quads: Iterable[Quad] | _Rows, prefixes: dict[str, str]
 ) -> Iterator[str]:
     """``quads`` in one of the formats of :data:`FORMATS`, in pieces to write one by one."""
-    if fmt == "turtle":
-        return turtle_chunks(quads, prefixes)
-    if fmt == "trig":
-        return trig_chunks(quads, prefixes)
-    if fmt == "ntriples":
-        return ntriples_chunks(quads)
-    if fmt == "nquads":
-        return nquads_chunks(quads)
-    if fmt == "jsonld":
-        return jsonld_chunks(quads, prefixes)
-    raise ValueError(f"unknown format {fmt!r}")
+    writer = WRITERS.get(fmt)
+    if writer is None:
+        raise ValueError(f"unknown format {fmt!r}; the writers: {', '.join(sorted(WRITERS))}")
+    return writer(quads, prefixes)
 
 
 def render(fmt: str, quads: Iterable[Quad] | _Rows, prefixes: dict[str, str]) -> str:
