@@ -15,6 +15,8 @@ import pyoxigraph as ox
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from pipeline.sparql.pages import EDITOR_UI
+
 from .test_browser import CHROMIUM, CHROMIUM_ARGS
 from .test_serve import GRAPH, KG, REPO, Server, read_line, stop
 
@@ -155,6 +157,16 @@ def test_every_interface_word_follows_the_language(browser: Browser, server: Ser
     listing = page.inner_text("#saved")
     assert "Truy vấn đã lưu" in listing and "Mọi tên của một thực thể" in listing
     assert "Every name of one entity" not in listing
+    # every interface string in sight is the Vietnamese one: no English UI string is left
+    shown = page.evaluate(
+        """() => Array.from(document.querySelectorAll('body *'))
+             .filter(e => !e.closest('.cm-editor, #lang-switch, #results table'))
+             .flatMap(e => Array.from(e.childNodes))
+             .filter(n => n.nodeType === 3 && n.textContent.trim())
+             .map(n => n.textContent.trim())"""
+    )
+    english = {w for k, w in EDITOR_UI["en"].items() if w != EDITOR_UI["vi"][k] and "{" not in w}
+    assert not [t for t in shown if t in english], shown
     page.click("#lang-switch label:has-text('English')")
     assert page.inner_text("#run") == "Run" and "Saved queries" in page.inner_text("#saved")
     v.close()
