@@ -108,24 +108,14 @@ def session_is_empty(pgid: int, seconds: float = 5.0) -> bool:
     return False
 
 
-def start_server(*extra: str) -> Server:
+def start_server(*extra: str, limits: bool = True) -> Server:
+    """A real ``kg serve`` on a free port; ``limits=False``: its defaults and saved queries."""
+    args = [str(KG), "serve", "--port", "0", "--input", str(GRAPH), "--quiet"]
+    if limits:
+        args += ["--timeout", str(TIMEOUT_S), "--max-results", str(MAX_RESULTS)]
+        args += ["--queries", str(FIXTURES)]
     proc = subprocess.Popen(
-        [
-            str(KG),
-            "serve",
-            "--port",
-            "0",
-            "--input",
-            str(GRAPH),
-            "--timeout",
-            str(TIMEOUT_S),
-            "--max-results",
-            str(MAX_RESULTS),
-            "--queries",
-            str(FIXTURES),
-            "--quiet",
-            *extra,
-        ],
+        [*args, *extra],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

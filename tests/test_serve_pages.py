@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from pipeline.sparql.pages import EDITOR_UI
 
 from .test_browser import CHROMIUM, CHROMIUM_ARGS
-from .test_serve import GRAPH, KG, REPO, Server, read_line, stop
+from .test_serve import GRAPH, KG, REPO, Server, start_server, stop
 
 SHOTS = REPO / "docs"
 SIZES = {"phone": (390, 844), "small": (360, 640), "desktop": (1280, 800)}
@@ -27,19 +27,9 @@ RES = "https://w3id.org/vjkg/resource/"
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
-    proc = subprocess.Popen(
-        [str(KG), "serve", "--port", "0", "--input", str(GRAPH), "--quiet"],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    line = read_line(proc, 60)
-    m = re.search(r"at (http://127\.0\.0\.1:\d+)/", line)
-    assert m, f"kg serve did not start: {line!r}"
-    yield Server(m[1], proc)
-    stop(proc)
+    srv = start_server(limits=False)  # the package's saved queries, default limits
+    yield srv
+    stop(srv.process)
 
 
 @pytest.fixture(scope="module")

@@ -38,6 +38,7 @@ from rdflib.namespace import RDF, RDFS
 from rdflib.term import Node
 
 from ..iri import term_nt
+from ..readers import to_rdflib
 from ..vocab import SH
 from .report import RawResult
 
@@ -618,20 +619,16 @@ def _stored_nt(node: Node) -> str:
 
 
 def _from_ox(term: object) -> Node | None:
+    """A term from the store as rdflib writes it: datatypes as written, simple literals plain."""
     if term is None:
         return None
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        datatype = term.datatype.value.removeprefix(_KEEP).removeprefix(_ILL)
+    node = to_rdflib(term)
+    if isinstance(node, Literal) and node.datatype is not None:
+        datatype = str(node.datatype).removeprefix(_KEEP).removeprefix(_ILL)
         if datatype == _XSD + "string":
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(datatype), normalize=False)
-    raise TypeError(f"not a term: {term!r}")
+            return Literal(str(node))
+        return Literal(str(node), datatype=URIRef(datatype), normalize=False)
+    return node
 
 
 def run_compiled(store: ox.Store, queries: Sequence[CompiledQuery]) -> list[RawResult]:
