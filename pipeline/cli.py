@@ -222,7 +222,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         )
     print(
         f"built {out}/: {len(result.dataset)} quads, {len(result.corpus.entities)} entities, "
-        f"{len(result.corpus.claims)} claims; SHACL conforms; {len(result.conflicts())} "
+        f"{len(result.corpus.claims)} claims; SHACL conforms; {len(result.conflicts)} "
         "conflict(s) between sources kept and listed by `kg conflicts`"
     )
     return errors.EXIT_OK

@@ -84,8 +84,9 @@ class Build:
         triples = [(s, p, o, None) for s, p, o in to_report_graph(self.report, self.vocab)]
         return to_turtle(triples, {**self.vocab.prefixes(), "sh": str(SH)})
 
+    @cached_property
     def conflicts(self) -> list[Any]:
-        """Where the sources disagree (:func:`pipeline.conflicts.find_conflicts`)."""
+        """Where the sources disagree (:func:`pipeline.conflicts.find_conflicts`), found once."""
         from .conflicts import find_conflicts
 
         return find_conflicts(self.corpus)
@@ -112,7 +113,7 @@ class Build:
         yield "validation.ttl", self.validation_turtle()
         yield "validation.txt", self.validation_text()
         yield "stats.json", to_stats_json(compute_stats(quads, self.vocab))
-        yield "conflicts.json", to_conflicts_json(self.conflicts())
+        yield "conflicts.json", to_conflicts_json(self.conflicts)
         self._progress("rendered reports, stats and conflicts")
         network = to_networkx(quads, self.vocab)  # for the analysis and the explorer
         yield from render_analysis(network, self.vocab).items()  # analysis.json, .md

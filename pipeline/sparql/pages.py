@@ -183,8 +183,11 @@ WHERE {{
 }} ORDER BY ?source ?start""",
         "labels": head
         + f"""SELECT DISTINCT ?x ?label WHERE {{
-  {{ ?fact vjkg:subject {me} }} UNION {{ ?fact vjkg:object {me} }}
-  {{ ?fact vjkg:subject ?x }} UNION {{ ?fact vjkg:object ?x }} UNION {{ ?fact vjkg:relation ?x }}
+  {{
+    {{ ?fact vjkg:subject {me} }} UNION {{ ?fact vjkg:object {me} }}
+    {{ ?fact vjkg:subject ?x }} UNION {{ ?fact vjkg:object ?x }} UNION {{ ?fact vjkg:relation ?x }}
+    UNION {{ ?fact ?x ?v FILTER (isLiteral(?v)) }}
+  }} UNION {{ {me} a ?x }}
   ?x rdfs:label ?label .
 }}""",
     }
@@ -311,14 +314,19 @@ def to_entity_html(
     if other or alias_text:
         parts.append(f"<h2>{ui['names']}</h2><p>{' · '.join(other + alias_text)}</p>")
     if classes:
-        shown = sorted({c.rsplit("#", 1)[-1] for c in classes})
+        shown = sorted({name_of(c) for c in classes}, key=fold)  # the ontology's labels
         parts.append(f"<h2>{ui['classes']}</h2><p>{esc(', '.join(shown))}</p>")
     # facts: one block per fact node, its qualifiers, then each piece of evidence
-    quals: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    # a qualifier written in several languages (a role, a measure) is shown in the page's
+    # language, else in English, else as it comes
+    by_lang: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
     for row in _rows(answers["qualifiers"]):
-        p = _value(row["p"]).rsplit("#", 1)[-1]
-        if p not in ("identifier",):
-            quals[_value(row["fact"])].append((p, _value(row["v"])))
+        p = _value(row["p"])
+        if not p.endswith("#identifier"):
+            by_lang[(_value(row["fact"]), p)].setdefault(_lang(row["v"]), _value(row["v"]))
+    quals: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for (fact_iri, p), texts in sorted(by_lang.items()):
+        quals[fact_iri].append((p, _pick(texts, lang, "")))
     facts: dict[str, dict[str, object]] = {}
     for row in _rows(answers["facts"]):
         f = facts.setdefault(
@@ -351,9 +359,9 @@ def to_entity_html(
         if obj:
             line += f" {link(obj)}"
         q = "".join(
-            f"<li><span class=tag>{esc(k)}</span> {esc(v)}</li>"
+            f"<li><span class=tag>{esc(name_of(k))}</span> {esc(v)}</li>"
             for k, v in quals.get(fact_iri, [])
-            if k not in ("amountText",)
+            if not k.endswith("#amountText")
         )
         ev = "".join(
             f'<blockquote><span class="ctx">…{esc(pre[-60:])}</span><mark>{esc(exact)}</mark>'
