@@ -32,24 +32,25 @@ class AnchorError(ValueError):
         super().__init__(f"{what} — {fix}")
 
 
+_SPACES = re.compile(r"\s+")
+
+
 class SourceText:
     """An NFC text prepared for quote lookup (whitespace-folded copy plus an offset map)."""
 
     def __init__(self, text: str):
-        self.text = unicodedata.normalize("NFC", text)
+        self.text = text = unicodedata.normalize("NFC", text)
+        # Each run of whitespace (str.isspace, which is what \s matches) becomes one space.
         folded: list[str] = []
         origin: list[int] = []  # folded index -> original index
-        in_space = False
-        for i, ch in enumerate(self.text):
-            if ch.isspace():
-                if not in_space:
-                    folded.append(" ")
-                    origin.append(i)
-                in_space = True
-            else:
-                folded.append(ch)
-                origin.append(i)
-                in_space = False
+        start = 0
+        for run in _SPACES.finditer(text):
+            a, b = run.span()
+            folded += (text[start:a], " ")
+            origin += range(start, a + 1)
+            start = b
+        folded.append(text[start:])
+        origin += range(start, len(text))
         self.folded = "".join(folded)
         self.origin = origin
         # Line starts, for reporting offsets as line numbers of text.txt.

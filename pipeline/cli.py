@@ -153,7 +153,14 @@ def _vocab(args: argparse.Namespace):
     return Vocabulary(args.base) if args.base else Vocabulary()
 
 
-def _build(args: argparse.Namespace, progress: _Progress, *, validate: bool = True, cache=None):
+def _build(
+    args: argparse.Namespace,
+    progress: _Progress,
+    *,
+    validate: bool = True,
+    cache=None,
+    background_from: int | None = None,
+):
     """Run the library pipeline (:func:`pipeline.run.build`) with the CLI's options."""
     from .run import build
 
@@ -174,37 +181,57 @@ def _build(args: argparse.Namespace, progress: _Progress, *, validate: bool = Tr
         cache=cache,
         progress=progress.step,
         notes=note,
+        background_from=background_from,
     )
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    """``kg build``: load, anchor, build, validate, export, draw."""
+    """``kg build``: load, anchor, build, validate, export, draw.
+
+    On a large graph the validation runs in a child process while the exports are rendered
+    (:data:`pipeline.run.BACKGROUND_FROM`); a graph that does not conform still leaves
+    ``--out`` unchanged unless ``--keep-going``: the staged files are discarded.
+    """
     from .cache import CACHE_DIR, DiskCache
     from .outputs import build_lock, check_writable, remove_stale_temporaries, staged_files
+    from .run import BACKGROUND_FROM
 
     progress = _Progress(args.quiet)
     out: Path = args.out
     shapes = args.ontology / "shapes.ttl"
+    keep_going = getattr(args, "keep_going", False)
+
+    def refuse(result) -> None:
+        """Stop before anything in ``out`` changes: the graph does not conform."""
+        result.cancel()
+        sys.stderr.write(result.validation_text())
+        raise errors.NotConformingError(
+            f"the graph does not conform to {shapes}: "
+            f"{len(result.report.violations)} violation(s) listed above; {out}/ was left unchanged"
+        )
+
+    background = args.background_from if args.background_from is not None else BACKGROUND_FROM
+    if background < 0:
+        raise errors.UsageError(f"--background-from must be 0 or more, not {background}")
     check_writable(out)  # before any work
     with build_lock(out):
         remove_stale_temporaries(out)
         # Per-source and per-partition results of earlier builds (pipeline/cache.py).
         cache = None if getattr(args, "no_cache", False) else DiskCache(out / CACHE_DIR)
-        result = _build(args, progress, cache=cache)
-        report = result.report
-        assert report is not None
-        if not result.conforms and not getattr(args, "keep_going", False):
-            sys.stderr.write(result.validation_text())
-            raise errors.NotConformingError(
-                f"the graph does not conform to {shapes}: "
-                f"{len(report.violations)} violation(s) listed above; {out}/ was left unchanged"
-            )
-        # Each file goes to disk as soon as it is rendered (memory stays flat on big
-        # graphs); all are renamed into place together at the end, or none are.
-        with staged_files(out) as stage:
-            for name, pieces in result.outputs():
-                stage.put(name, pieces)  # written piece by piece, never whole in memory
-            written = len(stage.names)
+        result = _build(args, progress, cache=cache, background_from=background)
+        try:
+            if result.validated() and not result.conforms and not keep_going:
+                refuse(result)
+            # Each file goes to disk as soon as it is rendered (memory stays flat on big
+            # graphs); all are renamed into place together at the end, or none are.
+            with staged_files(out) as stage:
+                for name, pieces in result.outputs():
+                    stage.put(name, pieces)  # written piece by piece, never whole in memory
+                    if not keep_going and result.validated() and not result.conforms:
+                        refuse(result)  # discards what was staged
+                written = len(stage.names)
+        finally:
+            result.cancel()
         progress.step(f"wrote {written} files to {out}/")
         if cache is not None:
             cache.prune()
@@ -214,6 +241,8 @@ def cmd_build(args: argparse.Namespace) -> int:
             else:
                 redone = str(missed or "nothing")
             progress.step(f"cache: {cache.hits} reused, reprocessed {redone}")
+    report = result.report
+    assert report is not None
     if not result.conforms:
         raise errors.NotConformingError(
             f"the graph does not conform to {shapes}: "
@@ -770,6 +799,14 @@ def make_parser() -> argparse.ArgumentParser:
         help="ignore and do not update OUT/.kg-cache/ (a cold build)",
     )
     _add_validator(p)
+    p.add_argument(
+        "--background-from",
+        type=int,
+        default=None,
+        metavar="QUADS",
+        help="validate a graph of at least QUADS quads with the SPARQL engine in a child "
+        "process while the exports are written (default 50000; 0: always)",
+    )
     p.add_argument(
         "--strict",
         action="store_true",

@@ -49,7 +49,7 @@ _RDF_TYPE = RDF.type  # namespace attribute lookups are slow in rdflib: look the
 _XSD_STRING = XSD.string
 
 
-class _Rows:
+class Rows:
     """The quads as N-Triples strings, duplicate-free and sorted once for every writer.
 
     ``rows`` are ``(s, p, o, g)`` tuples of N-Triples forms (``g`` is ``""`` for the default
@@ -74,10 +74,15 @@ class _Rows:
             rows.add((nt(s), nt(p), nt(o), "" if g is None else nt(g)))
         self.rows = sorted(rows)
         self.terms = terms
+        self._triples: list[tuple[str, str, str]] | None = None
+        self.names: dict[tuple[tuple[str, str], ...], _Names] = {}  # see _rows_and_names
 
     def triples(self) -> list[tuple[str, str, str]]:
-        """The union of the graphs: ``(s, p, o)`` sorted, duplicates across graphs dropped."""
-        out: list[tuple[str, str, str]] = []
+        """The union of the graphs: ``(s, p, o)`` sorted, duplicates across graphs dropped
+        (made once: the N-Triples and Turtle writers and the validator share it)."""
+        if self._triples is not None:
+            return self._triples
+        self._triples = out = []
         last = None
         for s, p, o, _ in self.rows:
             t = (s, p, o)
@@ -106,13 +111,13 @@ def _batched(pieces: Iterable[str], size: int = 20_000) -> Iterator[str]:
         yield "".join(batch)
 
 
-def _rows(quads: Iterable[Quad] | _Rows) -> _Rows:
-    return quads if isinstance(quads, _Rows) else _Rows(quads)
+def _rows(quads: Iterable[Quad] | Rows) -> Rows:
+    return quads if isinstance(quads, Rows) else Rows(quads)
 
 
 @writes("nquads")
 def nquads_chunks(
-    quads: Iterable[Quad] | _Rows, prefixes: dict[str, str] | None = None
+    quads: Iterable[Quad] | Rows, prefixes: dict[str, str] | None = None
 ) -> Iterator[str]:
     """Sorted, duplicate-free N-Quads, in pieces."""
     return _batched(
@@ -122,18 +127,18 @@ def nquads_chunks(
 
 @writes("ntriples")
 def ntriples_chunks(
-    quads: Iterable[Quad] | _Rows, prefixes: dict[str, str] | None = None
+    quads: Iterable[Quad] | Rows, prefixes: dict[str, str] | None = None
 ) -> Iterator[str]:
     """Sorted, duplicate-free N-Triples of the union of all graphs, in pieces."""
     return _batched(f"{s} {p} {o} .\n" for s, p, o in _rows(quads).triples())
 
 
-def to_nquads(quads: Iterable[Quad] | _Rows) -> str:
+def to_nquads(quads: Iterable[Quad] | Rows) -> str:
     """Sorted, duplicate-free N-Quads."""
     return "".join(nquads_chunks(quads))
 
 
-def to_ntriples(quads: Iterable[Quad] | _Rows) -> str:
+def to_ntriples(quads: Iterable[Quad] | Rows) -> str:
     """Sorted, duplicate-free N-Triples of the union of all graphs."""
     return "".join(ntriples_chunks(quads))
 
@@ -142,7 +147,7 @@ _RDF_TYPE_NT = "<" + str(RDF.type) + ">"
 
 
 class _Names:
-    """Turtle and JSON-LD forms of the terms of a :class:`_Rows`, memoised by N-Triples form.
+    """Turtle and JSON-LD forms of the terms of a :class:`Rows`, memoised by N-Triples form.
 
     IRIs are compacted with the longest matching prefix whose local part is safe to write.
     """
@@ -242,13 +247,18 @@ def _turtle_block(triples: list[tuple[str, str, str]], names: _Names, indent: st
         first = False
 
 
-def _rows_and_names(quads: Iterable[Quad] | _Rows, prefixes: dict[str, str]):
+def _rows_and_names(quads: Iterable[Quad] | Rows, prefixes: dict[str, str]):
+    """The rows, and their names under ``prefixes`` (shared by every writer of the rows)."""
     rows = _rows(quads)
-    return rows, _Names(prefixes, rows.terms)
+    key = tuple(prefixes.items())
+    names = rows.names.get(key)
+    if names is None:
+        names = rows.names[key] = _Names(prefixes, rows.terms)
+    return rows, names
 
 
 @writes("turtle")
-def turtle_chunks(quads: Iterable[Quad] | _Rows, prefixes: dict[str, str]) -> Iterator[str]:
+def turtle_chunks(quads: Iterable[Quad] | Rows, prefixes: dict[str, str]) -> Iterator[str]:
     """Turtle of the union of all graphs, subjects and predicates sorted, in pieces."""
     rows, names = _rows_and_names(quads, prefixes)
     yield names.header() + "\n"
@@ -256,7 +266,7 @@ def turtle_chunks(quads: Iterable[Quad] | _Rows, prefixes: dict[str, str]) -> It
 
 
 @writes("trig")
-def trig_chunks(quads: Iterable[Quad] | _Rows, prefixes: dict[str, str]) -> Iterator[str]:
+def trig_chunks(quads: Iterable[Quad] | Rows, prefixes: dict[str, str]) -> Iterator[str]:
     """TriG: the default graph first (if any), then each named graph in IRI order."""
     rows, names = _rows_and_names(quads, prefixes)
     yield names.header()
@@ -270,12 +280,12 @@ def trig_chunks(quads: Iterable[Quad] | _Rows, prefixes: dict[str, str]) -> Iter
             yield "}\n"
 
 
-def to_turtle(quads: Iterable[Quad] | _Rows, prefixes: dict[str, str]) -> str:
+def to_turtle(quads: Iterable[Quad] | Rows, prefixes: dict[str, str]) -> str:
     """Turtle of the union of all graphs, subjects and predicates sorted."""
     return "".join(turtle_chunks(quads, prefixes))
 
 
-def to_trig(quads: Iterable[Quad] | _Rows, prefixes: dict[str, str]) -> str:
+def to_trig(quads: Iterable[Quad] | Rows, prefixes: dict[str, str]) -> str:
     """TriG: the default graph first (if any), then each named graph in IRI order."""
     return "".join(trig_chunks(quads, prefixes))
 
@@ -298,7 +308,7 @@ def _jsonld_nodes(triples: list[tuple[str, str, str]], names: _Names) -> Iterato
 
 
 @writes("jsonld")
-def jsonld_chunks(quads: Iterable[Quad] | _Rows, prefixes: dict[str, str]) -> Iterator[str]:
+def jsonld_chunks(quads: Iterable[Quad] | Rows, prefixes: dict[str, str]) -> Iterator[str]:
     """JSON-LD 1.1: a context of prefixes and one ``@graph`` object per named graph, in pieces.
 
     Written by hand around json.dumps of each node: one node per line keeps the file readable
@@ -331,7 +341,7 @@ def jsonld_chunks(quads: Iterable[Quad] | _Rows, prefixes: dict[str, str]) -> It
     yield "\n]}\n"
 
 
-def to_jsonld(quads: Iterable[Quad] | _Rows, prefixes: dict[str, str]) -> str:
+def to_jsonld(quads: Iterable[Quad] | Rows, prefixes: dict[str, str]) -> str:
     """JSON-LD 1.1: a context of prefixes and one ``@graph`` object per named graph."""
     return "".join(jsonld_chunks(quads, prefixes))
 
@@ -341,7 +351,7 @@ FORMATS = export_files()
 
 
 def render_chunks(
-    fmt: str, quads: Iterable[Quad] | _Rows, prefixes: dict[str, str]
+    fmt: str, quads: Iterable[Quad] | Rows, prefixes: dict[str, str]
 ) -> Iterator[str]:
     """``quads`` in one of the formats of :data:`FORMATS`, in pieces to write one by one."""
     writer = WRITERS.get(fmt)
@@ -350,18 +360,18 @@ def render_chunks(
     return writer(quads, prefixes)
 
 
-def render(fmt: str, quads: Iterable[Quad] | _Rows, prefixes: dict[str, str]) -> str:
+def render(fmt: str, quads: Iterable[Quad] | Rows, prefixes: dict[str, str]) -> str:
     """Render ``quads`` in one of the formats of :data:`FORMATS`."""
     return "".join(render_chunks(fmt, quads, prefixes))
 
 
 def iter_rendered(
-    quads: Iterable[Quad], prefixes: dict[str, str]
+    quads: Iterable[Quad] | Rows, prefixes: dict[str, str]
 ) -> Iterator[tuple[str, Iterator[str]]]:
     """(file name, pieces of its text) for every export; the quads are sorted once for all.
 
     Each file's pieces must be consumed before the next file is asked for.
     """
-    rows = _Rows(quads)
+    rows = _rows(quads)
     for name, fmt in FORMATS.items():
         yield name, render_chunks(fmt, rows, prefixes)

@@ -7,6 +7,7 @@ All problems of a run are collected and raised together as one
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -230,17 +231,23 @@ def _decode(data: bytes, loc: Location, problems: ProblemCollector) -> str | Non
             "convert the file to UTF-8 (e.g. iconv -f CP1258 -t UTF-8)",
         )
         return None
-    for i, ch in enumerate(text):
-        if ch == "\x00" or (unicodedata.category(ch) == "Cc" and ch not in "\n\r\t"):
-            byte_offset = len(text[:i].encode("utf-8"))
-            line = text.count("\n", 0, i) + 1
-            problems.add(
-                Location(loc.path, line),
-                f"control character U+{ord(ch):04X} at byte offset {byte_offset}",
-                "remove it (the file must be plain text)",
-            )
-            return None
+    bad = _CONTROL.search(text)
+    if bad is not None:
+        i = bad.start()
+        byte_offset = len(text[:i].encode("utf-8"))
+        line = text.count("\n", 0, i) + 1
+        problems.add(
+            Location(loc.path, line),
+            f"control character U+{ord(text[i]):04X} at byte offset {byte_offset}",
+            "remove it (the file must be plain text)",
+        )
+        return None
     return text
+
+
+# Unicode's control characters (general category Cc: U+0000-U+001F and U+007F-U+009F),
+# except tab, line feed and carriage return.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def _safe_child(root: Path, path: Path, loc: Location, problems: ProblemCollector) -> bool:

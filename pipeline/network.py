@@ -112,7 +112,7 @@ def _index(quads: Iterable[tuple[Node, Node, Node, Node | None]]) -> _Index:
 
 def _langs(values: Iterable[Node]) -> dict[str, str]:
     out: dict[str, str] = {}
-    for v in sorted(values, key=str):
+    for v in sorted(values, key=lambda v: (str(v), getattr(v, "language", None) or "")):
         if isinstance(v, Literal):
             out.setdefault(v.language or "", str(v))
     return out

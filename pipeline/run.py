@@ -19,7 +19,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from rdflib import Literal
 from rdflib.namespace import RDFS
@@ -29,12 +29,19 @@ from .build import Dataset, build_dataset, load_ontology
 from .errors import InputError, Location, OutputError
 from .model import Corpus
 from .validation import Triple, ValidationReport
+
+if TYPE_CHECKING:
+    from .export import Rows
+    from .validation.background import BackgroundValidation
 from .vocab import SH, Vocabulary
 
 Progress = Callable[[str], None]
 ROOT_HINT = "run kg from the repository root, or pass --sources/--ontology"
 # Graphs smaller than this are validated in one pySHACL run; larger ones in partitions.
 PARTITION_THRESHOLD = 50_000
+# kg build validates graphs of at least this many quads in a child process while it renders
+# the exports (starting the child costs about a second; below this, validating takes less).
+BACKGROUND_FROM = 50_000
 
 
 def _quiet(_: str) -> None:
@@ -49,8 +56,53 @@ class Build:
     dataset: Dataset
     vocab: Vocabulary
     ontology: Path
-    report: ValidationReport | None = None
+    _report: ValidationReport | None = None
     _progress: Progress = field(default=_quiet, repr=False)
+    _pending: BackgroundValidation | None = field(default=None, repr=False)
+    _terms: Mapping[str, Node] | None = field(default=None, repr=False)
+
+    @property
+    def report(self) -> ValidationReport | None:
+        """The SHACL report (``None`` when built with ``validate=False``); when validation
+        runs in the background, the first access waits for it."""
+        if self._pending is not None:
+            from .validation import to_report
+
+            terms = self._terms if self._terms is not None else self.rows.terms
+            raw, seconds = self._pending.raw(terms)
+            self._terms = None
+            self._pending = None
+            origins = cast("Mapping[Node, Sequence[Location]]", self.dataset.origins)
+            self._report = report = to_report(raw, origins)
+            self._progress(
+                f"validation: {len(report.violations)} violation(s), {len(report.warnings)} "
+                f"warning(s) (sparql, {seconds:.1f} s in a background process)"
+            )
+        return self._report
+
+    def validated(self) -> bool:
+        """Whether :attr:`report` is ready without waiting."""
+        return self._pending is None or self._pending.done()
+
+    def cancel(self) -> None:
+        """Stop a background validation that is no longer wanted."""
+        if self._pending is not None:
+            self._pending.close()
+            self._pending = None
+
+    def _release_rows(self) -> None:
+        """Forget :attr:`rows` (made again if asked for), keeping the terms a background
+        validation's results are mapped back with."""
+        rows = self.__dict__.pop("rows", None)
+        if rows is not None and self._pending is not None:
+            self._terms = rows.terms
+
+    @cached_property
+    def rows(self) -> Rows:
+        """The quads as sorted N-Triples rows, made once for the exports and the validator."""
+        from .export import Rows
+
+        return Rows(self.dataset.quads())
 
     @property
     def conforms(self) -> bool:
@@ -105,23 +157,28 @@ class Build:
         from .readers import read_quads
         from .stats import compute_stats, to_stats_json
 
-        quads = list(self.dataset.quads())  # the writers sort
         prefixes = self.vocab.prefixes()
-        for name, pieces in iter_rendered(quads, prefixes):
+        for name, pieces in iter_rendered(self.rows, prefixes):
             yield name, pieces
             self._progress(f"rendered {name}")
-        yield "validation.ttl", self.validation_turtle()
-        yield "validation.txt", self.validation_text()
-        yield "stats.json", to_stats_json(compute_stats(quads, self.vocab))
+        distinct = len(self.rows.triples())
+        self._release_rows()  # the exports are written: keep memory for what follows
+        stats = compute_stats(self.dataset.quads(), self.vocab, distinct_triples=distinct)
+        yield "stats.json", to_stats_json(stats)
         yield "conflicts.json", to_conflicts_json(self.conflicts)
-        self._progress("rendered reports, stats and conflicts")
-        network = to_networkx(quads, self.vocab)  # for the analysis and the explorer
+        self._progress("rendered stats and conflicts")
+        network = to_networkx(self.dataset.quads(), self.vocab)  # for analysis and explorer
         yield from render_analysis(network, self.vocab).items()  # analysis.json, .md
         self._progress("rendered analysis")
         yield "ontology.html", to_ontology_html(read_quads(self.ontology / "vjkg.ttl"), prefixes)
         texts = {str(self.vocab.node("source", s.meta.id)): s.text for s in self.corpus.sources}
         yield "kg.html", to_html(network, texts=texts)  # texts for its source reader
         self._progress("rendered kg.html")
+        # Last: a validation running in the background has had every step above to finish.
+        if self.report is not None:
+            yield "validation.ttl", self.validation_turtle()
+            yield "validation.txt", self.validation_text()
+            self._progress("rendered the validation reports")
 
 
 def build(
@@ -136,6 +193,7 @@ def build(
     notes: Callable[[str], None] = _quiet,
     warn: Callable[[str], None] = _quiet,
     strict: bool = False,
+    background_from: int | None = None,
 ) -> Build:
     """Load, anchor, build and (unless ``validate=False``) SHACL-validate the sources.
 
@@ -148,6 +206,10 @@ def build(
     :class:`pipeline.errors.InputError` for bad annotations and :class:`OutputError` when the
     ontology or shapes are missing; a graph that violates the shapes is *returned* (see
     :attr:`Build.conforms`), never raised.
+
+    ``background_from``: a dataset of at least this many quads is validated with the SPARQL
+    engine in a child process (:mod:`pipeline.validation.background`) and :func:`build`
+    returns at once; :attr:`Build.report` waits for it. ``None`` validates before returning.
     """
     from .cache import cached_source_loader
     from .load import load_corpus
@@ -177,17 +239,31 @@ def build(
     result = Build(corpus, dataset, vocab, ontology, _progress=progress)
     if validate:
         from .validation import load_shapes, validate_dataset
+        from .validation.background import BackgroundValidation
+        from .validation.sparql import supported
 
+        shapes = load_shapes(shapes_path)
+        if (
+            background_from is not None
+            and len(dataset) >= background_from
+            and validator in ("auto", "sparql")
+            and supported(shapes)
+        ):
+            progress("validating with SHACL (sparql) in a background process")
+            shapes_ttl = shapes_path.read_text(encoding="utf-8")
+            rows = result.rows
+            result._pending = BackgroundValidation(rows.triples(), rows.terms, shapes_ttl)
+            return result
         progress(f"validating with SHACL ({validator})")
         workers = 1 if len(dataset) < PARTITION_THRESHOLD else None  # None: every CPU
         graphs = cast("Mapping[Node, Collection[Triple]]", dataset.graphs)
         origins = cast("Mapping[Node, Sequence[Location]]", dataset.origins)
-        result.report, used = validate_dataset(
-            graphs, load_shapes(shapes_path), origins,
-            engine=validator, workers=workers, cache=cache,
-        )  # fmt: skip
+        report, used = validate_dataset(
+            graphs, shapes, origins, engine=validator, workers=workers, cache=cache
+        )
+        result._report = report
         progress(
-            f"validation: {len(result.report.violations)} violation(s), "
-            f"{len(result.report.warnings)} warning(s) ({used})"
+            f"validation: {len(report.violations)} violation(s), "
+            f"{len(report.warnings)} warning(s) ({used})"
         )
     return result

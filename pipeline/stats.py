@@ -14,13 +14,19 @@ from .vocab import ENTITY_CLASSES, OA, Vocabulary
 
 
 def compute_stats(
-    quads: Iterable[tuple[Node, Node, Node, Node | None]], vocab: Vocabulary | None = None
+    quads: Iterable[tuple[Node, Node, Node, Node | None]],
+    vocab: Vocabulary | None = None,
+    *,
+    distinct_triples: int | None = None,
 ) -> dict:
-    """Counts a person checks after a build: triples, entities per class, facts per relation."""
+    """Counts a person checks after a build: triples, entities per class, facts per relation.
+
+    ``quads`` is read once. ``distinct_triples``, when the caller knows it (``kg build`` has
+    the union sorted for its exports), saves holding a set of every triple to count them.
+    """
     v = vocab or Vocabulary()
-    quads = list(quads)
     per_graph: Counter[str] = Counter()
-    triples = set()
+    triples: set[tuple[Node, Node, Node]] = set()
     entity_types: dict[Node, set[str]] = {}
     fact_rel: dict[Node, str] = {}
     fact_graphs: dict[Node, set[str]] = {}
@@ -29,17 +35,22 @@ def compute_stats(
     fact_class = v.term("Fact")
     facts: set[Node] = set()
     relation = v.term("relation")
+    rdf_type, annotation = RDF.type, OA.Annotation  # rdflib namespace look-ups are slow
+    graph_names: dict[Node | None, str] = {}
     for s, p, o, g in quads:
-        gname = str(g).rsplit("/", 1)[-1] if g is not None else "default"
+        gname = graph_names.get(g)
+        if gname is None:
+            gname = graph_names[g] = str(g).rsplit("/", 1)[-1] if g is not None else "default"
         per_graph[gname] += 1
-        triples.add((s, p, o))
-        if p == RDF.type:
+        if distinct_triples is None:
+            triples.add((s, p, o))
+        if p == rdf_type:
             if o in classes:
                 entity_types.setdefault(s, set()).add(classes[o])
             elif o == fact_class:
                 facts.add(s)
                 fact_graphs.setdefault(s, set()).add(gname)
-            elif o == OA.Annotation:
+            elif o == annotation:
                 annotations[gname] += 1
         elif p == relation and isinstance(o, URIRef):
             fact_rel[s] = str(o).rsplit("#", 1)[-1]
@@ -61,7 +72,7 @@ def compute_stats(
             "annotations": annotations[gname],
         }
     return {
-        "triples": len(triples),
+        "triples": len(triples) if distinct_triples is None else distinct_triples,
         "quads": sum(per_graph.values()),
         "graphs": dict(sorted(per_graph.items())),
         "entities": len(entity_types),

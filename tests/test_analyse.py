@@ -215,20 +215,40 @@ def test_large_graph_communities_do_not_depend_on_the_hash_seed() -> None:
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_path_sums_equal_networkx_betweenness(seed: int) -> None:
-    """Our breadth-first Brandes gives networkx's numbers: exact, sampled and subset."""
+    """Our Brandes gives networkx's numbers: to the last bit up to EXACT_LIMIT nodes (one
+    search at a time), and to 1e-12 above it (batched sparse products), exact, sampled and
+    subset; rounded as the output is, the batched numbers are the same."""
     import networkx as nx
 
-    from pipeline.analyse import PIVOTS, _betweenness, _path_sums
+    from pipeline.analyse import (
+        DIGITS,
+        EXACT_LIMIT,
+        PIVOTS,
+        _betweenness,
+        _path_sums,
+        _path_sums_one_by_one,
+    )
 
     g = nx.relabel_nodes(
         nx.gnm_random_graph(1_300, 2_600, seed=seed), lambda i: f"n{(i * 7919) % 1300:04d}"
     )
     g.add_nodes_from(["isolated-a", "isolated-b"])
+    assert g.number_of_nodes() > EXACT_LIMIT  # so the batched path is the one tested
     small = g.subgraph(sorted(g)[:300]).copy()
     assert _betweenness(small, None) == nx.betweenness_centrality(small)
-    assert _betweenness(g, PIVOTS) == nx.betweenness_centrality(g, k=PIVOTS, seed=7)
+    sampled = _betweenness(g, PIVOTS)
+    expected = nx.betweenness_centrality(g, k=PIVOTS, seed=7)
+    assert sampled == pytest.approx(expected, rel=1e-12, abs=1e-15)
+    assert {v: round(b, DIGITS) for v, b in sampled.items()} == {
+        v: round(b, DIGITS) for v, b in expected.items()
+    }
     sources, targets = sorted(g)[:40], sorted(g)[600:700]
-    ours = _path_sums(g, sources, targets)
     theirs = nx.betweenness_centrality_subset(g, sources, targets, normalized=False)
-    assert {v: b / 2 for v, b in ours.items()} == theirs  # networkx halves undirected pairs
+    halved = {v: b / 2 for v, b in _path_sums(g, sources, targets).items()}
+    assert halved == pytest.approx(theirs, rel=1e-12, abs=1e-15)  # networkx halves pairs
+    sub = g.subgraph(sorted(g)[:EXACT_LIMIT]).copy()
+    theirs = nx.betweenness_centrality_subset(sub, sources, targets[:30], normalized=False)
+    ours = _path_sums_one_by_one(sub, sources, targets[:30])
+    assert _path_sums(sub, sources, targets[:30]) == ours
+    assert {v: b / 2 for v, b in ours.items()} == theirs
     assert any(b > 0 for b in theirs.values())

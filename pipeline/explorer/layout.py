@@ -106,9 +106,12 @@ def _layout_simple(
 def _layout_component(simple: nx.Graph, comp: list[str]) -> np.ndarray:
     """Positions (unit edge length) of one connected component, centred on the origin."""
     index = {n: i for i, n in enumerate(comp)}
-    edges = np.array(
-        sorted((index[u], index[v]) for u, v in simple.subgraph(comp).edges()), dtype=np.int64
-    ).reshape(-1, 2)
+    # Each edge as (smaller index, larger index): the orientation networkx reports an edge in
+    # follows insertion order, and would change the order the forces are summed in.
+    pairs = ((index[u], index[v]) for u, v in simple.subgraph(comp).edges())
+    edges = np.array(sorted((min(a, b), max(a, b)) for a, b in pairs), dtype=np.int64).reshape(
+        -1, 2
+    )
     degree = np.bincount(edges.ravel(), minlength=len(comp))
     pos = _radial_tree(comp, edges, degree)
     if len(comp) > 2:

@@ -28,8 +28,9 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -699,6 +700,34 @@ def to_store(triples: Iterable[tuple[Node, Node, Node]]) -> ox.Store:
         ox.Quad(_to_ox(s), _to_ox(p), _to_ox(o), ox.DefaultGraph())  # type: ignore[arg-type]
         for s, p, o in triples
     )
+    return store
+
+
+def stored_forms(terms: Mapping[str, Node]) -> dict[str, str]:
+    """For each N-Triples form in ``terms`` that the store must hold differently (a literal
+    whose datatype the store would rewrite, or an ill-typed one: see :func:`to_store`), the
+    form to write instead. Files written with these replacements load with
+    :func:`store_from_ntriples` into the store :func:`to_store` makes.
+    """
+    out: dict[str, str] = {}
+    for text, term in terms.items():
+        if isinstance(term, Literal) and term.datatype is not None and not term.language:
+            stored = _stored_nt(term)
+            if stored != text:
+                out[text] = stored
+    return out
+
+
+def store_from_ntriples(path: Path) -> ox.Store:
+    """An in-memory store holding the triples of the N-Triples file at ``path`` in its
+    default graph, parsed and loaded by pyoxigraph alone (written with
+    :func:`stored_forms`, so literals are kept as :func:`to_store` keeps them).
+
+    This is how ``kg build`` validates in a child process
+    (:mod:`pipeline.validation.background`): the store never goes through rdflib terms.
+    """
+    store = ox.Store()
+    store.load(path=path, format=ox.RdfFormat.N_TRIPLES)
     return store
 
 

@@ -1,0 +1,124 @@
+"""Validation in a child process while ``kg build`` writes its exports gives the same report,
+the same files and the same exit codes as validating first, and leaves nothing behind."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+
+from pipeline import errors
+from pipeline.export import Rows
+from pipeline.run import build
+from pipeline.validation.background import BackgroundValidation
+from pipeline.validation.sparql import store_from_ntriples, stored_forms, to_store
+
+from .conftest import MINI, ROOT, run_kg
+
+SHAPES_TTL = (ROOT / "ontology" / "shapes.ttl").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated corpus with SHACL violations planted in it."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from generate import generate
+
+    sources = tmp_path_factory.mktemp("planted") / "sources"
+    generate(4_000, sources, violations=0.05)
+    return sources
+
+
+def _files(b) -> dict[str, str]:
+    return {name: "".join([pieces] if isinstance(pieces, str) else pieces)
+            for name, pieces in b.outputs()}  # fmt: skip
+
+
+def test_the_report_and_every_file_are_the_same_as_validating_first(planted: Path) -> None:
+    first = build(planted, ROOT / "ontology")
+    lines: list[str] = []
+    later = build(planted, ROOT / "ontology", background_from=0, progress=lines.append)
+    assert any("in a background process" in line for line in lines)
+    assert later.report is not None and first.report is not None
+    assert len(first.report.violations) >= 2  # the planted violations are found
+    assert later.report == first.report  # located and sorted the same, result for result
+    assert _files(later) == _files(first)
+
+
+def test_a_file_written_with_stored_forms_loads_into_the_store_to_store_makes(
+    tmp_path: Path,
+) -> None:
+    g = Graph().parse(
+        data="""@prefix ex: <http://e/> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        ex:a ex:n "10"^^xsd:nonNegativeInteger , "4.0"^^xsd:decimal , "01"^^xsd:integer ,
+                  "2021-13"^^xsd:gYearMonth , "300"^^xsd:byte , "x"@vi , "y" ,
+                  "2021-09"^^xsd:gYearMonth , "1"^^xsd:boolean .""",
+        format="turtle",
+    )
+    rows = Rows((s, p, o, None) for s, p, o in g)
+    stored = stored_forms(rows.terms)
+    assert stored  # some literals must be written differently for the store
+    path = tmp_path / "union.nt"
+    path.write_text(
+        "".join(f"{s} {p} {stored.get(o, o)} .\n" for s, p, o in rows.triples()), encoding="utf-8"
+    )
+    from_file = set(store_from_ntriples(path).quads_for_pattern(None, None, None))
+    assert from_file == set(to_store(g).quads_for_pattern(None, None, None))
+
+
+def test_a_failing_child_is_an_error_with_its_reason_and_leaves_no_file() -> None:
+    bad = BackgroundValidation([("<http://e/a>", "<http://e/p>", "not a term")], {}, SHAPES_TTL)
+    folder = bad._dir
+    with pytest.raises(RuntimeError, match="SHACL validation failed in its process"):
+        bad.raw({})
+    assert not folder.exists()
+
+
+def test_a_cancelled_validation_stops_its_process_and_leaves_no_file(planted: Path) -> None:
+    b = build(planted, ROOT / "ontology", background_from=0)
+    pending = b._pending
+    assert pending is not None
+    b.cancel()
+    assert not pending._process.is_alive() and not pending._dir.exists()
+    assert b.report is None  # nothing was validated
+
+
+def _snapshot(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.is_file()}
+
+
+def test_kg_build_in_the_background_refuses_a_non_conforming_graph_and_changes_nothing(
+    mini_copy: Path, tmp_path: Path
+) -> None:
+    out, scratch = tmp_path / "out", tmp_path / "tmp"
+    scratch.mkdir()
+    env = {"TMPDIR": str(scratch)}
+    ok = run_kg("build", "--sources", str(mini_copy), "--out", str(out), "--background-from", "0",
+                env=env)  # fmt: skip
+    assert ok.returncode == 0, ok.stderr
+    assert "in a background process" in ok.stderr
+    cold = tmp_path / "cold"
+    same = run_kg("build", "--sources", str(MINI), "--out", str(cold), "--background-from", "1e9")
+    assert same.returncode == errors.EXIT_USAGE  # not a number of quads
+    same = run_kg("build", "--sources", str(mini_copy), "--out", str(cold), "--no-cache")
+    assert same.returncode == 0 and "background" not in same.stderr
+    assert _snapshot(out) == _snapshot(cold)
+    before = _snapshot(out)
+    reg = mini_copy / "registry.yaml"  # an entity nobody mentions has no evidence
+    reg.write_text(
+        reg.read_text() + "  - id: orphan\n    class: Person\n    label: {vi: Ai đó, en: Someone}\n"
+    )
+    r = run_kg("build", "--sources", str(mini_copy), "--out", str(out), "--background-from", "0",
+               env=env)  # fmt: skip
+    assert r.returncode == errors.EXIT_NOT_CONFORMING
+    assert "no evidence" in r.stderr and "was left unchanged" in r.stderr
+    assert _snapshot(out) == before
+    kept = run_kg("build", "--sources", str(mini_copy), "--out", str(out), "--background-from",
+                  "0", "--keep-going", env=env)  # fmt: skip
+    assert kept.returncode == errors.EXIT_NOT_CONFORMING
+    assert "orphan" in (out / "validation.txt").read_text(encoding="utf-8")
+    assert list(scratch.iterdir()) == []  # the union file of every run was removed
+    neg = run_kg("build", "--sources", str(MINI), "--out", str(cold), "--background-from", "-1")
+    assert neg.returncode == errors.EXIT_USAGE and "0 or more" in neg.stderr
