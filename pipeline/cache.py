@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ProblemCollector
-from .load import REGISTRY_FILE, load_source
+from .load import DEFAULT_LIMITS, REGISTRY_FILE, SourceLimits, load_source
 from .model import Entity
 
 CACHE_DIR = ".kg-cache"
@@ -103,15 +103,23 @@ class DiskCache:
         self.store("validation", key, results)
 
 
-def cached_source_loader(cache: DiskCache, sources: Path) -> Any:
-    """A drop-in for :func:`pipeline.load.load_source` that reuses unchanged folders."""
+def cached_source_loader(
+    cache: DiskCache, sources: Path, limits: SourceLimits = DEFAULT_LIMITS
+) -> Any:
+    """A drop-in for :func:`pipeline.load.load_source` that reuses unchanged folders (a
+    folder read under other size caps is read again: it may be refused now)."""
     salt = hashlib.sha256(code_digest().encode())
+    salt.update(repr(limits).encode())
     salt.update(os.getcwd().encode())  # locations in the loaded records are cwd-relative
     with contextlib.suppress(OSError):
         salt.update((sources / REGISTRY_FILE).read_bytes())
 
     def load_folder(
-        folder: Path, root: Path, entities: dict[str, Entity], problems: ProblemCollector
+        folder: Path,
+        root: Path,
+        entities: dict[str, Entity],
+        problems: ProblemCollector,
+        limits: SourceLimits = limits,
     ) -> Any:
         h = salt.copy()
         h.update(str(folder.resolve()).encode())
@@ -120,13 +128,13 @@ def cached_source_loader(cache: DiskCache, sources: Path) -> Any:
                 h.update(name.encode() + b"\0" + (folder / name).read_bytes())
             except OSError:
                 # Missing or unreadable: let the loader say so, and cache nothing.
-                return load_source(folder, root, entities, problems)
+                return load_source(folder, root, entities, problems, limits)
         key = f"{folder.name}-{h.hexdigest()[:32]}"
         hit = cache.load("sources", key)
         if hit is not None:
             return hit
         before = len(problems.problems)
-        loaded = load_source(folder, root, entities, problems)
+        loaded = load_source(folder, root, entities, problems, limits)
         cache.misses.append(f"source {folder.name}")
         if loaded is not None and len(problems.problems) == before:
             cache.store("sources", key, loaded)

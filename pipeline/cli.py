@@ -41,6 +41,37 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ontology", type=Path, default=_default("ontology"), help="ontology directory")
     p.add_argument("--base", default=None, help="base IRI (default https://w3id.org/vjkg/)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    _add_source_limits(p)
+
+
+def _add_source_limits(p: argparse.ArgumentParser) -> None:
+    """The size caps of the files a corpus is read from (pipeline.load.SourceLimits)."""
+    from .load import MAX_REGISTRY_BYTES, MAX_TEXT_BYTES, MAX_YAML_BYTES
+
+    for flag, default, what in (
+        ("--max-yaml-bytes", MAX_YAML_BYTES, "a meta.yaml or annotations.yaml"),
+        ("--max-text-bytes", MAX_TEXT_BYTES, "a text.txt"),
+        ("--max-registry-bytes", MAX_REGISTRY_BYTES, "registry.yaml"),
+    ):
+        p.add_argument(
+            flag,
+            type=_size,
+            default=default,
+            metavar="SIZE",
+            help=f"refuse {what} larger than this (default {_show_size(default)})",
+        )
+
+
+def _source_limits(args: argparse.Namespace):
+    """The :class:`pipeline.load.SourceLimits` the options ask for."""
+    from .load import DEFAULT_LIMITS, SourceLimits
+
+    d = DEFAULT_LIMITS
+    return SourceLimits(
+        getattr(args, "max_yaml_bytes", d.yaml_bytes),
+        getattr(args, "max_text_bytes", d.text_bytes),
+        getattr(args, "max_registry_bytes", d.registry_bytes),
+    )
 
 
 def _size(text: str) -> int:
@@ -182,6 +213,7 @@ def _build(
         progress=progress.step,
         notes=note,
         background_from=background_from,
+        limits=_source_limits(args),
     )
 
 
@@ -294,7 +326,7 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
     from .conflicts import find_conflicts, to_conflicts_json, to_conflicts_text
     from .load import load_corpus
 
-    conflicts = find_conflicts(load_corpus(args.sources))
+    conflicts = find_conflicts(load_corpus(args.sources, limits=_source_limits(args)))
     sys.stdout.write(to_conflicts_json(conflicts) if args.json else to_conflicts_text(conflicts))
     return errors.EXIT_OK
 
@@ -304,7 +336,10 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     from .agreement import compare_corpora, to_agreement_json, to_agreement_markdown
     from .load import load_corpus
 
-    docs = compare_corpora(load_corpus(args.reference), load_corpus(args.second))
+    limits = _source_limits(args)
+    docs = compare_corpora(
+        load_corpus(args.reference, limits=limits), load_corpus(args.second, limits=limits)
+    )
     if not docs:
         raise UsageError(
             f"{args.reference} and {args.second} share no source id — compare two annotations "
@@ -319,7 +354,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     from .coverage import find_gaps, load_ignore_list, to_coverage_text, unused_ignores
     from .load import load_corpus
 
-    corpus = load_corpus(args.sources)
+    corpus = load_corpus(args.sources, limits=_source_limits(args))
     ignore = load_ignore_list(args.sources / "coverage-ignore.yaml", corpus)
     gaps = find_gaps(corpus, ignore)
     stale = unused_ignores(corpus, ignore)

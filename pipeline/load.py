@@ -10,7 +10,7 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,20 @@ from .yamltree import (
 
 MAX_YAML_BYTES = 5 * 1024 * 1024  # an annotation file larger than this is refused
 MAX_TEXT_BYTES = 20 * 1024 * 1024  # a source text larger than this is refused
+MAX_REGISTRY_BYTES = 32 * 1024 * 1024  # about 175,000 entities
+
+
+@dataclass(frozen=True)
+class SourceLimits:
+    """The size caps of the files a corpus is read from (``kg build --max-yaml-bytes`` …):
+    a file over its cap is refused with a located problem, before it is parsed."""
+
+    yaml_bytes: int = MAX_YAML_BYTES  # meta.yaml, annotations.yaml
+    text_bytes: int = MAX_TEXT_BYTES  # text.txt
+    registry_bytes: int = MAX_REGISTRY_BYTES  # registry.yaml
+
+
+DEFAULT_LIMITS = SourceLimits()
 REGISTRY_FILE = "registry.yaml"
 
 
@@ -187,19 +201,23 @@ def _show(node: YNode) -> str:
     return repr(node.value) if isinstance(node, YScalar) else type(node).__name__
 
 
-def read_yaml_file(path: Path, problems: ProblemCollector) -> YNode | None:
-    """Read one YAML file into a located tree; record problems and return None on failure."""
+def read_yaml_file(
+    path: Path, problems: ProblemCollector, max_bytes: int = MAX_YAML_BYTES
+) -> YNode | None:
+    """Read one YAML file into a located tree; record problems and return None on failure
+    (a file over ``max_bytes`` is refused unread)."""
     loc = Location.of(path)
     try:
         size = path.stat().st_size
     except OSError as exc:
         problems.add(loc, f"cannot read the file: {exc.strerror}", "check that it exists")
         return None
-    if size > MAX_YAML_BYTES:
+    if size > max_bytes:
+        option = "--max-registry-bytes" if path.name == REGISTRY_FILE else "--max-yaml-bytes"
         problems.add(
             loc,
-            f"file is {size:,} bytes, over the {MAX_YAML_BYTES:,}-byte cap",
-            "split the annotations or check that this is the right file",
+            f"file is {size:,} bytes, over the {max_bytes:,}-byte cap",
+            f"check that this is the right file; if it is, raise the cap with {option}",
         )
         return None
     data = path.read_bytes()
@@ -263,9 +281,11 @@ def _safe_child(root: Path, path: Path, loc: Location, problems: ProblemCollecto
     return True
 
 
-def load_registry(path: Path, problems: ProblemCollector) -> dict[str, Entity]:
+def load_registry(
+    path: Path, problems: ProblemCollector, max_bytes: int = MAX_REGISTRY_BYTES
+) -> dict[str, Entity]:
     """Read the entity registry; every problem goes to ``problems``."""
-    tree = read_yaml_file(path, problems)
+    tree = read_yaml_file(path, problems, max_bytes)
     r = YamlReader(Location.of(path).path, problems)
     entities: dict[str, Entity] = {}
     root = r.mapping(tree, "the registry") if tree is not None else None
@@ -349,7 +369,9 @@ def load_registry(path: Path, problems: ProblemCollector) -> dict[str, Entity]:
     return entities
 
 
-def load_source_text(path: Path, problems: ProblemCollector) -> tuple[str, tuple[str, ...]] | None:
+def load_source_text(
+    path: Path, problems: ProblemCollector, max_bytes: int = MAX_TEXT_BYTES
+) -> tuple[str, tuple[str, ...]] | None:
     """Read a source text as NFC; report encoding problems with their byte offsets."""
     loc = Location.of(path)
     try:
@@ -357,8 +379,12 @@ def load_source_text(path: Path, problems: ProblemCollector) -> tuple[str, tuple
     except OSError as exc:
         problems.add(loc, f"cannot read the source text: {exc.strerror}", "add text.txt")
         return None
-    if size > MAX_TEXT_BYTES:
-        problems.add(loc, f"text is {size:,} bytes, over the {MAX_TEXT_BYTES:,}-byte cap", "")
+    if size > max_bytes:
+        problems.add(
+            loc,
+            f"text is {size:,} bytes, over the {max_bytes:,}-byte cap",
+            "check that this is the right file; if it is, raise the cap with --max-text-bytes",
+        )
         return None
     text = _decode(path.read_bytes(), loc, problems)
     if text is None:
@@ -375,9 +401,11 @@ def load_source_text(path: Path, problems: ProblemCollector) -> tuple[str, tuple
     return nfc, notes
 
 
-def load_meta(path: Path, folder: str, problems: ProblemCollector) -> SourceMeta | None:
+def load_meta(
+    path: Path, folder: str, problems: ProblemCollector, max_bytes: int = MAX_YAML_BYTES
+) -> SourceMeta | None:
     """Read a source's ``meta.yaml``."""
-    tree = read_yaml_file(path, problems)
+    tree = read_yaml_file(path, problems, max_bytes)
     if tree is None:
         return None
     r = YamlReader(Location.of(path).path, problems)
@@ -715,12 +743,13 @@ def load_annotations(
     entities: dict[str, Entity],
     problems: ProblemCollector,
     warnings: list[Problem] | None = None,
+    max_bytes: int = MAX_YAML_BYTES,
 ) -> tuple[list[Claim], list[Mention]]:
     """Read one ``annotations.yaml``, anchoring every quote in ``source``.
 
     Problems that do not stop a build are appended to ``warnings`` when it is given.
     """
-    tree = read_yaml_file(path, problems)
+    tree = read_yaml_file(path, problems, max_bytes)
     claims: list[Claim] = []
     mentions: list[Mention] = []
     if tree is None:
@@ -794,7 +823,11 @@ def source_folders(root: Path) -> list[Path]:
 
 
 def load_source(
-    folder: Path, root: Path, entities: dict[str, Entity], problems: ProblemCollector
+    folder: Path,
+    root: Path,
+    entities: dict[str, Entity],
+    problems: ProblemCollector,
+    limits: SourceLimits = DEFAULT_LIMITS,
 ) -> tuple[Source, list[Claim], list[Mention]] | None:
     """Load one source folder (meta, text, annotations)."""
     files = {name: folder / name for name in ("meta.yaml", "text.txt", "annotations.yaml")}
@@ -809,24 +842,29 @@ def load_source(
             return None
         if not _safe_child(root, path, loc, problems):
             return None
-    meta = load_meta(files["meta.yaml"], folder.name, problems)
-    loaded = load_source_text(files["text.txt"], problems)
+    meta = load_meta(files["meta.yaml"], folder.name, problems, limits.yaml_bytes)
+    loaded = load_source_text(files["text.txt"], problems, limits.text_bytes)
     if meta is None or loaded is None:
         return None
     text, notes = loaded
     source = Source(meta, text, Location.of(files["text.txt"]).path, notes)
     warnings: list[Problem] = []
     claims, mentions = load_annotations(
-        files["annotations.yaml"], source, entities, problems, warnings
+        files["annotations.yaml"], source, entities, problems, warnings, limits.yaml_bytes
     )
     return replace(source, warnings=tuple(warnings)), claims, mentions
 
 
-def load_corpus(root: Path, load_folder: Callable[..., Any] | None = None) -> Corpus:
+def load_corpus(
+    root: Path,
+    load_folder: Callable[..., Any] | None = None,
+    limits: SourceLimits = DEFAULT_LIMITS,
+) -> Corpus:
     """Load ``sources/``: the registry and every source folder. Raises ``InputError``.
 
     ``load_folder`` (default :func:`load_source`, same signature) lets a caller reuse folders
-    it loaded before (pipeline/cache.py).
+    it loaded before (pipeline/cache.py). A registry that cannot be read at all stops here:
+    every entity reference in the sources would otherwise be reported as unknown.
     """
     load_folder = load_folder or load_source
     problems = ProblemCollector()
@@ -837,7 +875,9 @@ def load_corpus(root: Path, load_folder: Callable[..., Any] | None = None) -> Co
     registry_path = root / REGISTRY_FILE
     if not _safe_child(root, registry_path, Location.of(registry_path), problems):
         problems.raise_if_any()
-    entities = load_registry(registry_path, problems)
+    entities = load_registry(registry_path, problems, limits.registry_bytes)
+    if not entities and problems.problems:
+        problems.raise_if_any()
     sources: list[Source] = []
     claims: list[Claim] = []
     mentions: list[Mention] = []
@@ -848,7 +888,7 @@ def load_corpus(root: Path, load_folder: Callable[..., Any] | None = None) -> Co
                 Location.of(folder), "source folder is a symbolic link", "copy it in place"
             )
             continue
-        loaded = load_folder(folder, root, entities, problems)
+        loaded = load_folder(folder, root, entities, problems, limits)
         if loaded is None:
             continue
         source, cs, ms = loaded

@@ -27,6 +27,7 @@ from rdflib.term import Node
 
 from .build import Dataset, build_dataset, load_ontology
 from .errors import InputError, Location, OutputError
+from .load import DEFAULT_LIMITS, SourceLimits
 from .model import Corpus
 from .validation import Triple, ValidationReport
 
@@ -194,6 +195,7 @@ def build(
     warn: Callable[[str], None] = _quiet,
     strict: bool = False,
     background_from: int | None = None,
+    limits: SourceLimits | None = None,
 ) -> Build:
     """Load, anchor, build and (unless ``validate=False``) SHACL-validate the sources.
 
@@ -207,6 +209,7 @@ def build(
     ontology or shapes are missing; a graph that violates the shapes is *returned* (see
     :attr:`Build.conforms`), never raised.
 
+    ``limits`` caps the size of each file read (:class:`pipeline.load.SourceLimits`).
     ``background_from``: a dataset of at least this many quads is validated with the SPARQL
     engine in a child process (:mod:`pipeline.validation.background`) and :func:`build`
     returns at once; :attr:`Build.report` waits for it. ``None`` validates before returning.
@@ -222,8 +225,9 @@ def build(
     if validate and not shapes_path.is_file():
         raise OutputError(f"{shapes_path}: shapes not found — {ROOT_HINT}")
     progress(f"loading {sources}")
-    loader = cached_source_loader(cache, sources) if cache is not None else None
-    corpus = load_corpus(sources, loader)
+    limits = limits or DEFAULT_LIMITS
+    loader = cached_source_loader(cache, sources, limits) if cache is not None else None
+    corpus = load_corpus(sources, loader, limits)
     for note in corpus.notes:
         notes(note)
     if strict and corpus.warnings:  # --strict: a warning is as bad as an error (exit 3)

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from pipeline import errors
 from pipeline.errors import InputError
 from pipeline.load import load_corpus
 
-from .conftest import MINI
+from .conftest import MINI, run_kg
 
 
 def _errors(sources: Path) -> list[str]:
@@ -258,11 +259,34 @@ def test_symlinked_text_is_refused(mini_copy: Path, tmp_path: Path) -> None:
     assert any("symbolic link" in e for e in _errors(mini_copy))
 
 
-def test_oversized_annotation_file_is_refused(mini_copy: Path, monkeypatch) -> None:
-    import pipeline.load as load
+def test_oversized_annotation_file_is_refused(mini_copy: Path) -> None:
+    from pipeline.load import SourceLimits
 
-    monkeypatch.setattr(load, "MAX_YAML_BYTES", 100)
-    assert any("over the 100-byte cap" in e for e in _errors(mini_copy))
+    with pytest.raises(InputError) as exc:
+        load_corpus(mini_copy, limits=SourceLimits(yaml_bytes=100))
+    assert any("over the 100-byte cap" in str(e) for e in exc.value.problems)
+
+
+def test_each_size_cap_is_an_option_and_a_refused_registry_is_the_only_error(
+    mini_copy: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    r = run_kg(
+        "build", "--sources", str(mini_copy), "--out", str(out), "--max-registry-bytes", "512"
+    )
+    assert r.returncode == errors.EXIT_BAD_INPUT
+    assert "registry.yaml: file is 1,000 bytes, over the 512-byte cap" in r.stderr
+    assert "--max-registry-bytes" in r.stderr
+    assert "unknown entity" not in r.stderr  # no cascade from the sources
+    assert not [p for p in out.iterdir() if not p.name.startswith(".")]  # nothing was written
+    r = run_kg("build", "--sources", str(mini_copy), "--out", str(out), "--max-text-bytes", "100")
+    assert r.returncode == errors.EXIT_BAD_INPUT
+    assert "a/text.txt: text is 246 bytes, over the 100-byte cap" in r.stderr
+    assert "--max-text-bytes" in r.stderr
+    r = run_kg("build", "--sources", str(mini_copy), "--out", str(out), "--max-yaml-bytes", "1K")
+    assert r.returncode == 0, r.stderr  # every file is under 1 KiB
+    r = run_kg("build", "--sources", str(mini_copy), "--out", str(out), "--max-yaml-bytes", "0")
+    assert r.returncode == errors.EXIT_USAGE
 
 
 def test_billion_laughs_is_refused_quickly(mini_copy: Path) -> None:
