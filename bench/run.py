@@ -463,6 +463,8 @@ def ratios(size: dict[str, object]) -> dict[str, object]:
     """The issue's targets as ratios for one size."""
     stages = size["stages"]
     assert isinstance(stages, dict)
+    build = size["build"]
+    assert isinstance(build, dict)
     build_export = sum(stages.get(s, 0.0) for s in ["load+anchor", "build", *EXPORTS])
     floor = size.get("floor pyoxigraph", {})
     jena = size.get("floor jena shacl", {})
@@ -472,11 +474,10 @@ def ratios(size: dict[str, object]) -> dict[str, object]:
     assert isinstance(queries, dict)
     slowest = max((q.get("query_ms") or 0.0 for q in queries.values()), default=0.0)
     failed = sorted(name for name, q in queries.items() if q.get("query_ms") is None)
-    build = size["build"]
-    assert isinstance(build, dict)
     inc = size.get("incremental", {})
     assert isinstance(inc, dict)
     return {
+        "build_over_pyoxigraph": round(build["seconds"] / fs, 2) if fs else None,
         "build_plus_exports_seconds": round(build_export, 3),
         "build_plus_exports_over_pyoxigraph": round(build_export / fs, 2) if fs else None,
         "validate_over_jena": round(stages.get("validate", 0.0) / js, 2) if js else None,
@@ -541,7 +542,7 @@ def to_markdown(results: dict[str, object]) -> str:
     for stage in STAGE_NAMES:
         row(f"  stage: {stage}", lambda s, st=stage: secs(s["stages"].get(st)))
     row(
-        "violations (partitioned pySHACL / naive pySHACL / Jena)",
+        "violations (kg build / naive pySHACL / Jena)",
         lambda s: (
             f"{s['violations']} / {s.get('naive rdflib+pyshacl', {}).get('violations')}"
             f" / {s['floor jena shacl'].get('violations')}"
@@ -587,10 +588,14 @@ def to_markdown(results: dict[str, object]) -> str:
     row("  of which pySHACL alone", lambda s: secs(s["naive rdflib+pyshacl"]["validate_seconds"]))
     lines += ["", "## Targets", "", head, "|---|" + "---|" * len(cols)]
     row(
+        "full kg build (validation included) / pyoxigraph floor (target ≤ 15×)",
+        lambda s: f"{s['ratios']['build_over_pyoxigraph']}×",
+    )
+    row(
         "build + all exports (no validation) / pyoxigraph floor (target ≤ 5×)",
         lambda s: f"{s['ratios']['build_plus_exports_over_pyoxigraph']}×",
     )
-    row("validation / Jena SHACL (target ≤ 5×)", lambda s: f"{s['ratios']['validate_over_jena']}×")
+    row("validation / Jena SHACL (target ≤ 2×)", lambda s: f"{s['ratios']['validate_over_jena']}×")
     row(
         "peak RSS of kg build (target ≤ 1,536 MB)", lambda s: f"{s['ratios']['peak_rss_mb']:.0f} MB"
     )
