@@ -101,8 +101,9 @@ class _Index:
 
 def _index(quads: Iterable[tuple[Node, Node, Node, Node | None]]) -> _Index:
     ix = _Index()
+    rdf_type = RDF.type  # rdflib namespace attributes are slow: looked up once
     for s, p, o, g in quads:
-        if p == RDF.type:
+        if p == rdf_type:
             ix.types[s].add(o)
         ix.props[s][p].append(o)
         if g is not None:
@@ -288,23 +289,27 @@ def _amount_text(ix: _Index, p: dict[Node, list[Node]], v: Vocabulary) -> str | 
 WORDING = frozenset({"amountText", "shareText", "roleText", "dateText", "dateQuote"})
 
 
+_HAS_TARGET, _HAS_SOURCE, _HAS_SELECTOR = OA.hasTarget, OA.hasSource, OA.hasSelector
+_EXACT, _PREFIX, _SUFFIX, _START, _END = OA.exact, OA.prefix, OA.suffix, OA.start, OA.end
+
+
 def _evidence(ix: _Index, ann: Node) -> Evidence | None:
-    target = ix.props[ann].get(OA.hasTarget, [None])[0]
+    target = ix.props[ann].get(_HAS_TARGET, [None])[0]
     if target is None:
         return None
     tp = ix.props[target]
-    source = tp.get(OA.hasSource, [None])[0]
+    source = tp.get(_HAS_SOURCE, [None])[0]
     quote = prefix = suffix = quote_selector = position_selector = ""
     start = end = None
-    for sel in sorted(tp.get(OA.hasSelector, []), key=str):
+    for sel in sorted(tp.get(_HAS_SELECTOR, []), key=str):
         sp = ix.props[sel]
-        exact = sp.get(OA.exact)
+        exact = sp.get(_EXACT)
         if exact:
             quote = " ".join(str(exact[0]).split())
-            prefix = _first(sp.get(OA.prefix)) or ""
-            suffix = _first(sp.get(OA.suffix)) or ""
+            prefix = _first(sp.get(_PREFIX)) or ""
+            suffix = _first(sp.get(_SUFFIX)) or ""
             quote_selector = str(sel)
-        first, last = _first(sp.get(OA.start)), _first(sp.get(OA.end))
+        first, last = _first(sp.get(_START)), _first(sp.get(_END))
         if first is not None and last is not None and first.isdigit() and last.isdigit():
             start, end = int(first), int(last)
             position_selector = str(sel)

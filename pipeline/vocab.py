@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from rdflib import Namespace
+from rdflib import Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 DEFAULT_BASE = "https://w3id.org/vjkg/"
@@ -41,10 +41,16 @@ class Vocabulary:
         self.RES = Namespace(base + "resource/")
         self.GRAPH = Namespace(base + "graph/")
         self.SHAPES = Namespace(base + "shapes#")
+        self._terms: dict[str, URIRef] = {}
 
     def term(self, name: str):
-        """An ontology term (class or property) by local name."""
-        return self.ONT[name]
+        """An ontology term (class or property) by local name (made once per name: rdflib
+        checks every IRI it makes, and the build and the network ask for the same few
+        terms millions of times)."""
+        found = self._terms.get(name)
+        if found is None:
+            found = self._terms[name] = self.ONT[name]
+        return found
 
     def entity(self, entity_id: str):
         """The IRI of a registry entity."""
