@@ -57,7 +57,8 @@ TWO_HOP = (
 # Progress line → stage it ends, in the order kg build prints them. On a large graph the
 # validation runs in a background process while the exports are rendered: its line then
 # comes late and says how long the child took (the "validate" stage), and the time the
-# parent waited for it is "validation wait".
+# parent waited for it is "validation wait". The analysis then also runs in a child while
+# the explorer is drawn: its stage is the wait for it after kg.html.
 STAGES = [
     ("loaded ", "load+anchor"),
     ("built ", "build"),
@@ -68,6 +69,7 @@ STAGES = [
     ("rendered kg.nq", "export kg.nq"),
     ("rendered kg.jsonld", "export kg.jsonld"),
     ("rendered stats", "stats+conflicts"),
+    ("built the entity network", "network"),
     ("rendered analysis", "analysis"),
     ("rendered kg.html", "html"),
     ("rendered the validation", "validation reports"),
@@ -605,10 +607,11 @@ def to_markdown(results: dict[str, object]) -> str:
     for c in cols:
         stages = sizes[c]["stages"]
         if stages:
-            top = max(stages, key=stages.get)
             # A background validation overlaps the stages after it: count only its wait.
             overlapped = "validation wait" in stages
-            total = sum(v for k, v in stages.items() if not (overlapped and k == "validate"))
+            serial = {k: v for k, v in stages.items() if not (overlapped and k == "validate")}
+            top = max(serial, key=serial.get)
+            total = sum(serial.values())
             prof = sizes[c].get("profile")
             lines.append(
                 f"- {int(c):,}: **{top}** ({stages[top]:.1f} s of {total:.1f} s"

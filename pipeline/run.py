@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import multiprocessing
+import signal
+import traceback
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -67,6 +70,40 @@ def _quiet(_: str) -> None:
     """A progress callback that says nothing."""
 
 
+def _call(conn: Any, func: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
+    try:
+        conn.send(("ok", func(*args)))
+    except BaseException:  # everything goes back to the parent, which raises it
+        conn.send(("error", traceback.format_exc()))
+    finally:
+        conn.close()
+
+
+class _InChild:
+    """``func(*args)`` in a fresh process from the fork server (it never held the build, so
+    nothing is shared or copied but ``args``); :meth:`result` waits for the value."""
+
+    def __init__(self, func: Callable[..., Any], *args: Any):
+        ctx = multiprocessing.get_context("forkserver")
+        self._conn, child = ctx.Pipe(duplex=False)
+        self._process = ctx.Process(target=_call, args=(child, func, args), daemon=True)
+        self._process.start()
+        child.close()
+
+    def result(self) -> Any:
+        try:
+            status, value = self._conn.recv()
+        except EOFError:
+            status, value = "error", "the process died"
+        finally:
+            self._process.join()
+            self._conn.close()
+        if status != "ok":
+            raise RuntimeError(f"a background step of the build failed:\n{value}")
+        return value
+
+
 @dataclass
 class Build:
     """What one run of the pipeline produced, in memory."""
@@ -79,6 +116,8 @@ class Build:
     _progress: Progress = field(default=_quiet, repr=False)
     _pending: BackgroundValidation | None = field(default=None, repr=False)
     _terms: Mapping[str, Node] | None = field(default=None, repr=False)
+    # From this many quads on, the analysis runs in a child beside the explorer (None: never).
+    _background_from: int | None = field(default=None, repr=False)
 
     @property
     def report(self) -> ValidationReport | None:
@@ -190,12 +229,23 @@ class Build:
         yield "conflicts.json", to_conflicts_json(self.conflicts)
         self._progress("rendered stats and conflicts")
         network = to_networkx(self.dataset.quads(), self.vocab)  # for analysis and explorer
-        yield from render_analysis(network, self.vocab).items()  # analysis.json, .md
-        self._progress("rendered analysis")
+        self._progress("built the entity network")
+        beside = self._background_from is not None and len(self.dataset) >= self._background_from
+        # On a large graph the analysis runs in a child while this process draws the explorer,
+        # once the validation's child has finished (both at once would pass 1.5 GB at 1M).
+        if beside and self._pending is not None:
+            self.report  # noqa: B018 - one child at a time keeps the peak memory down
+        analysis = _InChild(render_analysis, network, self.vocab) if beside else None
+        if analysis is None:
+            yield from render_analysis(network, self.vocab).items()  # analysis.json, .md
+            self._progress("rendered analysis")
         yield "ontology.html", to_ontology_html(read_quads(self.ontology / "vjkg.ttl"), prefixes)
         texts = {str(self.vocab.node("source", s.meta.id)): s.text for s in self.corpus.sources}
         yield "kg.html", to_html(network, texts=texts)  # texts for its source reader
         self._progress("rendered kg.html")
+        if analysis is not None:
+            yield from analysis.result().items()
+            self._progress("rendered analysis (in a background process)")
         # Last: a validation running in the background has had every step above to finish.
         if self.report is not None:
             yield "validation.ttl", self.validation_turtle()
@@ -233,7 +283,9 @@ def build(
     ``limits`` caps the size of each file read (:class:`pipeline.load.SourceLimits`).
     ``background_from``: a dataset of at least this many quads is validated with the SPARQL
     engine in a child process (:mod:`pipeline.validation.background`) and :func:`build`
-    returns at once; :attr:`Build.report` waits for it. ``None`` validates before returning.
+    returns at once; :attr:`Build.report` waits for it. :meth:`Build.outputs` then also runs
+    the analysis in a child while it draws the explorer. ``None`` does everything in this
+    process, validating before returning.
     """
     from .cache import cached_source_loader
     from .load import load_corpus
@@ -265,7 +317,9 @@ def build(
     if len(dataset) >= FREEZE_FROM:
         gc.freeze()
     progress(f"built {len(dataset)} quads in {len(dataset.graphs)} named graphs")
-    result = Build(corpus, dataset, vocab, ontology, _progress=progress)
+    result = Build(
+        corpus, dataset, vocab, ontology, _progress=progress, _background_from=background_from
+    )
     if validate:
         from .validation import load_shapes, validate_dataset
         from .validation.background import BackgroundValidation
