@@ -867,6 +867,7 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("conflicts", help="list where sources disagree")
     p.add_argument("--sources", type=Path, default=_default("sources"), help="sources directory")
     p.add_argument("--json", action="store_true", help="print JSON")
+    _add_source_limits(p)
     p.set_defaults(func=cmd_conflicts)
 
     p = sub.add_parser(
@@ -875,11 +876,13 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("reference", type=Path, help="sources directory of the reference annotation")
     p.add_argument("second", type=Path, help="sources directory of the second annotation")
     p.add_argument("--json", action="store_true", help="print JSON")
+    _add_source_limits(p)
     p.set_defaults(func=cmd_agreement)
 
     p = sub.add_parser("coverage", help="names in the texts that no annotation covers")
     p.add_argument("--sources", type=Path, default=_default("sources"), help="sources directory")
     p.add_argument("--strict", action="store_true", help="exit 3 when there are gaps")
+    _add_source_limits(p)
     p.set_defaults(func=cmd_coverage)
 
     p = sub.add_parser(
