@@ -17,9 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import multiprocessing
-import signal
-import traceback
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -31,6 +28,7 @@ from rdflib.namespace import RDFS
 from rdflib.term import Node
 
 from .build import Dataset, build_dataset, load_ontology
+from .child import Child
 from .errors import InputError, Location, OutputError
 from .load import DEFAULT_LIMITS, SourceLimits
 from .model import Corpus
@@ -70,40 +68,6 @@ def _quiet(_: str) -> None:
     """A progress callback that says nothing."""
 
 
-def _call(conn: Any, func: Callable[..., Any], args: tuple[Any, ...]) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
-    try:
-        conn.send(("ok", func(*args)))
-    except BaseException:  # everything goes back to the parent, which raises it
-        conn.send(("error", traceback.format_exc()))
-    finally:
-        conn.close()
-
-
-class _InChild:
-    """``func(*args)`` in a fresh process from the fork server (it never held the build, so
-    nothing is shared or copied but ``args``); :meth:`result` waits for the value."""
-
-    def __init__(self, func: Callable[..., Any], *args: Any):
-        ctx = multiprocessing.get_context("forkserver")
-        self._conn, child = ctx.Pipe(duplex=False)
-        self._process = ctx.Process(target=_call, args=(child, func, args), daemon=True)
-        self._process.start()
-        child.close()
-
-    def result(self) -> Any:
-        try:
-            status, value = self._conn.recv()
-        except EOFError:
-            status, value = "error", "the process died"
-        finally:
-            self._process.join()
-            self._conn.close()
-        if status != "ok":
-            raise RuntimeError(f"a background step of the build failed:\n{value}")
-        return value
-
-
 @dataclass
 class Build:
     """What one run of the pipeline produced, in memory."""
@@ -115,7 +79,6 @@ class Build:
     _report: ValidationReport | None = None
     _progress: Progress = field(default=_quiet, repr=False)
     _pending: BackgroundValidation | None = field(default=None, repr=False)
-    _terms: Mapping[str, Node] | None = field(default=None, repr=False)
     # From this many quads on, the analysis runs in a child beside the explorer (None: never).
     _background_from: int | None = field(default=None, repr=False)
 
@@ -126,9 +89,7 @@ class Build:
         if self._pending is not None:
             from .validation import to_report
 
-            terms = self._terms if self._terms is not None else self.rows.terms
-            raw, seconds = self._pending.raw(terms)
-            self._terms = None
+            raw, seconds = self._pending.raw()
             self._pending = None
             origins = cast("Mapping[Node, Sequence[Location]]", self.dataset.origins)
             self._report = report = to_report(raw, origins)
@@ -147,13 +108,6 @@ class Build:
         if self._pending is not None:
             self._pending.close()
             self._pending = None
-
-    def _release_rows(self) -> None:
-        """Forget :attr:`rows` (made again if asked for), keeping the terms a background
-        validation's results are mapped back with."""
-        rows = self.__dict__.pop("rows", None)
-        if rows is not None and self._pending is not None:
-            self._terms = rows.terms
 
     @cached_property
     def rows(self) -> Rows:
@@ -223,7 +177,7 @@ class Build:
             yield name, pieces
             self._progress(f"rendered {name}")
         distinct = len(self.rows.triples())
-        self._release_rows()  # the exports are written: keep memory for what follows
+        self.__dict__.pop("rows")  # the exports are written: free it (made again if asked)
         stats = compute_stats(self.dataset.quads(), self.vocab, distinct_triples=distinct)
         yield "stats.json", to_stats_json(stats)
         yield "conflicts.json", to_conflicts_json(self.conflicts)
@@ -233,9 +187,9 @@ class Build:
         beside = self._background_from is not None and len(self.dataset) >= self._background_from
         # On a large graph the analysis runs in a child while this process draws the explorer,
         # once the validation's child has finished (both at once would pass 1.5 GB at 1M).
-        if beside and self._pending is not None:
-            self.report  # noqa: B018 - one child at a time keeps the peak memory down
-        analysis = _InChild(render_analysis, network, self.vocab) if beside else None
+        if beside:
+            _ = self.report  # waits for the validation: one child at a time (peak memory)
+        analysis = Child("the analysis", render_analysis, network, self.vocab) if beside else None
         if analysis is None:
             yield from render_analysis(network, self.vocab).items()  # analysis.json, .md
             self._progress("rendered analysis")

@@ -72,7 +72,7 @@ def test_a_failing_child_is_an_error_with_its_reason_and_leaves_no_file() -> Non
     bad = BackgroundValidation([("<http://e/a>", "<http://e/p>", "not a term")], {}, SHAPES_TTL)
     folder = bad._dir
     with pytest.raises(RuntimeError, match="SHACL validation failed in its process"):
-        bad.raw({})
+        bad.raw()
     assert not folder.exists()
 
 

@@ -18,7 +18,10 @@ PACKAGE = ROOT / "pipeline"
 
 # Lowest first. A module may import modules of its own layer or of a lower one.
 LAYERS: list[tuple[str, set[str]]] = [
-    ("foundation", {"errors", "schema", "vocab", "text", "iri", "yamltree", "formats", "webpage"}),
+    (
+        "foundation",
+        {"errors", "schema", "vocab", "text", "iri", "yamltree", "formats", "webpage", "child"},
+    ),
     ("model", {"model", "quantities"}),
     ("stages", {"anchor", "checks", "load", "build", "validation", "export", "outputs",
                 "readers", "parse_child", "cache"}),

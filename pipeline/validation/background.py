@@ -16,42 +16,30 @@ N-Triples form, so the report is located and sorted exactly as before
 
 from __future__ import annotations
 
-import contextlib
-import multiprocessing
 import shutil
-import signal
 import tempfile
 import time
-import traceback
 import weakref
 from collections.abc import Iterable, Mapping
-from multiprocessing.connection import Connection
 from pathlib import Path
 
 from rdflib.term import Node
 
+from ..child import Child
 from ..iri import to_nt
 from .report import RawResult
 
 
-def _child(path: str, shapes_ttl: str, conn: Connection) -> None:
-    """Validate the N-Triples at ``path``; send ``("ok", results, seconds)`` or the error."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    try:
-        from rdflib import Graph
+def _validate_file(path: str, shapes_ttl: str) -> tuple[list[RawResult], float]:
+    """The raw results of validating the N-Triples at ``path``, and the seconds it took."""
+    from rdflib import Graph
 
-        from .sparql import compile_shapes, run_compiled, store_from_ntriples
+    from .sparql import compile_shapes, run_compiled, store_from_ntriples
 
-        t0 = time.perf_counter()
-        queries = compile_shapes(Graph().parse(data=shapes_ttl, format="turtle"))
-        store = store_from_ntriples(Path(path))
-        results = run_compiled(store, queries)
-        conn.send(("ok", results, time.perf_counter() - t0))
-    except BaseException:  # everything goes back to the parent, which raises it
-        conn.send(("error", traceback.format_exc(), 0.0))
-    finally:
-        conn.close()
+    t0 = time.perf_counter()
+    queries = compile_shapes(Graph().parse(data=shapes_ttl, format="turtle"))
+    results = run_compiled(store_from_ntriples(Path(path)), queries)
+    return results, time.perf_counter() - t0
 
 
 class BackgroundValidation:
@@ -64,47 +52,35 @@ class BackgroundValidation:
         shapes_ttl: str,
     ):
         """Start validating the union ``triples`` (N-Triples forms, ``terms`` mapping each
-        form to its term) against the shapes in ``shapes_ttl``."""
+        form to the build's term, which the results are mapped back to) against the shapes
+        in ``shapes_ttl``."""
         from .sparql import stored_forms
 
         stored = stored_forms(terms)
+        self._terms = terms
         self._dir = Path(tempfile.mkdtemp(prefix="kg-validate-"))
         # Removed when closed, collected or at exit, whichever comes first (even on Ctrl-C).
         self._cleanup = weakref.finalize(self, shutil.rmtree, str(self._dir), True)
         path = self._dir / "union.nt"
         with open(path, "w", encoding="utf-8", newline="\n") as fh:
-            batch: list[str] = []
-            for s, p, o in triples:
-                batch.append(f"{s} {p} {stored.get(o, o)} .\n")
-                if len(batch) >= 20_000:
-                    fh.write("".join(batch))
-                    batch.clear()
-            fh.write("".join(batch))
-        ctx = multiprocessing.get_context("forkserver")
-        self._conn, child_end = ctx.Pipe(duplex=False)
-        self._process = ctx.Process(
-            target=_child, args=(str(path), shapes_ttl, child_end), daemon=True
-        )
-        self._process.start()
-        child_end.close()
+            fh.writelines(f"{s} {p} {stored.get(o, o)} .\n" for s, p, o in triples)
+        self._child = Child("SHACL validation", _validate_file, str(path), shapes_ttl)
+        self._process = self._child.process
         self._result: tuple[list[RawResult], float] | None = None
 
     def done(self) -> bool:
         """Whether the results are in (never waits)."""
-        return self._result is not None or self._conn.poll()
+        return self._result is not None or self._child.done()
 
-    def raw(self, terms: Mapping[str, Node]) -> tuple[list[RawResult], float]:
-        """The child's results with each term replaced by ``terms[its N-Triples form]``
-        (the build's own term), and the seconds the child took; waits for them."""
+    def raw(self) -> tuple[list[RawResult], float]:
+        """The child's results with each term replaced by the build's own term (by its
+        N-Triples form), and the seconds the child took; waits for them."""
         if self._result is None:
             try:
-                status, payload, seconds = self._conn.recv()
-            except EOFError:
-                status, payload, seconds = "error", "the validation process died", 0.0
+                payload, seconds = self._child.result()
             finally:
                 self.close()
-            if status != "ok":
-                raise RuntimeError(f"SHACL validation failed in its process:\n{payload}")
+            terms = self._terms
 
             def back(node: Node | None) -> Node | None:
                 return None if node is None else terms.get(to_nt(node), node)
@@ -118,10 +94,5 @@ class BackgroundValidation:
 
     def close(self) -> None:
         """Stop the child if it still runs and remove the temporary file (idempotent)."""
-        self._process.join(timeout=1 if self._result is None else 5)
-        if self._process.is_alive():
-            self._process.terminate()
-            self._process.join()
-        with contextlib.suppress(OSError):
-            self._conn.close()
+        self._child.close()
         self._cleanup()
