@@ -353,8 +353,42 @@ def _diameter(g: nx.Graph) -> int:
     if g.number_of_nodes() < 2:
         return 0
     if g.number_of_nodes() <= EXACT_LIMIT:
-        return int(nx.diameter(g))
+        return _exact_diameter(g)
     return int(nx.approximation.diameter(g, seed=7))
+
+
+def _adjacency(nodes: list, edges: Iterable[tuple]):
+    """A symmetric sparse adjacency matrix of ``edges`` over ``nodes`` (their index order)."""
+    import numpy as np
+    import scipy.sparse as sparse
+
+    index = {n: i for i, n in enumerate(nodes)}
+    pairs = np.array([(index[a], index[b]) for a, b in edges], dtype=np.int64).reshape(-1, 2)
+    ones = np.ones(len(pairs), dtype=np.int8)
+    n = len(nodes)
+    return sparse.coo_matrix((ones, (pairs[:, 0], pairs[:, 1])), shape=(n, n)).tocsr()
+
+
+def _exact_diameter(g: nx.Graph) -> int:
+    """The longest shortest path of a connected graph: what ``nx.diameter`` gives, by
+    breadth-first searches in C (scipy) instead of one Python BFS per node."""
+    from scipy.sparse.csgraph import shortest_path
+
+    lengths = shortest_path(_adjacency(list(g), g.edges()), directed=False, unweighted=True)
+    return int(lengths.max())
+
+
+def _largest_without(nodes: list, edges: list[tuple], removed: Iterable[tuple]) -> int:
+    """The size of the largest connected component once ``removed`` edges are gone."""
+    import numpy as np
+    from scipy.sparse.csgraph import connected_components
+
+    gone = {frozenset(e) for e in removed}
+    kept = [e for e in edges if frozenset(e) not in gone]
+    if not nodes:
+        return 0
+    _, labels = connected_components(_adjacency(nodes, kept), directed=False)
+    return int(np.bincount(labels).max())
 
 
 def _components(u: nx.Graph) -> dict:
@@ -513,17 +547,13 @@ def _per_source(g: nx.MultiDiGraph, u: nx.Graph, sides: dict[str, str | None]) -
         if len(supporting) == 1:
             only.setdefault(next(iter(supporting)), []).append((a, b))
     compute_removal = len(sources) <= MAX_SOURCES_FOR_REMOVAL
-    skeleton = nx.Graph()  # links only: cheap to copy once per source
-    skeleton.add_nodes_from(u)
-    skeleton.add_edges_from(u.edges())
+    nodes, links = list(u), list(u.edges())
     rows = []
     for iri, meta in sorted(sources.items(), key=lambda kv: (kv[1]["id"], kv[0])):
         own = by_source.get(iri, [])
         largest_without = None
         if compute_removal:
-            without = skeleton.copy()
-            without.remove_edges_from(only.get(iri, []))
-            largest_without = max((len(c) for c in nx.connected_components(without)), default=0)
+            largest_without = _largest_without(nodes, links, only.get(iri, []))
         rows.append(
             {
                 "id": meta["id"],

@@ -41,20 +41,32 @@ class SourceText:
     def __init__(self, text: str):
         self.text = text = unicodedata.normalize("NFC", text)
         # Each run of whitespace (str.isspace, which is what \s matches) becomes one space.
+        # The folded text is a sequence of segments (the text up to a run, and the run's
+        # space), each a shifted copy of the original: segment k starts at folded offset
+        # _fstarts[k] and original offset _ostarts[k].
         folded: list[str] = []
-        origin: list[int] = []  # folded index -> original index
-        start = 0
+        fstarts: list[int] = []
+        ostarts: list[int] = []
+        at = start = 0
         for run in _SPACES.finditer(text):
             a, b = run.span()
+            fstarts.append(at)
+            ostarts.append(start)
             folded += (text[start:a], " ")
-            origin += range(start, a + 1)
+            at += a - start + 1
             start = b
+        fstarts.append(at)
+        ostarts.append(start)
         folded.append(text[start:])
-        origin += range(start, len(text))
         self.folded = "".join(folded)
-        self.origin = origin
+        self._fstarts, self._ostarts = fstarts, ostarts
         # Line starts, for reporting offsets as line numbers of text.txt.
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+
+    def origin(self, pos: int) -> int:
+        """The original offset of the folded text's character at ``pos``."""
+        k = bisect_right(self._fstarts, pos) - 1
+        return self._ostarts[k] + pos - self._fstarts[k]
 
     def line_of(self, offset: int) -> int:
         """The 1-based line of ``text.txt`` holding ``offset``."""
@@ -68,8 +80,8 @@ class SourceText:
         hits: list[tuple[int, int]] = []
         pos = self.folded.find(needle)
         while pos != -1:
-            start = self.origin[pos]
-            end = self.origin[pos + len(needle) - 1] + 1
+            start = self.origin(pos)
+            end = self.origin(pos + len(needle) - 1) + 1
             hits.append((start, end))
             pos = self.folded.find(needle, pos + 1)
         return hits

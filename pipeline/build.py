@@ -21,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
+from rdflib import namespace as ns
 from rdflib.term import Node
 
 from .errors import Location
@@ -29,7 +29,13 @@ from .iri import short_hash
 from .model import Amount, Anchor, Claim, Corpus, Entity, Labels, Source
 from .quantities import parse_date
 from .schema import QUALIFIERS
-from .vocab import OA, ORG, RELATIONS, ROLE_BY_ID, Vocabulary, class_ancestors
+from .vocab import OA as _OA
+from .vocab import ORG as _ORG
+from .vocab import RELATIONS, ROLE_BY_ID, Hoisted, Vocabulary, class_ancestors
+
+# Every term is added hundreds of thousands of times on a large corpus: read once each.
+DCTERMS, PROV, RDF, RDFS = Hoisted(ns.DCTERMS), Hoisted(ns.PROV), Hoisted(ns.RDF), Hoisted(ns.RDFS)
+SKOS, XSD, OA, ORG = Hoisted(ns.SKOS), Hoisted(ns.XSD), Hoisted(_OA), Hoisted(_ORG)
 
 Triple = tuple[Node, Node, Node]
 ONTOLOGY_GRAPH = "ontology"

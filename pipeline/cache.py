@@ -103,41 +103,68 @@ class DiskCache:
         self.store("validation", key, results)
 
 
-def cached_source_loader(
-    cache: DiskCache, sources: Path, limits: SourceLimits = DEFAULT_LIMITS
-) -> Any:
+class SourceLoader:
     """A drop-in for :func:`pipeline.load.load_source` that reuses unchanged folders (a
-    folder read under other size caps is read again: it may be refused now)."""
-    salt = hashlib.sha256(code_digest().encode())
-    salt.update(repr(limits).encode())
-    salt.update(os.getcwd().encode())  # locations in the loaded records are cwd-relative
-    with contextlib.suppress(OSError):
-        salt.update((sources / REGISTRY_FILE).read_bytes())
+    folder read under other size caps is read again: it may be refused now).
 
-    def load_folder(
-        folder: Path,
-        root: Path,
-        entities: dict[str, Entity],
-        problems: ProblemCollector,
-        limits: SourceLimits = limits,
-    ) -> Any:
-        h = salt.copy()
+    :meth:`lookup` and :meth:`keep` split a call in two, for
+    :func:`pipeline.load.load_corpus` reading the misses in two processes.
+    """
+
+    def __init__(self, cache: DiskCache, sources: Path, limits: SourceLimits = DEFAULT_LIMITS):
+        self.cache = cache
+        self.limits = limits
+        salt = hashlib.sha256(code_digest().encode())
+        salt.update(repr(limits).encode())
+        salt.update(os.getcwd().encode())  # locations in the loaded records are cwd-relative
+        with contextlib.suppress(OSError):
+            salt.update((sources / REGISTRY_FILE).read_bytes())
+        self._salt = salt
+
+    def key(self, folder: Path) -> str | None:
+        """The folder's cache key, or ``None`` when one of its files cannot be read (the
+        loader then says why, and nothing is cached)."""
+        h = self._salt.copy()
         h.update(str(folder.resolve()).encode())
         for name in ("meta.yaml", "text.txt", "annotations.yaml"):
             try:
                 h.update(name.encode() + b"\0" + (folder / name).read_bytes())
             except OSError:
-                # Missing or unreadable: let the loader say so, and cache nothing.
-                return load_source(folder, root, entities, problems, limits)
-        key = f"{folder.name}-{h.hexdigest()[:32]}"
-        hit = cache.load("sources", key)
+                return None
+        return f"{folder.name}-{h.hexdigest()[:32]}"
+
+    def lookup(self, folder: Path) -> tuple[str | None, Any | None]:
+        """``(key, what was loaded)`` for a folder the cache holds, ``(key, None)`` if not."""
+        key = self.key(folder)
+        return key, (None if key is None else self.cache.load("sources", key))
+
+    def keep(self, folder: Path, key: str | None, loaded: Any, problems: list[Any]) -> None:
+        """Record a folder read afresh, and cache it if it loaded without problems."""
+        if key is None:
+            return
+        self.cache.misses.append(f"source {folder.name}")
+        if loaded is not None and not problems:
+            self.cache.store("sources", key, loaded)
+
+    def __call__(
+        self,
+        folder: Path,
+        root: Path,
+        entities: dict[str, Entity],
+        problems: ProblemCollector,
+        limits: SourceLimits | None = None,
+    ) -> Any:
+        key, hit = self.lookup(folder)
         if hit is not None:
             return hit
         before = len(problems.problems)
-        loaded = load_source(folder, root, entities, problems, limits)
-        cache.misses.append(f"source {folder.name}")
-        if loaded is not None and len(problems.problems) == before:
-            cache.store("sources", key, loaded)
+        loaded = load_source(folder, root, entities, problems, limits or self.limits)
+        self.keep(folder, key, loaded, problems.problems[before:])
         return loaded
 
-    return load_folder
+
+def cached_source_loader(
+    cache: DiskCache, sources: Path, limits: SourceLimits = DEFAULT_LIMITS
+) -> SourceLoader:
+    """:class:`SourceLoader` over ``cache`` for the corpus at ``sources``."""
+    return SourceLoader(cache, sources, limits)

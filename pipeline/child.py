@@ -7,18 +7,36 @@ shared or copied into it but the arguments, which are pickled.
 
 from __future__ import annotations
 
+import contextlib
+import pickle
 import signal
+import threading
 import traceback
 from collections.abc import Callable
 from multiprocessing import get_context
 from multiprocessing.connection import Connection
 from typing import Any
 
+# What the fork server imports once, so that a child starts with it (and its dependencies)
+# loaded instead of importing it again.
+PRELOAD = ["__main__", "pipeline.load"]
 
-def _run(conn: Connection, func: Callable[..., Any], args: tuple[Any, ...]) -> None:
+
+def warm() -> None:
+    """Start the fork server now, without waiting for it: it starts a Python and imports
+    :data:`PRELOAD` (a third of a second) while the caller goes on, and the first
+    :class:`Child` then starts at once. Nothing happens if it already runs."""
+    from multiprocessing import forkserver
+
+    get_context("forkserver").set_forkserver_preload(PRELOAD)  # for a server not yet running
+    forkserver.ensure_running()
+
+
+def _run(conn: Connection, func: Callable[..., Any]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
+        args = pickle.loads(conn.recv_bytes())
         conn.send(("ok", func(*args)))
     except BaseException:  # everything goes back to the parent, which raises it
         conn.send(("error", traceback.format_exc()))
@@ -35,10 +53,20 @@ class Child:
     def __init__(self, what: str, func: Callable[..., Any], *args: Any):
         self.what = what
         ctx = get_context("forkserver")
-        self._conn, child_end = ctx.Pipe(duplex=False)
-        self.process = ctx.Process(target=_run, args=(child_end, func, args), daemon=True)
+        self._conn, child_end = ctx.Pipe()
+        self.process = ctx.Process(target=_run, args=(child_end, func), daemon=True)
         self.process.start()
         child_end.close()
+        # The arguments go over the pipe from a thread: the child reads them only once it
+        # has imported what ``func`` needs (a third of a second for the analysis), and this
+        # process need not wait for that.
+        data = pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL)
+        self._sender = threading.Thread(target=self._send, args=(data,), daemon=True)
+        self._sender.start()
+
+    def _send(self, data: bytes) -> None:
+        with contextlib.suppress(OSError):  # the child died or was stopped: result() says so
+            self._conn.send_bytes(data)
 
     def done(self) -> bool:
         """Whether the value is in (never waits)."""
@@ -48,7 +76,7 @@ class Child:
         """The value ``func`` returned; raises ``RuntimeError`` if it raised or died."""
         try:
             status, value = self._conn.recv()
-        except EOFError:
+        except (EOFError, OSError):
             status, value = "error", "the process died"
         finally:
             self.close()
@@ -62,4 +90,7 @@ class Child:
         if self.process.is_alive():
             self.process.terminate()
             self.process.join()
+        # The child is gone, so a send still under way fails at once; the pipe is closed
+        # only after it, so that its descriptor cannot be reused under the sender.
+        self._sender.join()
         self._conn.close()

@@ -214,6 +214,7 @@ def _build(
         notes=note,
         background_from=background_from,
         limits=_source_limits(args),
+        parallel_load=True,  # main() runs under the __main__ guard the fork server needs
     )
 
 
@@ -326,7 +327,9 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
     from .conflicts import find_conflicts, to_conflicts_json, to_conflicts_text
     from .load import load_corpus
 
-    conflicts = find_conflicts(load_corpus(args.sources, limits=_source_limits(args)))
+    conflicts = find_conflicts(
+        load_corpus(args.sources, limits=_source_limits(args), parallel=True)
+    )
     sys.stdout.write(to_conflicts_json(conflicts) if args.json else to_conflicts_text(conflicts))
     return errors.EXIT_OK
 
@@ -338,7 +341,8 @@ def cmd_agreement(args: argparse.Namespace) -> int:
 
     limits = _source_limits(args)
     docs = compare_corpora(
-        load_corpus(args.reference, limits=limits), load_corpus(args.second, limits=limits)
+        load_corpus(args.reference, limits=limits, parallel=True),
+        load_corpus(args.second, limits=limits, parallel=True),
     )
     if not docs:
         raise UsageError(
@@ -354,7 +358,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     from .coverage import find_gaps, load_ignore_list, to_coverage_text, unused_ignores
     from .load import load_corpus
 
-    corpus = load_corpus(args.sources, limits=_source_limits(args))
+    corpus = load_corpus(args.sources, limits=_source_limits(args), parallel=True)
     ignore = load_ignore_list(args.sources / "coverage-ignore.yaml", corpus)
     gaps = find_gaps(corpus, ignore)
     stale = unused_ignores(corpus, ignore)

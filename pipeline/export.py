@@ -45,6 +45,8 @@ def writes(name: str) -> Callable[[Writer], Writer]:
     return register
 
 
+# A JSON string literal as json.dumps(text, ensure_ascii=False) writes it (the C encoder).
+_json_string = json.JSONEncoder(ensure_ascii=False).encode
 _RDF_TYPE = RDF.type  # namespace attribute lookups are slow in rdflib: look them up once
 _XSD_STRING = XSD.string
 
@@ -157,7 +159,8 @@ class _Names:
         self.terms = terms
         self.compacted: dict[str, str | None] = {}
         self.turtle_forms: dict[str, str] = {_RDF_TYPE_NT: "a"}
-        self.json_values: dict[str, dict[str, str]] = {}
+        self.json_values: dict[str, str] = {}
+        self.json_ids: dict[str, str] = {}
 
     def compact(self, iri: str) -> str | None:
         """:func:`pipeline.iri.compact`, memoised per IRI."""
@@ -197,23 +200,30 @@ class _Names:
             return nt
         return self.compact(str(term)) or str(term)
 
-    def json_value(self, nt: str) -> dict[str, str]:
-        """The JSON-LD value object of a term (memoised for IRIs only, as :meth:`turtle`)."""
-        value = self.json_values.get(nt)
-        if value is not None:
-            return value
+    def json_id_text(self, nt: str) -> str:
+        """:meth:`json_id` as JSON text (memoised: subjects, predicates and types recur)."""
+        text = self.json_ids.get(nt)
+        if text is None:
+            text = self.json_ids[nt] = _json_string(self.json_id(nt))
+        return text
+
+    def json_value(self, nt: str) -> str:
+        """The JSON-LD value object of a term, as the JSON text :func:`jsonld_chunks` writes
+        (memoised for IRIs only, as :meth:`turtle`)."""
+        text = self.json_values.get(nt)
+        if text is not None:
+            return text
         term = self.terms[nt]
         if isinstance(term, Literal):
-            value = {"@value": str(term)}
+            text = '{"@value": ' + _json_string(str(term))
             if term.language:
-                value["@language"] = term.language
-            elif term.datatype is not None and term.datatype != _XSD_STRING:
+                return text + ', "@language": ' + _json_string(term.language) + "}"
+            if term.datatype is not None and term.datatype != _XSD_STRING:
                 dt = str(term.datatype)
-                value["@type"] = self.compact(dt) or dt
-            return value
-        value = {"@id": self.json_id(nt)}
-        self.json_values[nt] = value
-        return value
+                return text + ', "@type": ' + _json_string(self.compact(dt) or dt) + "}"
+            return text + "}"
+        text = self.json_values[nt] = '{"@id": ' + self.json_id_text(nt) + "}"
+        return text
 
     def header(self) -> str:
         return "".join(f"@prefix {n}: {iri_nt(ns)} .\n" for n, ns in self.prefixes.items())
@@ -290,30 +300,34 @@ def to_trig(quads: Iterable[Quad] | Rows, prefixes: dict[str, str]) -> str:
     return "".join(trig_chunks(quads, prefixes))
 
 
-def _jsonld_nodes(triples: list[tuple[str, str, str]], names: _Names) -> Iterator[dict]:
-    value = names.json_value
+def _jsonld_nodes(triples: list[tuple[str, str, str]], names: _Names) -> Iterator[str]:
+    """Each subject's node object as JSON text: what ``json.dumps(node, ensure_ascii=False,
+    separators=(", ", ": "))`` writes for ``{"@id": …, "@type": [...], predicate: [values]}``,
+    made from memoised pieces instead of a dict per node."""
+    value, id_text = names.json_value, names.json_id_text
     for s, preds in _grouped(triples):
-        node: dict[str, object] = {"@id": names.json_id(s)}
+        parts = ['{"@id": ' + id_text(s)]
         typed = preds.get(_RDF_TYPE_NT, ())
-        types = [names.json_id(t) for t in typed if not t.startswith('"')]
+        types = [id_text(t) for t in typed if not t.startswith('"')]
         if types:
-            node["@type"] = types
+            parts.append('"@type": [' + ", ".join(types) + "]")
         for p, objs in preds.items():
             if p == _RDF_TYPE_NT:
                 objs = [o for o in objs if o.startswith('"')]
                 if not objs:
                     continue
-            node[names.json_id(p)] = [value(o) for o in objs]
-        yield node
+            parts.append(id_text(p) + ": [" + ", ".join([value(o) for o in objs]) + "]")
+        yield ", ".join(parts) + "}"
 
 
 @writes("jsonld")
 def jsonld_chunks(quads: Iterable[Quad] | Rows, prefixes: dict[str, str]) -> Iterator[str]:
     """JSON-LD 1.1: a context of prefixes and one ``@graph`` object per named graph, in pieces.
 
-    Written by hand around json.dumps of each node: one node per line keeps the file readable
-    and diff-friendly, and lets the C encoder do the work (``indent=`` forces the pure-Python
-    one, the slowest part of this writer).
+    One node per line keeps the file readable and diff-friendly. Each line is the text
+    ``json.dumps(node, ensure_ascii=False, separators=(", ", ": "))`` gives, assembled from
+    memoised pieces (every string through the C encoder): a dict per node and a dumps per
+    node were most of this writer's time (``indent=`` would force the pure-Python encoder).
     """
     rows, names = _rows_and_names(quads, prefixes)
 
@@ -326,14 +340,14 @@ def jsonld_chunks(quads: Iterable[Quad] | Rows, prefixes: dict[str, str]) -> Ite
         for g, triples in rows.by_graph():
             if not g:
                 for node in _jsonld_nodes(triples, names):
-                    yield (" " if first else ",\n ") + dump(node)
+                    yield (" " if first else ",\n ") + node
                     first = False
                 continue
-            head = ' {"@id": ' + dump(names.json_id(g)) + ', "@graph": [\n'
+            head = ' {"@id": ' + names.json_id_text(g) + ', "@graph": [\n'
             yield (head if first else ",\n" + head)
             first = False
             for i, node in enumerate(_jsonld_nodes(triples, names)):
-                yield ("   " if i == 0 else ",\n   ") + dump(node)
+                yield ("   " if i == 0 else ",\n   ") + node
             yield "\n ]}"
 
     yield '{"@context": ' + dump(dict(prefixes)) + ',\n "@graph": [\n'

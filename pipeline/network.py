@@ -101,13 +101,14 @@ class _Index:
 
 def _index(quads: Iterable[tuple[Node, Node, Node, Node | None]]) -> _Index:
     ix = _Index()
-    rdf_type = RDF.type  # rdflib namespace attributes are slow: looked up once
+    is_type = {RDF.type}  # a set: its look-up hashes in C, where == runs rdflib's __eq__
+    types, props, graphs_of = ix.types, ix.props, ix.graphs_of
     for s, p, o, g in quads:
-        if p == rdf_type:
-            ix.types[s].add(o)
-        ix.props[s][p].append(o)
+        if p in is_type:
+            types[s].add(o)
+        props[s][p].append(o)
         if g is not None:
-            ix.graphs_of[s].add(g)
+            graphs_of[s].add(g)
     return ix
 
 

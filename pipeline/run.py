@@ -50,6 +50,9 @@ BACKGROUND_FROM = 50_000
 # collector (gc.freeze): it lives until the build ends and holds no cycles, and every full
 # collection would scan it again. At 1M quads that was about 9 s of the build.
 FREEZE_FROM = 50_000
+# From this many quads on, the analysis's child starts only once the validation's child is
+# done: both at once would pass 1.5 GB at 1M quads. Below, it starts with the explorer.
+ANALYSIS_AFTER_VALIDATION_FROM = 400_000
 
 
 @contextlib.contextmanager
@@ -125,10 +128,10 @@ class Build:
     def labels(self) -> dict[Node, str]:
         """English labels by node, for reports a person reads."""
         out: dict[Node, str] = {}
-        label = RDFS.label
+        is_label = {RDFS.label}  # a set: hashed in C, where == runs rdflib's __eq__
         for triples in self.dataset.graphs.values():
             for s, p, o in triples:
-                if p == label and isinstance(o, Literal) and o.language == "en":
+                if p in is_label and isinstance(o, Literal) and o.language == "en":
                     out[s] = str(o)
         return out
 
@@ -185,9 +188,10 @@ class Build:
         network = to_networkx(self.dataset.quads(), self.vocab)  # for analysis and explorer
         self._progress("built the entity network")
         beside = self._background_from is not None and len(self.dataset) >= self._background_from
-        # On a large graph the analysis runs in a child while this process draws the explorer,
-        # once the validation's child has finished (both at once would pass 1.5 GB at 1M).
-        if beside:
+        # On a large graph the analysis runs in a child while this process draws the explorer;
+        # on a very large one, once the validation's child has finished (both at once would
+        # pass 1.5 GB at 1M).
+        if beside and len(self.dataset) >= ANALYSIS_AFTER_VALIDATION_FROM:
             _ = self.report  # waits for the validation: one child at a time (peak memory)
         analysis = Child("the analysis", render_analysis, network, self.vocab) if beside else None
         if analysis is None:
@@ -221,6 +225,7 @@ def build(
     strict: bool = False,
     background_from: int | None = None,
     limits: SourceLimits | None = None,
+    parallel_load: bool = False,
 ) -> Build:
     """Load, anchor, build and (unless ``validate=False``) SHACL-validate the sources.
 
@@ -235,6 +240,10 @@ def build(
     :attr:`Build.conforms`), never raised.
 
     ``limits`` caps the size of each file read (:class:`pipeline.load.SourceLimits`).
+    ``parallel_load`` reads the source folders in two processes on a large corpus
+    (:func:`pipeline.load.load_corpus`). Like ``background_from``, it starts processes from
+    the fork server, so a script that asks for it needs the ``if __name__ == "__main__":``
+    guard of :mod:`multiprocessing`.
     ``background_from``: a dataset of at least this many quads is validated with the SPARQL
     engine in a child process (:mod:`pipeline.validation.background`) and :func:`build`
     returns at once; :attr:`Build.report` waits for it. :meth:`Build.outputs` then also runs
@@ -255,7 +264,7 @@ def build(
     limits = limits or DEFAULT_LIMITS
     loader = cached_source_loader(cache, sources, limits) if cache is not None else None
     with _few_collections():
-        corpus = load_corpus(sources, loader, limits)
+        corpus = load_corpus(sources, loader, limits, parallel=parallel_load)
     for note in corpus.notes:
         notes(note)
     if strict and corpus.warnings:  # --strict: a warning is as bad as an error (exit 3)

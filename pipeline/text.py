@@ -75,6 +75,7 @@ def fold_case(text: str) -> str:
     return fold_whitespace(text).casefold()
 
 
+@lru_cache(maxsize=8192)
 def fold_char(ch: str) -> str:
     """One NFC character folded: no diacritics, case-folded, dashes as ``-``.
 
@@ -151,6 +152,18 @@ def name_key(text: str) -> str:
     return " ".join(_NAME_SEPARATORS.sub(" ", fold(text)).split())
 
 
+class _WithoutMarks(dict):
+    """A ``str.translate`` table that drops combining marks, filled as code points occur."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        self[code] = kept
+        return kept
+
+
+_NO_MARKS = _WithoutMarks()
+
+
 @lru_cache(maxsize=65536)
 def fold_words(text: str) -> str:
     """Lowercase, without diacritics or punctuation, single spaces, padded with spaces.
@@ -166,6 +179,6 @@ def fold_words(text: str) -> str:
     True
     """
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    stripped = decomposed.translate(_NO_MARKS).lower()
     spaced = _LETTER_DIGIT.sub(" ", stripped)
     return " " + _NON_WORD.sub(" ", spaced).strip() + " "

@@ -252,3 +252,26 @@ def test_path_sums_equal_networkx_betweenness(seed: int) -> None:
     assert _path_sums(sub, sources, targets[:30]) == ours
     assert {v: b / 2 for v, b in ours.items()} == theirs
     assert any(b > 0 for b in theirs.values())
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_diameter_and_largest_component_without_equal_networkx(seed: int) -> None:
+    """The scipy routines give networkx's integers on random sparse graphs."""
+    import random
+
+    import networkx as nx
+
+    from pipeline.analyse import _exact_diameter, _largest_without
+
+    rng = random.Random(seed)
+    g = nx.gnm_random_graph(rng.randint(2, 300), rng.randint(1, 500), seed=seed)
+    g.add_edge(0, 0)  # a self-loop changes neither
+    biggest = g.subgraph(max(nx.connected_components(g), key=len)).copy()
+    assert _exact_diameter(biggest) == nx.diameter(biggest)
+    edges = list(g.edges())
+    removed = rng.sample(edges, min(len(edges), rng.randint(0, 40)))
+    without = g.copy()
+    without.remove_edges_from(removed)
+    expected = max(len(c) for c in nx.connected_components(without))
+    flipped = [(b, a) for a, b in removed]  # the direction an edge is named in is no matter
+    assert _largest_without(list(g), edges, flipped) == expected

@@ -68,3 +68,42 @@ def test_keys() -> None:
     assert fold("Việt Nam – Nhật Bản") == fold("viet nam-nhat ban")
     assert name_key("Việt-Nam") == name_key("viet nam") == "viet nam"
     assert fold_spacing("Bộ  KH&CN – X") == "Bộ KH&CN-X"  # case and marks kept
+
+
+def test_fold_words_drops_every_combining_mark_and_nothing_else() -> None:
+    """The translate table fills itself as characters occur: each code point, between two
+    letters, folds as decomposing and dropping what ``unicodedata.combining`` marks."""
+    import unicodedata
+
+    from pipeline.text import _LETTER_DIGIT, _NON_WORD, fold_words
+
+    def reference(text: str) -> str:
+        decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+        stripped = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+        return " " + _NON_WORD.sub(" ", _LETTER_DIGIT.sub(" ", stripped)).strip() + " "
+
+    for code in range(0x110000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        text = "a" + chr(code) + "b"
+        assert fold_words.__wrapped__(text) == reference(text), hex(code)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(["a", "b", " ", "\n", "\t", "\u00a0", "\u2003", "\u0301"])))
+def test_anchor_offsets_map_back_to_the_original_text(text: str) -> None:
+    """Every character of the whitespace-folded text maps to the character it came from."""
+    from pipeline.anchor import SourceText
+
+    st_ = SourceText(text)
+    origin: list[int] = []
+    start = 0
+    for run in re.finditer(r"\s+", st_.text):
+        a, b = run.span()
+        origin += range(start, a + 1)
+        start = b
+    origin += range(start, len(st_.text))
+    assert len(origin) == len(st_.folded)
+    assert [st_.origin(p) for p in range(len(origin))] == origin
+    for p, o in enumerate(origin):
+        assert st_.folded[p] == (" " if st_.text[o].isspace() else st_.text[o])
