@@ -32,6 +32,11 @@ def warm() -> None:
     forkserver.ensure_running()
 
 
+def pack(*args: Any) -> bytes:
+    """Arguments for a :class:`Child`, pickled now (while nothing else changes them)."""
+    return pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL)
+
+
 def _run(conn: Connection, func: Callable[..., Any]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -48,9 +53,12 @@ class Child:
     """``func(*args)`` running in a child process; :meth:`result` waits for its value.
 
     ``what`` names the work in the error a failure raises (with the child's traceback).
+    ``packed``: the arguments as :func:`pack` made them earlier (then ``args`` is empty).
     """
 
-    def __init__(self, what: str, func: Callable[..., Any], *args: Any):
+    def __init__(
+        self, what: str, func: Callable[..., Any], *args: Any, packed: bytes | None = None
+    ):
         self.what = what
         ctx = get_context("forkserver")
         self._conn, child_end = ctx.Pipe()
@@ -60,7 +68,7 @@ class Child:
         # The arguments go over the pipe from a thread: the child reads them only once it
         # has imported what ``func`` needs (a third of a second for the analysis), and this
         # process need not wait for that.
-        data = pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL)
+        data = packed if packed is not None else pack(*args)
         self._sender = threading.Thread(target=self._send, args=(data,), daemon=True)
         self._sender.start()
 

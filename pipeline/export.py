@@ -71,10 +71,25 @@ class Rows:
                 terms.setdefault(text, term)
             return text
 
-        rows = set()
+        get = nt_of.get
+        found = []  # a list, deduplicated once sorted: cheaper than a set of every row
         for s, p, o, g in quads:
-            rows.add((nt(s), nt(p), nt(o), "" if g is None else nt(g)))
-        self.rows = sorted(rows)
+            found.append(
+                (
+                    get(s) or nt(s),
+                    get(p) or nt(p),
+                    get(o) or nt(o),
+                    "" if g is None else get(g) or nt(g),
+                )
+            )
+        found.sort()
+        rows: list[tuple[str, str, str, str]] = []
+        last = None
+        for row in found:
+            if row != last:
+                rows.append(row)
+                last = row
+        self.rows = rows
         self.terms = terms
         self._triples: list[tuple[str, str, str]] | None = None
         self.names: dict[tuple[tuple[str, str], ...], _Names] = {}  # see _rows_and_names

@@ -47,11 +47,14 @@ def escape_string(text: str) -> str:
     'Nói \\\\"xin chào\\\\"\\\\n'
     """
 
-    def repl(m: re.Match[str]) -> str:
-        ch = m.group(0)
-        return _ECHAR.get(ch) or f"\\u{ord(ch):04X}"
+    if _NEEDS_ESCAPE.search(text) is None:  # most strings: no escape, no substitution
+        return text
+    return _NEEDS_ESCAPE.sub(_escape_one, text)
 
-    return _NEEDS_ESCAPE.sub(repl, text)
+
+def _escape_one(m: re.Match[str]) -> str:
+    ch = m.group(0)
+    return _ECHAR.get(ch) or f"\\u{ord(ch):04X}"
 
 
 def iri_nt(iri: str) -> str:
@@ -60,6 +63,8 @@ def iri_nt(iri: str) -> str:
     >>> iri_nt("http://e/a b")
     '<http://e/a\\\\u0020b>'
     """
+    if _IRI_BAD.search(iri) is None:
+        return "<" + iri + ">"
     return "<" + _IRI_BAD.sub(lambda m: f"\\u{ord(m.group(0)):04X}", iri) + ">"
 
 
@@ -81,7 +86,7 @@ def to_nt(term: Node) -> str:
     >>> to_nt(Literal("8400000000", datatype=XSD.decimal, normalize=False))
     '"8400000000"^^<http://www.w3.org/2001/XMLSchema#decimal>'
     """
-    if isinstance(term, URIRef):
+    if type(term) is URIRef or isinstance(term, URIRef):  # the exact type first: cheaper
         return iri_nt(str(term))
     if isinstance(term, BNode):
         return bnode_label(term)

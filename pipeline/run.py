@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -28,7 +29,7 @@ from rdflib.namespace import RDFS
 from rdflib.term import Node
 
 from .build import Dataset, build_dataset, load_ontology
-from .child import Child
+from .child import Child, pack
 from .errors import InputError, Location, OutputError
 from .load import DEFAULT_LIMITS, SourceLimits
 from .model import Corpus
@@ -65,6 +66,40 @@ def _few_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*old)
+
+
+class _AfterValidation(threading.Thread):
+    """A :class:`Child` started as soon as a background validation's results are in.
+
+    The results are read in this thread (:meth:`BackgroundValidation.raw` keeps them for the
+    build), so the build's own thread goes on drawing the explorer meanwhile.
+    """
+
+    def __init__(self, pending: BackgroundValidation, what: str, func: Callable, packed: bytes):
+        super().__init__(daemon=True)
+        self._pending, self._what, self._func, self._packed = pending, what, func, packed
+        self._child: Child | None = None
+        self._error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self._pending.raw()
+        except BaseException:
+            return  # failed or cancelled: the build's report says which
+        try:
+            self._child = Child(self._what, self._func, packed=self._packed)
+        except BaseException as exc:  # raised in the build's thread by child()
+            self._error = exc
+        finally:
+            self._packed = b""
+
+    def child(self) -> Child | None:
+        """The started child (``None`` if the validation failed or was cancelled); waits."""
+        self.join()
+        if self._error is not None:
+            raise self._error
+        return self._child
 
 
 def _quiet(_: str) -> None:
@@ -190,17 +225,31 @@ class Build:
         beside = self._background_from is not None and len(self.dataset) >= self._background_from
         # On a large graph the analysis runs in a child while this process draws the explorer;
         # on a very large one, once the validation's child has finished (both at once would
-        # pass 1.5 GB at 1M).
-        if beside and len(self.dataset) >= ANALYSIS_AFTER_VALIDATION_FROM:
-            _ = self.report  # waits for the validation: one child at a time (peak memory)
-        analysis = Child("the analysis", render_analysis, network, self.vocab) if beside else None
-        if analysis is None:
+        # pass 1.5 GB at 1M): a thread waits for that, so the explorer need not.
+        analysis: Child | None = None
+        waiter: _AfterValidation | None = None
+        if (
+            beside
+            and self._pending is not None
+            and len(self.dataset) >= ANALYSIS_AFTER_VALIDATION_FROM
+        ):
+            packed = pack(network, self.vocab)
+            waiter = _AfterValidation(self._pending, "the analysis", render_analysis, packed)
+        elif beside:
+            analysis = Child("the analysis", render_analysis, network, self.vocab)
+        else:
             yield from render_analysis(network, self.vocab).items()  # analysis.json, .md
             self._progress("rendered analysis")
         yield "ontology.html", to_ontology_html(read_quads(self.ontology / "vjkg.ttl"), prefixes)
         texts = {str(self.vocab.node("source", s.meta.id)): s.text for s in self.corpus.sources}
         yield "kg.html", to_html(network, texts=texts)  # texts for its source reader
         self._progress("rendered kg.html")
+        if waiter is not None:
+            analysis = waiter.child()
+            if analysis is None:  # the validation failed (this raises its error) or was cancelled
+                _ = self.report
+                yield from render_analysis(network, self.vocab).items()
+                self._progress("rendered analysis")
         if analysis is not None:
             yield from analysis.result().items()
             self._progress("rendered analysis (in a background process)")

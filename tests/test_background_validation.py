@@ -47,6 +47,34 @@ def test_the_report_and_every_file_are_the_same_as_validating_first(planted: Pat
     assert _files(later) == _files(first)
 
 
+def test_the_analysis_started_once_validation_is_done_gives_the_same_files(
+    planted: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a very large graph a thread starts the analysis's child when the validation's
+    child is done, while the explorer is drawn: the files are the same."""
+    import pipeline.run as run
+
+    first = _files(build(planted, ROOT / "ontology"))
+    monkeypatch.setattr(run, "ANALYSIS_AFTER_VALIDATION_FROM", 0)
+    lines: list[str] = []
+    later = build(planted, ROOT / "ontology", background_from=0, progress=lines.append)
+    assert _files(later) == first
+    assert "rendered analysis (in a background process)" in lines
+
+
+def test_a_failed_validation_is_raised_even_when_the_analysis_waits_for_it(
+    planted: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pipeline.run as run
+
+    monkeypatch.setattr(run, "ANALYSIS_AFTER_VALIDATION_FROM", 0)
+    b = build(planted, ROOT / "ontology", background_from=0)
+    assert b._pending is not None
+    b._pending._child.close()  # the validation's process dies before it answers
+    with pytest.raises(RuntimeError, match="SHACL validation failed in its process"):
+        _files(b)
+
+
 def test_a_file_written_with_stored_forms_loads_into_the_store_to_store_makes(
     tmp_path: Path,
 ) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
 import time
 import weakref
 from collections.abc import Iterable, Mapping
@@ -67,6 +68,8 @@ class BackgroundValidation:
         self._child = Child("SHACL validation", _validate_file, str(path), shapes_ttl)
         self._process = self._child.process
         self._result: tuple[list[RawResult], float] | None = None
+        self._error: BaseException | None = None
+        self._lock = threading.Lock()  # raw() may be waited for by two threads
 
     def done(self) -> bool:
         """Whether the results are in (never waits)."""
@@ -74,10 +77,20 @@ class BackgroundValidation:
 
     def raw(self) -> tuple[list[RawResult], float]:
         """The child's results with each term replaced by the build's own term (by its
-        N-Triples form), and the seconds the child took; waits for them."""
+        N-Triples form), and the seconds the child took; waits for them. A failure raises
+        the same error at every call."""
+        with self._lock:
+            return self._raw()
+
+    def _raw(self) -> tuple[list[RawResult], float]:
+        if self._error is not None:
+            raise self._error
         if self._result is None:
             try:
                 payload, seconds = self._child.result()
+            except BaseException as exc:
+                self._error = exc
+                raise
             finally:
                 self.close()
             terms = self._terms

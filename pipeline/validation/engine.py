@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
-from pyshacl import validate as shacl_validate
 from rdflib import Graph
 from rdflib.namespace import RDF
 from rdflib.term import Node
@@ -31,6 +30,8 @@ def run_pyshacl(
     Core SHACL with SPARQL-based constraints, no SHACL-AF (``advanced``): our shapes use no
     rules, and advanced mode makes pySHACL copy the whole data graph before it starts.
     """
+    from pyshacl import validate as shacl_validate  # here: the SPARQL engine needs none of it
+
     with patched(focus):
         _, results_graph, _ = shacl_validate(
             data,
