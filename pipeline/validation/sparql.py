@@ -354,10 +354,20 @@ class _Compiler:
         """A pattern: ``F`` has ``k`` pairwise distinct values along ``path`` that each meet
         ``conditions`` (templates over ``§X``)."""
         vs = [self.fresh() for _ in range(k)]
-        tests = [c.replace(X, v) for v in vs for c in conditions]
-        tests += [f"!sameTerm({a}, {b})" for a, b in itertools.combinations(vs, 2)]
-        body = " . ".join(f"{F} {path} {v}" for v in vs)
-        return body + (f" FILTER ({' && '.join(tests)})" if tests else "")
+        # Each value is tested in its own group, before the values are paired: a pair of
+        # two then costs two tests, not four (the same solutions: each test mentions only
+        # its value and the focus node, both bound in its group).
+        groups = []
+        for v in vs:
+            tests = [c.replace(X, v) for c in conditions]
+            groups.append(
+                "{ "
+                + f"{F} {path} {v}"
+                + (f" FILTER ({' && '.join(tests)})" if tests else "")
+                + " }"
+            )
+        apart = [f"!sameTerm({a}, {b})" for a, b in itertools.combinations(vs, 2)]
+        return " ".join(groups) + (f" FILTER ({' && '.join(apart)})" if apart else "")
 
     def qualified(self, shape: Node, value: Node, path: str | None, depth: int, check) -> Check:
         g = self.shapes
