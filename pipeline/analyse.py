@@ -205,14 +205,11 @@ def _path_sums_batched(
     Brandes' algorithm), and the dependencies are accumulated back level by level. The batch
     size depends only on the number of nodes, so the sums are the same on every run."""
     import numpy as np
-    import scipy.sparse as sparse
 
     nodes = list(g)
     index = {v: i for i, v in enumerate(nodes)}
     n = len(nodes)
-    rows = [index[v] for v in nodes for _ in g[v]]
-    cols = [index[w] for v in nodes for w in g[v]]
-    forward = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+    forward = _adjacency(g, nodes)
     backward = forward.T.tocsr()
     # The weight of a path that ends at a node: 1 everywhere, or 1 only at the targets.
     base = np.ones((n, 1))
@@ -357,16 +354,17 @@ def _diameter(g: nx.Graph) -> int:
     return int(nx.approximation.diameter(g, seed=7))
 
 
-def _adjacency(nodes: list, edges: Iterable[tuple]):
-    """A symmetric sparse adjacency matrix of ``edges`` over ``nodes`` (their index order)."""
+def _adjacency(g: nx.Graph, nodes: list):
+    """``g``'s adjacency matrix over ``nodes`` (in their order): 1.0 for each neighbour, so
+    a link is there in both directions."""
     import numpy as np
     import scipy.sparse as sparse
 
-    index = {n: i for i, n in enumerate(nodes)}
-    pairs = np.array([(index[a], index[b]) for a, b in edges], dtype=np.int64).reshape(-1, 2)
-    ones = np.ones(len(pairs), dtype=np.int8)
+    index = {v: i for i, v in enumerate(nodes)}
     n = len(nodes)
-    return sparse.coo_matrix((ones, (pairs[:, 0], pairs[:, 1])), shape=(n, n)).tocsr()
+    rows = [index[v] for v in nodes for _ in g[v]]
+    cols = [index[w] for v in nodes for w in g[v]]
+    return sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
 
 
 def _exact_diameter(g: nx.Graph) -> int:
@@ -374,20 +372,27 @@ def _exact_diameter(g: nx.Graph) -> int:
     breadth-first searches in C (scipy) instead of one Python BFS per node."""
     from scipy.sparse.csgraph import shortest_path
 
-    lengths = shortest_path(_adjacency(list(g), g.edges()), directed=False, unweighted=True)
+    lengths = shortest_path(_adjacency(g, list(g)), directed=False, unweighted=True)
     return int(lengths.max())
 
 
-def _largest_without(nodes: list, edges: list[tuple], removed: Iterable[tuple]) -> int:
-    """The size of the largest connected component once ``removed`` edges are gone."""
+def _largest_without(adjacency, index: dict, removed: Iterable[tuple]) -> int:
+    """The size of the largest connected component once the ``removed`` links are gone
+    from the graph of ``adjacency`` (:func:`_adjacency`; ``index``: node → its row)."""
     import numpy as np
+    import scipy.sparse as sparse
     from scipy.sparse.csgraph import connected_components
 
-    gone = {frozenset(e) for e in removed}
-    kept = [e for e in edges if frozenset(e) not in gone]
-    if not nodes:
+    n = adjacency.shape[0]
+    if n == 0:
         return 0
-    _, labels = connected_components(_adjacency(nodes, kept), directed=False)
+    cells = {(index[a], index[b]) for a, b in removed} | {(index[b], index[a]) for a, b in removed}
+    if cells:
+        rows, cols = zip(*sorted(cells), strict=True)
+        gone = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+        adjacency = adjacency - gone
+        adjacency.eliminate_zeros()
+    _, labels = connected_components(adjacency, directed=False)
     return int(np.bincount(labels).max())
 
 
@@ -547,13 +552,15 @@ def _per_source(g: nx.MultiDiGraph, u: nx.Graph, sides: dict[str, str | None]) -
         if len(supporting) == 1:
             only.setdefault(next(iter(supporting)), []).append((a, b))
     compute_removal = len(sources) <= MAX_SOURCES_FOR_REMOVAL
-    nodes, links = list(u), list(u.edges())
+    if compute_removal:
+        nodes = list(u)
+        adjacency, index = _adjacency(u, nodes), {v: i for i, v in enumerate(nodes)}
     rows = []
     for iri, meta in sorted(sources.items(), key=lambda kv: (kv[1]["id"], kv[0])):
         own = by_source.get(iri, [])
         largest_without = None
         if compute_removal:
-            largest_without = _largest_without(nodes, links, only.get(iri, []))
+            largest_without = _largest_without(adjacency, index, only.get(iri, []))
         rows.append(
             {
                 "id": meta["id"],

@@ -859,42 +859,51 @@ def load_source(
 # a child process while it reads the rest itself: loading is a fifth of a large build and
 # the second core is idle then. Below this, starting the child costs more than it saves.
 PARALLEL_FROM = 48
+# Garbage-collector thresholds while loading and building, which allocate millions of
+# objects that all stay alive: fewer cyclic collections (pipeline/run.py, and the child).
+FEW_COLLECTIONS = (50_000, 20, 100)
 
 Loaded = tuple[Source, list[Claim], list[Mention]]
-Read = tuple[
-    Loaded | None, list[Problem]
-]  # a folder's loaded value (None: not loadable) and problems
+# A folder's loaded value (None: it could not be loaded) and its own problems.
+Read = tuple[Loaded | None, list[Problem]]
 
 
-def _load_folders(folders: list[str], root: str, cwd: str, limits: SourceLimits) -> list[Read]:
-    """The registry, then :func:`load_source` for each folder with its own problems (run in
-    a child process, which reads the registry while the parent does; locations are relative
-    to the parent's working directory, so the child works there)."""
+def _read(folder: Path, root: Path, entities: dict[str, Entity], limits: SourceLimits) -> Read:
+    """:func:`load_source` of one folder, with the problems it found."""
+    problems = ProblemCollector()
+    return load_source(folder, root, entities, problems, limits), problems.problems
+
+
+def _read_in_child(folders: list[str], root: str, cwd: str, limits: SourceLimits) -> list[Read]:
+    """The registry, then :func:`_read` of each folder (run in a child process, which reads
+    the registry while the parent does; locations are relative to the parent's working
+    directory, so the child works there)."""
     import gc
     import os
 
     os.chdir(cwd)
-    gc.set_threshold(50_000, 20, 100)  # millions of objects that all stay alive (as run.py)
+    gc.set_threshold(*FEW_COLLECTIONS)
     base = Path(root)
     entities = load_registry(base / REGISTRY_FILE, ProblemCollector(), limits.registry_bytes)
-    out: list[Read] = []
-    for folder in folders:
-        problems = ProblemCollector()
-        out.append((load_source(Path(folder), base, entities, problems, limits), problems.problems))
-    return out
+    return [_read(Path(folder), base, entities, limits) for folder in folders]
 
 
 class _ParallelLoad:
     """Source folders read by this process and one child, started before the registry is
     read (the child reads it too).
 
-    Folders the cache holds (``load_folder.lookup``) are not read again; the others are
-    split evenly along the list, so both shares hold as many large and small sources. What the child
-    reads comes back pickled, as a cache hit would.
+    ``folders`` maps each folder's index in the corpus to its path. Folders the cache holds
+    (``load_folder.lookup``) are not read again; the others are split evenly along the
+    list, so both shares hold as many large and small sources. What the child reads comes
+    back pickled, as a cache hit would.
     """
 
     def __init__(
-        self, folders: list[Path], root: Path, load_folder: Callable[..., Any], limits: SourceLimits
+        self,
+        folders: dict[int, Path],
+        root: Path,
+        load_folder: Callable[..., Any],
+        limits: SourceLimits,
     ):
         import os
 
@@ -907,7 +916,7 @@ class _ParallelLoad:
         self.results: dict[int, Read] = {}
         self._keys: dict[int, str | None] = {}
         self._todo: list[int] = []
-        for i, folder in enumerate(folders):
+        for i, folder in folders.items():
             if lookup is not None:
                 key, hit = lookup(folder)
                 if hit is not None:
@@ -922,15 +931,13 @@ class _ParallelLoad:
         if self._theirs:
             paths = [str(folders[i]) for i in self._theirs]
             self._child = Child(
-                "loading the sources", _load_folders, paths, str(root), os.getcwd(), limits
+                "loading the sources", _read_in_child, paths, str(root), os.getcwd(), limits
             )
 
     def finish(self, entities: dict[str, Entity]) -> dict[int, Read]:
-        """Read this process's half, collect the child's; every folder's result by index."""
+        """Read this process's share, collect the child's; every folder's result by index."""
         for i in self._mine:
-            problems = ProblemCollector()
-            loaded = load_source(self.folders[i], self.root, entities, problems, self.limits)
-            self.results[i] = (loaded, problems.problems)
+            self.results[i] = _read(self.folders[i], self.root, entities, self.limits)
         if self._child is not None:
             self.results.update(zip(self._theirs, self._child.result(), strict=True))
         if self._keep is not None:
@@ -967,10 +974,10 @@ def load_corpus(
         problems.raise_if_any()
     folders = source_folders(root)
     linked = [folder.is_symlink() for folder in folders]
-    readable = [i for i, link in enumerate(linked) if not link]
+    readable = {i: folder for i, folder in enumerate(folders) if not linked[i]}
     both = None
     if parallel and len(readable) >= PARALLEL_FROM:
-        both = _ParallelLoad([folders[i] for i in readable], root, load_folder, limits)
+        both = _ParallelLoad(readable, root, load_folder, limits)
     try:
         registry_path = root / REGISTRY_FILE
         if not _safe_child(root, registry_path, Location.of(registry_path), problems):
@@ -980,7 +987,7 @@ def load_corpus(
             problems.raise_if_any()
         early: dict[int, Read] = {}
         if both is not None:
-            early = {readable[k]: read for k, read in both.finish(entities).items()}
+            early = both.finish(entities)
     finally:
         if both is not None:
             both.close()

@@ -31,7 +31,7 @@ from rdflib.term import Node
 from .build import Dataset, build_dataset, load_ontology
 from .child import Child, pack
 from .errors import InputError, Location, OutputError
-from .load import DEFAULT_LIMITS, SourceLimits
+from .load import DEFAULT_LIMITS, FEW_COLLECTIONS, SourceLimits
 from .model import Corpus
 from .validation import Triple, ValidationReport
 
@@ -61,7 +61,7 @@ def _few_collections() -> Iterator[None]:
     """Fewer cyclic collections while loading and building allocate millions of objects
     that all stay alive (about 5 s of 17 at 1M quads); the usual thresholds after."""
     old = gc.get_threshold()
-    gc.set_threshold(50_000, 20, 100)
+    gc.set_threshold(*FEW_COLLECTIONS)
     try:
         yield
     finally:

@@ -261,7 +261,7 @@ def test_diameter_and_largest_component_without_equal_networkx(seed: int) -> Non
 
     import networkx as nx
 
-    from pipeline.analyse import _exact_diameter, _largest_without
+    from pipeline.analyse import _adjacency, _exact_diameter, _largest_without
 
     rng = random.Random(seed)
     g = nx.gnm_random_graph(rng.randint(2, 300), rng.randint(1, 500), seed=seed)
@@ -274,4 +274,6 @@ def test_diameter_and_largest_component_without_equal_networkx(seed: int) -> Non
     without.remove_edges_from(removed)
     expected = max(len(c) for c in nx.connected_components(without))
     flipped = [(b, a) for a, b in removed]  # the direction an edge is named in is no matter
-    assert _largest_without(list(g), edges, flipped) == expected
+    nodes = list(g)
+    index = {v: i for i, v in enumerate(nodes)}
+    assert _largest_without(_adjacency(g, nodes), index, flipped) == expected

@@ -103,3 +103,31 @@ def test_kg_build_from_a_large_corpus_reports_the_same_errors(
     for problem in _problems(sources, parallel=False):
         assert result.stderr.count(problem.splitlines()[0]) == 1, problem
     assert not [p for p in out.iterdir() if not p.name.startswith(".")]
+
+
+def test_size_caps_hold_in_both_processes(generated: Path, tmp_path: Path) -> None:
+    """Oversized files in folders of both shares (and a bomb of nested aliases) are refused
+    before they are parsed, with the same located problems as when one process reads."""
+    from pipeline.load import SourceLimits
+
+    sources = tmp_path / "sources"
+    shutil.copytree(generated, sources)
+    folders = load.source_folders(sources)
+    for folder in folders[:4]:  # 0 and 3 go to the child, 1 and 2 stay here; 5 to the child
+        path = folder / "annotations.yaml"
+        path.write_text(path.read_text(encoding="utf-8") + "#" + "x" * 40_000 + "\n")
+    bomb = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+    for i in range(1, 9):
+        bomb += f"{chr(97 + i)}: &{chr(97 + i)} [*{chr(96 + i)}" + f",*{chr(96 + i)}" * 8 + "]\n"
+    (folders[5] / "annotations.yaml").write_text(bomb, encoding="utf-8")
+    caps = SourceLimits(yaml_bytes=30_000)
+
+    def problems(parallel: bool) -> list[str]:
+        with pytest.raises(InputError) as caught:
+            load_corpus(sources, limits=caps, parallel=parallel)
+        return [str(p) for p in caught.value.problems]
+
+    one = problems(parallel=False)
+    assert sum("--max-yaml-bytes" in p for p in one) == 4
+    assert any(folders[5].name in p for p in one)
+    assert problems(parallel=True) == one
