@@ -44,22 +44,52 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     _add_source_limits(p)
 
 
-def _add_source_limits(p: argparse.ArgumentParser) -> None:
-    """The size caps of the files a corpus is read from (pipeline.load.SourceLimits)."""
-    from .load import MAX_REGISTRY_BYTES, MAX_TEXT_BYTES, MAX_YAML_BYTES
-
-    for flag, default, what in (
-        ("--max-yaml-bytes", MAX_YAML_BYTES, "a meta.yaml or annotations.yaml"),
-        ("--max-text-bytes", MAX_TEXT_BYTES, "a text.txt"),
-        ("--max-registry-bytes", MAX_REGISTRY_BYTES, "registry.yaml"),
-    ):
+def _add_sizes(p: argparse.ArgumentParser, caps: Sequence[tuple[str, int, str]]) -> None:
+    """A ``SIZE`` option per ``(flag, default, "refuse …" help)``."""
+    for flag, default, what in caps:
         p.add_argument(
             flag,
             type=_size,
             default=default,
             metavar="SIZE",
-            help=f"refuse {what} larger than this (default {_show_size(default)})",
+            help=f"refuse {what} (default {_show_size(default)})",
         )
+
+
+def _add_source_limits(p: argparse.ArgumentParser) -> None:
+    """The size caps of the files a corpus is read from (pipeline.load.SourceLimits)."""
+    from .load import MAX_REGISTRY_BYTES, MAX_TEXT_BYTES, MAX_YAML_BYTES
+
+    _add_sizes(
+        p,
+        [
+            ("--max-yaml-bytes", MAX_YAML_BYTES, "a meta.yaml or annotations.yaml over this size"),
+            ("--max-text-bytes", MAX_TEXT_BYTES, "a text.txt larger than this"),
+            ("--max-registry-bytes", MAX_REGISTRY_BYTES, "registry.yaml larger than this"),
+        ],
+    )
+
+
+def _add_document_limits(p: argparse.ArgumentParser) -> None:
+    """The caps of ``kg new-source`` (pipeline.authoring.newsource.DocumentLimits)."""
+    from .authoring.newsource import MAX_PDF_BYTES, MAX_PDF_MEMORY, PDFTOTEXT_TIMEOUT
+    from .load import MAX_TEXT_BYTES
+
+    _add_sizes(
+        p,
+        [
+            ("--max-text-bytes", MAX_TEXT_BYTES, "a .txt, or a PDF's text, larger than this"),
+            ("--max-pdf-bytes", MAX_PDF_BYTES, "a .pdf larger than this"),
+            ("--max-pdf-memory", MAX_PDF_MEMORY, "to let pdftotext use more memory than this"),
+        ],
+    )
+    p.add_argument(
+        "--pdf-timeout",
+        type=_positive,
+        default=PDFTOTEXT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"stop pdftotext after this many seconds (default {PDFTOTEXT_TIMEOUT})",
+    )
 
 
 def _source_limits(args: argparse.Namespace):
@@ -358,8 +388,9 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     from .coverage import find_gaps, load_ignore_list, to_coverage_text, unused_ignores
     from .load import load_corpus
 
-    corpus = load_corpus(args.sources, limits=_source_limits(args), parallel=True)
-    ignore = load_ignore_list(args.sources / "coverage-ignore.yaml", corpus)
+    limits = _source_limits(args)
+    corpus = load_corpus(args.sources, limits=limits, parallel=True)
+    ignore = load_ignore_list(args.sources / "coverage-ignore.yaml", corpus, limits.yaml_bytes)
     gaps = find_gaps(corpus, ignore)
     stale = unused_ignores(corpus, ignore)
     sys.stdout.write(to_coverage_text(gaps, corpus, stale))
@@ -369,9 +400,12 @@ def cmd_coverage(args: argparse.Namespace) -> int:
 
 def cmd_new_source(args: argparse.Namespace) -> int:
     """``kg new-source FILE [--id NNN]``: a new source folder from a .txt or .pdf file."""
-    from .authoring.newsource import new_source
+    from .authoring.newsource import DocumentLimits, new_source
 
-    made = new_source(args.file, args.sources, args.id)
+    limits = DocumentLimits(
+        args.max_text_bytes, args.max_pdf_bytes, args.max_pdf_memory, args.pdf_timeout
+    )
+    made = new_source(args.file, args.sources, args.id, limits)
     furniture = (
         f", {made.removed_lines} line(s) of page furniture dropped" if made.removed_lines else ""
     )
@@ -393,7 +427,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     from .authoring.suggest import load_source_folder, suggest_folder, to_suggestions_yaml
     from .outputs import write_atomic
 
-    folder = load_source_folder(args.folder)
+    folder = load_source_folder(args.folder, _source_limits(args))
     s = suggest_folder(folder, min_confidence=args.min_confidence)
     out = args.output or args.folder / "suggestions.yaml"
     write_atomic(out, to_suggestions_yaml(s, str(args.folder / "text.txt")))
@@ -420,6 +454,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         args.ontology,
         min_confidence=args.min_confidence,
         validate=not args.no_validate,
+        limits=_source_limits(args),
     )
     out = args.output or args.folder / "review.html"
     write_atomic(out, to_review_html(data))
@@ -899,6 +934,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path, help="the document: .txt (UTF-8) or .pdf")
     p.add_argument("--id", help="folder number NNN (default: the next free one)")
     p.add_argument("--sources", type=Path, default=_default("sources"), help="sources directory")
+    _add_document_limits(p)
     p.set_defaults(func=cmd_new_source)
 
     p = sub.add_parser(
@@ -915,6 +951,7 @@ def make_parser() -> argparse.ArgumentParser:
         default=0.4,
         help="leave out claims and new entities less sure than this (0.4)",
     )
+    _add_source_limits(p)
     p.set_defaults(func=cmd_suggest)
 
     p = sub.add_parser(
@@ -933,6 +970,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-validate", action="store_true", help="skip SHACL (no semantic warnings shown)"
     )
+    _add_source_limits(p)
     p.set_defaults(func=cmd_review)
 
     p = sub.add_parser(

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .anchor import SourceText
 from .errors import ProblemCollector
-from .load import YamlReader, read_yaml_file
+from .load import MAX_YAML_BYTES, YamlReader, read_yaml_file
 from .matcher import PLAUSIBLE, registry_matcher
 from .model import Corpus
 from .text import fold, fold_case
@@ -58,12 +58,15 @@ def _is_upper(word: str) -> bool:
     return bool(word) and word[0].isupper()
 
 
-def load_ignore_list(path: Path, corpus: Corpus) -> list[IgnoreEntry]:
-    """Read ``coverage-ignore.yaml`` (missing file: empty list). Raises InputError."""
+def load_ignore_list(
+    path: Path, corpus: Corpus, max_bytes: int = MAX_YAML_BYTES
+) -> list[IgnoreEntry]:
+    """Read ``coverage-ignore.yaml`` (missing file: empty list; refused unread over
+    ``max_bytes``). Raises InputError."""
     if not path.exists():
         return []
     problems = ProblemCollector()
-    tree = read_yaml_file(path, problems)
+    tree = read_yaml_file(path, problems, max_bytes)
     entries: list[IgnoreEntry] = []
     r = YamlReader(str(path), problems)
     root = r.mapping(tree, "coverage-ignore.yaml") if tree is not None else None

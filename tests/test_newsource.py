@@ -126,3 +126,47 @@ def test_a_text_without_a_date_is_not_given_one(sources: Path, tmp_path: Path) -
     assert "\nissued:" not in meta and "add issued:" in meta
     r = run_kg("suggest", str(sources / "002"))
     assert r.returncode == 3 and "meta.yaml" in r.stderr and "issued" in r.stderr
+
+
+def test_each_cap_refuses_a_file_before_anything_is_written(sources: Path, tmp_path: Path) -> None:
+    """The size, text and memory caps of `kg new-source` on a real PDF and a real pdftotext:
+    exit 3, the file named, the option that raises the cap, and no folder left behind."""
+    pdf = tmp_path / "bai-bao.pdf"
+    _make_pdf(pdf)
+    big = tmp_path / "dai.txt"
+    big.write_text("Bộ Khoa học và Công nghệ.\n" * 100, encoding="utf-8")
+    over = "over the 1,024-byte cap"
+    cases = [  # (arguments, the file named, what is said, the option that raises the cap)
+        ([str(big), "--max-text-bytes", "1K"], "dai.txt", over, "--max-text-bytes"),
+        ([str(pdf), "--max-pdf-bytes", "1K"], "bai-bao.pdf", over, "--max-pdf-bytes"),
+        ([str(pdf), "--max-text-bytes", "100"], "bai-bao.pdf", "its text is", "--max-text-bytes"),
+        ([str(pdf), "--max-pdf-memory", "8M"], "bai-bao.pdf", "out of memory", "--max-pdf-memory"),
+    ]
+    for args, name, what, option in cases:
+        r = run_kg("new-source", *args, "--sources", str(sources))
+        assert r.returncode == 3, (args, r.stderr)
+        assert name in r.stderr and what in r.stderr and option in r.stderr, r.stderr
+    assert sorted(p.name for p in sources.iterdir() if p.is_dir()) == ["001"]
+    # Under the caps (the defaults, or raised) the same files are accepted.
+    assert run_kg("new-source", str(big), "--sources", str(sources)).returncode == 0
+    r = run_kg("new-source", str(pdf), "--sources", str(sources), "--max-pdf-memory", "2G")
+    assert r.returncode == 0, r.stderr
+
+
+def test_a_pdftotext_that_never_ends_is_stopped(tmp_path: Path) -> None:
+    """pdftotext reading a FIFO nobody writes to hangs for real; the timeout kills it."""
+    import os
+    import time
+
+    from pipeline.authoring.newsource import DocumentLimits, extract_pdf
+    from pipeline.errors import InputError
+
+    fifo = tmp_path / "treo.pdf"
+    os.mkfifo(fifo)
+    t0 = time.monotonic()
+    with pytest.raises(InputError) as caught:
+        extract_pdf(fifo, DocumentLimits(pdf_seconds=0.5))
+    problem = caught.value.problems[0]
+    assert "treo.pdf" in str(problem) and "took over 0.5 s" in str(problem)
+    assert "--pdf-timeout" in str(problem)
+    assert time.monotonic() - t0 < 30  # killed, not waited for

@@ -180,3 +180,27 @@ def test_kg_suggest_names_the_problem(tmp_path: Path) -> None:
     r = run_kg("suggest", str(tmp_path))
     assert r.returncode == 3 and "not a source folder" in r.stderr
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("command", "option", "file"),
+    [
+        ("suggest", "--max-yaml-bytes", "meta.yaml"),
+        ("suggest", "--max-text-bytes", "text.txt"),
+        ("review", "--max-registry-bytes", "registry.yaml"),
+        ("review", "--max-yaml-bytes", "meta.yaml"),
+    ],
+)
+def test_suggest_and_review_refuse_a_file_over_the_cap_they_name(
+    fixture_copy: Path, command: str, option: str, file: str
+) -> None:
+    """The caps `kg build` has are options of `kg suggest` and `kg review` too, and the
+    refusal names the file and the option that raises the cap (which these commands take)."""
+    folder = fixture_copy / "001"
+    out = fixture_copy / "out"
+    r = run_kg(command, str(folder), option, "64", "-o", str(out))
+    assert r.returncode == 3, r.stderr
+    assert file in r.stderr and "over the 64-byte cap" in r.stderr and option in r.stderr
+    assert not out.exists()
+    ok = run_kg(command, str(folder), option, "1M", "-o", str(out))
+    assert ok.returncode == 0 and out.is_file(), ok.stderr

@@ -21,17 +21,26 @@ How the text is made:
 from __future__ import annotations
 
 import re
+import resource
 import shutil
 import subprocess
+import tempfile
+import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError, Location, OutputError, Problem, UsageError
+from ..load import MAX_TEXT_BYTES
 from ..outputs import write_atomic
 from ..quantities import find_dates
 
-PDFTOTEXT_TIMEOUT = 120  # seconds
+# The caps of kg new-source (each an option: --pdf-timeout, --max-pdf-bytes,
+# --max-pdf-memory; the text is capped by --max-text-bytes, the cap kg build puts on text.txt).
+PDFTOTEXT_TIMEOUT = 120  # seconds of wall time for pdftotext
+MAX_PDF_BYTES = 256 * 1024 * 1024  # a PDF larger than this is refused unread
+MAX_PDF_MEMORY = 1024 * 1024 * 1024  # pdftotext's address space
+_POLL = 0.05  # seconds between looks at pdftotext's output while it runs
 EDGE_LINES = 3  # furniture is looked for among a page's first and last lines
 _LIGATURES = {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"}
 _PAGE_NUMBER = re.compile(
@@ -116,64 +125,136 @@ def strip_page_furniture(pages: list[str], edge: int = EDGE_LINES) -> tuple[str,
     return "\n\n".join(page for page in out_pages if page), removed
 
 
-def extract_pdf(path: Path, timeout: int = PDFTOTEXT_TIMEOUT) -> list[str]:
-    """The pages of a PDF as ``pdftotext`` reads them (UTF-8, reading order)."""
+@dataclass(frozen=True)
+class DocumentLimits:
+    """What ``kg new-source`` accepts: a file over its cap is refused before it is read, and
+    ``pdftotext`` is stopped once its text passes ``text_bytes`` or its time ``pdf_seconds``."""
+
+    text_bytes: int = MAX_TEXT_BYTES  # the .txt, or the text pdftotext extracts
+    pdf_bytes: int = MAX_PDF_BYTES
+    pdf_memory: int = MAX_PDF_MEMORY
+    pdf_seconds: float = PDFTOTEXT_TIMEOUT
+
+
+DEFAULT_DOCUMENT_LIMITS = DocumentLimits()
+
+
+def _refused(path: Path, message: str, fix: str) -> InputError:
+    return InputError([Problem(Location(str(path)), message, fix)])
+
+
+def _over(path: Path, what: str, size: int, cap: int, option: str) -> InputError:
+    return _refused(
+        path,
+        f"{what} is {size:,} bytes, over the {cap:,}-byte cap",
+        f"check that this is the right file; if it is, raise the cap with {option}",
+    )
+
+
+def extract_pdf(path: Path, limits: DocumentLimits = DEFAULT_DOCUMENT_LIMITS) -> list[str]:
+    """The pages of a PDF as ``pdftotext`` reads them (UTF-8, reading order).
+
+    ``pdftotext`` writes to a temporary file, watched while it runs: it is killed once the
+    text passes ``limits.text_bytes`` or it has run ``limits.pdf_seconds``, and its address
+    space is capped at ``limits.pdf_memory``. Each is a located :class:`InputError`.
+    """
     exe = shutil.which("pdftotext")
     if exe is None:
         raise OutputError(
             "pdftotext not found — install poppler-utils (apt-get install poppler-utils) "
             "or convert the PDF to .txt yourself"
         )
-    try:
-        done = subprocess.run(
-            [exe, "-enc", "UTF-8", "-eol", "unix", str(path), "-"],
-            capture_output=True,
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise OutputError(f"{path}: pdftotext took over {timeout} s; is the PDF damaged?") from None
-    if done.returncode != 0:
-        detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise InputError(
-            [
-                Problem(
-                    Location(str(path)),
-                    "pdftotext cannot read this PDF" + (f": {detail[0]}" if detail else ""),
-                    "check that the file is a PDF with a text layer (a scan needs OCR first)",
-                )
-            ]
-        )
-    return done.stdout.decode("utf-8", "replace").split("\f")
+    memory = limits.pdf_memory
+
+    def capped() -> None:  # in the child, before pdftotext starts
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+    with tempfile.TemporaryDirectory(prefix="kg-pdf-") as tmp:
+        out, err = Path(tmp) / "text.txt", Path(tmp) / "errors.txt"
+        with open(err, "wb") as err_fh:
+            proc = subprocess.Popen(
+                [exe, "-enc", "UTF-8", "-eol", "unix", str(path), str(out)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=err_fh,
+                preexec_fn=capped,
+            )
+        deadline = time.monotonic() + limits.pdf_seconds
+        try:
+            while True:
+                try:
+                    code = proc.wait(timeout=_POLL)
+                    break
+                except subprocess.TimeoutExpired:
+                    pass
+                size = out.stat().st_size if out.exists() else 0
+                if size > limits.text_bytes:
+                    raise _over(
+                        path, "its text", size, limits.text_bytes, "--max-text-bytes"
+                    ) from None
+                if time.monotonic() > deadline:
+                    raise _refused(
+                        path,
+                        f"pdftotext took over {limits.pdf_seconds:g} s",
+                        "check that the PDF is not damaged; if it is only large, raise "
+                        "--pdf-timeout",
+                    ) from None
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        with open(err, "rb") as errors_read:
+            detail = errors_read.read(4096).decode("utf-8", "replace").strip().splitlines()
+        if code != 0:
+            hints = ("alloc", "memory", "failed to map")  # bad_alloc, ENOMEM, ld.so
+            if code < 0 or any(h in line.lower() for line in detail for h in hints):
+                detail = [f"it ran out of memory or was stopped (cap {memory:,} bytes)", *detail]
+                fix = "if the PDF is large and trusted, raise --max-pdf-memory"
+            else:
+                fix = "check that the file is a PDF with a text layer (a scan needs OCR first)"
+            raise _refused(
+                path, "pdftotext cannot read this PDF" + (f": {detail[0]}" if detail else ""), fix
+            )
+        size = out.stat().st_size if out.exists() else 0
+        if size > limits.text_bytes:
+            raise _over(path, "its text", size, limits.text_bytes, "--max-text-bytes")
+        data = out.read_bytes() if size else b""
+    return data.decode("utf-8", "replace").split("\f")
 
 
-def read_document(path: Path) -> tuple[str, int]:
-    """The cleaned text of a ``.txt`` or ``.pdf`` file and how many furniture lines went."""
+def read_document(path: Path, limits: DocumentLimits = DEFAULT_DOCUMENT_LIMITS) -> tuple[str, int]:
+    """The cleaned text of a ``.txt`` or ``.pdf`` file and how many furniture lines went.
+
+    A file over its cap in ``limits`` is refused unread, and so is a text that would be
+    over the cap ``kg build`` puts on ``text.txt`` once cleaned.
+    """
     suffix = path.suffix.lower()
+    if suffix not in (".pdf", ".txt"):
+        raise UsageError(f"{path}: only .txt and .pdf files can be added (got {suffix or 'none'})")
+    size = path.stat().st_size
     if suffix == ".pdf":
-        text, removed = strip_page_furniture(extract_pdf(path))
-    elif suffix == ".txt":
+        if size > limits.pdf_bytes:
+            raise _over(path, "the file", size, limits.pdf_bytes, "--max-pdf-bytes")
+        text, removed = strip_page_furniture(extract_pdf(path, limits))
+    else:
+        if size > limits.text_bytes:
+            raise _over(path, "the file", size, limits.text_bytes, "--max-text-bytes")
         data = path.read_bytes()
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise InputError(
-                [
-                    Problem(
-                        Location(str(path)),
-                        f"not UTF-8 (byte {exc.start} is {data[exc.start]:#04x})",
-                        "save the file as UTF-8 (e.g. iconv -f CP1258 -t UTF-8)",
-                    )
-                ]
+            raise _refused(
+                path,
+                f"not UTF-8 (byte {exc.start} is {data[exc.start]:#04x})",
+                "save the file as UTF-8 (e.g. iconv -f CP1258 -t UTF-8)",
             ) from None
         removed = 0
-    else:
-        raise UsageError(f"{path}: only .txt and .pdf files can be added (got {suffix or 'none'})")
     text = clean_text(text)
     if not text.strip():
-        raise InputError(
-            [Problem(Location(str(path)), "no text in the file", "a scanned PDF needs OCR first")]
-        )
+        raise _refused(path, "no text in the file", "a scanned PDF needs OCR first")
+    size = len(text.encode("utf-8"))
+    if size > limits.text_bytes:
+        raise _over(path, "its cleaned text", size, limits.text_bytes, "--max-text-bytes")
     return text, removed
 
 
@@ -246,8 +327,13 @@ def next_folder_name(sources: Path) -> str:
     return f"{max(numbers, default=-1) + 1:03d}"
 
 
-def new_source(file: Path, sources: Path, folder_name: str | None = None) -> NewSource:
-    """Create ``sources/NNN/`` from ``file``; never overwrites anything."""
+def new_source(
+    file: Path,
+    sources: Path,
+    folder_name: str | None = None,
+    limits: DocumentLimits = DEFAULT_DOCUMENT_LIMITS,
+) -> NewSource:
+    """Create ``sources/NNN/`` from ``file`` (read under ``limits``); never overwrites."""
     if not file.is_file():
         raise OutputError(f"{file}: no such file")
     if not sources.is_dir():
@@ -261,7 +347,7 @@ def new_source(file: Path, sources: Path, folder_name: str | None = None) -> New
             f"{folder} already exists; kg new-source never overwrites — pick another --id"
         )
     source_id = f"doc-{name}"
-    text, removed = read_document(file)
+    text, removed = read_document(file, limits)
     folder.mkdir()
     write_atomic(folder / "text.txt", text)
     meta = to_meta_skeleton(text, source_id, file.name)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rdflib import Literal
 from rdflib.namespace import RDFS
@@ -37,6 +37,9 @@ from .suggest import (
     suggest_folder,
     to_item_yaml,
 )
+
+if TYPE_CHECKING:
+    from ..load import SourceLimits
 
 
 def relation_labels(ontology_dir: Path | None) -> dict[str, dict[str, str]]:
@@ -194,11 +197,13 @@ def review_data(
     *,
     min_confidence: float = MIN_CONFIDENCE,
     validate: bool = True,
+    limits: SourceLimits | None = None,
 ) -> dict[str, Any]:
-    """Everything the page shows, as plain data (text offsets are code points)."""
+    """Everything the page shows, as plain data (text offsets are code points); the
+    folder's files are read under ``limits`` (:func:`load_source_folder`)."""
     from ..anchor import SourceText
 
-    folder = load_source_folder(folder_path)
+    folder = load_source_folder(folder_path, limits)
     entities = folder.entities
     source = folder.source
     st = SourceText(source.text)

@@ -26,7 +26,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..anchor import SourceText
 from ..coverage import ACRONYM, IgnoreEntry, name_runs
@@ -37,6 +37,9 @@ from ..quantities import find_amounts, find_dates
 from ..schema import role_for_wording
 from ..text import fold
 from ..vocab import ENTITY_CLASSES, ID_PATTERN, RELATIONS, Relation, is_a, top_class
+
+if TYPE_CHECKING:
+    from ..load import SourceLimits
 
 Ends = tuple[str, ...] | frozenset[str]  # a relation's end classes (subclasses fit)
 
@@ -1084,14 +1087,24 @@ class SourceFolder:
     corpus: Corpus
 
 
-def load_source_folder(folder: Path) -> SourceFolder:
+def load_source_folder(folder: Path, limits: SourceLimits | None = None) -> SourceFolder:
     """Load ``folder`` (``sources/NNN``) with the registry of its parent; raises InputError.
 
     A missing ``annotations.yaml`` counts as empty. Only this folder must load: the other
     folders' metadata is read (for the coverage ignore list's source ids) when it can be.
+    Every file is refused unread over its cap in ``limits`` (the defaults of ``kg build``).
     """
     from ..coverage import load_ignore_list
-    from ..load import REGISTRY_FILE, load_annotations, load_meta, load_registry, load_source_text
+    from ..load import (
+        DEFAULT_LIMITS,
+        REGISTRY_FILE,
+        load_annotations,
+        load_meta,
+        load_registry,
+        load_source_text,
+    )
+
+    caps = limits or DEFAULT_LIMITS
 
     folder = Path(folder)
     root = folder.parent
@@ -1103,26 +1116,28 @@ def load_source_folder(folder: Path) -> SourceFolder:
             "pass a folder like sources/004, or make one with kg new-source FILE",
         )
         problems.raise_if_any()
-    entities = load_registry(root / REGISTRY_FILE, problems)
-    meta = load_meta(folder / "meta.yaml", folder.name, problems)
-    loaded = load_source_text(folder / "text.txt", problems)
+    entities = load_registry(root / REGISTRY_FILE, problems, caps.registry_bytes)
+    meta = load_meta(folder / "meta.yaml", folder.name, problems, caps.yaml_bytes)
+    loaded = load_source_text(folder / "text.txt", problems, caps.text_bytes)
     problems.raise_if_any()
     assert meta is not None and loaded is not None
     source = Source(meta, loaded[0], Location.of(folder / "text.txt").path, loaded[1])
     claims: list[Claim] = []
     mentions: list[Mention] = []
     if (folder / "annotations.yaml").exists():
-        claims, mentions = load_annotations(folder / "annotations.yaml", source, entities, problems)
+        claims, mentions = load_annotations(
+            folder / "annotations.yaml", source, entities, problems, max_bytes=caps.yaml_bytes
+        )
     problems.raise_if_any()
     others = []
     for other in sorted(p for p in root.iterdir() if p.is_dir() and p != folder):
         if (other / "meta.yaml").is_file():
             quiet = ProblemCollector()
-            m = load_meta(other / "meta.yaml", other.name, quiet)
+            m = load_meta(other / "meta.yaml", other.name, quiet, caps.yaml_bytes)
             if m is not None and m.id != meta.id:
                 others.append(Source(m, "", ""))
     corpus = Corpus(entities, (source, *others), tuple(claims), tuple(mentions))
-    ignore = load_ignore_list(root / "coverage-ignore.yaml", corpus)
+    ignore = load_ignore_list(root / "coverage-ignore.yaml", corpus, caps.yaml_bytes)
     return SourceFolder(entities, source, tuple(claims), tuple(mentions), tuple(ignore), corpus)
 
 
