@@ -92,6 +92,27 @@ def _add_document_limits(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_query_caps(p: argparse.ArgumentParser) -> None:
+    from .sparql.query import MAX_QUERY_DEPTH, MAX_QUERY_TOKENS
+
+    p.add_argument(
+        "--max-query-tokens",
+        type=_positive,
+        default=MAX_QUERY_TOKENS,
+        metavar="N",
+        help="refuse a query of more lexical tokens than this, before reading it further "
+        f"(default {MAX_QUERY_TOKENS})",
+    )
+    p.add_argument(
+        "--max-query-depth",
+        type=_positive,
+        default=MAX_QUERY_DEPTH,
+        metavar="N",
+        help="refuse a query that nests brackets and prefix operators deeper than this "
+        f"(default {MAX_QUERY_DEPTH})",
+    )
+
+
 def _source_limits(args: argparse.Namespace):
     """The :class:`pipeline.load.SourceLimits` the options ask for."""
     from .load import DEFAULT_LIMITS, SourceLimits
@@ -553,6 +574,8 @@ def cmd_path(args: argparse.Namespace) -> int:
 def cmd_query(args: argparse.Namespace) -> int:
     """``kg query``: run a SPARQL query (file, saved name or text) over the built graph."""
     from .sparql.query import (
+        QueryTooDeep,
+        QueryTooLong,
         count_quads,
         list_saved_queries,
         open_store,
@@ -578,10 +601,15 @@ def cmd_query(args: argparse.Namespace) -> int:
     params = [parse_param(spec, prefixes) for spec in args.param]
     if query.saved is not None:  # a saved query declares its parameters in its header
         query.saved.check_parameters([name for name, _ in params])
+    try:  # before the graph is loaded: a query that is refused is refused at once
+        shape = scan_query(query.text, prefixes, args.max_query_tokens, args.max_query_depth)
+    except QueryTooLong as exc:
+        raise QueryTooLong(exc.max_tokens, query.origin) from None
+    except QueryTooDeep as exc:
+        raise QueryTooDeep(exc.max_depth, exc.line, query.origin) from None
     t0 = time.perf_counter()
     store = open_store(args.input, _limits(args))
     t1 = time.perf_counter()
-    shape = scan_query(query.text, prefixes)
     ours = {g.value for g in store.named_graphs()} if shape.has_dataset_clause else set()
     for iri in (*shape.from_graphs, *shape.from_named_graphs):
         if iri not in ours:
@@ -597,6 +625,8 @@ def cmd_query(args: argparse.Namespace) -> int:
         params=params,
         prefixes=prefixes,
         render=lambda result: to_output(result, args.format, prefixes, args.truncate),
+        max_tokens=None,  # held to --max-query-tokens and --max-query-depth above
+        max_depth=None,
     )
     if not run.sandbox.active:
         print(
@@ -640,6 +670,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         max_memory_mb=args.max_memory_mb,
         long_after=args.long_after,
         limits=_limits(args),
+        max_query_tokens=args.max_query_tokens,
+        max_query_depth=args.max_query_depth,
     )
 
     def announce(server: SparqlServer) -> None:
@@ -1073,6 +1105,7 @@ def make_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--time", action="store_true", help="print load and query times on stderr")
     p.add_argument("--base", default=None, help="base IRI of the graph's vocabulary")
+    _add_query_caps(p)
     _add_input_limits(p)
     p.set_defaults(func=cmd_query)
 
@@ -1148,6 +1181,7 @@ def make_parser() -> argparse.ArgumentParser:
         default=64,
         help="open connections served at once; more are answered 503 (64)",
     )
+    _add_query_caps(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no request log on stderr")
     _add_input_limits(p)
     p.set_defaults(func=cmd_serve)

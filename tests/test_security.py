@@ -659,3 +659,53 @@ def test_two_long_queries_do_not_starve_a_short_one() -> None:
     assert "--workers" in stopped[0] and "--long-after" in stopped[0]
     # the short query was answered while a long one still held its worker
     assert labels.index("short") < labels.index(timed_out[0]), labels
+
+
+# ---------------------------------------------------------------- the query text itself
+
+
+def test_the_scan_caps_tokens_and_depth_exactly() -> None:
+    """The caps count what the engine would read: tokens (spaces included) and nesting of
+    brackets and prefix operators outside strings, IRIs and comments."""
+    scan_query("SELECT * { }", max_tokens=7)  # SELECT, ' ', *, ' ', {, ' ', }
+    with pytest.raises(query_module.QueryTooLong, match="more than 6 tokens"):
+        scan_query("SELECT * { }", max_tokens=6)
+    deep = "SELECT * {\n" + "{" * 9 + "}" * 10
+    scan_query(deep, max_depth=10)
+    with pytest.raises(query_module.QueryTooDeep, match=r"line 2: .*more than 9 deep"):
+        scan_query(deep, max_depth=9)
+    with pytest.raises(query_module.QueryTooDeep):
+        scan_query("SELECT * { FILTER(" + "!" * 9 + "true) }", max_depth=9)
+    shallow = 'SELECT * { ?s ?p "((((((((((((" } # {{{{{{{{{{{{{{{{{{'
+    scan_query(shallow + " <urn:[[[[[[[[[[[[[>", max_depth=2)
+
+
+def test_kg_serve_refuses_a_query_too_long_or_too_deep_and_goes_on(capped_server: Server) -> None:
+    """A stranger's 1 MB of braces (under --max-request-bytes) is refused before the
+    endpoint reads it token by token (that took 2 s and 120 MB of the serving process per
+    request), and a query nested deep enough to crash the engine's parser (SIGSEGV at about
+    3,000 braces, and each crashed worker reloads the graph) never reaches a worker."""
+    count = "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"
+    first = capped_server.query(count)
+    long = "SELECT * {" + "{" * 999_000 + "}"
+    got = capped_server.request(
+        "/sparql", data=long.encode(), headers={"Content-Type": "application/sparql-query"}
+    )
+    assert got.status == 413 and "--max-query-tokens 100000" in got.body, got.body
+    deep = "SELECT * {\n" + "{" * 5_000 + "}" * 5_001
+    got = capped_server.query(deep)
+    assert got.status == 400 and "line 2" in got.body, got.body
+    assert "--max-query-depth 256" in got.body and "worker" not in got.body
+    again = capped_server.query(count)
+    assert again.status == 200 and again.body == first.body
+
+
+def test_kg_query_refuses_a_deep_query_before_loading_the_graph(tmp_path: Path) -> None:
+    deep = tmp_path / "sau.rq"
+    deep.write_text("SELECT * {\n" + "{" * 5_000 + "}" * 5_001, encoding="utf-8")
+    missing = tmp_path / "none.nq"  # never opened: the query is refused first
+    r = run_kg("query", str(deep), "--input", str(missing))
+    assert r.returncode == 7, r.stderr
+    assert f"{deep}:2: " in r.stderr and "--max-query-depth" in r.stderr
+    r = run_kg("query", str(deep), "--input", str(missing), "--max-query-tokens", "100")
+    assert r.returncode == 7 and "more than 100 tokens" in r.stderr, r.stderr

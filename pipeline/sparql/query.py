@@ -23,6 +23,7 @@ from __future__ import annotations
 import bisect
 import csv
 import io
+import itertools
 import json
 import re
 import time
@@ -53,6 +54,10 @@ UPDATE_KEYWORDS = frozenset(
 )
 QUERY_FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
 DEFAULT_TRUNCATE = 80
+MAX_QUERY_TOKENS = 100_000  # kg query / kg serve --max-query-tokens (see scan_query)
+# kg query / kg serve --max-query-depth: Oxigraph's parser recurses per level of nesting and
+# overflows its stack (SIGSEGV) at about 3,000 braces, 5,000 parentheses or 10,000 "!".
+MAX_QUERY_DEPTH = 256
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 Row = tuple[Term | None, ...]
@@ -322,8 +327,61 @@ def tokenize(text: str) -> list[Token]:
     return [t for t in _all_tokens(text) if t.kind not in ("ws", "comment")]
 
 
-def _all_tokens(text: str) -> list[Token]:
-    return [Token(m.lastgroup or "punct", m.group(0), m.start()) for m in _TOKEN.finditer(text)]
+class QueryTooLong(QueryError):
+    """A query of more lexical tokens than the cap (``--max-query-tokens``)."""
+
+    def __init__(self, max_tokens: int, origin: str = ""):
+        super().__init__(
+            (f"{origin}: " if origin else "")
+            + f"the query has more than {max_tokens:,} tokens (terms, words, punctuation and "
+            "the spaces between them), which is refused unread; raise --max-query-tokens if "
+            "a query this long is meant"
+        )
+        self.max_tokens = max_tokens
+
+
+class QueryTooDeep(QueryError):
+    """A query nested deeper than the cap (``--max-query-depth``)."""
+
+    def __init__(self, max_depth: int, line: int, origin: str = ""):
+        super().__init__(
+            (f"{origin}:{line}: " if origin else f"line {line}: ")
+            + f"the query nests brackets, braces, parentheses and prefix operators (! - + ^) "
+            f"more than {max_depth} deep, which is refused (the engine's parser would run "
+            "out of stack); raise --max-query-depth if a query this deep is meant"
+        )
+        self.max_depth, self.line = max_depth, line
+
+
+_OPENS = {"{": 1, "(": 1, "[": 1, "}": -1, ")": -1, "]": -1}
+_PREFIX_OPERATORS = frozenset("!-+^")
+
+
+def _check_depth(text: str, tokens: Sequence[Token], max_depth: int) -> None:
+    """Raise :class:`QueryTooDeep` where ``tokens`` (whitespace and comments left out) nest
+    deeper than ``max_depth``: open brackets plus the run of prefix operators before a term."""
+    depth = run = 0
+    for tok in tokens:
+        if tok.kind == "punct":
+            step = _OPENS.get(tok.text, 0)
+            depth = max(0, depth + step)
+            run = run + 1 if tok.text in _PREFIX_OPERATORS else 0
+            if depth + run > max_depth:
+                raise QueryTooDeep(max_depth, text.count("\n", 0, tok.start) + 1)
+        else:
+            run = 0
+
+
+def _all_tokens(text: str, max_tokens: int | None = None) -> list[Token]:
+    """Every token of ``text``, whitespace and comments included; raises
+    :class:`QueryTooLong` past ``max_tokens`` (before making the tokens after it)."""
+    matches: Iterable[re.Match[str]] = _TOKEN.finditer(text)
+    if max_tokens is not None:
+        matches = itertools.islice(matches, max_tokens + 1)
+    tokens = [Token(m.lastgroup or "punct", m.group(0), m.start()) for m in matches]
+    if max_tokens is not None and len(tokens) > max_tokens:
+        raise QueryTooLong(max_tokens)
+    return tokens
 
 
 def find_hidden_services(text: str, tokens: list[Token] | None = None) -> tuple[str, ...]:
@@ -415,12 +473,20 @@ def _resolve_iri(token: Token, prefixes: Mapping[str, str], base: str) -> str | 
     return None
 
 
-def scan_query(text: str, known_prefixes: Mapping[str, str] | None = None) -> QueryShape:
+def scan_query(
+    text: str,
+    known_prefixes: Mapping[str, str] | None = None,
+    max_tokens: int | None = MAX_QUERY_TOKENS,
+    max_depth: int | None = MAX_QUERY_DEPTH,
+) -> QueryShape:
     """Read the shape of a SPARQL query or update from its tokens.
 
     ``known_prefixes`` are the prefixes the engine declares for the query (they count as
-    declared). Never raises: a malformed text gives a partial shape and the engine reports
-    the syntax error with its line and column.
+    declared). A malformed text gives a partial shape and the engine reports the syntax
+    error with its line and column. Two errors are raised, because a request is text a
+    stranger wrote: :class:`QueryTooLong` past ``max_tokens`` tokens (reading one costs
+    about 3 µs and 120 bytes: 1 MB of ``{`` was 2 s and 120 MB), and :class:`QueryTooDeep`
+    past ``max_depth`` levels of nesting (the engine would crash). ``None``: no cap.
 
     >>> s = scan_query("SELECT * FROM <http://x.org/g> WHERE { SERVICE <http://y/> {} }")
     >>> s.from_graphs, s.services
@@ -428,8 +494,10 @@ def scan_query(text: str, known_prefixes: Mapping[str, str] | None = None) -> Qu
     >>> scan_query("LOAD <http://x.org/data.ttl>").is_update
     True
     """
-    every_token = _all_tokens(text)
+    every_token = _all_tokens(text, max_tokens)
     tokens = [t for t in every_token if t.kind not in ("ws", "comment")]
+    if max_depth is not None:
+        _check_depth(text, tokens, max_depth)
     prefixes: dict[str, str] = dict(known_prefixes or {})
     declared = set(prefixes)
     base = ""
@@ -792,6 +860,8 @@ def run_query(
     max_results: int | None = None,
     max_bytes: int | None = None,
     base_iri: str | None = None,
+    max_tokens: int | None = MAX_QUERY_TOKENS,
+    max_depth: int | None = MAX_QUERY_DEPTH,
 ) -> QueryResult:
     """Evaluate a query on a store from :func:`open_store` (default graph: the union).
 
@@ -802,7 +872,12 @@ def run_query(
     rows or triples and (:class:`ResultTooLarge`) beyond ``max_bytes`` of term text.
     """
     pfx = dict(Vocabulary().prefixes() if prefixes is None else prefixes)
-    shape = scan_query(text, pfx)
+    try:
+        shape = scan_query(text, pfx, max_tokens, max_depth)
+    except QueryTooLong as exc:
+        raise QueryTooLong(exc.max_tokens, origin) from None
+    except QueryTooDeep as exc:
+        raise QueryTooDeep(exc.max_depth, exc.line, origin) from None
     if shape.is_update:
         raise QueryError(
             f"{origin}: this is a SPARQL Update ({', '.join(shape.update_keywords)}); "

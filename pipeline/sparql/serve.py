@@ -73,9 +73,13 @@ from .pages import (
     to_entity_html,
 )
 from .query import (
+    MAX_QUERY_DEPTH,
+    MAX_QUERY_TOKENS,
     NetworkRefused,
     QueryResult,
     QueryShape,
+    QueryTooDeep,
+    QueryTooLong,
     ResultLimitExceeded,
     ResultTooLarge,
     UnwritableResult,
@@ -222,6 +226,8 @@ class ServeConfig:
     max_memory_mb: int = DEFAULT_MAX_MEMORY_MB
     long_after: float = DEFAULT_LONG_AFTER
     limits: InputLimits = DEFAULT_LIMITS  # caps on reading the input file (readers.py)
+    max_query_tokens: int = MAX_QUERY_TOKENS  # a longer query is refused before it is read
+    max_query_depth: int = MAX_QUERY_DEPTH  # a deeper one too (it would crash a worker)
 
 
 class Refusal(Exception):
@@ -369,6 +375,8 @@ def execute_job(store: ox.Store, job: QueryJob, prefixes: Mapping[str, str]) -> 
             max_results=job.max_results,
             max_bytes=job.max_bytes,
             base_iri=job.base_iri,
+            max_tokens=None,  # the request handler has held it to --max-query-tokens
+            max_depth=None,  # and to --max-query-depth
         )
     except ResultLimitExceeded as exc:
         message = f"{exc}; kg serve was started with --max-results {job.max_results}"
@@ -1276,6 +1284,25 @@ class SparqlHandler(BaseHTTPRequestHandler):
         text = render_result(description, fmt, "", DESCRIPTION_PREFIXES)
         self._send(HTTPStatus.OK, MEDIA_TYPE[fmt], text.encode("utf-8"), {"Vary": "Accept"})
 
+    def _scan(self, text: str) -> QueryShape:
+        """The query's shape, read in this process: the text is held to
+        ``--max-query-tokens`` (reading it costs time and memory here) and
+        ``--max-query-depth`` (deeper, it would crash a worker, which reloads the graph)."""
+        config = self.server.config
+        try:
+            return scan_query(
+                text, self.server.prefixes, config.max_query_tokens, config.max_query_depth
+            )
+        except QueryTooLong as exc:
+            raise Refusal(
+                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                f"{exc} (kg serve --max-query-tokens {config.max_query_tokens})",
+            ) from None
+        except QueryTooDeep as exc:
+            limit = config.max_query_depth
+            message = f"{exc} (kg serve --max-query-depth {limit})"
+            raise Refusal(HTTPStatus.BAD_REQUEST, message) from None
+
     def _bind(self, text: str, specs: Sequence[str]) -> str:
         """The query with ``param=NAME=VALUE`` values bound as RDF terms, as ``kg query
         --param`` binds them (an extension of this endpoint, used by its query page; standard
@@ -1284,7 +1311,7 @@ class SparqlHandler(BaseHTTPRequestHandler):
             return text
         try:
             bound = [parse_param(spec, self.server.prefixes) for spec in specs]
-            return bind_parameters(text, scan_query(text, self.server.prefixes), bound).text
+            return bind_parameters(text, self._scan(text), bound).text
         except UsageError as exc:
             raise Refusal(HTTPStatus.BAD_REQUEST, str(exc).replace("--param", "param")) from None
 
@@ -1311,7 +1338,7 @@ class SparqlHandler(BaseHTTPRequestHandler):
                         HTTPStatus.BAD_REQUEST, f"{name}={iri!r} is not an absolute IRI"
                     ) from None
         has_protocol_dataset = bool(default_uris or named_uris)
-        shape = scan_query(text, self.server.prefixes)
+        shape = self._scan(text)
         if has_protocol_dataset:
             # The protocol's dataset replaces the query's FROM / FROM NAMED (SPARQL 1.1
             # Protocol 2.1.4), so those clauses are not used and not checked.
