@@ -19,13 +19,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any, cast
 
 from rdflib import Graph, Literal, URIRef
 from rdflib import namespace as ns
 from rdflib.term import Node
 
 from .errors import Location
-from .iri import short_hash
+from .iri import escape_string, from_nt, iri_nt, short_hash, to_nt
 from .model import Amount, Anchor, Claim, Corpus, Entity, Labels, Source
 from .quantities import parse_date
 from .schema import QUALIFIERS
@@ -38,23 +39,84 @@ DCTERMS, PROV, RDF, RDFS = Hoisted(ns.DCTERMS), Hoisted(ns.PROV), Hoisted(ns.RDF
 SKOS, XSD, OA, ORG = Hoisted(ns.SKOS), Hoisted(ns.XSD), Hoisted(_OA), Hoisted(_ORG)
 
 Triple = tuple[Node, Node, Node]
+NTriple = tuple[str, str, str]  # (subject, predicate, object) in N-Triples syntax
 ONTOLOGY_GRAPH = "ontology"
+
+
+class Terms(dict[str, Node]):
+    """Terms by N-Triples form, each made when first asked for (:func:`from_nt`).
+
+    The builder writes forms, not terms: a million quads need about 350,000 distinct terms,
+    and the exports and the validator read the forms only. ``get`` makes a term too (a form
+    that is not a term gives the default).
+    """
+
+    def __missing__(self, nt: str) -> Node:
+        term = self[nt] = from_nt(nt)
+        return term
+
+    def get(self, nt: str, default: Any = None) -> Any:
+        try:
+            return self[nt]
+        except ValueError:
+            return default
 
 
 @dataclass
 class Dataset:
-    """Quads grouped by named graph, plus where each node came from (for reports)."""
+    """Quads grouped by named graph, plus where each node came from (for reports).
 
-    graphs: dict[URIRef, set[Triple]] = field(default_factory=dict)
+    The builder writes every term once, in N-Triples syntax (:func:`pipeline.iri.to_nt`):
+    ``triples`` maps each graph's form to its triples' forms and ``terms`` maps each form to
+    its rdflib term. The exports and the validator sort and write the forms as they are
+    (:meth:`pipeline.export.Rows.from_dataset`); :meth:`quads` and :attr:`graphs` give the
+    rdflib terms to the code that reads them.
+    """
+
+    triples: dict[str, set[NTriple]] = field(default_factory=dict)
+    terms: Terms = field(default_factory=Terms)
     origins: dict[URIRef, list[Location]] = field(default_factory=lambda: defaultdict(list))
+    _graphs: dict[URIRef, set[Triple]] | None = field(default=None, repr=False)
 
     def add(self, graph: URIRef, s: Node, p: Node, o: Node) -> None:
-        """Add one triple to ``graph``."""
-        self.graphs.setdefault(graph, set()).add((s, p, o))
+        """Add one triple of rdflib terms to ``graph``."""
+        forms = []
+        for term in (graph, s, p, o):
+            nt = to_nt(term)
+            self.terms.setdefault(nt, term)
+            forms.append(nt)
+        self.add_nt(*forms)
+
+    def add_nt(self, graph: str, s: str, p: str, o: str) -> None:
+        """Add one triple, every term in N-Triples syntax and already in :attr:`terms`."""
+        found = self.triples.get(graph)
+        if found is None:
+            found = self.triples[graph] = set()
+        found.add((s, p, o))
+        self._graphs = None
+
+    @property
+    def graphs(self) -> dict[URIRef, set[Triple]]:
+        """The triples of each graph as rdflib terms (made when first asked for)."""
+        if self._graphs is None:
+            t = self.terms
+            self._graphs = {
+                cast(URIRef, t[g]): {(t[s], t[p], t[o]) for s, p, o in triples}
+                for g, triples in self.triples.items()
+            }
+        return self._graphs
 
     def quads(self) -> Iterator[tuple[Node, Node, Node, URIRef]]:
-        """Every quad, graph by graph (unordered; writers sort)."""
-        for g, triples in self.graphs.items():
+        """Every quad as rdflib terms, graph by graph (unordered; writers sort)."""
+        t = self.terms
+        for g, triples in self.triples.items():
+            graph = cast(URIRef, t[g])
+            for s, p, o in triples:
+                yield t[s], t[p], t[o], graph
+
+    def nt_quads(self) -> Iterator[tuple[str, str, str, str]]:
+        """Every quad in N-Triples forms, graph by graph (no rdflib term is made)."""
+        for g, triples in self.triples.items():
             for s, p, o in triples:
                 yield s, p, o, g
 
@@ -73,7 +135,7 @@ class Dataset:
         return g
 
     def __len__(self) -> int:
-        return sum(len(t) for t in self.graphs.values())
+        return sum(len(t) for t in self.triples.values())
 
 
 def decimal_literal(value: Decimal) -> Literal:
@@ -91,11 +153,6 @@ def date_literal(text: str) -> Literal:
 def int_literal(value: int, datatype: URIRef = XSD.integer) -> Literal:
     """An integer literal with a stable lexical form."""
     return Literal(str(value), datatype=datatype, normalize=False)
-
-
-def _lang_literals(labels: Labels) -> Iterable[Literal]:
-    for lang, text in labels:
-        yield Literal(text, lang=lang)
 
 
 def load_ontology(path: Path, vocab: Vocabulary) -> Graph:
@@ -117,156 +174,254 @@ def load_ontology(path: Path, vocab: Vocabulary) -> Graph:
     return moved
 
 
+class _Forms:
+    """The N-Triples forms of the terms the builder writes: :func:`to_nt`'s forms, so the
+    exports are the same bytes as when every triple held rdflib terms, and their terms come
+    back from :class:`Terms` (tests/test_build.py checks both ways)."""
+
+    def __init__(self, terms: Terms):
+        self.terms = terms
+        self._nodes: dict[Node, str] = {}
+        self._iris: dict[str, str] = {}
+
+    def node(self, term: Node) -> str:
+        """Any rdflib term (the ontology's, the namespaces' constants), kept as it is."""
+        nt = self._nodes.get(term)
+        if nt is None:
+            nt = self._nodes[term] = to_nt(term)
+            self.terms.setdefault(nt, term)
+        return nt
+
+    def iri(self, text: str) -> str:
+        """An IRI that recurs (an entity, a graph), its form remembered."""
+        nt = self._iris.get(text)
+        if nt is None:
+            nt = self._iris[text] = iri_nt(text)
+        return nt
+
+    @staticmethod
+    def literal(text: str, lang: str | None = None) -> str:
+        """A plain or language-tagged literal."""
+        body = '"' + escape_string(text) + '"'
+        return body + "@" + lang if lang else body
+
+    @staticmethod
+    def typed(lexical: str, datatype: str) -> str:
+        """A typed literal (``datatype`` in N-Triples syntax, never ``xsd:string``), its
+        lexical form kept as written."""
+        return '"' + escape_string(lexical) + '"^^' + datatype
+
+
+class _Constants:
+    """A namespace whose terms' N-Triples forms, once looked up, are plain attributes."""
+
+    def __init__(self, namespace: Hoisted, forms: _Forms):
+        self._namespace, self._forms = namespace, forms
+
+    def __getattr__(self, name: str) -> str:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        nt = self._forms.node(getattr(self._namespace, name))
+        setattr(self, name, nt)
+        return nt
+
+
 class _Builder:
     def __init__(self, corpus: Corpus, vocab: Vocabulary, ontology: Graph):
         self.corpus = corpus
         self.v = vocab
         self.ds = Dataset()
         self.ontology = ontology
+        self.f = f = _Forms(self.ds.terms)
+        self.add = self.ds.add_nt
+        self.RDF, self.RDFS = _Constants(RDF, f), _Constants(RDFS, f)
+        self.DCTERMS, self.SKOS = _Constants(DCTERMS, f), _Constants(SKOS, f)
+        self.PROV, self.OA, self.ORG = _Constants(PROV, f), _Constants(OA, f), _Constants(ORG, f)
+        self.XSD = _Constants(XSD, f)
+        self._ont: dict[str, str] = {}
+        self._res = str(vocab.RES)
+        self._graph_ns = str(vocab.GRAPH)
+
+    def t(self, name: str) -> str:
+        """An ontology term (class or property) by local name."""
+        nt = self._ont.get(name)
+        if nt is None:
+            nt = self._ont[name] = self.f.node(self.v.term(name))
+        return nt
+
+    def entity(self, entity_id: str) -> str:
+        return self.f.iri(self._res + entity_id)
+
+    def node(self, kind: str, key: str) -> str:
+        """A fact, annotation, selector, source or role node (most are written once)."""
+        return iri_nt(f"{self._res}{kind}/{key}")
+
+    def decimal(self, value: Decimal) -> str:
+        return self.f.typed(format(value, "f"), self.XSD.decimal)
+
+    def date(self, text: str) -> str:
+        value, kind = parse_date(text)
+        return self.f.typed(value, getattr(self.XSD, kind))
+
+    def integer(self, value: int, datatype: str | None = None) -> str:
+        return self.f.typed(str(value), datatype or self.XSD.integer)
+
+    def graph(self, name: str) -> str:
+        return self.f.iri(self._graph_ns + name)
+
+    def origin(self, nt: str, where: Location) -> None:
+        self.ds.origins[cast(URIRef, self.ds.terms[nt])].append(where)
 
     def build(self) -> Dataset:
-        g = self.v.graph(ONTOLOGY_GRAPH)
+        g = self.graph(ONTOLOGY_GRAPH)
+        node = self.f.node
         for s, p, o in self.ontology:
-            self.ds.add(g, s, p, o)
+            self.add(g, node(s), node(p), node(o))
         for entity in self.corpus.entities.values():
             self.add_entity(g, entity)
         for source in self.corpus.sources:
             self.add_source(source)
         for claim in self.corpus.claims:
             self.add_claim(claim)
+        OA = self.OA
         for mention in self.corpus.mentions:
-            graph = self.v.graph(mention.source_id)
+            graph = self.graph(mention.source_id)
             ann = self.add_evidence(
                 graph, mention.source_id, mention.anchor, "mention", mention.entity
             )
-            self.ds.add(graph, ann, OA.motivatedBy, OA.identifying)
-            self.ds.add(graph, ann, OA.hasBody, self.v.entity(mention.entity))
-            self.ds.origins[ann].append(mention.where)
+            self.add(graph, ann, OA.motivatedBy, OA.identifying)
+            self.add(graph, ann, OA.hasBody, self.entity(mention.entity))
+            self.origin(ann, mention.where)
         return self.ds
 
-    def add_entity(self, g: URIRef, e: Entity) -> None:
-        node = self.v.entity(e.id)
-        self.ds.origins[node].append(e.where)
+    def _labels(self, labels: Labels) -> Iterable[str]:
+        for lang, text in labels:
+            yield self.f.literal(text, lang)
+
+    def add_entity(self, g: str, e: Entity) -> None:
+        node = self.entity(e.id)
+        self.origin(node, e.where)
+        add, RDFS, SKOS = self.add, self.RDFS, self.SKOS
         for cls in class_ancestors(e.cls):
-            self.ds.add(g, node, RDF.type, self.v.term(cls))
-        self.ds.add(g, node, DCTERMS.identifier, Literal(e.id))
-        for lit in _lang_literals(e.labels):
-            self.ds.add(g, node, RDFS.label, lit)
-            self.ds.add(g, node, SKOS.prefLabel, lit)
+            add(g, node, self.RDF.type, self.t(cls))
+        add(g, node, self.DCTERMS.identifier, self.f.literal(e.id))
+        for lit in self._labels(e.labels):
+            add(g, node, RDFS.label, lit)
+            add(g, node, SKOS.prefLabel, lit)
         for lang, names in e.aliases:
             for name in names:
-                self.ds.add(g, node, SKOS.altLabel, Literal(name, lang=lang))
+                add(g, node, SKOS.altLabel, self.f.literal(name, lang))
         if e.country:
-            self.ds.add(g, node, self.v.term("country"), self.v.entity(e.country))
+            add(g, node, self.t("country"), self.entity(e.country))
 
-    def source_node(self, source_id: str) -> URIRef:
-        return self.v.node("source", source_id)
+    def source_node(self, source_id: str) -> str:
+        return self.node("source", source_id)
 
     def add_source(self, source: Source) -> None:
         m = source.meta
-        g = self.v.graph(m.id)
+        g = self.graph(m.id)
         node = self.source_node(m.id)
-        self.ds.origins[node].append(m.where)
+        self.origin(node, m.where)
+        add, f, DCTERMS, t = self.add, self.f, self.DCTERMS, self.t
         for cls in ("SourceDocument", m.kind):
-            self.ds.add(g, node, RDF.type, self.v.term(cls))
-        self.ds.add(g, node, DCTERMS.identifier, Literal(m.id))
-        for lit in _lang_literals(m.title):
-            self.ds.add(g, node, DCTERMS.title, lit)
-            self.ds.add(g, node, RDFS.label, lit)
-        self.ds.add(g, node, DCTERMS.issued, date_literal(m.issued))
-        self.ds.add(g, node, DCTERMS.language, Literal(m.language))
+            add(g, node, self.RDF.type, t(cls))
+        add(g, node, DCTERMS.identifier, f.literal(m.id))
+        for lit in self._labels(m.title):
+            add(g, node, DCTERMS.title, lit)
+            add(g, node, self.RDFS.label, lit)
+        add(g, node, DCTERMS.issued, self.date(m.issued))
+        add(g, node, DCTERMS.language, f.literal(m.language))
         for prop, value in (
             (DCTERMS.publisher, m.publisher),
             (DCTERMS.creator, m.author),
-            (self.v.term("issue"), m.issue),
-            (self.v.term("authorAffiliation"), m.affiliation),
+            (t("issue"), m.issue),
+            (t("authorAffiliation"), m.affiliation),
         ):
             if value:
-                self.ds.add(g, node, prop, Literal(value, lang="vi"))
-        self.ds.add(g, node, self.v.term("sourceFolder"), Literal(f"sources/{m.folder}"))
+                add(g, node, prop, f.literal(value, "vi"))
+        add(g, node, t("sourceFolder"), f.literal(f"sources/{m.folder}"))
         digest = hashlib.sha256(source.text.encode("utf-8")).hexdigest()
-        self.ds.add(g, node, self.v.term("textSha256"), Literal(digest))
-        self.ds.add(g, node, self.v.term("textLength"), int_literal(len(source.text)))
-        self.ds.add(g, g, RDF.type, self.v.term("SourceGraph"))
-        self.ds.add(g, g, PROV.wasDerivedFrom, node)
+        add(g, node, t("textSha256"), f.literal(digest))
+        add(g, node, t("textLength"), self.integer(len(source.text)))
+        add(g, g, self.RDF.type, t("SourceGraph"))
+        add(g, g, self.PROV.wasDerivedFrom, node)
 
     def add_evidence(
-        self, g: URIRef, source_id: str, anchor: Anchor, kind: str, extra: str = ""
-    ) -> URIRef:
+        self, g: str, source_id: str, anchor: Anchor, kind: str, extra: str = ""
+    ) -> str:
         key = short_hash(source_id, anchor.start, anchor.end, kind, extra)
-        ann = self.v.node("annotation", key)
-        target = self.v.node("target", key)
-        quote = self.v.node("selector", key + "-quote")
-        position = self.v.node("selector", key + "-position")
-        add = self.ds.add
-        add(g, ann, RDF.type, OA.Annotation)
+        ann = self.node("annotation", key)
+        target = self.node("target", key)
+        quote = self.node("selector", key + "-quote")
+        position = self.node("selector", key + "-position")
+        add, f, OA, a = self.add, self.f, self.OA, self.RDF.type
+        add(g, ann, a, OA.Annotation)
         add(g, ann, OA.hasTarget, target)
-        add(g, target, RDF.type, OA.SpecificResource)
+        add(g, target, a, OA.SpecificResource)
         add(g, target, OA.hasSource, self.source_node(source_id))
         add(g, target, OA.hasSelector, quote)
         add(g, target, OA.hasSelector, position)
-        add(g, quote, RDF.type, OA.TextQuoteSelector)
-        add(g, quote, OA.exact, Literal(anchor.exact))
-        add(g, quote, OA.prefix, Literal(anchor.prefix))
-        add(g, quote, OA.suffix, Literal(anchor.suffix))
-        add(g, position, RDF.type, OA.TextPositionSelector)
-        add(g, position, OA.start, int_literal(anchor.start, XSD.nonNegativeInteger))
-        add(g, position, OA.end, int_literal(anchor.end, XSD.nonNegativeInteger))
+        add(g, quote, a, OA.TextQuoteSelector)
+        add(g, quote, OA.exact, f.literal(anchor.exact))
+        add(g, quote, OA.prefix, f.literal(anchor.prefix))
+        add(g, quote, OA.suffix, f.literal(anchor.suffix))
+        add(g, position, a, OA.TextPositionSelector)
+        add(g, position, OA.start, self.integer(anchor.start, self.XSD.nonNegativeInteger))
+        add(g, position, OA.end, self.integer(anchor.end, self.XSD.nonNegativeInteger))
         return ann
 
-    def fact_node(self, claim: Claim) -> URIRef:
-        return self.v.node("fact", short_hash(*claim.fact_key()))
+    def fact_node(self, claim: Claim) -> str:
+        return self.node("fact", short_hash(*claim.fact_key()))
 
-    def add_amount(self, g: URIRef, fact: URIRef, prefix: str, amount: Amount) -> None:
-        t = self.v.term
-        self.ds.add(g, fact, t(prefix), decimal_literal(amount.value))
+    def add_amount(self, g: str, fact: str, prefix: str, amount: Amount) -> None:
+        add, f, t = self.add, self.f, self.t
+        add(g, fact, t(prefix), self.decimal(amount.value))
         if amount.upper is not None:
-            self.ds.add(g, fact, t(prefix + "Upper"), decimal_literal(amount.upper))
+            add(g, fact, t(prefix + "Upper"), self.decimal(amount.upper))
         if amount.bound:
-            self.ds.add(g, fact, t(prefix + "Bound"), Literal(amount.bound))
+            add(g, fact, t(prefix + "Bound"), f.literal(amount.bound))
         if prefix == "share":
             return  # a share is a percentage: no currency, no unit
         if amount.currency:
-            self.ds.add(g, fact, t("currency"), Literal(amount.currency))
+            add(g, fact, t("currency"), f.literal(amount.currency))
         if amount.unit:
-            self.ds.add(g, fact, t("unit"), Literal(amount.unit, lang="vi"))
+            add(g, fact, t("unit"), f.literal(amount.unit, "vi"))
 
     def add_claim(self, claim: Claim) -> None:
         rel = RELATIONS[claim.relation]
-        g = self.v.graph(claim.source_id)
-        t = self.v.term
+        g = self.graph(claim.source_id)
+        add, f, t, a = self.add, self.f, self.t, self.RDF.type
         fact = self.fact_node(claim)
-        subject = self.v.entity(claim.subject)
-        self.ds.origins[fact].append(claim.where)
-        add = self.ds.add
-        add(g, fact, RDF.type, t(rel.fact_class))
-        add(g, fact, RDF.type, t("Fact"))
+        subject = self.entity(claim.subject)
+        self.origin(fact, claim.where)
+        add(g, fact, a, t(rel.fact_class))
+        add(g, fact, a, t("Fact"))
         add(g, fact, t("subject"), subject)
         add(g, fact, t("relation"), t(rel.name))
         q = claim.qualifiers
         if claim.object is not None:
-            obj = self.v.entity(claim.object)
+            obj = self.entity(claim.object)
             add(g, fact, t("object"), obj)
             add(g, subject, t(rel.name), obj)
             if rel.org_membership:
-                add(g, fact, ORG.member, subject)
-                add(g, fact, ORG.organization, obj)
+                add(g, fact, self.ORG.member, subject)
+                add(g, fact, self.ORG.organization, obj)
         elif rel.name == "figure":
             add(g, subject, t("figure"), fact)
         else:
             assert q.date is not None  # attribute relations require a date
-            add(g, subject, t(rel.name), date_literal(q.date))
+            add(g, subject, t(rel.name), self.date(q.date))
         if q.role is not None:
             role = ROLE_BY_ID[q.role]
-            add(g, fact, t("roleType"), self.v.node("role", role.id))
-            add(g, fact, t("role"), Literal(role.vi, lang="vi"))
-            add(g, fact, t("role"), Literal(role.en, lang="en"))
-        for lit in _lang_literals(q.measure):
+            add(g, fact, t("roleType"), self.node("role", role.id))
+            add(g, fact, t("role"), f.literal(role.vi, "vi"))
+            add(g, fact, t("role"), f.literal(role.en, "en"))
+        for lit in self._labels(q.measure):
             add(g, fact, t("measure"), lit)
         if q.date:
-            add(g, fact, t("date"), date_literal(q.date))
+            add(g, fact, t("date"), self.date(q.date))
         if q.until:
-            add(g, fact, t("endDate"), date_literal(q.until))
+            add(g, fact, t("endDate"), self.date(q.until))
         if q.amount:
             self.add_amount(g, fact, "amount", q.amount)
         if q.share:
@@ -277,22 +432,23 @@ class _Builder:
                 continue
             prop = t(qualifier.properties[0].name)
             if qualifier.kind == "number":
-                add(g, fact, prop, int_literal(value, XSD.positiveInteger))
+                add(g, fact, prop, self.integer(value, self.XSD.positiveInteger))
             elif qualifier.kind == "entity":
-                add(g, fact, prop, self.v.entity(value))
+                add(g, fact, prop, self.entity(value))
         ann = self.add_evidence(
             g, claim.source_id, claim.anchor, "claim", short_hash(*claim.fact_key())
         )
+        OA = self.OA
         add(g, ann, OA.motivatedBy, OA.describing)
         add(g, ann, OA.hasBody, fact)
-        add(g, fact, PROV.wasDerivedFrom, ann)
+        add(g, fact, self.PROV.wasDerivedFrom, ann)
         self.add_wording(g, ann, claim)
-        self.ds.origins[ann].append(claim.where)
+        self.origin(ann, claim.where)
 
-    def add_wording(self, g: URIRef, ann: URIRef, claim: Claim) -> None:
+    def add_wording(self, g: str, ann: str, claim: Claim) -> None:
         """How this source wrote the fact's qualifiers: on its evidence, not on the fact."""
         w = claim.wording
-        t = self.v.term
+        add, f, t = self.add, self.f, self.t
         for prop, text in (
             ("amountText", w.amount_text),
             ("shareText", w.share_text),
@@ -301,11 +457,11 @@ class _Builder:
             ("dateQuote", w.date_quote),
         ):
             if text:
-                self.ds.add(g, ann, t(prop), Literal(text, lang="vi"))
+                add(g, ann, t(prop), f.literal(text, "vi"))
         if w.date_text:
-            self.ds.add(g, ann, t("dateResolvedAgainst"), self.source_node(claim.source_id))
+            add(g, ann, t("dateResolvedAgainst"), self.source_node(claim.source_id))
         if w.date_reason:
-            self.ds.add(g, ann, t("dateReason"), Literal(w.date_reason))
+            add(g, ann, t("dateReason"), f.literal(w.date_reason))
 
 
 def build_dataset(corpus: Corpus, ontology: Graph, vocab: Vocabulary | None = None) -> Dataset:

@@ -18,14 +18,16 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from itertools import groupby
-from operator import itemgetter
+from typing import TYPE_CHECKING
 
-from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import RDF, XSD
+from rdflib.namespace import RDF
 from rdflib.term import Node
 
 from .formats import export_files
-from .iri import compact, iri_nt, to_nt
+from .iri import compact, iri_nt, to_nt, unescape_string
+
+if TYPE_CHECKING:
+    from .build import Dataset
 
 Quad = tuple[Node, Node, Node, Node | None]  # graph None = default graph
 
@@ -48,7 +50,6 @@ def writes(name: str) -> Callable[[Writer], Writer]:
 # A JSON string literal as json.dumps(text, ensure_ascii=False) writes it (the C encoder).
 _json_string = json.JSONEncoder(ensure_ascii=False).encode
 _RDF_TYPE = RDF.type  # namespace attribute lookups are slow in rdflib: look them up once
-_XSD_STRING = XSD.string
 
 
 class Rows:
@@ -93,6 +94,19 @@ class Rows:
         self.terms = terms
         self._triples: list[tuple[str, str, str]] | None = None
         self.names: dict[tuple[tuple[str, str], ...], _Names] = {}  # see _rows_and_names
+
+    @classmethod
+    def from_dataset(cls, dataset: Dataset) -> Rows:
+        """The rows of a built dataset, whose terms are already in N-Triples syntax: its
+        quads are sorted as they are (each graph's triples are a set, so no row repeats)."""
+        rows = cls(())
+        found: list[tuple[str, str, str, str]] = []
+        for g, triples in dataset.triples.items():
+            found += [(s, p, o, g) for s, p, o in triples]
+        found.sort()
+        rows.rows = found
+        rows.terms = dataset.terms
+        return rows
 
     def triples(self) -> list[tuple[str, str, str]]:
         """The union of the graphs: ``(s, p, o)`` sorted, duplicates across graphs dropped
@@ -163,6 +177,12 @@ def to_ntriples(quads: Iterable[Quad] | Rows) -> str:
 _RDF_TYPE_NT = "<" + str(RDF.type) + ">"
 
 
+def _iri_text(nt: str) -> str:
+    """The IRI an ``<…>`` N-Triples form writes."""
+    body = nt[1:-1]
+    return body if "\\" not in body else unescape_string(body)
+
+
 class _Names:
     """Turtle and JSON-LD forms of the terms of a :class:`Rows`, memoised by N-Triples form.
 
@@ -173,7 +193,7 @@ class _Names:
         self.prefixes = prefixes
         self.terms = terms
         self.compacted: dict[str, str | None] = {}
-        self.turtle_forms: dict[str, str] = {_RDF_TYPE_NT: "a"}
+        self.node_forms: dict[str, str] = {}
         self.json_values: dict[str, str] = {}
         self.json_ids: dict[str, str] = {}
 
@@ -185,35 +205,32 @@ class _Names:
         return found
 
     def turtle(self, nt: str) -> str:
-        """The Turtle form of a term (``a`` for ``rdf:type``: call it for predicates only).
+        """The Turtle form of a predicate (``a`` for ``rdf:type``)."""
+        return "a" if nt == _RDF_TYPE_NT else self.node(nt)
+
+    def node(self, nt: str) -> str:
+        """The Turtle form of a subject, object or graph name.
 
         Only IRIs are memoised: literals mostly occur once, and a memo of every literal was
         the largest thing in memory while the exports were written.
         """
-        form = self.turtle_forms.get(nt)
+        form = self.node_forms.get(nt)
         if form is not None:
             return form
         if nt[0] == '"':
             if not nt.endswith(">"):
                 return nt  # plain or language-tagged: as in N-Triples
-            term = self.terms[nt]
-            assert isinstance(term, Literal)
-            dt = str(term.datatype)
-            return nt[: nt.rindex('"^^<') + 3] + (self.compact(dt) or iri_nt(dt))
-        term = self.terms[nt]
-        form = (self.compact(str(term)) or nt) if isinstance(term, URIRef) else nt
-        self.turtle_forms[nt] = form
+            at = nt.rindex('"^^<') + 3
+            return nt[:at] + (self.compact(_iri_text(nt[at:])) or nt[at:])
+        form = (self.compact(_iri_text(nt)) or nt) if nt[0] == "<" else nt
+        self.node_forms[nt] = form
         return form
 
-    def node(self, nt: str) -> str:
-        """The Turtle form of a subject or object (``rdf:type`` is not ``a`` there)."""
-        return nt if nt == _RDF_TYPE_NT else self.turtle(nt)
-
     def json_id(self, nt: str) -> str:
-        term = self.terms[nt]
-        if isinstance(term, BNode):
-            return nt
-        return self.compact(str(term)) or str(term)
+        if nt[0] != "<":
+            return nt  # a blank node
+        iri = _iri_text(nt)
+        return self.compact(iri) or iri
 
     def json_id_text(self, nt: str) -> str:
         """:meth:`json_id` as JSON text (memoised: subjects, predicates and types recur)."""
@@ -224,17 +241,19 @@ class _Names:
 
     def json_value(self, nt: str) -> str:
         """The JSON-LD value object of a term, as the JSON text :func:`jsonld_chunks` writes
-        (memoised for IRIs only, as :meth:`turtle`)."""
+        (memoised for IRIs only, as :meth:`turtle`). Literals are read from their N-Triples
+        form (:func:`pipeline.iri.from_nt` reads them the same way)."""
         text = self.json_values.get(nt)
         if text is not None:
             return text
-        term = self.terms[nt]
-        if isinstance(term, Literal):
-            text = '{"@value": ' + _json_string(str(term))
-            if term.language:
-                return text + ', "@language": ' + _json_string(term.language) + "}"
-            if term.datatype is not None and term.datatype != _XSD_STRING:
-                dt = str(term.datatype)
+        if nt[0] == '"':
+            end = nt.rindex('"')
+            text = '{"@value": ' + _json_string(unescape_string(nt[1:end]))
+            rest = nt[end + 1 :]
+            if rest.startswith("@"):
+                return text + ', "@language": ' + _json_string(rest[1:]) + "}"
+            if rest:  # ^^<datatype>, never xsd:string (to_nt writes those plain)
+                dt = _iri_text(rest[2:])
                 return text + ', "@type": ' + _json_string(self.compact(dt) or dt) + "}"
             return text + "}"
         text = self.json_values[nt] = '{"@id": ' + self.json_id_text(nt) + "}"
@@ -244,30 +263,41 @@ class _Names:
         return "".join(f"@prefix {n}: {iri_nt(ns)} .\n" for n, ns in self.prefixes.items())
 
 
-def _grouped(triples: list[tuple[str, str, str]]) -> Iterator[tuple[str, dict[str, list[str]]]]:
-    """(subject, {predicate: objects}) in order, from sorted triples."""
-    for s, group in groupby(triples, key=itemgetter(0)):
-        preds: dict[str, list[str]] = {}
-        for _, p, o in group:
-            objs = preds.get(p)
-            if objs is None:
-                preds[p] = [o]
-            else:
-                objs.append(o)
-        yield s, preds
+def _subject(triple: tuple[str, str, str]) -> str:
+    return triple[0]
 
 
 def _turtle_block(triples: list[tuple[str, str, str]], names: _Names, indent: str) -> Iterator[str]:
-    """One Turtle statement per subject, subjects separated by a blank line."""
+    """One Turtle statement per subject, subjects separated by a blank line: predicates in
+    order (``rdf:type``, as ``a``, first), objects in order, from sorted triples."""
     sep = " ;\n" + indent + "    "
-    turtle, node = names.turtle, names.node
+    known, node, predicate = names.node_forms.get, names.node, names.turtle
     first = True
-    for s, preds in _grouped(triples):
-        order = list(preds)
-        if _RDF_TYPE_NT in preds and order[0] != _RDF_TYPE_NT:
-            order.remove(_RDF_TYPE_NT)
-            order.insert(0, _RDF_TYPE_NT)
-        parts = [turtle(p) + " " + " , ".join([node(o) for o in preds[p]]) for p in order]
+    for s, group in groupby(triples, key=_subject):
+        parts: list[str] = []
+        typed = ""
+        last = ""
+        objs: list[str] = []
+        for _, p, o in group:
+            if p != last:
+                if objs:
+                    part = predicate(last) + " " + " , ".join(objs)
+                    if last == _RDF_TYPE_NT:
+                        typed = part
+                    else:
+                        parts.append(part)
+                last, objs = p, []
+            form = known(o)
+            if form is None:
+                form = o if o[0] == '"' and o[-1] != ">" else node(o)
+            objs.append(form)
+        part = predicate(last) + " " + " , ".join(objs)
+        if last == _RDF_TYPE_NT:
+            typed = part
+        else:
+            parts.append(part)
+        if typed:
+            parts.insert(0, typed)
         yield ("" if first else "\n") + indent + node(s) + " " + sep.join(parts) + " .\n"
         first = False
 
@@ -317,21 +347,29 @@ def to_trig(quads: Iterable[Quad] | Rows, prefixes: dict[str, str]) -> str:
 
 def _jsonld_nodes(triples: list[tuple[str, str, str]], names: _Names) -> Iterator[str]:
     """Each subject's node object as JSON text: what ``json.dumps(node, ensure_ascii=False,
-    separators=(", ", ": "))`` writes for ``{"@id": …, "@type": [...], predicate: [values]}``,
-    made from memoised pieces instead of a dict per node."""
-    value, id_text = names.json_value, names.json_id_text
-    for s, preds in _grouped(triples):
+    separators=(", ", ": "))`` writes for ``{"@id": …, "@type": [...], predicate: [values]}``
+    (predicates and values in order; an ``rdf:type`` literal stays under ``rdf:type``), made
+    from memoised pieces instead of a dict per node."""
+    value, id_text, known = names.json_value, names.json_id_text, names.json_values.get
+    for s, group in groupby(triples, key=_subject):
         parts = ['{"@id": ' + id_text(s)]
-        typed = preds.get(_RDF_TYPE_NT, ())
-        types = [id_text(t) for t in typed if not t.startswith('"')]
+        types: list[str] = []
+        last = ""
+        objs: list[str] = []
+        for _, p, o in group:
+            if p != last:
+                if objs:
+                    parts.append(id_text(last) + ": [" + ", ".join(objs) + "]")
+                last, objs = p, []
+            if p == _RDF_TYPE_NT and o[0] != '"':
+                types.append(id_text(o))
+                continue
+            text = known(o)
+            objs.append(value(o) if text is None else text)
+        if objs:
+            parts.append(id_text(last) + ": [" + ", ".join(objs) + "]")
         if types:
-            parts.append('"@type": [' + ", ".join(types) + "]")
-        for p, objs in preds.items():
-            if p == _RDF_TYPE_NT:
-                objs = [o for o in objs if o.startswith('"')]
-                if not objs:
-                    continue
-            parts.append(id_text(p) + ": [" + ", ".join([value(o) for o in objs]) + "]")
+            parts.insert(1, '"@type": [' + ", ".join(types) + "]")
         yield ", ".join(parts) + "}"
 
 

@@ -57,6 +57,58 @@ def _escape_one(m: re.Match[str]) -> str:
     return _ECHAR.get(ch) or f"\\u{ord(ch):04X}"
 
 
+_UNECHAR = {escaped[1]: ch for ch, escaped in _ECHAR.items()}
+_ESCAPED = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.DOTALL)
+
+
+def _unescape_one(m: re.Match[str]) -> str:
+    code = m.group(1) or m.group(2)
+    if code is not None:
+        return chr(int(code, 16))
+    ch = m.group(3)
+    if ch not in _UNECHAR:
+        raise ValueError(f"unknown escape \\{ch}")
+    return _UNECHAR[ch]
+
+
+def unescape_string(body: str) -> str:
+    """The text of a string body written by :func:`escape_string` (its exact inverse).
+
+    >>> unescape_string('N\\u00F3i \\"xin ch\\u00E0o\\"\\n')
+    'Nói "xin chào"\\n'
+    """
+    if "\\" not in body:
+        return body
+    return _ESCAPED.sub(_unescape_one, body)
+
+
+def from_nt(nt: str) -> Node:
+    """The term :func:`to_nt` wrote as ``nt`` (its inverse for IRIs and literals; a blank
+    node label is taken as written). Raises ValueError for text that is not a term.
+
+    >>> from_nt('"8400000000"^^<http://www.w3.org/2001/XMLSchema#decimal>').datatype
+    rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#decimal')
+    >>> from_nt('"Hà Nội"@vi') == Literal("Hà Nội", lang="vi")
+    True
+    """
+    if nt.startswith("<") and nt.endswith(">"):
+        return URIRef(unescape_string(nt[1:-1]))
+    if nt.startswith('"'):
+        end = nt.rfind('"')
+        if end > 0:
+            body, rest = unescape_string(nt[1:end]), nt[end + 1 :]
+            if not rest:
+                return Literal(body)
+            if rest.startswith("@") and len(rest) > 1:
+                return Literal(body, lang=rest[1:])
+            if rest.startswith("^^<") and rest.endswith(">"):
+                datatype = URIRef(unescape_string(rest[3:-1]))
+                return Literal(body, datatype=datatype, normalize=False)
+    if nt.startswith("_:") and len(nt) > 2:
+        return BNode(nt[2:])
+    raise ValueError(f"not a term in N-Triples syntax: {nt[:60]!r}")
+
+
 def iri_nt(iri: str) -> str:
     """An IRI in angle brackets, with characters IRIREF forbids written as ``\\uXXXX``.
 

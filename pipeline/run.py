@@ -24,13 +24,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from rdflib import Literal
 from rdflib.namespace import RDFS
 from rdflib.term import Node
 
 from .build import Dataset, build_dataset, load_ontology
 from .child import Child, pack
 from .errors import InputError, Location, OutputError
+from .iri import to_nt
 from .load import DEFAULT_LIMITS, FEW_COLLECTIONS, SourceLimits
 from .model import Corpus
 from .validation import Triple, ValidationReport
@@ -152,7 +152,7 @@ class Build:
         """The quads as sorted N-Triples rows, made once for the exports and the validator."""
         from .export import Rows
 
-        return Rows(self.dataset.quads())
+        return Rows.from_dataset(self.dataset)
 
     @property
     def conforms(self) -> bool:
@@ -163,11 +163,11 @@ class Build:
     def labels(self) -> dict[Node, str]:
         """English labels by node, for reports a person reads."""
         out: dict[Node, str] = {}
-        is_label = {RDFS.label}  # a set: hashed in C, where == runs rdflib's __eq__
-        for triples in self.dataset.graphs.values():
+        label, terms = to_nt(RDFS.label), self.dataset.terms
+        for triples in self.dataset.triples.values():
             for s, p, o in triples:
-                if p in is_label and isinstance(o, Literal) and o.language == "en":
-                    out[s] = str(o)
+                if p == label and o.endswith('"@en'):
+                    out[terms[s]] = str(terms[o])
         return out
 
     def validation_text(self) -> str:
@@ -216,7 +216,9 @@ class Build:
             self._progress(f"rendered {name}")
         distinct = len(self.rows.triples())
         self.__dict__.pop("rows")  # the exports are written: free it (made again if asked)
-        stats = compute_stats(self.dataset.quads(), self.vocab, distinct_triples=distinct)
+        stats = compute_stats(
+            self.dataset.nt_quads(), self.vocab, distinct_triples=distinct, forms=True
+        )
         yield "stats.json", to_stats_json(stats)
         yield "conflicts.json", to_conflicts_json(self.conflicts)
         self._progress("rendered stats and conflicts")
@@ -328,7 +330,7 @@ def build(
         dataset = build_dataset(corpus, load_ontology(onto_path, vocab), vocab)
     if len(dataset) >= FREEZE_FROM:
         gc.freeze()
-    progress(f"built {len(dataset)} quads in {len(dataset.graphs)} named graphs")
+    progress(f"built {len(dataset)} quads in {len(dataset.triples)} named graphs")
     result = Build(
         corpus, dataset, vocab, ontology, _progress=progress, _background_from=background_from
     )

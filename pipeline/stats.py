@@ -4,44 +4,52 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from rdflib import URIRef
 from rdflib.namespace import RDF
 from rdflib.term import Node
 
+from .iri import to_nt, unescape_string
 from .vocab import ENTITY_CLASSES, OA, Vocabulary
 
 
 def compute_stats(
-    quads: Iterable[tuple[Node, Node, Node, Node | None]],
+    quads: Iterable[tuple[Any, Any, Any, Any]],
     vocab: Vocabulary | None = None,
     *,
     distinct_triples: int | None = None,
+    forms: bool = False,
 ) -> dict:
     """Counts a person checks after a build: triples, entities per class, facts per relation.
 
-    ``quads`` is read once. ``distinct_triples``, when the caller knows it (``kg build`` has
-    the union sorted for its exports), saves holding a set of every triple to count them.
+    ``quads`` is read once: rdflib terms (the graph ``None`` for the default graph), or with
+    ``forms`` their N-Triples forms (:meth:`pipeline.build.Dataset.nt_quads`), which need no
+    rdflib term made. ``distinct_triples``, when the caller knows it (``kg build`` has the
+    union sorted for its exports), saves holding a set of every triple to count them.
     """
     v = vocab or Vocabulary()
+    spell: Callable[[Node], Any] = to_nt if forms else _as_is
+    iri: Callable[[Any], str | None] = _iri_of_form if forms else _iri_of_term
     per_graph: Counter[str] = Counter()
     triples: set[tuple[Node, Node, Node]] = set()
     entity_types: dict[Node, set[str]] = {}
     fact_rel: dict[Node, str] = {}
     fact_graphs: dict[Node, set[str]] = {}
     annotations: Counter[str] = Counter()
-    classes = {v.term(c): c for c in ENTITY_CLASSES}
-    fact_class = v.term("Fact")
+    classes = {spell(v.term(c)): c for c in ENTITY_CLASSES}
     facts: set[Node] = set()
-    relation = v.term("relation")
-    is_type, is_annotation = {RDF.type}, {OA.Annotation}  # namespace look-ups are slow
-    is_fact, is_relation = {fact_class}, {relation}
+    # sets, not ==: rdflib's __eq__ is Python code, a set's hash is C (and namespace
+    # look-ups are slow)
+    is_type, is_annotation = {spell(RDF.type)}, {spell(OA.Annotation)}
+    is_fact, is_relation = {spell(v.term("Fact"))}, {spell(v.term("relation"))}
     graph_names: dict[Node | None, str] = {}
     for s, p, o, g in quads:
         gname = graph_names.get(g)
         if gname is None:
-            gname = graph_names[g] = str(g).rsplit("/", 1)[-1] if g is not None else "default"
+            named = (iri(g) or str(g)) if g else None  # a blank node graph: its label
+            gname = graph_names[g] = named.rsplit("/", 1)[-1] if named else "default"
         per_graph[gname] += 1
         if distinct_triples is None:
             triples.add((s, p, o))
@@ -55,8 +63,8 @@ def compute_stats(
                 fact_graphs.setdefault(s, set()).add(gname)
             elif o in is_annotation:
                 annotations[gname] += 1
-        elif p in is_relation and isinstance(o, URIRef):
-            fact_rel[s] = str(o).rsplit("#", 1)[-1]
+        elif p in is_relation and (name := iri(o)) is not None:
+            fact_rel[s] = name.rsplit("#", 1)[-1]
     per_class: Counter[str] = Counter()
     for types in entity_types.values():
         for c in types:
@@ -85,6 +93,18 @@ def compute_stats(
         "facts_stated_by_several_sources": sum(1 for f in facts if len(fact_graphs.get(f, ())) > 1),
         "per_source": per_source,
     }
+
+
+def _as_is(term: Node) -> Node:
+    return term
+
+
+def _iri_of_term(term: Node | None) -> str | None:
+    return str(term) if isinstance(term, URIRef) else None
+
+
+def _iri_of_form(nt: str | None) -> str | None:
+    return unescape_string(nt[1:-1]) if nt and nt[0] == "<" else None
 
 
 def to_stats_json(stats: dict) -> str:

@@ -134,3 +134,26 @@ def test_every_entity_has_vi_and_en_labels_and_evidence(dataset, corpus) -> None
             or (None, V.term("object"), node) in g
         )
         assert used, f"{eid} has no evidence"
+
+
+def test_the_forms_the_builder_writes_are_the_forms_of_its_terms(dataset) -> None:
+    """The builder writes N-Triples forms and makes terms only when asked for: each form
+    must be what to_nt writes for its term, so the exports are the bytes they were when
+    every triple held rdflib terms (and the validator and the statistics read the same)."""
+    from pipeline.build import Terms
+    from pipeline.iri import to_nt
+
+    seen = set()
+    for quad in dataset.nt_quads():
+        seen.update(quad)
+    fresh = Terms()  # every term made from its form alone
+    assert seen and all(to_nt(fresh[nt]) == nt for nt in seen)
+    assert all(fresh[nt] == dataset.terms[nt] for nt in seen)
+
+
+def test_statistics_from_forms_equal_statistics_from_terms(dataset) -> None:
+    from pipeline.stats import compute_stats
+
+    by_terms = compute_stats(dataset.quads(), V)
+    assert compute_stats(dataset.nt_quads(), V, forms=True) == by_terms
+    assert by_terms["facts"] > 100 and by_terms["entities"] > 100

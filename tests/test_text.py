@@ -107,3 +107,34 @@ def test_anchor_offsets_map_back_to_the_original_text(text: str) -> None:
     assert [st_.origin(p) for p in range(len(origin))] == origin
     for p, o in enumerate(origin):
         assert st_.folded[p] == (" " if st_.text[o].isspace() else st_.text[o])
+
+
+_ANY_TEXT = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=40)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    text=_ANY_TEXT,
+    lang=st.sampled_from([None, "vi", "en", "ja", "en-GB"]),
+    datatype=st.sampled_from([None, "http://www.w3.org/2001/XMLSchema#gYear", 'urn:x:a b\\"c']),
+    iri=st.text(alphabet=st.characters(exclude_categories=["Cs"]), min_size=1, max_size=30),
+)
+def test_from_nt_reads_back_every_term_to_nt_writes(
+    text: str, lang: str | None, datatype: str | None, iri: str
+) -> None:
+    """The builder keeps N-Triples forms and makes terms from them when asked
+    (pipeline.build.Terms): reading a form back must give the very term, whatever it holds."""
+    from rdflib import Literal, URIRef
+
+    from pipeline.iri import escape_string, from_nt, to_nt, unescape_string
+
+    assert unescape_string(escape_string(text)) == text
+    if datatype is not None:
+        term = Literal(text, datatype=URIRef(datatype), normalize=False)
+    else:
+        term = Literal(text, lang=lang)
+    for t in (term, URIRef("urn:" + iri)):
+        back = from_nt(to_nt(t))
+        assert back == t and type(back) is type(t) and to_nt(back) == to_nt(t)
+        if isinstance(t, Literal):
+            assert str(back) == str(t) and back.language == t.language

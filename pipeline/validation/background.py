@@ -21,7 +21,7 @@ import tempfile
 import threading
 import time
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from rdflib.term import Node
@@ -48,7 +48,7 @@ class BackgroundValidation:
 
     def __init__(
         self,
-        triples: Iterable[tuple[str, str, str]],
+        triples: Sequence[tuple[str, str, str]],
         terms: Mapping[str, Node],
         shapes_ttl: str,
     ):
@@ -57,7 +57,8 @@ class BackgroundValidation:
         in ``shapes_ttl``."""
         from .sparql import stored_forms
 
-        stored = stored_forms(terms)
+        typed = {o for _, _, o in triples if o.endswith(">") and o.startswith('"')}
+        stored = stored_forms(terms, typed)
         self._terms = terms
         self._dir = Path(tempfile.mkdtemp(prefix="kg-validate-"))
         # Removed when closed, collected or at exit, whichever comes first (even on Ctrl-C).

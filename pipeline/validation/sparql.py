@@ -713,14 +713,18 @@ def to_store(triples: Iterable[tuple[Node, Node, Node]]) -> ox.Store:
     return store
 
 
-def stored_forms(terms: Mapping[str, Node]) -> dict[str, str]:
-    """For each N-Triples form in ``terms`` that the store must hold differently (a literal
-    whose datatype the store would rewrite, or an ill-typed one: see :func:`to_store`), the
-    form to write instead. Files written with these replacements load with
+def stored_forms(terms: Mapping[str, Node], forms: Iterable[str] | None = None) -> dict[str, str]:
+    """For each N-Triples form in ``forms`` (default: every form in ``terms``) that the store
+    must hold differently (a literal whose datatype the store would rewrite, or an
+    ill-typed one: see :func:`to_store`), the form to write instead; ``terms`` maps each
+    form to its term. Files written with these replacements load with
     :func:`store_from_ntriples` into the store :func:`to_store` makes.
     """
     out: dict[str, str] = {}
-    for text, term in terms.items():
+    for text in terms if forms is None else forms:
+        if not (text.startswith('"') and text.endswith(">")):
+            continue  # only a typed literal can be stored differently
+        term = terms[text]
         if isinstance(term, Literal) and term.datatype is not None and not term.language:
             stored = _stored_nt(term)
             if stored != text:
