@@ -54,15 +54,16 @@ A tiny graph with language tags shows the shape of the result:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 import networkx as nx
-from rdflib import Literal
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
-from rdflib.term import Node
+from rdflib.term import BNode, Node
 
+from .iri import to_nt, unescape_string
 from .vocab import ENTITY_CLASSES, OA, RELATIONS, Vocabulary, class_ancestors
 
 # Relations whose value is a date on the entity itself (no object): the node's ``dates``.
@@ -92,40 +93,86 @@ class Evidence:
 
 @dataclass
 class _Index:
-    types: dict[Node, set[Node]] = field(default_factory=lambda: defaultdict(set))
-    props: dict[Node, dict[Node, list[Node]]] = field(
+    """Every quad by subject, all terms in N-Triples forms (pipeline.iri.to_nt)."""
+
+    types: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    props: dict[str, dict[str, list[str]]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(list))
     )
-    graphs_of: dict[Node, set[Node]] = field(default_factory=lambda: defaultdict(set))
 
 
-def _index(quads: Iterable[tuple[Node, Node, Node, Node | None]]) -> _Index:
+def _index(quads: Iterable[tuple[Any, Any, Any, Any]], forms: bool) -> _Index:
     ix = _Index()
-    is_type = {RDF.type}  # a set: its look-up hashes in C, where == runs rdflib's __eq__
-    types, props, graphs_of = ix.types, ix.props, ix.graphs_of
-    for s, p, o, g in quads:
-        if p in is_type:
+    is_type = to_nt(RDF.type)
+    types, props = ix.types, ix.props
+    if not forms:
+        quads = _as_forms(quads)
+    for s, p, o, _ in quads:
+        if p == is_type:
             types[s].add(o)
         props[s][p].append(o)
-        if g is not None:
-            graphs_of[s].add(g)
     return ix
 
 
-def _langs(values: Iterable[Node]) -> dict[str, str]:
+def _as_forms(
+    quads: Iterable[tuple[Node, Node, Node, Node | None]],
+) -> Iterator[tuple[str, str, str, None]]:
+    """rdflib quads as N-Triples forms (each term converted once; a blank node keeps its
+    label as it is, so ``_str`` gives what ``str()`` gave)."""
+    memo: dict[Node, str] = {}
+    get = memo.get
+
+    def form(term: Node) -> str:
+        text = "_:" + str(term) if isinstance(term, BNode) else to_nt(term)
+        memo[term] = text
+        return text
+
+    for s, p, o, _ in quads:
+        yield get(s) or form(s), get(p) or form(p), get(o) or form(o), None
+
+
+def _str(nt: str) -> str:
+    """What ``str()`` of the term gives: an IRI, a literal's lexical form, a blank node's
+    label."""
+    if nt[0] == "<":
+        body = nt[1:-1]
+        return body if "\\" not in body else unescape_string(body)
+    if nt[0] == '"':
+        return unescape_string(nt[1 : nt.rindex('"')])
+    return nt[2:]
+
+
+def _language(nt: str) -> str | None:
+    """A literal's language tag (``None`` for other terms and untagged literals)."""
+    if nt[0] != '"':
+        return None
+    rest = nt[nt.rindex('"') + 1 :]
+    return rest[1:] if rest.startswith("@") else None
+
+
+def _is_literal(nt: str) -> bool:
+    return nt[0] == '"'
+
+
+def _local(nt: str) -> str:
+    """The part of an IRI after its last ``#``."""
+    return _str(nt).rsplit("#", 1)[-1]
+
+
+def _langs(values: Iterable[str]) -> dict[str, str]:
     out: dict[str, str] = {}
-    for v in sorted(values, key=lambda v: (str(v), getattr(v, "language", None) or "")):
-        if isinstance(v, Literal):
-            out.setdefault(v.language or "", str(v))
+    for v in sorted(values, key=lambda v: (_str(v), _language(v) or "")):
+        if _is_literal(v):
+            out.setdefault(_language(v) or "", _str(v))
     return out
 
 
-def _first(values: list[Node] | None) -> str | None:
+def _first(values: list[str] | None) -> str | None:
     """The smallest value as text (several values are sorted first, so the choice is stable)."""
-    return min(str(v) for v in values) if values else None
+    return min(_str(v) for v in values) if values else None
 
 
-def _decimal(values: list[Node] | None) -> Decimal | None:
+def _decimal(values: list[str] | None) -> Decimal | None:
     text = _first(values)
     if text is None:
         return None
@@ -135,10 +182,33 @@ def _decimal(values: list[Node] | None) -> Decimal | None:
         return None
 
 
+class _Terms:
+    """The vocabulary's terms in N-Triples forms, as the index holds them."""
+
+    def __init__(self, v: Vocabulary):
+        self._v = v
+        self._found: dict[str, str] = {}
+        self.identifier, self.label = to_nt(DCTERMS.identifier), to_nt(RDFS.label)
+        self.alt_label, self.title = to_nt(SKOS.altLabel), to_nt(DCTERMS.title)
+        self.issued, self.publisher = to_nt(DCTERMS.issued), to_nt(DCTERMS.publisher)
+        self.derived = to_nt(PROV.wasDerivedFrom)
+
+    def __call__(self, name: str) -> str:
+        """An ontology term by local name."""
+        nt = self._found.get(name)
+        if nt is None:
+            nt = self._found[name] = to_nt(self._v.term(name))
+        return nt
+
+
 def to_networkx(
-    quads: Iterable[tuple[Node, Node, Node, Node | None]], vocab: Vocabulary | None = None
+    quads: Iterable[tuple[Any, Any, Any, Any]],
+    vocab: Vocabulary | None = None,
+    *,
+    forms: bool = False,
 ) -> nx.MultiDiGraph:
-    """Build the entity network from quads.
+    """Build the entity network from quads: rdflib terms, or with ``forms`` their N-Triples
+    forms (:meth:`pipeline.build.Dataset.nt_quads`, which need no rdflib term made).
 
     Node attributes: ``id``, ``cls`` (most specific class), ``classes``, ``labels``
     (lang → text), ``aliases``, ``country`` (IRI or ``None``), ``dates`` (relation →
@@ -156,87 +226,88 @@ def to_networkx(
     order give the same result on every run.
     """
     v = vocab or Vocabulary()
-    ix = _index(quads)
-    entity_classes = {v.term(c): c for c in ENTITY_CLASSES}
+    t = _Terms(v)
+    ix = _index(quads, forms)
+    entity_classes = {t(c): c for c in ENTITY_CLASSES}
     g = nx.MultiDiGraph()
     g.graph["ontology"] = str(v.term(""))
-    g.graph["sources"] = _sources(ix, v)
+    g.graph["sources"] = _sources(ix, t)
     g.graph["terms"] = _term_labels(ix, v)
-    for node, types in sorted(ix.types.items(), key=lambda kv: str(kv[0])):
-        names = [entity_classes[t] for t in types if t in entity_classes]
+    by_iri = sorted(ix.types.items(), key=lambda kv: _str(kv[0]))
+    for node, types in by_iri:
+        names = [entity_classes[c] for c in types if c in entity_classes]
         if not names:
             continue
         # the most specific class: the one with the longest ancestor chain
         cls = max(names, key=lambda c: (len(class_ancestors(c)), c))
         p = ix.props[node]
-        ident = p.get(DCTERMS.identifier)
+        ident = p.get(t.identifier)
+        iri = _str(node)
         dates = {
-            rel: sorted({str(d) for d in p[v.term(rel)]})
-            for rel in DATE_RELATIONS
-            if p.get(v.term(rel))
+            rel: sorted({_str(d) for d in p[t(rel)]}) for rel in DATE_RELATIONS if p.get(t(rel))
         }
         g.add_node(
-            str(node),
-            id=str(ident[0]) if ident else str(node).rsplit("/", 1)[-1],
+            iri,
+            id=_str(ident[0]) if ident else iri.rsplit("/", 1)[-1],
             cls=cls,
             classes=sorted(names),
-            labels=_langs(p.get(RDFS.label, [])),
-            aliases=sorted({str(a) for a in p.get(SKOS.altLabel, [])}),
-            country=str(p[v.term("country")][0]) if p.get(v.term("country")) else None,
+            labels=_langs(p.get(t.label, [])),
+            aliases=sorted({_str(a) for a in p.get(t.alt_label, [])}),
+            country=_str(p[t("country")][0]) if p.get(t("country")) else None,
             dates=dates,
             figures=[],
         )
-    fact_class = v.term("Fact")
-    for fact, types in sorted(ix.types.items(), key=lambda kv: str(kv[0])):
+    fact_class, figure = t("Fact"), t("figure")
+    for fact, types in by_iri:
         if fact_class not in types:
             continue
         p = ix.props[fact]
-        subj = p.get(v.term("subject"), [None])[0]
-        obj = p.get(v.term("object"), [None])[0]
-        rel = p.get(v.term("relation"), [None])[0]
-        if rel == v.term("figure") and subj is not None and str(subj) in g:
-            g.nodes[str(subj)]["figures"].append(_figure(ix, p, v))
+        subj = p.get(t("subject"), [None])[0]
+        obj = p.get(t("object"), [None])[0]
+        rel = p.get(t("relation"), [None])[0]
+        if rel == figure and subj is not None and _str(subj) in g:
+            g.nodes[_str(subj)]["figures"].append(_figure(ix, p, t))
             continue
         if subj is None or obj is None or rel is None:
             continue
-        if str(subj) not in g or str(obj) not in g:
+        if _str(subj) not in g or _str(obj) not in g:
             continue
-        found = (_evidence(ix, ann) for ann in p.get(PROV.wasDerivedFrom, []))
+        found = (_evidence(ix, ann, t) for ann in p.get(t.derived, []))
         evidence = [e for e in found if e is not None]
         evidence.sort(key=lambda e: (e.source, e.quote))
         titles = {e.source: e.source_title for e in evidence}
-        rank = _first(p.get(v.term("rank")))
+        rank = _first(p.get(t("rank")))
         g.add_edge(
-            str(subj),
-            str(obj),
-            key=str(fact),
-            relation=str(rel).rsplit("#", 1)[-1],
-            fact=str(fact),
+            _str(subj),
+            _str(obj),
+            key=_str(fact),
+            relation=_local(rel),
+            fact=_str(fact),
             sources=sorted(titles),
             source_titles=[titles[s] for s in sorted(titles)],
             evidence=evidence,
-            role=_langs(p.get(v.term("role"), [])),
-            amount_text=_amount_text(ix, p, v),
-            amount=_decimal(p.get(v.term("amount"))),
-            amount_bound=_first(p.get(v.term("amountBound"))),
-            currency=_first(p.get(v.term("currency"))),
-            share=_decimal(p.get(v.term("share"))),
+            role=_langs(p.get(t("role"), [])),
+            amount_text=_amount_text(ix, p, t),
+            amount=_decimal(p.get(t("amount"))),
+            amount_bound=_first(p.get(t("amountBound"))),
+            currency=_first(p.get(t("currency"))),
+            share=_decimal(p.get(t("share"))),
             rank=int(rank) if rank is not None and rank.isdigit() else None,
-            date=_first(p.get(v.term("date"))),
+            date=_first(p.get(t("date"))),
         )
     return g
 
 
-def _figure(ix: _Index, p: dict[Node, list[Node]], v: Vocabulary) -> dict:
+def _figure(ix: _Index, p: dict[str, list[str]], t: _Terms) -> dict:
     """A figure fact about an entity: what it measures, the amount as written, its evidence."""
-    found = (_evidence(ix, ann) for ann in p.get(PROV.wasDerivedFrom, []))
+    found = (_evidence(ix, ann, t) for ann in p.get(t.derived, []))
     return {
-        "measure": _langs(p.get(v.term("measure"), [])),
-        "amount_text": _amount_text(ix, p, v),
-        "amount": _decimal(p.get(v.term("amount"))),
-        "unit": _first(p.get(v.term("unit"))),
-        "currency": _first(p.get(v.term("currency"))),
-        "date": _first(p.get(v.term("date"))),
+        "measure": _langs(p.get(t("measure"), [])),
+        "amount_text": _amount_text(ix, p, t),
+        "amount": _decimal(p.get(t("amount"))),
+        "unit": _first(p.get(t("unit"))),
+        "currency": _first(p.get(t("currency"))),
+        "date": _first(p.get(t("date"))),
         "evidence": sorted((e for e in found if e is not None), key=lambda e: (e.source, e.quote)),
     }
 
@@ -245,43 +316,47 @@ def _term_labels(ix: _Index, v: Vocabulary) -> dict[str, dict[str, str]]:
     """The ontology's labels per class and property name (``{"coOrganizer": {"vi": …}}``),
     when the quads include the ontology (built graphs do)."""
     namespace = str(v.term(""))
+    label = to_nt(RDFS.label)
     out: dict[str, dict[str, str]] = {}
     for node, props in ix.props.items():
-        name = str(node)
-        if name.startswith(namespace) and RDFS.label in props:
-            out[name[len(namespace) :]] = _langs(props[RDFS.label])
+        if node[0] != "<":
+            continue
+        name = _str(node)
+        if name.startswith(namespace) and label in props:
+            out[name[len(namespace) :]] = _langs(props[label])
     return dict(sorted(out.items()))
 
 
-def _sources(ix: _Index, v: Vocabulary) -> dict[str, dict]:
+def _sources(ix: _Index, t: _Terms) -> dict[str, dict]:
     """Every source document in the quads: IRI → id, title, titles, issued, publisher."""
     out: dict[str, dict] = {}
+    document = t("SourceDocument")
     for node, types in ix.types.items():
-        if v.term("SourceDocument") not in types:
+        if document not in types:
             continue
         p = ix.props[node]
-        titles = _langs(p.get(DCTERMS.title, []))
-        out[str(node)] = {
-            "id": _first(p.get(DCTERMS.identifier)) or str(node).rsplit("/", 1)[-1],
-            "title": titles.get("vi") or titles.get("en") or str(node),
+        titles = _langs(p.get(t.title, []))
+        iri = _str(node)
+        out[iri] = {
+            "id": _first(p.get(t.identifier)) or iri.rsplit("/", 1)[-1],
+            "title": titles.get("vi") or titles.get("en") or iri,
             "titles": titles,
-            "issued": _first(p.get(DCTERMS.issued)),
-            "publisher": _langs(p.get(DCTERMS.publisher, [])).get("vi"),
-            "folder": _first(p.get(v.term("sourceFolder"))),
-            "sha256": _first(p.get(v.term("textSha256"))),
+            "issued": _first(p.get(t.issued)),
+            "publisher": _langs(p.get(t.publisher, [])).get("vi"),
+            "folder": _first(p.get(t("sourceFolder"))),
+            "sha256": _first(p.get(t("textSha256"))),
         }
     return dict(sorted(out.items()))
 
 
-def _amount_text(ix: _Index, p: dict[Node, list[Node]], v: Vocabulary) -> str | None:
+def _amount_text(ix: _Index, p: dict[str, list[str]], t: _Terms) -> str | None:
     """The amount as written: on the fact (older graphs) or on its evidence, first by text."""
-    on_fact = _first(p.get(v.term("amountText")))
+    on_fact = _first(p.get(t("amountText")))
     if on_fact is not None:
         return on_fact
+    amount_text = t("amountText")
     texts = sorted(
-        str(text)
-        for ann in p.get(PROV.wasDerivedFrom, [])
-        for text in ix.props[ann].get(v.term("amountText"), [])
+        _str(text) for ann in p.get(t.derived, []) for text in ix.props[ann].get(amount_text, [])
     )
     return texts[0] if texts else None
 
@@ -290,11 +365,16 @@ def _amount_text(ix: _Index, p: dict[Node, list[Node]], v: Vocabulary) -> str | 
 WORDING = frozenset({"amountText", "shareText", "roleText", "dateText", "dateQuote"})
 
 
-_HAS_TARGET, _HAS_SOURCE, _HAS_SELECTOR = OA.hasTarget, OA.hasSource, OA.hasSelector
-_EXACT, _PREFIX, _SUFFIX, _START, _END = OA.exact, OA.prefix, OA.suffix, OA.start, OA.end
+_HAS_TARGET, _HAS_SOURCE, _HAS_SELECTOR = (
+    to_nt(OA.hasTarget),
+    to_nt(OA.hasSource),
+    to_nt(OA.hasSelector),
+)
+_EXACT, _PREFIX, _SUFFIX = to_nt(OA.exact), to_nt(OA.prefix), to_nt(OA.suffix)
+_START, _END = to_nt(OA.start), to_nt(OA.end)
 
 
-def _evidence(ix: _Index, ann: Node) -> Evidence | None:
+def _evidence(ix: _Index, ann: str, t: _Terms) -> Evidence | None:
     target = ix.props[ann].get(_HAS_TARGET, [None])[0]
     if target is None:
         return None
@@ -302,37 +382,37 @@ def _evidence(ix: _Index, ann: Node) -> Evidence | None:
     source = tp.get(_HAS_SOURCE, [None])[0]
     quote = prefix = suffix = quote_selector = position_selector = ""
     start = end = None
-    for sel in sorted(tp.get(_HAS_SELECTOR, []), key=str):
+    for sel in sorted(tp.get(_HAS_SELECTOR, []), key=_str):
         sp = ix.props[sel]
         exact = sp.get(_EXACT)
         if exact:
-            quote = " ".join(str(exact[0]).split())
+            quote = " ".join(_str(exact[0]).split())
             prefix = _first(sp.get(_PREFIX)) or ""
             suffix = _first(sp.get(_SUFFIX)) or ""
-            quote_selector = str(sel)
+            quote_selector = _str(sel)
         first, last = _first(sp.get(_START)), _first(sp.get(_END))
         if first is not None and last is not None and first.isdigit() and last.isdigit():
             start, end = int(first), int(last)
-            position_selector = str(sel)
-    titles = _langs(ix.props[source].get(DCTERMS.title, [])) if source is not None else {}
-    title = titles.get("vi") or titles.get("en") or str(source)
+            position_selector = _str(sel)
+    titles = _langs(ix.props[source].get(t.title, [])) if source is not None else {}
+    title = titles.get("vi") or titles.get("en") or (_str(source) if source is not None else "None")
     wording = tuple(
         sorted(
-            (str(prop).rsplit("#", 1)[-1], str(values[0]))
+            (_local(prop), _str(values[0]))
             for prop, values in ix.props[ann].items()
-            if str(prop).rsplit("#", 1)[-1] in WORDING and values and isinstance(values[0], Literal)
+            if _local(prop) in WORDING and values and _is_literal(values[0])
         )
     )
     return Evidence(
         quote,
-        str(source),
+        _str(source) if source is not None else "None",
         title,
         prefix,
         suffix,
         start,
         end,
-        str(ann),
-        str(target),
+        _str(ann),
+        _str(target),
         quote_selector,
         position_selector,
         wording,

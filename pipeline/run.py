@@ -222,7 +222,8 @@ class Build:
         yield "stats.json", to_stats_json(stats)
         yield "conflicts.json", to_conflicts_json(self.conflicts)
         self._progress("rendered stats and conflicts")
-        network = to_networkx(self.dataset.quads(), self.vocab)  # for analysis and explorer
+        # for the analysis and the explorer, from the forms (no rdflib term is made)
+        network = to_networkx(self.dataset.nt_quads(), self.vocab, forms=True)
         self._progress("built the entity network")
         beside = self._background_from is not None and len(self.dataset) >= self._background_from
         # On a large graph the analysis runs in a child while this process draws the explorer;
