@@ -188,3 +188,26 @@ def test_w3c_core_cases_of_our_features_pass() -> None:
     assert not failed, failed
     assert ran >= REQUIRED, REQUIRED - ran
     assert len(ran) >= 60
+
+
+def test_instances_are_found_once_per_class_and_leave_the_store_as_it_was(tmp_path: Path) -> None:
+    """run_compiled writes each class's instances into the store for a while (one path
+    evaluation per class instead of one per query and value): the results must be those
+    of the path itself, the store must be left as it was, and a store that already holds
+    the private predicate is validated with the paths."""
+    from pipeline.validation.sparql import INSTANCE_OF, run_compiled, to_store
+
+    data = Graph()
+    for fixture in sorted((FIXTURES / "shapes").glob("*.ttl")):
+        data.parse(fixture)
+    queries = compile_shapes(SHAPES)
+    assert sum(1 for q in queries if q.classes) > len(queries) // 2
+    plain = [type(q)(q.check, q.text) for q in queries]  # the paths only
+    expected = run_compiled(to_store(data), plain)
+    store = to_store(data)
+    before = sorted(str(q) for q in store)
+    got = run_compiled(store, queries)
+    assert sorted(map(str, got)) == sorted(map(str, expected)) and len(got) > 20
+    assert sorted(str(q) for q in store) == before
+    store.add(ox.Quad(ox.NamedNode("urn:x:s"), ox.NamedNode(INSTANCE_OF[1:-1]), ox.Literal("x")))
+    assert sorted(map(str, run_compiled(store, queries))) == sorted(map(str, expected))

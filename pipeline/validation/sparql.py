@@ -445,10 +445,32 @@ def targeted_shapes(shapes: Graph) -> list[Node]:
 
 @dataclass(frozen=True)
 class CompiledQuery:
-    """One SELECT that finds the violations of one check over every focus node."""
+    """One SELECT that finds the violations of one check over every focus node.
+
+    ``classes`` are the classes whose instances ``text`` finds with the path
+    ``a/rdfs:subClassOf*``; ``with_instances`` is the same query with each such path
+    replaced by one triple of :data:`INSTANCE_OF`, for a store where
+    :func:`run_compiled` has written those triples.
+    """
 
     check: Check
     text: str
+    classes: tuple[str, ...] = ()
+    with_instances: str = ""
+
+
+# The private predicate of the instances run_compiled writes for a while (never in our data:
+# a store that holds it is validated with the paths).
+INSTANCE_OF = "<urn:x-vjkg:instance-of>"
+_CLASS_PATH = re.compile(r"(\?\w+) a/" + re.escape(term_nt(RDFS.subClassOf)) + r"\* (<[^<>\s]+>)")
+
+
+def _compiled(check: Check, text: str) -> CompiledQuery:
+    if check.select is not None:  # a constraint's own SELECT: run as it is written
+        return CompiledQuery(check, text)
+    classes = tuple(sorted({m.group(2) for m in _CLASS_PATH.finditer(text)}))
+    fast = _CLASS_PATH.sub(lambda m: f"{m.group(1)} {INSTANCE_OF} {m.group(2)}", text)
+    return CompiledQuery(check, text, classes, fast)
 
 
 def compile_shapes(shapes: Graph) -> list[CompiledQuery]:
@@ -472,7 +494,7 @@ def compile_shapes(shapes: Graph) -> list[CompiledQuery]:
                 body = " ".join(hops) + " " + instantiate(chk.pattern, focus, "?value")
                 head = f"({focus} AS ?focus)" + (" ?value" if chk.has_value else "")
                 text = f"SELECT DISTINCT {head} WHERE {{ {target} {body} }}"
-            out.append(CompiledQuery(chk, text))
+            out.append(_compiled(chk, text))
     return out
 
 
@@ -643,27 +665,60 @@ def _from_ox(term: object) -> Node | None:
 
 
 def run_compiled(store: ox.Store, queries: Sequence[CompiledQuery]) -> list[RawResult]:
-    """Run every compiled query on ``store`` (its default graph holds the data)."""
+    """Run every compiled query on ``store`` (its default graph holds the data); the
+    results come query by query, in the order of ``queries``.
+
+    Most checks find instances of a class with the path ``a/rdfs:subClassOf*``: once for
+    the targets, again inside ``sh:class`` for every value. The path is evaluated once per
+    class instead: its instances are written into the store as :data:`INSTANCE_OF` triples
+    and the queries read those (:attr:`CompiledQuery.with_instances`: the same solutions,
+    since every query is DISTINCT or an EXISTS), then the triples are removed again.
+    SPARQL-based constraints, which may read any triple, run before they are written.
+    """
+    found: dict[int, list[RawResult]] = {}
+    rest = []
+    for i, q in enumerate(queries):
+        if q.with_instances:
+            rest.append(i)
+        else:
+            found[i] = _run_one(store, q, q.text)
+    classes = sorted({c for i in rest for c in queries[i].classes})
+    path = f"a/{term_nt(RDFS.subClassOf)}*"
+    own = store.query(f"ASK {{ ?s {INSTANCE_OF} ?o }}")
+    fast = bool(classes) and not own
+    try:
+        if fast:
+            for cls in classes:
+                store.update(f"INSERT {{ ?x {INSTANCE_OF} {cls} }} WHERE {{ ?x {path} {cls} }}")
+        for i in rest:
+            q = queries[i]
+            found[i] = _run_one(store, q, q.with_instances if fast else q.text)
+    finally:
+        if fast:
+            store.update(f"DELETE WHERE {{ ?x {INSTANCE_OF} ?c }}")
+    return [r for i in range(len(queries)) for r in found[i]]
+
+
+def _run_one(store: ox.Store, q: CompiledQuery, text: str) -> list[RawResult]:
     out: list[RawResult] = []
-    for q in queries:
-        c = q.check
-        shape = _original(c.shape)
-        component = SH[c.component]
-        solutions = store.query(q.text)
-        assert isinstance(solutions, ox.QuerySolutions)
-        for row in solutions:
-            focus = _from_ox(row["this" if c.select is not None else "focus"])
-            assert focus is not None
-            value = _from_ox(row["value"]) if c.has_value and "value" in _names(row) else None
-            path: Node | None = c.path
-            message = c.message
-            if c.select is not None:
-                names = _names(row)
-                if "path" in names and row["path"] is not None:
-                    path = _from_ox(row["path"])
-                if "message" in names and row["message"] is not None:
-                    message = str(row["message"].value)
-            out.append((c.severity, focus, path, value, message, shape, component))
+    c = q.check
+    shape = _original(c.shape)
+    component = SH[c.component]
+    solutions = store.query(text)
+    assert isinstance(solutions, ox.QuerySolutions)
+    for row in solutions:
+        focus = _from_ox(row["this" if c.select is not None else "focus"])
+        assert focus is not None
+        value = _from_ox(row["value"]) if c.has_value and "value" in _names(row) else None
+        path: Node | None = c.path
+        message = c.message
+        if c.select is not None:
+            names = _names(row)
+            if "path" in names and row["path"] is not None:
+                path = _from_ox(row["path"])
+            if "message" in names and row["message"] is not None:
+                message = str(row["message"].value)
+        out.append((c.severity, focus, path, value, message, shape, component))
     return out
 
 
