@@ -12,14 +12,17 @@ code points into the NFC text as stored; hand-given offsets are checked, never t
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Iterator
 
 from .model import Anchor
 from .text import fold_whitespace
 
 CONTEXT = 32  # code points of prefix/suffix kept in each TextQuoteSelector
+COUNTED = 1000  # an ambiguous quote's occurrences are counted up to this many
 _WS = re.compile(r"\s+")
 
 
@@ -72,19 +75,20 @@ class SourceText:
         """The 1-based line of ``text.txt`` holding ``offset``."""
         return bisect_right(self.line_starts, offset)
 
-    def find_all(self, quote: str) -> list[tuple[int, int]]:
-        """All (start, end) original offsets where ``quote`` occurs, whitespace-insensitively."""
+    def hits(self, quote: str) -> Iterator[tuple[int, int]]:
+        """The (start, end) original offsets where ``quote`` occurs, whitespace-insensitively,
+        in order, found one at a time (a caller may stop early)."""
         needle = fold_whitespace(quote)
         if not needle:
-            return []
-        hits: list[tuple[int, int]] = []
+            return
         pos = self.folded.find(needle)
         while pos != -1:
-            start = self.origin(pos)
-            end = self.origin(pos + len(needle) - 1) + 1
-            hits.append((start, end))
+            yield self.origin(pos), self.origin(pos + len(needle) - 1) + 1
             pos = self.folded.find(needle, pos + 1)
-        return hits
+
+    def find_all(self, quote: str, limit: int | None = None) -> list[tuple[int, int]]:
+        """:meth:`hits` as a list, of at most ``limit`` hits."""
+        return list(itertools.islice(self.hits(quote), limit))
 
     def make_anchor(self, start: int, end: int) -> Anchor:
         """The selector values for the span ``[start, end)``."""
@@ -106,7 +110,12 @@ class SourceText:
         """Anchor ``quote``; raise :class:`AnchorError` when missing, ambiguous or misplaced."""
         if not fold_whitespace(quote):
             raise AnchorError("the quote is empty", "copy the sentence that states the fact")
-        hits = self.find_all(quote)
+        # Counted up to a cap: a one-letter quote occurs millions of times in a long text.
+        hits = self.find_all(quote, max(occurrence or 0, COUNTED) + 1)
+        many = len(hits) > max(occurrence or 0, COUNTED)
+        if many:
+            hits.pop()
+        count = f"more than {len(hits):,}" if many else f"{len(hits)}"
         if not hits:
             near = self.nearest(quote)
             where = f"nearest text is {near!r}" if near else "no passage starts like it"
@@ -117,14 +126,14 @@ class SourceText:
         if occurrence is not None:
             if not 1 <= occurrence <= len(hits):
                 raise AnchorError(
-                    f"occurrence {occurrence} asked for, but the quote occurs {len(hits)} time(s)",
+                    f"occurrence {occurrence} asked for, but the quote occurs {count} time(s)",
                     f"use a number from 1 to {len(hits)}",
                 )
             chosen = hits[occurrence - 1]
         elif len(hits) > 1:
             where = ", ".join(f"{s}–{e} (line {self.line_of(s)})" for s, e in hits[:6])
             raise AnchorError(
-                f"quote is ambiguous: it occurs {len(hits)} times, at offsets {where}",
+                f"quote is ambiguous: it occurs {count} times, at offsets {where}",
                 "lengthen the quote until it is unique, or add 'occurrence: N'",
             )
         else:

@@ -24,7 +24,14 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ProblemCollector
-from .load import DEFAULT_LIMITS, REGISTRY_FILE, SourceLimits, load_source
+from .load import (
+    DEFAULT_LIMITS,
+    REGISTRY_FILE,
+    FileRefused,
+    SourceLimits,
+    load_source,
+    read_capped,
+)
 from .model import Entity
 
 CACHE_DIR = ".kg-cache"
@@ -117,19 +124,25 @@ class SourceLoader:
         salt = hashlib.sha256(code_digest().encode())
         salt.update(repr(limits).encode())
         salt.update(os.getcwd().encode())  # locations in the loaded records are cwd-relative
-        with contextlib.suppress(OSError):
-            salt.update((sources / REGISTRY_FILE).read_bytes())
+        with contextlib.suppress(OSError, FileRefused):  # the loader says why
+            salt.update(read_capped(sources / REGISTRY_FILE, limits.registry_bytes))
         self._salt = salt
+        self._caps = {
+            "meta.yaml": limits.yaml_bytes,
+            "text.txt": limits.text_bytes,
+            "annotations.yaml": limits.yaml_bytes,
+        }
 
     def key(self, folder: Path) -> str | None:
-        """The folder's cache key, or ``None`` when one of its files cannot be read (the
-        loader then says why, and nothing is cached)."""
+        """The folder's cache key, or ``None`` when one of its files cannot be read, is not
+        a regular file or is over its cap (read no further: the loader then says why, and
+        nothing is cached)."""
         h = self._salt.copy()
         h.update(str(folder.resolve()).encode())
-        for name in ("meta.yaml", "text.txt", "annotations.yaml"):
+        for name, cap in self._caps.items():
             try:
-                h.update(name.encode() + b"\0" + (folder / name).read_bytes())
-            except OSError:
+                h.update(name.encode() + b"\0" + read_capped(folder / name, cap))
+            except (OSError, FileRefused):
                 return None
         return f"{folder.name}-{h.hexdigest()[:32]}"
 

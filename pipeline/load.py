@@ -7,7 +7,9 @@ All problems of a run are collected and raised together as one
 from __future__ import annotations
 
 import difflib
+import os
 import re
+import stat
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -52,7 +54,6 @@ from .yamltree import (
     YNode,
     YScalar,
     describe_auto_type,
-    is_int_tag,
     read_yaml_text,
 )
 
@@ -73,6 +74,9 @@ class SourceLimits:
 
 DEFAULT_LIMITS = SourceLimits()
 REGISTRY_FILE = "registry.yaml"
+
+
+GUESSED_PER_FILE = 5  # unknown entity ids per file matched against the registry for a hint
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
@@ -98,6 +102,16 @@ class YamlReader:
         self.path = path
         self.problems = problems
         self.warnings: list[Problem] = []  # problems that do not stop a build (--strict: they do)
+        self._guesses: dict[str, str] = {}
+
+    def entity_hint(self, eid: str, entities: dict[str, Entity]) -> str:
+        """How to fix an unknown entity id: the close registry ids for the first
+        :data:`GUESSED_PER_FILE` unknown ids of the file (each guess reads the whole registry,
+        about 3 s at 175,000 entities), then the plain advice."""
+        fallback = "add it to sources/registry.yaml"
+        if eid not in self._guesses and len(self._guesses) < GUESSED_PER_FILE:
+            self._guesses[eid] = did_you_mean(eid, entities) or fallback
+        return self._guesses.get(eid, fallback)
 
     def loc(self, line: int) -> Location:
         return Location(self.path, line)
@@ -163,11 +177,8 @@ class YamlReader:
         value = node.get(key)
         if value is None:
             return None
-        if isinstance(value, YScalar) and (is_int_tag(value) or value.value.strip().isdigit()):
-            try:
-                return int(value.value.strip(), 10)
-            except ValueError:
-                pass
+        if isinstance(value, YScalar) and _WHOLE.fullmatch(value.value.strip()):
+            return int(value.value.strip(), 10)
         self.problem(value.line, f"{key!r} must be a whole number, got {_show(value)}", "")
         return None
 
@@ -201,26 +212,58 @@ def _show(node: YNode) -> str:
     return repr(node.value) if isinstance(node, YScalar) else type(node).__name__
 
 
+def read_capped(path: Path, max_bytes: int) -> bytes:
+    """The bytes of the regular file at ``path``; raises :class:`FileRefused` when it is not
+    a regular file (a FIFO would block, a device never end) or holds over ``max_bytes``
+    (checked before it is read, and again while it is: a file may grow)."""
+    st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode):
+        raise FileRefused("is not a regular file (a FIFO, a device or a socket)", "")
+    if st.st_size > max_bytes:
+        raise FileRefused(f"is {st.st_size:,} bytes, over the {max_bytes:,}-byte cap", "cap")
+    with open(path, "rb") as fh:
+        data = fh.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise FileRefused(f"is over the {max_bytes:,}-byte cap", "cap")
+    return data
+
+
+class FileRefused(Exception):
+    """A file :func:`read_capped` will not read: ``reason`` is ``"cap"`` for its size."""
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.message, self.reason = message, reason
+
+
+def _read_or_report(
+    path: Path, max_bytes: int, option: str, problems: ProblemCollector
+) -> bytes | None:
+    """:func:`read_capped`, its refusal recorded as a located problem."""
+    loc = Location.of(path)
+    try:
+        return read_capped(path, max_bytes)
+    except FileRefused as exc:
+        if exc.reason == "cap":
+            fix = f"check that this is the right file; if it is, raise the cap with {option}"
+        else:
+            fix = "replace it with a plain file"
+        problems.add(loc, f"file {exc.message}", fix)
+    except OSError as exc:
+        problems.add(loc, f"cannot read the file: {exc.strerror}", "check that it exists")
+    return None
+
+
 def read_yaml_file(
     path: Path, problems: ProblemCollector, max_bytes: int = MAX_YAML_BYTES
 ) -> YNode | None:
     """Read one YAML file into a located tree; record problems and return None on failure
-    (a file over ``max_bytes`` is refused unread)."""
+    (a file over ``max_bytes``, or not a regular file, is refused unread)."""
     loc = Location.of(path)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        problems.add(loc, f"cannot read the file: {exc.strerror}", "check that it exists")
+    option = "--max-registry-bytes" if path.name == REGISTRY_FILE else "--max-yaml-bytes"
+    data = _read_or_report(path, max_bytes, option, problems)
+    if data is None:
         return None
-    if size > max_bytes:
-        option = "--max-registry-bytes" if path.name == REGISTRY_FILE else "--max-yaml-bytes"
-        problems.add(
-            loc,
-            f"file is {size:,} bytes, over the {max_bytes:,}-byte cap",
-            f"check that this is the right file; if it is, raise the cap with {option}",
-        )
-        return None
-    data = path.read_bytes()
     text = _decode(data, loc, problems)
     if text is None:
         return None
@@ -262,6 +305,10 @@ def _decode(data: bytes, loc: Location, problems: ProblemCollector) -> str | Non
         return None
     return text
 
+
+# A whole number as annotations write one: ASCII digits (str.isdigit also takes "²" and
+# "١٢"), at most 18 of them (int() refuses over 4,300, and no offset or rank is longer).
+_WHOLE = re.compile(r"[0-9]{1,18}")
 
 # Unicode's control characters (general category Cc: U+0000-U+001F and U+007F-U+009F),
 # except tab, line feed and carriage return.
@@ -362,7 +409,7 @@ def load_registry(
         target = entities.get(country)
         if target is None:
             r.problem(
-                line, f"country {country!r} is not a registry id", did_you_mean(country, entities)
+                line, f"country {country!r} is not a registry id", r.entity_hint(country, entities)
             )
         elif target.cls != "Country":
             r.problem(line, f"country {country!r} is a {target.cls}, not a Country", "")
@@ -375,18 +422,17 @@ def load_source_text(
     """Read a source text as NFC; report encoding problems with their byte offsets."""
     loc = Location.of(path)
     try:
-        size = path.stat().st_size
+        data = read_capped(path, max_bytes)
+    except FileRefused as exc:
+        fix = "replace it with a plain file"
+        if exc.reason == "cap":
+            fix = "check that this is the right file; if it is, raise the cap with --max-text-bytes"
+        problems.add(loc, f"text {exc.message}", fix)
+        return None
     except OSError as exc:
         problems.add(loc, f"cannot read the source text: {exc.strerror}", "add text.txt")
         return None
-    if size > max_bytes:
-        problems.add(
-            loc,
-            f"text is {size:,} bytes, over the {max_bytes:,}-byte cap",
-            "check that this is the right file; if it is, raise the cap with --max-text-bytes",
-        )
-        return None
-    text = _decode(path.read_bytes(), loc, problems)
+    text = _decode(data, loc, problems)
     if text is None:
         return None
     if not text.strip():
@@ -615,7 +661,7 @@ def _claim_qualifiers(
     for q in QUALIFIERS:
         if q.kind == "number" and q.key in m:
             raw = r.text(m, q.key, required=False)
-            if raw is not None and raw.isdigit() and int(raw) > 0:
+            if raw is not None and _WHOLE.fullmatch(raw) and int(raw) > 0:
                 generic[q.field or q.key] = int(raw)
             elif raw is not None:
                 r.problem(
@@ -724,7 +770,7 @@ def _entity_ref(
         r.problem(
             m.key_lines[key],
             f"unknown entity {eid!r}",
-            did_you_mean(eid, entities) or "add it to sources/registry.yaml",
+            r.entity_hint(eid, entities),
         )
         return None
     if classes is not None and not is_a(entity.cls, classes):

@@ -181,7 +181,7 @@ def _normalise_decimal(value: Decimal) -> Decimal:
     return value.normalize()
 
 
-_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_DATE = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?$")  # ASCII digits only
 
 
 def parse_date(text: str) -> tuple[str, str]:
@@ -202,6 +202,8 @@ def parse_date(text: str) -> tuple[str, str]:
             "unless the document's date gives the year)"
         )
     year, month, day = m.groups()
+    if int(year) == 0:
+        raise QuantityError(f"date {text!r} has year 0000; years run 0001–9999")
     if month is None:
         return text, "gYear"
     if not 1 <= int(month) <= 12:

@@ -13,6 +13,7 @@ remembers its line, and reports each of those cases as a located problem instead
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import yaml
@@ -109,11 +110,41 @@ def read_yaml_text(text: str, path: str) -> YNode:
         ) from None
     except yaml.YAMLError as exc:
         raise YamlProblems([Problem(Location(path), f"YAML error: {exc}", "")]) from None
+    _check_depth(events, path)
     builder = _TreeBuilder(path, problems)
     root = builder.build(events)
     if problems:
         raise YamlProblems(problems)
     return root
+
+
+# No file of sources/ nests deeper than a few levels; a deeper one is refused before the
+# tree is built (which recurses once per level).
+MAX_YAML_DEPTH = 64
+# Control characters (Unicode Cc) other than tab, line feed and carriage return: YAML's
+# escapes ("\0", "\e", "\x01") can write them into a value, and no label, quote or id
+# holds one (text.txt refuses them too).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _check_depth(events: list[yaml.Event], path: str) -> None:
+    depth = 0
+    for ev in events:
+        if isinstance(ev, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                line = ev.start_mark.line + 1 if ev.start_mark is not None else 0
+                raise YamlProblems(
+                    [
+                        Problem(
+                            Location(path, line),
+                            f"lists and mappings nested deeper than {MAX_YAML_DEPTH} levels",
+                            "annotations nest a few levels at most: check the brackets",
+                        )
+                    ]
+                )
+        elif isinstance(ev, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
 
 
 class YamlProblems(Exception):
@@ -177,6 +208,13 @@ class _TreeBuilder:
             return YScalar("", line)
         self._check_anchor(ev, line)
         if isinstance(ev, yaml.ScalarEvent):
+            bad = _CONTROL.search(ev.value)
+            if bad is not None:
+                self._problem(
+                    line,
+                    f"control character U+{ord(bad.group()):04X} in {ev.value[:40]!r}",
+                    "remove it (a YAML escape such as \\0, \\e or \\x01 writes one)",
+                )
             plain = not ev.style  # None (pure-Python parser) or "" (libyaml) for plain
             tag = _STR_TAG
             if plain and ev.implicit[0]:

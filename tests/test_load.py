@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -312,3 +316,137 @@ def test_a_role_written_as_labels_is_read_from_the_vocabulary_with_a_warning(
     (warning,) = corpus.warnings
     assert "annotations.yaml:" in str(warning.where)
     assert "write 'role: speaker' and 'roleText: phát biểu'" in str(warning)
+
+
+# ---------------------------------------------------------------- hostile files (found by a probe)
+
+
+def _build(sources: Path, out: Path, *extra: str, **kw: Any) -> subprocess.CompletedProcess[str]:
+    return run_kg("build", "--sources", str(sources), "--out", str(out), *extra, **kw)
+
+
+@pytest.mark.parametrize("name", ["a/text.txt", "a/annotations.yaml", "registry.yaml"])
+def test_a_fifo_in_sources_is_refused_not_waited_on(
+    mini_copy: Path, tmp_path: Path, name: str
+) -> None:
+    """A FIFO reports size 0 and blocks its reader forever: the build (cache on, the
+    default) must refuse it as not a regular file, at once."""
+    (mini_copy / name).unlink()
+    os.mkfifo(mini_copy / name)
+    r = _build(mini_copy, tmp_path / "out", timeout=120)
+    assert r.returncode == errors.EXIT_BAD_INPUT, r.stderr
+    assert f"{name}: " in r.stderr and "is not a regular file" in r.stderr
+
+
+def test_a_huge_sparse_text_is_refused_before_it_is_read(mini_copy: Path, tmp_path: Path) -> None:
+    """The cache digests the folder's files before the loader reads them: a 4 GiB text
+    (sparse: no disk) must be refused by its size, never read, even with 1.5 GiB of
+    address space (it was read whole first: MemoryError, exit 1)."""
+    import resource
+
+    with open(mini_copy / "a" / "text.txt", "r+b") as fh:
+        fh.truncate(4 << 30)
+
+    def capped() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (3 << 29, 3 << 29))
+
+    kg = Path(sys.executable).with_name("kg")
+    r = subprocess.run(
+        [str(kg), "build", "--sources", str(mini_copy), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=capped,
+    )
+    assert r.returncode == errors.EXIT_BAD_INPUT, r.stderr
+    assert "a/text.txt: text is 4,294,967,296 bytes, over the" in r.stderr
+
+
+_DEEP = "deep: " + "[" * 1200 + "]" * 1200 + "\nmentions:\n"
+
+
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        (
+            ("a/annotations.yaml", "mentions:\n", _DEEP),
+            "a/annotations.yaml:1: lists and mappings nested deeper than 64 levels",
+        ),
+        (
+            ("registry.yaml", "en: Japan}", 'en: "Japan\\0\\e"}'),
+            "registry.yaml:4: control character",
+        ),
+        (("a/annotations.yaml", '    date: "2024"\n', '    date: "0000"\n'), "has year 0000"),
+        (("a/annotations.yaml", '    date: "2024"\n', '    date: "٢٠٢٤"\n'), "is not ISO"),
+    ],
+)
+def test_hostile_values_are_located_errors_not_crashes(
+    mini_copy: Path, tmp_path: Path, edit: tuple[str, str, str], said: str
+) -> None:
+    name, old, new = edit
+    path = mini_copy / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    r = _build(mini_copy, tmp_path / "out")
+    assert r.returncode == errors.EXIT_BAD_INPUT, r.stderr
+    assert said in r.stderr, r.stderr
+    assert "internal error" not in r.stderr
+
+
+@pytest.mark.parametrize("rank", ["²", "١٢", "9" * 5000, "-3"])
+def test_numbers_are_ascii_digits(mini_copy: Path, tmp_path: Path, rank: str) -> None:
+    path = mini_copy / "a" / "annotations.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace(
+            "    amount: 590 tỷ Yên\n", f'    amount: 590 tỷ Yên\n    rank: "{rank}"\n', 1
+        ),
+        encoding="utf-8",
+    )
+    r = _build(mini_copy, tmp_path / "out")
+    assert r.returncode == errors.EXIT_BAD_INPUT, r.stderr
+    assert "must be a positive whole number" in r.stderr and "internal error" not in r.stderr
+
+
+def test_unknown_ids_are_matched_against_the_registry_a_few_times_per_file(
+    mini_copy: Path,
+) -> None:
+    """Each guess reads the whole registry (3 s at 175,000 entities): the first five
+    unknown ids of a file get one, the rest the plain advice, the same in every run."""
+    from pipeline.load import GUESSED_PER_FILE
+
+    path = mini_copy / "a" / "annotations.yaml"
+    typos = "".join(f"  - entity: japn{i}\n    quote: METI\n" for i in range(8))
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("mentions:\n", "mentions:\n" + typos, 1), encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_corpus(mini_copy)
+    unknown = [str(p) for p in exc.value.problems if "unknown entity 'japn" in str(p)]
+    assert len(unknown) == 8
+    guessed = [p for p in unknown if "did you mean 'japan'" in p]
+    assert guessed == unknown[:GUESSED_PER_FILE]
+    assert all(p.endswith("add it to sources/registry.yaml") for p in unknown[GUESSED_PER_FILE:])
+
+
+def test_a_one_letter_quote_in_a_long_text_is_counted_up_to_a_cap(
+    mini_copy: Path, tmp_path: Path
+) -> None:
+    """Every occurrence was kept as a tuple before the ambiguity check (2.8 GB for a
+    one-letter quote at the 20 MB cap): the count stops at the cap."""
+    from pipeline.anchor import COUNTED
+
+    (mini_copy / "a" / "text.txt").write_text("a" * 2_000_000 + "\n", encoding="utf-8")
+    (mini_copy / "a" / "annotations.yaml").write_text(
+        "mentions:\n  - entity: japan\n    quote: a\n", encoding="utf-8"
+    )
+    r = _build(mini_copy, tmp_path / "out")
+    assert r.returncode == errors.EXIT_BAD_INPUT
+    assert f"it occurs more than {COUNTED:,} times" in r.stderr, r.stderr
+
+
+def test_a_fifo_query_file_is_refused(tmp_path: Path) -> None:
+    fifo = tmp_path / "q.rq"
+    os.mkfifo(fifo)
+    r = run_kg("query", str(fifo), timeout=120)
+    assert r.returncode == errors.EXIT_QUERY and "not a regular file" in r.stderr, r.stderr

@@ -55,6 +55,7 @@ UPDATE_KEYWORDS = frozenset(
 QUERY_FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
 DEFAULT_TRUNCATE = 80
 MAX_QUERY_TOKENS = 100_000  # kg query / kg serve --max-query-tokens (see scan_query)
+MAX_QUERY_FILE_BYTES = 16 * 1024 * 1024  # a .rq file larger than this is refused unread
 # kg query / kg serve --max-query-depth: Oxigraph's parser recurses per level of nesting and
 # overflows its stack (SIGSEGV) at about 3,000 braces, 5,000 parentheses or 10,000 "!".
 MAX_QUERY_DEPTH = 256
@@ -191,10 +192,15 @@ def list_saved_queries(directory: Path | None = None) -> list[SavedQuery]:
     return out
 
 
-def read_query_file(path: Path) -> str:
-    """The text of a query file (UTF-8, an optional BOM dropped)."""
+def read_query_file(path: Path, max_bytes: int = MAX_QUERY_FILE_BYTES) -> str:
+    """The text of a query file (UTF-8, an optional BOM dropped); a file that is not a
+    regular file (a FIFO would block) or holds over ``max_bytes`` is refused unread."""
+    from ..load import FileRefused, read_capped
+
     try:
-        return path.read_text(encoding="utf-8-sig")
+        return read_capped(path, max_bytes).decode("utf-8-sig")
+    except FileRefused as exc:
+        raise QueryError(f"{path}: the query file {exc.message}") from None
     except FileNotFoundError:
         raise UsageError(f"{path}: no such query file — check the path") from None
     except UnicodeDecodeError as exc:
