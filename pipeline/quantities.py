@@ -62,7 +62,12 @@ _CURRENCIES: list[tuple[str, str]] = [
     ("đồng", "VND"),
 ]
 
-_NUMBER = re.compile(r"^(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?")
+_NUMBER = re.compile(r"^([0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,([0-9]+))?")  # ASCII digits only
+
+
+# Python's decimal arithmetic keeps 28 significant digits: a longer number would be
+# rounded, silently, when its scale word is applied.
+MAX_DIGITS = 28
 
 
 def parse_number(text: str) -> Decimal:
@@ -78,6 +83,12 @@ def parse_number(text: str) -> Decimal:
             "(use '.' between thousands and ',' before decimals, e.g. '3.900' or '8,4')"
         )
     whole = m.group(1).replace(".", "")
+    digits = len((whole + (m.group(2) or "")).lstrip("0"))
+    if digits > MAX_DIGITS:
+        raise QuantityError(
+            f"{text!r} has {digits} digits; amounts are kept exactly up to {MAX_DIGITS} "
+            "(check the number)"
+        )
     return Decimal(whole + ("." + m.group(2) if m.group(2) else ""))
 
 

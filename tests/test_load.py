@@ -450,3 +450,12 @@ def test_a_fifo_query_file_is_refused(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     r = run_kg("query", str(fifo), timeout=120)
     assert r.returncode == errors.EXIT_QUERY and "not a regular file" in r.stderr, r.stderr
+
+
+def test_an_amount_too_long_to_keep_exactly_is_refused_not_rounded() -> None:
+    from pipeline.quantities import MAX_DIGITS, QuantityError, parse_amount
+
+    exact = "9" * MAX_DIGITS
+    assert str(parse_amount(exact + " Yên").value) == exact
+    with pytest.raises(QuantityError, match="kept exactly up to 28"):
+        parse_amount("9" * (MAX_DIGITS + 1) + " tỷ Yên")
