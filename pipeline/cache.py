@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import os
 import pickle
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +37,7 @@ from .load import (
 from .model import Entity
 
 CACHE_DIR = ".kg-cache"
-_FORMAT = "1"
+_FORMAT = "2"  # 2: entries are signed
 
 
 def code_digest(package: Path | None = None) -> str:
@@ -49,14 +51,49 @@ def code_digest(package: Path | None = None) -> str:
     return h.hexdigest()
 
 
+def _user_key() -> bytes:
+    """This user's secret for signing cache entries (``~/.cache/vjkg/cache-key``, made on
+    first use, readable by the user alone); a key for this process only when it cannot be
+    kept (the cache then serves this run alone)."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    path = base / "vjkg" / "cache-key"
+    try:
+        key = path.read_bytes()
+        if len(key) == 32:
+            return key
+    except OSError:
+        pass
+    key = secrets.token_bytes(32)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".cache-key.tmp-{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(key)
+        os.replace(tmp, path)
+        return path.read_bytes() if path.stat().st_size == 32 else key
+    except OSError:
+        return key
+
+
 class DiskCache:
-    """Pickled values under ``directory/<kind>/<key>.pickle``, written atomically."""
+    """Pickled values under ``directory/<kind>/<key>.pickle``, written atomically.
+
+    Unpickling runs whatever the file says, and an output directory may come from anyone
+    (a cloned repository, a shared folder): each entry is signed with the user's own secret
+    (HMAC-SHA256, :func:`_user_key`) and an entry whose signature does not match is never
+    unpickled, only rebuilt.
+    """
 
     def __init__(self, directory: Path):
         self.directory = directory
         self.used: set[Path] = set()
         self.hits = 0
         self.misses: list[str] = []
+        self._key = _user_key()
+
+    def _sign(self, payload: bytes) -> bytes:
+        return hmac.new(self._key, payload, hashlib.sha256).digest()
 
     def _path(self, kind: str, key: str) -> Path:
         return self.directory / kind / f"{key}.pickle"
@@ -66,7 +103,10 @@ class DiskCache:
         path = self._path(kind, key)
         try:
             with open(path, "rb") as fh:
-                value = pickle.load(fh)
+                signature, payload = fh.read(32), fh.read()
+            if not hmac.compare_digest(signature, self._sign(payload)):
+                return None  # not written by this user's kg: never unpickled
+            value = pickle.loads(payload)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
             return None
         self.used.add(path)
@@ -79,8 +119,9 @@ class DiskCache:
         tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
             with open(tmp, "wb") as fh:
-                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                fh.write(self._sign(payload) + payload)
             os.replace(tmp, path)
             self.used.add(path)
         except OSError:

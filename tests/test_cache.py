@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pipeline.cache import code_digest
 
-from .conftest import ROOT
+from .conftest import ROOT, run_kg
 
 
 def test_code_digest_sees_an_edit_in_a_subpackage(tmp_path: Path) -> None:
@@ -32,3 +32,37 @@ def test_code_digest_is_stable_and_names_files_by_relative_path(tmp_path: Path) 
     (b / "y.py").write_text("2")
     assert code_digest(a) == code_digest(a)
     assert code_digest(a) != code_digest(b)
+
+
+class _Planted:
+    """What a hostile cache entry holds: unpickling it creates a file."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+def test_a_cache_entry_this_user_did_not_write_is_never_unpickled(mini_copy: Path, tmp_path: Path):
+    """An output directory may come from anyone (a cloned repository, a shared folder), and
+    unpickling runs what the file says: entries are signed with the user's own key."""
+    import pickle
+
+    env = {"XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    out = tmp_path / "out"
+    first = run_kg("build", "--sources", str(mini_copy), "--out", str(out), env=env)
+    assert first.returncode == 0, first.stderr
+    key = tmp_path / "xdg" / "vjkg" / "cache-key"
+    assert key.stat().st_size == 32 and key.stat().st_mode & 0o077 == 0
+    entries = sorted((out / ".kg-cache").glob("sources/*.pickle"))
+    assert entries
+    marker = tmp_path / "ran"
+    for entry in entries:  # a planted entry, with or without a copied signature
+        entry.write_bytes(entry.read_bytes()[:32] + pickle.dumps(_Planted(marker)))
+    again = run_kg("build", "--sources", str(mini_copy), "--out", str(out), env=env)
+    assert again.returncode == 0, again.stderr
+    assert not marker.exists()
+    assert "cache: 0 reused, reprocessed ['source a', 'source b']" in again.stderr
+    third = run_kg("build", "--sources", str(mini_copy), "--out", str(out), env=env)
+    assert f"cache: {len(entries)} reused" in third.stderr  # its own entries: kept
