@@ -170,3 +170,20 @@ def test_a_pdftotext_that_never_ends_is_stopped(tmp_path: Path) -> None:
     assert "treo.pdf" in str(problem) and "took over 0.5 s" in str(problem)
     assert "--pdf-timeout" in str(problem)
     assert time.monotonic() - t0 < 30  # killed, not waited for
+
+
+def test_a_file_name_with_an_escape_sequence_gives_a_meta_yaml_that_loads(
+    sources: Path, tmp_path: Path
+) -> None:
+    """The file name goes into meta.yaml (a comment and original_file): its control
+    characters are written as \\uXXXX, so no escape sequence reaches a terminal and the
+    source builds."""
+    doc = tmp_path / "evil\x1b[31m.txt"
+    doc.write_text("Bộ Khoa học và Công nghệ họp ngày 4/2/2026.\n", encoding="utf-8")
+    r = run_kg("new-source", str(doc), "--sources", str(sources))
+    assert r.returncode == 0, r.stderr
+    meta = next(p for p in sorted(sources.glob("*/meta.yaml")) if "evil" in p.read_text("utf-8"))
+    text = meta.read_text(encoding="utf-8")
+    assert "\x1b" not in text and "evil\\u001B[31m.txt" in text
+    problems = ProblemCollector()
+    assert load_meta(meta, meta.parent.name, problems) is not None and not problems.problems

@@ -282,8 +282,15 @@ def _yaml_str(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _printable(name: str) -> str:
+    """A file name with its control characters (Unicode Cc) written as ``\\uXXXX``: a name
+    may hold an escape sequence, and meta.yaml refuses control characters."""
+    return "".join(f"\\u{ord(c):04X}" if unicodedata.category(c) == "Cc" else c for c in name)
+
+
 def to_meta_skeleton(text: str, source_id: str, original: str) -> str:
     """``meta.yaml`` with what the text states: a title, a date, the language."""
+    original = _printable(original)
     lines = [line.strip() for line in text.split("\n") if line.strip()]
     first = lines[0] if lines else ""
     if first and len(first) <= 150 and not first.endswith((".", ":", ";", ",")):
