@@ -1067,17 +1067,22 @@ def build_revision(repo: Path, commit: str, workdir: Path, timeout: float = 600.
     working tree and the index are not touched), then ``python -m pipeline.cli build``
     runs there with the current interpreter, so sources written for older code are built
     by the code they were written for. A failed build is an input error naming the commit.
+    A commit already built in ``workdir`` (both sides of ``kg diff --rev HEAD --rev HEAD``)
+    is not built again: its graph is returned.
     """
-    tree = workdir / commit[:12]
+    tree = workdir / commit  # the whole id: two commits may share a 12-digit prefix
+    graph = tree / ".kg-diff-build" / "kg.nq"
+    if graph.is_file():
+        return graph
     tree.mkdir(parents=True)
-    archive = workdir / f"{commit[:12]}.tar"
+    archive = workdir / f"{commit}.tar"
     with open(archive, "wb") as fh:
         done = subprocess.run(["git", "-C", str(repo), "archive", commit], stdout=fh)
     if done.returncode != 0:
         raise UsageError(f"git archive {commit} failed in {repo}")
     with tarfile.open(archive) as tar:
         tar.extractall(tree, filter="data")
-    out = tree / ".kg-diff-build"
+    out = graph.parent
     env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONHASHSEED": "0"}
     try:
         built = subprocess.run(
@@ -1098,7 +1103,6 @@ def build_revision(repo: Path, commit: str, workdir: Path, timeout: float = 600.
                 )
             ]
         ) from None
-    graph = out / "kg.nq"
     if built.returncode != 0 or not graph.is_file():
         tail = " ".join((built.stderr or built.stdout).strip().splitlines()[-3:])
         raise InputError(

@@ -305,3 +305,19 @@ def test_kg_diff_output_is_byte_identical_across_hash_seeds(tmp_path: Path) -> N
         js = run_kg("diff", str(old), str(new), "-q", "--json", env={"PYTHONHASHSEED": seed})
         outputs.add((md.stdout, js.stdout, patch.read_bytes()))
     assert len(outputs) == 1
+
+
+def test_two_revisions_naming_the_same_commit_do_not_differ() -> None:
+    """Both sides were extracted into one folder named after the commit: exit 5, File exists."""
+    full = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", f"{NEW_REV}^{{commit}}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    same = run_kg("diff", "--rev", NEW_REV, "--rev", full, "--exit-code", "--json", "-q")
+    assert same.returncode == 0, same.stderr
+    assert json.loads(same.stdout)["differ"] is False
+    head = run_kg("diff", "--rev", "HEAD", "--rev", "HEAD", "--exit-code", "-q")
+    assert head.returncode == 0, head.stderr
+    assert "No differences" in head.stdout

@@ -303,6 +303,86 @@ def test_a_post_without_content_length_has_no_body_and_the_connection_goes_on(
         assert read_response(stream)[::2] == (200, b"true\r\n")
 
 
+def exchange_until_closed(endpoint: Endpoint, raw: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Send ``raw`` on one connection and read until the server closes it; exactly one
+    response must have come back."""
+    with socket.create_connection(endpoint.address, timeout=10) as sock:
+        sock.sendall(raw)
+        received = b""
+        while chunk := sock.recv(65536):  # a timeout here: the server kept the connection
+            received += chunk
+    stream = io.BufferedReader(io.BytesIO(received))
+    answer = read_response(stream)  # type: ignore[arg-type]
+    assert stream.read() == b"", f"a second response on the connection: {received!r}"
+    return answer
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        b"X-Junk\r\n",
+        b"X-Folded: a\r\n b\r\n",
+        b"Content-Type : text/plain\r\n",
+        b"X-Bare-Cr: a\rX-Other: b\r\n",
+        b": no name\r\n",
+        b"From someone\r\n",
+    ],
+    ids=["no colon", "folded line", "space before colon", "bare CR", "no name", "From line"],
+)
+def test_a_malformed_header_block_is_refused_whole_and_nothing_is_smuggled(
+    endpoint: Endpoint, junk: bytes
+) -> None:
+    """A line the header parser cannot read used to end the headers: Content-Length after
+    it was lost and the body was answered as a second request on the same connection."""
+    marker = f"smuggled-{junk.hex()}"
+    inner = (
+        f"GET /sparql?query=ASK%7B%7D&{marker}=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    ).encode()
+    request = (
+        b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+        + junk
+        + b"Content-Length: %d\r\n\r\n" % len(inner)
+        + inner
+    )
+    status, head, body = exchange_until_closed(endpoint, request)
+    assert status == 400 and head["connection"] == "close", body
+    assert b"NAME: VALUE" in body and b"connection closed" in body
+    # The connection is closed, so everything the server did on it is in the log by now.
+    assert wait_for(lambda: '"POST /sparql HTTP/1.1" 400' in endpoint.log_text())
+    assert marker not in endpoint.log_text()
+
+
+def test_a_malformed_header_block_gets_no_100_continue(endpoint: Endpoint) -> None:
+    request = (
+        b"POST /sparql HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nX-Junk\r\n"
+        b"Content-Type: application/sparql-query\r\nContent-Length: 6\r\n\r\n"
+    )
+    status, head, body = exchange_until_closed(endpoint, request)
+    assert status == 400 and head["connection"] == "close" and b"NAME: VALUE" in body
+
+
+@pytest.mark.parametrize("length", ["+6", "0_6", "-0", "6 6", "0x6"])
+def test_a_content_length_that_is_not_digits_is_refused_and_the_connection_closed(
+    endpoint: Endpoint, length: str
+) -> None:
+    """``int()`` reads ``+6`` and ``0_6`` as 6 and ``-0`` as 0; HTTP allows digits only."""
+    request = (
+        "POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+        f"Content-Length: {length}\r\n\r\nASK {{}}"
+    ).encode()
+    status, head, body = exchange_until_closed(endpoint, request)
+    assert status == 400 and head["connection"] == "close"
+    assert b"is not a number (digits only)" in body
+
+
+def test_a_content_length_with_spaces_around_it_is_read(endpoint: Endpoint) -> None:
+    request = (
+        b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+        b"Accept: text/csv\r\nContent-Length:  6 \r\nConnection: close\r\n\r\nASK {}"
+    )
+    assert exchange_until_closed(endpoint, request)[::2] == (200, b"true\r\n")
+
+
 # ---------------------------------------------------------------- OPTIONS and CORS
 
 

@@ -711,3 +711,63 @@ def test_an_interrupted_update_says_what_the_store_holds_and_a_rerun_converges(
     assert again.returncode == 0, again.stderr
     assert f"the store holds {old}" in again.stdout
     assert oxigraph.dump() == quads_in(new)
+
+
+def raw_store(answer: bytes) -> type[BaseHTTPRequestHandler]:
+    """A store that reads each request and writes ``answer`` back byte for byte."""
+
+    class RawStore(BaseHTTPRequestHandler):
+        def do_PUT(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            self.close_connection = True
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.wfile.write(answer)
+
+        do_GET = do_POST = do_PUT
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    return RawStore
+
+
+HOSTILE_BODY = "\x1b[31mRED\x1b]0;t\x07 \u202eevil".encode()
+
+
+@pytest.mark.parametrize(
+    ("answer", "shown"),
+    [
+        (
+            b"HTTP/1.1 400 \x1b[2J\x1b[31mBad\x1b]0;pwned\x07\r\nContent-Length: %d\r\n\r\n%s"
+            % (len(HOSTILE_BODY), HOSTILE_BODY),
+            [
+                "HTTP 400 \\x1b[2J\\x1b[31mBad\\x1b]0;pwned\\x07: ",
+                "\\x1b[31mRED\\x1b]0;t\\x07 \\u202eevil",
+            ],
+        ),
+        (
+            b"HTTP/1.1 301 Moved\x1b[5m\r\nLocation: http://127.0.0.1:9/\x1b]0;pwned\x07/store"
+            b"\r\nContent-Length: 0\r\n\r\n",
+            [
+                "HTTP 301 Moved\\x1b[5m: ",
+                "redirects to http://127.0.0.1:9/\\x1b]0;pwned\\x07/store",
+                "pass --endpoint http://127.0.0.1:9/\\x1b]0;pwned\\x07/store",
+            ],
+        ),
+        (b"\x00\x1b[31mgarbage\r\n\r\n", ["cannot reach", "\\x00\\x1b[31mgarbage"]),
+    ],
+    ids=["status and body", "redirect", "garbage status line"],
+)
+def test_what_a_store_sends_is_printed_with_its_control_characters_escaped(
+    stub_server: list[ThreadingHTTPServer], tmp_path: Path, answer: bytes, shown: list[str]
+) -> None:
+    """A store's reason, body, Location and status line reach the terminal only escaped:
+    raw, their escape sequences would clear, recolour or retitle it."""
+    httpd, endpoint = start_local_server(raw_store(answer))
+    stub_server.append(httpd)
+    small = write_lines(tmp_path / "small.nq", ["<urn:a> <urn:b> <urn:c> <urn:g> .\n"])
+    done = kg("push", "--endpoint", endpoint, "--input", str(small), "--retries", "0", *FAST)
+    assert done.returncode == 6, done.stderr
+    for stream in (done.stdout, done.stderr):
+        assert not any(ch in stream for ch in "\x00\x07\x1b\u202e"), stream
+        assert all(text in stream for text in shown), stream

@@ -51,6 +51,7 @@ from ..errors import (
 )
 from ..readers import DEFAULT_LIMITS, InputLimits, iter_quads, to_rdflib
 from ..vocab import DEFAULT_BASE
+from .serve import escape_control
 
 CONTENT_TYPE = "text/turtle; charset=utf-8"
 UPDATE_TYPE = "application/sparql-update; charset=utf-8"
@@ -273,25 +274,34 @@ class PushInterrupted(VjkgError):
         super().__init__(message or to_interruption_text(report))
 
 
+# Everything a store sends (reason, body, headers, a garbled status line) is printed
+# through escape_control: raw, its escape sequences would recolour, clear or retitle the
+# user's terminal.
+
+
 def _excerpt(raw: bytes) -> str:
     text = raw.decode("utf-8", errors="replace").strip()
     text = " ".join(text.split())
-    return text[:EXCERPT_CHARS] + ("…" if len(text) > EXCERPT_CHARS else "")
+    return escape_control(text[:EXCERPT_CHARS]) + ("…" if len(text) > EXCERPT_CHARS else "")
+
+
+def _status_text(answer: HttpAnswer) -> str:
+    return f"HTTP {answer.status} {escape_control(answer.reason)}"
 
 
 def _redirect_detail(answer: HttpAnswer, url: str) -> str:
     location = answer.headers.get("location", "")
     if not location:
-        return f"HTTP {answer.status} {answer.reason}: a redirect without a Location header"
+        return f"{_status_text(answer)}: a redirect without a Location header"
     parts = urlsplit(location)
     if not parts.scheme:  # relative to the request URL
         base = urlsplit(url)
         parts = urlsplit(urlunsplit((base.scheme, base.netloc, parts.path, parts.query, "")))
     endpoint = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
     return (
-        f"HTTP {answer.status} {answer.reason}: the store redirects to {location} — kg push "
+        f"{_status_text(answer)}: the store redirects to {escape_control(location)} — kg push "
         f"does not follow redirects (the data would go to another URL); if that is the store, "
-        f"pass --endpoint {endpoint}"
+        f"pass --endpoint {escape_control(endpoint)}"
     )
 
 
@@ -338,7 +348,7 @@ def send_request(
             if 300 <= answer.status < 400:
                 outcome.detail = _redirect_detail(answer, url)
                 break
-            outcome.detail = f"HTTP {answer.status} {answer.reason}: {_excerpt(answer.body)}"
+            outcome.detail = f"{_status_text(answer)}: {_excerpt(answer.body)}"
             if answer.status not in RETRY_STATUSES:
                 break
             retry_after = _retry_after(answer.headers.get("retry-after"))
@@ -390,7 +400,8 @@ def _describe_network_error(reason: object) -> str:
         return f"unknown host ({reason.strerror})"
     if isinstance(reason, http.client.RemoteDisconnected | ConnectionResetError):
         return "the store closed the connection without answering"
-    return str(reason) or type(reason).__name__
+    # e.g. BadStatusLine, whose text is the store's garbled status line
+    return escape_control(str(reason).strip()) or type(reason).__name__
 
 
 def push_graphs(
@@ -635,14 +646,15 @@ def fetch_graph(
         raise RemoteStoreError(f"reading graph {label}: {_redirect_detail(answer, url)}")
     if answer.status != 200:
         raise RemoteStoreError(
-            f"reading graph {label} from {endpoint}: HTTP {answer.status} {answer.reason}: "
+            f"reading graph {label} from {endpoint}: {_status_text(answer)}: "
             f"{_excerpt(answer.body)}"
         )
     try:
         parsed = list(ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES))
     except SyntaxError as exc:
         raise RemoteStoreError(
-            f"reading graph {label} from {endpoint}: the answer is not N-Triples ({exc})"
+            f"reading graph {label} from {endpoint}: the answer is not N-Triples "
+            f"({escape_control(str(exc))})"
         ) from None
     return frozenset(
         f"{term_nt(to_rdflib(t.subject))} {term_nt(to_rdflib(t.predicate))} "

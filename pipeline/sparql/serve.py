@@ -35,7 +35,9 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import email.message
 import html
+import io
 import json
 import multiprocessing
 import multiprocessing.connection
@@ -758,6 +760,57 @@ def escape_control(text: str) -> str:
     return "".join(out)
 
 
+# A header line as HTTP/1.1 allows it: a token, a colon, a value without CR, LF or NUL.
+_FIELD_LINE = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[^\r\n\x00]*\r?\n")
+_CONTENT_LENGTH = re.compile(r"[0-9]+")
+
+
+def find_header_defect(lines: Sequence[bytes], headers: email.message.Message) -> str:
+    r"""What is wrong with a request's header block ("" if nothing): ``lines`` as read from
+    the socket (ending with the blank line), ``headers`` as :mod:`http.client` parsed them.
+
+    The parser stops at a line it cannot read and takes the rest for a body, so the headers
+    after it (Content-Length among them) would be lost and their bytes read as the next
+    request: request smuggling. Such a request is refused whole.
+
+    >>> from http.client import parse_headers
+    >>> raw = [b"Host: x\r\n", b"X-Junk\r\n", b"Content-Length: 5\r\n", b"\r\n"]
+    >>> find_header_defect(raw, parse_headers(io.BytesIO(b"".join(raw))))
+    "header line 2 b'X-Junk\\r\\n' is not NAME: VALUE"
+    >>> raw = [b"Host: x\r\n", b"\r\n"]
+    >>> find_header_defect(raw, parse_headers(io.BytesIO(b"".join(raw))))
+    ''
+    """
+    *fields, end = lines or [b""]
+    if end not in (b"\r\n", b"\n"):
+        return "the header block ends before its blank line"
+    for number, line in enumerate(fields, 1):
+        if not _FIELD_LINE.fullmatch(line):
+            return f"header line {number} {line!r} is not NAME: VALUE"
+    if headers.defects:
+        return f"the header block is malformed ({type(headers.defects[0]).__name__})"
+    if headers.get_payload() or headers.get_unixfrom():
+        return "the header block has a line that is not a header"
+    return ""
+
+
+class _LineRecorder(io.BufferedIOBase):
+    """The request stream, keeping the lines read through it (the header block as sent)."""
+
+    def __init__(self, stream: io.BufferedIOBase):
+        super().__init__()
+        self.stream = stream
+        self.lines: list[bytes] = []
+
+    def readable(self) -> bool:
+        return True
+
+    def readline(self, size: int | None = -1, /) -> bytes:
+        line = self.stream.readline(size)
+        self.lines.append(line)
+        return line
+
+
 def parse_cors(value: str) -> tuple[str, ...]:
     """The ``--cors`` option: ``*`` (any origin), ``none``, or comma-separated origins.
 
@@ -1006,6 +1059,33 @@ class SparqlHandler(BaseHTTPRequestHandler):
             text += f"; this endpoint answers {ALLOWED_METHODS}"
         self._send_text(code, text, {"Allow": ALLOWED_METHODS} if code == 501 else {})
 
+    def parse_request(self) -> bool:
+        """The request line and headers, refused whole (400, connection closed) when the
+        header block is malformed (:func:`find_header_defect`), before any body is read."""
+        stream = self.rfile
+        self._header_lines = _LineRecorder(stream)
+        self.rfile = self._header_lines
+        try:
+            parsed = super().parse_request()
+        finally:
+            self.rfile = stream
+        return parsed and self._check_header_block()
+
+    def handle_expect_100(self) -> bool:
+        """``100 Continue`` only for a well-formed header block: no body is invited before."""
+        return self._check_header_block() and super().handle_expect_100()
+
+    def _check_header_block(self) -> bool:
+        defect = find_header_defect(self._header_lines.lines, self.headers)
+        if defect:
+            self.send_error(
+                HTTPStatus.BAD_REQUEST,
+                f"{defect}: each header must be one NAME: VALUE line (no folded lines, no "
+                "space before the colon, no bare CR); the request is refused and the "
+                "connection closed",
+            )
+        return not defect
+
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Nothing: each request is logged once, after its answer (see ``_log_response``)."""
 
@@ -1173,13 +1253,12 @@ class SparqlHandler(BaseHTTPRequestHandler):
         if not lengths:
             return b""
         length = lengths[0]
-        try:
-            n = int(length)
-        except ValueError:
-            n = -1
-        if n < 0:
+        if not _CONTENT_LENGTH.fullmatch(length.strip(" \t")):  # int() takes "+3", "3_3", "-0"
             self.close_connection = True
-            raise Refusal(HTTPStatus.BAD_REQUEST, f"Content-Length {length!r} is not a number")
+            raise Refusal(
+                HTTPStatus.BAD_REQUEST, f"Content-Length {length!r} is not a number (digits only)"
+            )
+        n = int(length)
         limit = self.server.config.max_request_bytes
         if n > limit:
             self.close_connection = True
