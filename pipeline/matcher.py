@@ -33,6 +33,7 @@ plus ``Hà Nội``.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -45,6 +46,33 @@ PLAUSIBLE = 0.5  # hits below this are reported by neither kg suggest nor kg cov
 
 def _is_word_char(ch: str) -> bool:
     return ch.isalnum() or ch == "&"
+
+
+class Spans:
+    """Spans ``[start, end)`` added in order of their starts; :meth:`overlaps` in log time.
+
+    >>> spans = Spans([(0, 3), (5, 9)])
+    >>> spans.overlaps(3, 5), spans.overlaps(4, 6), spans.overlaps(9, 12)
+    (False, True, False)
+    """
+
+    def __init__(self, spans: Iterable[tuple[int, int]] = ()):
+        self._starts: list[int] = []
+        self._reach: list[int] = []  # the furthest end of the spans up to each
+        for start, end in spans:
+            self.add(start, end)
+
+    def add(self, start: int, end: int) -> None:
+        """Add ``[start, end)``, which starts at or after every span added before."""
+        if self._starts and start < self._starts[-1]:
+            raise ValueError(f"span {start}-{end} added out of order")
+        self._starts.append(start)
+        self._reach.append(max(end, self._reach[-1]) if self._reach else end)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """Whether a span ``[a, b)`` with ``a < end`` and ``start < b`` was added."""
+        i = bisect_left(self._starts, end)  # the spans added that start before ``end``
+        return i > 0 and self._reach[i - 1] > start
 
 
 @dataclass(frozen=True)
@@ -72,7 +100,7 @@ class NameMatcher:
         for entity in sorted(names):
             for name in names[entity]:
                 key = fold(name)
-                if len(key) < min_length:
+                if len(key) < max(min_length, 1):  # an empty name would match everywhere
                     continue
                 entry = (entity, name)
                 if entry not in self.keys.setdefault(key, []):
@@ -134,9 +162,14 @@ class NameMatcher:
                             why += f"; the name is shared by {len(best)} entities"
                         candidates.append(Hit(start, stop, entity, name, written, conf, why))
                 pos = folded.find(key, pos + 1)
-        masks = sorted(masked)
-        taken: list[tuple[int, int]] = []
-        kept: list[Hit] = []
+        masks = Spans(sorted(masked))
+        # Kept hits never overlap unless they have the same span, so a character belongs
+        # to at most one kept span: marking them answers "overlaps a kept hit?" in the
+        # hit's length, where comparing with every kept hit was quadratic in long texts.
+        covered = bytearray(len(text))  # 1 where a kept hit is
+        spans: set[tuple[int, int]] = set()
+        kept: set[tuple[int, int, str]] = set()
+        out: list[Hit] = []
         candidates.sort(
             key=lambda h: (
                 h.confidence < PLAUSIBLE,
@@ -147,15 +180,18 @@ class NameMatcher:
             )
         )
         for h in candidates:
-            if any(s < h.end and h.start < e for s, e in masks):
+            if masks.overlaps(h.start, h.end):
                 continue
-            if any(s < h.end and h.start < e and (s, e) != (h.start, h.end) for s, e in taken):
+            span = (h.start, h.end)
+            if span not in spans and covered.find(1, h.start, h.end) != -1:
+                continue  # inside, across or around another kept hit
+            if (h.start, h.end, h.entity) in kept:
                 continue
-            if any((k.start, k.end, k.entity) == (h.start, h.end, h.entity) for k in kept):
-                continue
-            kept.append(h)
-            taken.append((h.start, h.end))
-        return sorted(kept, key=lambda h: (h.start, h.end, h.entity))
+            out.append(h)
+            kept.add((h.start, h.end, h.entity))
+            spans.add(span)
+            covered[h.start : h.end] = b"\x01" * (h.end - h.start)
+        return sorted(out, key=lambda h: (h.start, h.end, h.entity))
 
 
 def registry_matcher(entities: Mapping[str, Entity]) -> NameMatcher:

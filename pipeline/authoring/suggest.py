@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from ..anchor import SourceText
 from ..coverage import ACRONYM, IgnoreEntry, name_runs
 from ..errors import Location, ProblemCollector
-from ..matcher import PLAUSIBLE, Hit, NameMatcher, registry_matcher
+from ..matcher import PLAUSIBLE, Hit, NameMatcher, Spans, registry_matcher
 from ..model import Claim, Corpus, Entity, Mention, Source
 from ..quantities import find_amounts, find_dates
 from ..schema import role_for_wording
@@ -213,9 +214,9 @@ def currency_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _occurrence(st: SourceText, quote: str, start: int) -> int | None:
-    for i, (s, _) in enumerate(st.find_all(quote), start=1):
-        if s == start:
-            return i
+    for i, (s, _) in enumerate(st.hits(quote), start=1):
+        if s >= start:  # hits come in order: none after this one can start here
+            return i if s == start else None
     return None
 
 
@@ -263,6 +264,7 @@ def _mention_suggestions(
 ) -> list[Suggestion]:
     out: list[Suggestion] = []
     seen: set[str] = set(used)
+    counts = Counter(h.entity for h in hits)
     for h in hits:
         if h.entity in seen or _ignored(h.text, source_id, ignore):
             continue
@@ -271,7 +273,7 @@ def _mention_suggestions(
         if quoted is None:
             continue
         quote, occ, s, e = quoted
-        count = sum(1 for x in hits if x.entity == h.entity)
+        count = counts[h.entity]
         why = h.why + (f"; named {count} times, first here" if count > 1 else "")
         out.append(Suggestion("mention", s, e, quote, occ, h.confidence, why, entity=h.entity))
     return out
@@ -316,38 +318,68 @@ _NEXT_HEAD = re.compile(
 )
 
 
+_ORG_HEAD = re.compile(
+    r"(?<!\w)(" + "|".join(re.escape(h) for h, _ in ORG_HEADS) + r")\s+(?=[A-ZÀ-ỸĐ])"
+)
+_WORD = re.compile(r"\S+")
+_NAME_STOP = ',.;:)”"'  # punctuation after a word that ends the name
+
+
 def _org_names(text: str) -> Iterable[tuple[int, int, str]]:
-    """Vietnamese organisation names: a head word, then capitalised words and name words."""
-    heads = "|".join(re.escape(h) for h, _ in ORG_HEADS)
-    for m in re.finditer(rf"(?<!\w)({heads})\s+(?=[A-ZÀ-ỸĐ])", text):
-        head = m.group(1)
-        cls = next(c for h, c in ORG_HEADS if h == head)
-        pos = m.end()
-        end = pos
-        pending: list[re.Match[str]] = []
-        for w in re.finditer(r"\S+", text[pos:]):
-            word = w.group(0)
-            core = word.rstrip(',.;:)”"')
-            if "\n\n" in text[pos : pos + w.start()]:
-                break
-            if core and (core[0].isupper() or core[0].isdigit()):
-                end = pos + w.start() + len(core)
-                pending = []
-            elif core in _NAME_INNER and len(pending) < 5:
-                if core == "và" and _NEXT_HEAD.match(text, pos + w.end()):
-                    break  # "Cục X và Trung tâm Y": two names
-                pending.append(w)
-            else:
-                break
-            if core != word:
-                break
-        while pending and pending[-1].group(0).rstrip(',.;:)”"') == "và":
-            pending.pop()
-        if pending and end > pos:  # trailing name words: "Công nghệ", "Quốc gia"
-            last = pending[-1]
-            end = pos + last.start() + len(last.group(0).rstrip(',.;:)”"'))
-        if end > pos:
+    """Vietnamese organisation names: a head word, then capitalised words and name words.
+
+    >>> t = "Bộ Khoa học và Công nghệ, Cục Đầu tư và Trung tâm Dữ liệu"
+    >>> [t[s:e] for s, e, _ in _org_names(t)]
+    ['Bộ Khoa học và Công nghệ', 'Cục Đầu tư', 'Trung tâm Dữ liệu']
+    """
+    # Where the name running on from a capitalised word ends: the same for every head
+    # word before it, so a long run of capitals is walked once, not once per head.
+    ends: dict[int, int] = {}
+    for m in _ORG_HEAD.finditer(text):
+        cls = next(c for h, c in ORG_HEADS if h == m.group(1))
+        end = _org_name_end(text, m.end(), ends)
+        if end > m.end():
             yield m.start(), end, cls
+
+
+def _org_name_end(text: str, pos: int, ends: dict[int, int]) -> int:
+    """Where the name after a head word ending at ``pos`` ends (``pos`` if it has none).
+
+    ``ends`` remembers, for each capitalised word walked through, where the walk ended.
+    """
+    end = pos
+    pending: list[tuple[int, str]] = []  # name words after the last capital: start, core
+    through: list[int] = []  # capitalised words passed, whose name ends where this one does
+    gap = pos  # the blank between the previous word and this one starts here
+    for w in _WORD.finditer(text, pos):
+        word = w.group(0)
+        core = word.rstrip(_NAME_STOP)
+        if text.find("\n\n", gap, w.start()) != -1:
+            break
+        gap = w.end()
+        if core and (core[0].isupper() or core[0].isdigit()):
+            end = w.start() + len(core)
+            pending = []
+            if core == word:
+                if w.start() in ends:
+                    end = ends[w.start()]
+                    break
+                through.append(w.start())
+        elif core in _NAME_INNER and len(pending) < 5:
+            if core == "và" and _NEXT_HEAD.match(text, w.end()):
+                break  # "Cục X và Trung tâm Y": two names
+            pending.append((w.start(), core))
+        else:
+            break
+        if core != word:
+            break
+    while pending and pending[-1][1] == "và":
+        pending.pop()
+    if pending and end > pos:  # trailing name words: "Công nghệ", "Quốc gia"
+        end = pending[-1][0] + len(pending[-1][1])
+    for start in through:
+        ends[start] = end
+    return end
 
 
 def _entity_suggestions(
@@ -359,14 +391,12 @@ def _entity_suggestions(
 ) -> list[Suggestion]:
     text = ctx.text
     known = {fold(n) for e in ctx.entities.values() for _, n in e.all_names()}
-    covered = [(h.start, h.end) for h in hits]
-
-    def free(s: int, e: int) -> bool:
-        return not any(a < e and s < b for a, b in covered)
-
-    raw: list[tuple[int, int, str, str, float, str]] = []
+    covered = Spans(sorted((h.start, h.end) for h in hits))
+    # An organisation name's label (None here) is its text, cut only when it is looked
+    # at: in a text of capitals every head word's name runs on to the end of the text.
+    raw: list[tuple[int, int, str, str | None, float, str]] = []
     for s, e, cls in _org_names(text):
-        raw.append((s, e, cls, text[s:e], 0.6, f"a Vietnamese organisation name ({cls})"))
+        raw.append((s, e, cls, None, 0.6, f"a Vietnamese organisation name ({cls})"))
     for m in ACRONYM.finditer(text):
         word = m.group(1)
         if len(word.replace("&", "")) >= 2:
@@ -390,15 +420,15 @@ def _entity_suggestions(
     out: list[Suggestion] = []
     labels: set[str] = set()
     ids = set(registry_ids)
-    taken: list[tuple[int, int]] = []
-    for s, e, cls, label, conf, why in sorted(raw, key=lambda r: (r[0], -(r[1] - r[0]))):
-        label = " ".join(label.split())
+    taken = Spans()  # in order of their starts, as the candidates are
+    for s, e, cls, written, conf, why in sorted(raw, key=lambda r: (r[0], -(r[1] - r[0]))):
+        if covered.overlaps(s, e) or taken.overlaps(s, e):
+            continue
+        label = " ".join((text[s:e] if written is None else written).split())
         key = fold(label)
         if (
             key in known
             or key in labels
-            or not free(s, e)
-            or any(a < e and s < b for a, b in taken)
             or _ignored(label, source_id, ignore)
             or any(key in k for k in known if len(key) > 3)
         ):
@@ -418,7 +448,7 @@ def _entity_suggestions(
         line = ctx.st.line_of(qs)
         labels.add(key)
         ids.add(slug)
-        taken.append((s, e))
+        taken.add(s, e)
         full_why = f"{why}, line {line}, in no registry name; add an en label before registering"
         out.append(
             Suggestion(
