@@ -17,7 +17,7 @@ matches nothing is reported too, so the list cannot rot.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,11 +103,23 @@ def _known_names(corpus: Corpus) -> tuple[set[str], list[str]]:
     return acronyms, folded
 
 
+_BREAK = re.compile(r"(?<=[.!?:;…])\s+|\n\s*\n")
+
+
+def _paragraphs(text: str) -> Iterator[tuple[int, str]]:
+    """The sentences and paragraphs of ``text`` (what ``re.split`` on the breaks gives), each
+    with its offset (a repeated sentence is found where it is, not at its first time)."""
+    start = 0
+    for m in _BREAK.finditer(text):
+        yield start, text[start : m.start()]
+        start = m.end()
+    yield start, text[start:]
+
+
 def name_runs(text: str) -> Iterable[tuple[int, str]]:
     """Runs of two or more capitalised words, not counting a sentence's first word."""
-    for para in re.split(r"(?<=[.!?:;…])\s+|\n\s*\n", text):
+    for offset, para in _paragraphs(text):
         words = [(m.start(), m.group(0)) for m in _WORD.finditer(para)]
-        offset = text.find(para)
         run: list[tuple[int, str]] = []
         for i, (pos, w) in enumerate([*words, (len(para), "x")]):
             gap_ok = run and para[run[-1][0] + len(run[-1][1]) : pos].strip(" ") == ""

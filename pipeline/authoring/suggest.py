@@ -291,8 +291,10 @@ def foreign_names(text: str) -> Iterable[tuple[int, str]]:
     """
     for m in _FOREIGN.finditer(text):
         word = m.group(1)
-        before = text[: m.start()].rstrip(" \t")
-        if len(word) < 4 or not before or before[-1] in '.!?:;"“(\n' or before.endswith("\n"):
+        j = m.start()  # the character before the word, spaces and tabs skipped
+        while j > 0 and text[j - 1] in " \t":
+            j -= 1
+        if len(word) < 4 or j == 0 or text[j - 1] in '.!?:;"“(\n':
             continue  # a sentence's first word is capitalised anyway
         yield m.start(), word
 
