@@ -65,7 +65,10 @@ def _write_tmp(path: Path, data: bytes | Iterable[str]) -> Path:
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write one file atomically (temporary file, fsync, rename)."""
+    """Write one file atomically (temporary file, fsync, rename); a directory in its place
+    is an :class:`OutputError` naming the path (not the temporary file)."""
+    if path.is_dir():
+        raise OutputError(f"{path}: is a directory — give a file name for the output (-o)")
     commit_files(path.parent, {path.name: data})
 
 

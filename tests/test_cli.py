@@ -183,3 +183,12 @@ def test_stats_json_of_built_file(built: Path) -> None:
     assert stats["facts_per_relation"]["memberOf"] == 1
     assert stats["facts_stated_by_several_sources"] == 1  # sony memberOf rapidus
     assert stats == json.loads((built / "stats.json").read_text())
+
+
+def test_an_output_that_is_a_directory_is_named_and_nothing_is_left(tmp_path: Path) -> None:
+    out = tmp_path / "trang.html"
+    out.mkdir()
+    r = run_kg("html", str(ROOT / "graphs" / "kg.nq"), "-o", str(out))
+    assert r.returncode == 5, r.stderr
+    assert f"{out}: is a directory" in r.stderr and ".tmp-" not in r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["trang.html"]
