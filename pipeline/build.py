@@ -21,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 from rdflib import namespace as ns
 from rdflib.term import Node
 
@@ -78,17 +78,8 @@ class Dataset:
     origins: dict[URIRef, list[Location]] = field(default_factory=lambda: defaultdict(list))
     _graphs: dict[URIRef, set[Triple]] | None = field(default=None, repr=False)
 
-    def add(self, graph: URIRef, s: Node, p: Node, o: Node) -> None:
-        """Add one triple of rdflib terms to ``graph``."""
-        forms = []
-        for term in (graph, s, p, o):
-            nt = to_nt(term)
-            self.terms.setdefault(nt, term)
-            forms.append(nt)
-        self.add_nt(*forms)
-
-    def add_nt(self, graph: str, s: str, p: str, o: str) -> None:
-        """Add one triple, every term in N-Triples syntax and already in :attr:`terms`."""
+    def add(self, graph: str, s: str, p: str, o: str) -> None:
+        """Add one triple, every term in N-Triples syntax (:class:`_Forms`)."""
         found = self.triples.get(graph)
         if found is None:
             found = self.triples[graph] = set()
@@ -136,23 +127,6 @@ class Dataset:
 
     def __len__(self) -> int:
         return sum(len(t) for t in self.triples.values())
-
-
-def decimal_literal(value: Decimal) -> Literal:
-    """An ``xsd:decimal`` literal with a stable lexical form (no exponent)."""
-    text = format(value, "f")
-    return Literal(text, datatype=XSD.decimal, normalize=False)
-
-
-def date_literal(text: str) -> Literal:
-    """A date at the precision written: ``xsd:gYear``, ``xsd:gYearMonth`` or ``xsd:date``."""
-    value, kind = parse_date(text)
-    return Literal(value, datatype=XSD[kind], normalize=False)
-
-
-def int_literal(value: int, datatype: URIRef = XSD.integer) -> Literal:
-    """An integer literal with a stable lexical form."""
-    return Literal(str(value), datatype=datatype, normalize=False)
 
 
 def load_ontology(path: Path, vocab: Vocabulary) -> Graph:
@@ -233,7 +207,7 @@ class _Builder:
         self.ds = Dataset()
         self.ontology = ontology
         self.f = f = _Forms(self.ds.terms)
-        self.add = self.ds.add_nt
+        self.add = self.ds.add
         self.RDF, self.RDFS = _Constants(RDF, f), _Constants(RDFS, f)
         self.DCTERMS, self.SKOS = _Constants(DCTERMS, f), _Constants(SKOS, f)
         self.PROV, self.OA, self.ORG = _Constants(PROV, f), _Constants(OA, f), _Constants(ORG, f)

@@ -24,7 +24,7 @@ from rdflib.namespace import RDF
 from rdflib.term import Node
 
 from .formats import export_files
-from .iri import compact, iri_nt, to_nt, unescape_string
+from .iri import compact, iri_nt, iri_text, literal_parts, to_nt
 
 if TYPE_CHECKING:
     from .build import Dataset
@@ -177,12 +177,6 @@ def to_ntriples(quads: Iterable[Quad] | Rows) -> str:
 _RDF_TYPE_NT = "<" + str(RDF.type) + ">"
 
 
-def _iri_text(nt: str) -> str:
-    """The IRI an ``<…>`` N-Triples form writes."""
-    body = nt[1:-1]
-    return body if "\\" not in body else unescape_string(body)
-
-
 class _Names:
     """Turtle and JSON-LD forms of the terms of a :class:`Rows`, memoised by N-Triples form.
 
@@ -221,15 +215,15 @@ class _Names:
             if not nt.endswith(">"):
                 return nt  # plain or language-tagged: as in N-Triples
             at = nt.rindex('"^^<') + 3
-            return nt[:at] + (self.compact(_iri_text(nt[at:])) or nt[at:])
-        form = (self.compact(_iri_text(nt)) or nt) if nt[0] == "<" else nt
+            return nt[:at] + (self.compact(iri_text(nt[at:])) or nt[at:])
+        form = (self.compact(iri_text(nt)) or nt) if nt[0] == "<" else nt
         self.node_forms[nt] = form
         return form
 
     def json_id(self, nt: str) -> str:
         if nt[0] != "<":
             return nt  # a blank node
-        iri = _iri_text(nt)
+        iri = iri_text(nt)
         return self.compact(iri) or iri
 
     def json_id_text(self, nt: str) -> str:
@@ -247,13 +241,11 @@ class _Names:
         if text is not None:
             return text
         if nt[0] == '"':
-            end = nt.rindex('"')
-            text = '{"@value": ' + _json_string(unescape_string(nt[1:end]))
-            rest = nt[end + 1 :]
-            if rest.startswith("@"):
-                return text + ', "@language": ' + _json_string(rest[1:]) + "}"
-            if rest:  # ^^<datatype>, never xsd:string (to_nt writes those plain)
-                dt = _iri_text(rest[2:])
+            body, lang, dt = literal_parts(nt)  # dt is never xsd:string: to_nt writes it plain
+            text = '{"@value": ' + _json_string(body)
+            if lang is not None:
+                return text + ', "@language": ' + _json_string(lang) + "}"
+            if dt is not None:
                 return text + ', "@type": ' + _json_string(self.compact(dt) or dt) + "}"
             return text + "}"
         text = self.json_values[nt] = '{"@id": ' + self.json_id_text(nt) + "}"

@@ -82,6 +82,42 @@ def unescape_string(body: str) -> str:
     return _ESCAPED.sub(_unescape_one, body)
 
 
+def iri_text(nt: str) -> str:
+    """The IRI an ``<…>`` N-Triples form writes.
+
+    >>> iri_text("<http://e/a\\u0020b>")
+    'http://e/a b'
+    """
+    body = nt[1:-1]
+    return body if "\\" not in body else unescape_string(body)
+
+
+def literal_parts(nt: str) -> tuple[str, str | None, str | None]:
+    """A literal's form read back: its lexical form, language tag and datatype IRI (the
+    last two ``None`` when absent). ``nt`` must be a literal's form.
+
+    >>> literal_parts('"Hà Nội"@vi'), literal_parts('"2024"^^<http://e/y>')
+    (('Hà Nội', 'vi', None), ('2024', None, 'http://e/y'))
+    """
+    end = nt.rindex('"')
+    body, rest = unescape_string(nt[1:end]), nt[end + 1 :]
+    if rest.startswith("@"):
+        return body, rest[1:], None
+    if rest.startswith("^^<"):
+        return body, None, iri_text(rest[2:])
+    return body, None, None
+
+
+def text_of(nt: str) -> str:
+    """What ``str()`` of the term ``nt`` writes gives: an IRI, a literal's lexical form, a
+    blank node's label."""
+    if nt[0] == "<":
+        return iri_text(nt)
+    if nt[0] == '"':
+        return unescape_string(nt[1 : nt.rindex('"')])
+    return nt[2:]
+
+
 def from_nt(nt: str) -> Node:
     """The term :func:`to_nt` wrote as ``nt`` (its inverse for IRIs and literals; a blank
     node label is taken as written). Raises ValueError for text that is not a term.
@@ -92,18 +128,18 @@ def from_nt(nt: str) -> Node:
     True
     """
     if nt.startswith("<") and nt.endswith(">"):
-        return URIRef(unescape_string(nt[1:-1]))
-    if nt.startswith('"'):
-        end = nt.rfind('"')
-        if end > 0:
-            body, rest = unescape_string(nt[1:end]), nt[end + 1 :]
-            if not rest:
-                return Literal(body)
-            if rest.startswith("@") and len(rest) > 1:
-                return Literal(body, lang=rest[1:])
-            if rest.startswith("^^<") and rest.endswith(">"):
-                datatype = URIRef(unescape_string(rest[3:-1]))
-                return Literal(body, datatype=datatype, normalize=False)
+        return URIRef(iri_text(nt))
+    if nt.startswith('"') and nt.rfind('"') > 0:
+        rest = nt[nt.rfind('"') + 1 :]
+        if (
+            not rest
+            or (rest.startswith("@") and len(rest) > 1)
+            or (rest.startswith("^^<") and rest.endswith(">"))
+        ):
+            body, lang, datatype = literal_parts(nt)
+            if datatype is not None:
+                return Literal(body, datatype=URIRef(datatype), normalize=False)
+            return Literal(body, lang=lang)
     if nt.startswith("_:") and len(nt) > 2:
         return BNode(nt[2:])
     raise ValueError(f"not a term in N-Triples syntax: {nt[:60]!r}")

@@ -237,9 +237,15 @@ class FileRefused(Exception):
 
 
 def _read_or_report(
-    path: Path, max_bytes: int, option: str, problems: ProblemCollector
+    path: Path,
+    max_bytes: int,
+    option: str,
+    problems: ProblemCollector,
+    what: str = "file",
+    missing: tuple[str, str] = ("the file", "check that it exists"),
 ) -> bytes | None:
-    """:func:`read_capped`, its refusal recorded as a located problem."""
+    """:func:`read_capped`, its refusal recorded as a located problem: "``what`` is …", or
+    "cannot read ``missing[0]``" with the fix ``missing[1]``."""
     loc = Location.of(path)
     try:
         return read_capped(path, max_bytes)
@@ -248,9 +254,9 @@ def _read_or_report(
             fix = f"check that this is the right file; if it is, raise the cap with {option}"
         else:
             fix = "replace it with a plain file"
-        problems.add(loc, f"file {exc.message}", fix)
+        problems.add(loc, f"{what} {exc.message}", fix)
     except OSError as exc:
-        problems.add(loc, f"cannot read the file: {exc.strerror}", "check that it exists")
+        problems.add(loc, f"cannot read {missing[0]}: {exc.strerror}", missing[1])
     return None
 
 
@@ -421,16 +427,9 @@ def load_source_text(
 ) -> tuple[str, tuple[str, ...]] | None:
     """Read a source text as NFC; report encoding problems with their byte offsets."""
     loc = Location.of(path)
-    try:
-        data = read_capped(path, max_bytes)
-    except FileRefused as exc:
-        fix = "replace it with a plain file"
-        if exc.reason == "cap":
-            fix = "check that this is the right file; if it is, raise the cap with --max-text-bytes"
-        problems.add(loc, f"text {exc.message}", fix)
-        return None
-    except OSError as exc:
-        problems.add(loc, f"cannot read the source text: {exc.strerror}", "add text.txt")
+    missing = ("the source text", "add text.txt")
+    data = _read_or_report(path, max_bytes, "--max-text-bytes", problems, "text", missing)
+    if data is None:
         return None
     text = _decode(data, loc, problems)
     if text is None:

@@ -63,7 +63,7 @@ import networkx as nx
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 from rdflib.term import BNode, Node
 
-from .iri import to_nt, unescape_string
+from .iri import literal_parts, text_of, to_nt
 from .vocab import ENTITY_CLASSES, OA, RELATIONS, Vocabulary, class_ancestors
 
 # Relations whose value is a date on the entity itself (no object): the node's ``dates``.
@@ -131,23 +131,9 @@ def _as_forms(
         yield get(s) or form(s), get(p) or form(p), get(o) or form(o), None
 
 
-def _str(nt: str) -> str:
-    """What ``str()`` of the term gives: an IRI, a literal's lexical form, a blank node's
-    label."""
-    if nt[0] == "<":
-        body = nt[1:-1]
-        return body if "\\" not in body else unescape_string(body)
-    if nt[0] == '"':
-        return unescape_string(nt[1 : nt.rindex('"')])
-    return nt[2:]
-
-
 def _language(nt: str) -> str | None:
     """A literal's language tag (``None`` for other terms and untagged literals)."""
-    if nt[0] != '"':
-        return None
-    rest = nt[nt.rindex('"') + 1 :]
-    return rest[1:] if rest.startswith("@") else None
+    return literal_parts(nt)[1] if nt[0] == '"' else None
 
 
 def _is_literal(nt: str) -> bool:
@@ -156,20 +142,20 @@ def _is_literal(nt: str) -> bool:
 
 def _local(nt: str) -> str:
     """The part of an IRI after its last ``#``."""
-    return _str(nt).rsplit("#", 1)[-1]
+    return text_of(nt).rsplit("#", 1)[-1]
 
 
 def _langs(values: Iterable[str]) -> dict[str, str]:
     out: dict[str, str] = {}
-    for v in sorted(values, key=lambda v: (_str(v), _language(v) or "")):
+    for v in sorted(values, key=lambda v: (text_of(v), _language(v) or "")):
         if _is_literal(v):
-            out.setdefault(_language(v) or "", _str(v))
+            out.setdefault(_language(v) or "", text_of(v))
     return out
 
 
 def _first(values: list[str] | None) -> str | None:
     """The smallest value as text (several values are sorted first, so the choice is stable)."""
-    return min(_str(v) for v in values) if values else None
+    return min(text_of(v) for v in values) if values else None
 
 
 def _decimal(values: list[str] | None) -> Decimal | None:
@@ -233,7 +219,7 @@ def to_networkx(
     g.graph["ontology"] = str(v.term(""))
     g.graph["sources"] = _sources(ix, t)
     g.graph["terms"] = _term_labels(ix, v)
-    by_iri = sorted(ix.types.items(), key=lambda kv: _str(kv[0]))
+    by_iri = sorted(ix.types.items(), key=lambda kv: text_of(kv[0]))
     for node, types in by_iri:
         names = [entity_classes[c] for c in types if c in entity_classes]
         if not names:
@@ -242,18 +228,18 @@ def to_networkx(
         cls = max(names, key=lambda c: (len(class_ancestors(c)), c))
         p = ix.props[node]
         ident = p.get(t.identifier)
-        iri = _str(node)
+        iri = text_of(node)
         dates = {
-            rel: sorted({_str(d) for d in p[t(rel)]}) for rel in DATE_RELATIONS if p.get(t(rel))
+            rel: sorted({text_of(d) for d in p[t(rel)]}) for rel in DATE_RELATIONS if p.get(t(rel))
         }
         g.add_node(
             iri,
-            id=_str(ident[0]) if ident else iri.rsplit("/", 1)[-1],
+            id=text_of(ident[0]) if ident else iri.rsplit("/", 1)[-1],
             cls=cls,
             classes=sorted(names),
             labels=_langs(p.get(t.label, [])),
-            aliases=sorted({_str(a) for a in p.get(t.alt_label, [])}),
-            country=_str(p[t("country")][0]) if p.get(t("country")) else None,
+            aliases=sorted({text_of(a) for a in p.get(t.alt_label, [])}),
+            country=text_of(p[t("country")][0]) if p.get(t("country")) else None,
             dates=dates,
             figures=[],
         )
@@ -265,12 +251,12 @@ def to_networkx(
         subj = p.get(t("subject"), [None])[0]
         obj = p.get(t("object"), [None])[0]
         rel = p.get(t("relation"), [None])[0]
-        if rel == figure and subj is not None and _str(subj) in g:
-            g.nodes[_str(subj)]["figures"].append(_figure(ix, p, t))
+        if rel == figure and subj is not None and text_of(subj) in g:
+            g.nodes[text_of(subj)]["figures"].append(_figure(ix, p, t))
             continue
         if subj is None or obj is None or rel is None:
             continue
-        if _str(subj) not in g or _str(obj) not in g:
+        if text_of(subj) not in g or text_of(obj) not in g:
             continue
         found = (_evidence(ix, ann, t) for ann in p.get(t.derived, []))
         evidence = [e for e in found if e is not None]
@@ -278,11 +264,11 @@ def to_networkx(
         titles = {e.source: e.source_title for e in evidence}
         rank = _first(p.get(t("rank")))
         g.add_edge(
-            _str(subj),
-            _str(obj),
-            key=_str(fact),
+            text_of(subj),
+            text_of(obj),
+            key=text_of(fact),
             relation=_local(rel),
-            fact=_str(fact),
+            fact=text_of(fact),
             sources=sorted(titles),
             source_titles=[titles[s] for s in sorted(titles)],
             evidence=evidence,
@@ -321,7 +307,7 @@ def _term_labels(ix: _Index, v: Vocabulary) -> dict[str, dict[str, str]]:
     for node, props in ix.props.items():
         if node[0] != "<":
             continue
-        name = _str(node)
+        name = text_of(node)
         if name.startswith(namespace) and label in props:
             out[name[len(namespace) :]] = _langs(props[label])
     return dict(sorted(out.items()))
@@ -336,7 +322,7 @@ def _sources(ix: _Index, t: _Terms) -> dict[str, dict]:
             continue
         p = ix.props[node]
         titles = _langs(p.get(t.title, []))
-        iri = _str(node)
+        iri = text_of(node)
         out[iri] = {
             "id": _first(p.get(t.identifier)) or iri.rsplit("/", 1)[-1],
             "title": titles.get("vi") or titles.get("en") or iri,
@@ -356,7 +342,7 @@ def _amount_text(ix: _Index, p: dict[str, list[str]], t: _Terms) -> str | None:
         return on_fact
     amount_text = t("amountText")
     texts = sorted(
-        _str(text) for ann in p.get(t.derived, []) for text in ix.props[ann].get(amount_text, [])
+        text_of(text) for ann in p.get(t.derived, []) for text in ix.props[ann].get(amount_text, [])
     )
     return texts[0] if texts else None
 
@@ -382,37 +368,38 @@ def _evidence(ix: _Index, ann: str, t: _Terms) -> Evidence | None:
     source = tp.get(_HAS_SOURCE, [None])[0]
     quote = prefix = suffix = quote_selector = position_selector = ""
     start = end = None
-    for sel in sorted(tp.get(_HAS_SELECTOR, []), key=_str):
+    for sel in sorted(tp.get(_HAS_SELECTOR, []), key=text_of):
         sp = ix.props[sel]
         exact = sp.get(_EXACT)
         if exact:
-            quote = " ".join(_str(exact[0]).split())
+            quote = " ".join(text_of(exact[0]).split())
             prefix = _first(sp.get(_PREFIX)) or ""
             suffix = _first(sp.get(_SUFFIX)) or ""
-            quote_selector = _str(sel)
+            quote_selector = text_of(sel)
         first, last = _first(sp.get(_START)), _first(sp.get(_END))
         if first is not None and last is not None and first.isdigit() and last.isdigit():
             start, end = int(first), int(last)
-            position_selector = _str(sel)
+            position_selector = text_of(sel)
     titles = _langs(ix.props[source].get(t.title, [])) if source is not None else {}
-    title = titles.get("vi") or titles.get("en") or (_str(source) if source is not None else "None")
+    where = text_of(source) if source is not None else "None"
+    title = titles.get("vi") or titles.get("en") or where
     wording = tuple(
         sorted(
-            (_local(prop), _str(values[0]))
+            (_local(prop), text_of(values[0]))
             for prop, values in ix.props[ann].items()
             if _local(prop) in WORDING and values and _is_literal(values[0])
         )
     )
     return Evidence(
         quote,
-        _str(source) if source is not None else "None",
+        where,
         title,
         prefix,
         suffix,
         start,
         end,
-        _str(ann),
-        _str(target),
+        text_of(ann),
+        text_of(target),
         quote_selector,
         position_selector,
         wording,

@@ -30,7 +30,7 @@ from rdflib.term import Node
 from .build import Dataset, build_dataset, load_ontology
 from .child import Child, pack
 from .errors import InputError, Location, OutputError
-from .iri import to_nt
+from .iri import literal_parts, to_nt
 from .load import DEFAULT_LIMITS, FEW_COLLECTIONS, SourceLimits
 from .model import Corpus
 from .validation import Triple, ValidationReport
@@ -167,7 +167,7 @@ class Build:
         for triples in self.dataset.triples.values():
             for s, p, o in triples:
                 if p == label and o.endswith('"@en'):
-                    out[terms[s]] = str(terms[o])
+                    out[terms[s]] = literal_parts(o)[0]
         return out
 
     def validation_text(self) -> str:

@@ -11,7 +11,7 @@ from rdflib import URIRef
 from rdflib.namespace import RDF
 from rdflib.term import Node
 
-from .iri import to_nt, unescape_string
+from .iri import iri_text, to_nt
 from .vocab import ENTITY_CLASSES, OA, Vocabulary
 
 
@@ -104,7 +104,7 @@ def _iri_of_term(term: Node | None) -> str | None:
 
 
 def _iri_of_form(nt: str | None) -> str | None:
-    return unescape_string(nt[1:-1]) if nt and nt[0] == "<" else None
+    return iri_text(nt) if nt and nt[0] == "<" else None
 
 
 def to_stats_json(stats: dict) -> str:
