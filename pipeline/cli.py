@@ -576,12 +576,10 @@ def cmd_query(args: argparse.Namespace) -> int:
     from .sparql.query import (
         QueryTooDeep,
         QueryTooLong,
-        count_quads,
         list_saved_queries,
-        open_store,
         parse_param,
+        query_file_without_network,
         resolve_query,
-        run_query_without_network,
         scan_query,
         to_output,
         to_saved_query_list,
@@ -607,27 +605,26 @@ def cmd_query(args: argparse.Namespace) -> int:
         raise QueryTooLong(exc.max_tokens, query.origin) from None
     except QueryTooDeep as exc:
         raise QueryTooDeep(exc.max_depth, exc.line, query.origin) from None
-    t0 = time.perf_counter()
-    store = open_store(args.input, _limits(args))
-    t1 = time.perf_counter()
-    ours = {g.value for g in store.named_graphs()} if shape.has_dataset_clause else set()
+    done = query_file_without_network(
+        args.input,
+        query.text,
+        limits=_limits(args),
+        origin=query.origin,
+        params=params,
+        prefixes=prefixes,
+        render=lambda result: to_output(result, args.format, prefixes, args.truncate),
+        count=args.time,
+        max_tokens=None,  # held to --max-query-tokens and --max-query-depth above
+        max_depth=None,
+    )
     for iri in (*shape.from_graphs, *shape.from_named_graphs):
-        if iri not in ours:
+        if iri not in done.graphs:
             print(
                 f"kg: note: FROM <{iri}> is not a graph in {args.input}; it is empty "
                 "(nothing is fetched)",
                 file=sys.stderr,
             )
-    run = run_query_without_network(
-        store,
-        query.text,
-        origin=query.origin,
-        params=params,
-        prefixes=prefixes,
-        render=lambda result: to_output(result, args.format, prefixes, args.truncate),
-        max_tokens=None,  # held to --max-query-tokens and --max-query-depth above
-        max_depth=None,
-    )
+    run = done.run
     if not run.sandbox.active:
         print(
             f"kg: note: the query ran without a network sandbox ({run.sandbox.detail})",
@@ -636,7 +633,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     sys.stdout.write(run.output)
     if args.time:
         print(
-            f"kg: loaded {count_quads(store)} quads in {(t1 - t0) * 1000:.1f} ms; query "
+            f"kg: loaded {done.quads} quads in {done.load_seconds * 1000:.1f} ms; query "
             f"{run.seconds * 1000:.1f} ms; {run.results} result(s)",
             file=sys.stderr,
         )

@@ -70,6 +70,10 @@ class InputError(VjkgError):
         self.problems = sorted(problems, key=lambda p: (p.where, p.what))
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[list[Problem]]]:
+        # made again from its problems (a forked child raises it, the parent reports it)
+        return type(self), (self.problems,)
+
 
 class NotConformingError(VjkgError):
     """The built graph violates the SHACL shapes."""

@@ -440,3 +440,13 @@ def test_the_where_group_is_found_past_templates_and_subqueries() -> None:
 def test_a_final_dot_ends_the_triple_not_the_name() -> None:
     assert [t.text for t in tokenize("?s a ex:C.")] == ["?s", "a", "ex:C", "."]
     assert [t.text for t in tokenize("?s a ex:C.D .")] == ["?s", "a", "ex:C.D", "."]
+
+
+def test_a_graph_file_with_a_syntax_error_is_named_with_its_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The graph is read in the query's child: its located input error comes back whole."""
+    bad = tmp_path / "kg.nt"
+    bad.write_text("<http://e/a> <http://e/p> <http://e/b> .\n<http://e/a> <http://e/p> .\n")
+    code, _, err = kg(capsys, "query", "ASK {}", "--input", str(bad))
+    assert code == 3 and f"{bad}:2:" in err and "problem in the input" in err

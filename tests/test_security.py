@@ -390,10 +390,11 @@ def check_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_kg_query_alone_with_the_check_off_never_connects(
     listener: Listener, check_switched_off: None
 ) -> None:
-    store = query_module.open_store(GRAPH)
+    """What ``kg query`` runs (:func:`query_file_without_network`: the child loads the graph,
+    then loses the network), with the first line of defence off."""
     for name, template, connects in FORMS:
         try:
-            run = run_query_without_network(store, fill(template, listener))
+            run = query_module.query_file_without_network(GRAPH, fill(template, listener)).run
         except query_module.NetworkRefused as exc:
             assert "Permission denied" in str(exc) and listener.url not in str(exc), name
         except query_module.QueryError as exc:

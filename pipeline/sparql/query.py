@@ -25,7 +25,9 @@ import csv
 import io
 import itertools
 import json
+import os
 import re
+import sys
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -43,7 +45,7 @@ from ..errors import QueryError, UsageError
 from ..iri import compact_or_bracket
 from ..readers import DEFAULT_LIMITS, InputLimits, parsable, parse_errors
 from ..vocab import Vocabulary
-from .sandbox import SandboxStatus, run_without_network
+from .sandbox import SandboxStatus, deny_network, run_in_child, run_without_network
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 XSD_STRING = XSD + "string"
@@ -970,6 +972,59 @@ def run_query_without_network(
     except ChildProcessError as exc:
         raise QueryError(f"{origin}: the query failed: {exc}") from None
     return SandboxedRun(output, n, status, seconds)
+
+
+@dataclass(frozen=True)
+class FileRun:
+    """What :func:`query_file_without_network` gives back."""
+
+    run: SandboxedRun
+    load_seconds: float  # reading the file into the store
+    graphs: frozenset[str]  # the IRIs of the file's named graphs
+    quads: int | None = None  # the file's quads (:func:`count_quads`), when asked for
+
+
+def query_file_without_network(
+    path: Path,
+    text: str,
+    *,
+    limits: InputLimits = DEFAULT_LIMITS,
+    origin: str = "query",
+    render: Callable[[QueryResult], Any] | None = None,
+    count: bool = False,
+    **options: Any,
+) -> FileRun:
+    """Load ``path`` (:func:`open_store`) and run the query over it, in one forked child
+    that is cut off from the network once the store is loaded.
+
+    This process never holds the store: the child reads the file into its own memory, so a
+    query that reads much of a large store runs as fast as it would in one process. (A
+    store loaded here and queried in a forked child made the kernel copy each page the
+    engine wrote to: 100,000 page faults, 0.6 → 1.2 s, for one query at a million quads.)
+    Input errors and query errors are raised here as they were raised in the child; a
+    child that dies without an answer is a :class:`QueryError`. ``count`` also counts the
+    file's quads (a pass over the whole store).
+    """
+
+    def job() -> FileRun:
+        started = time.perf_counter()
+        store = open_store(path, limits)
+        loaded = time.perf_counter() - started
+        graphs = frozenset(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
+        quads = count_quads(store) if count else None
+        status = deny_network()
+        started = time.perf_counter()
+        result = run_query(store, text, origin=origin, **options)
+        seconds = time.perf_counter() - started
+        output = render(result) if render else result
+        return FileRun(SandboxedRun(output, len(result), status, seconds), loaded, graphs, quads)
+
+    if not hasattr(os, "fork") or not sys.platform.startswith("linux"):
+        return job()  # deny_network says the query ran without a sandbox
+    try:
+        return run_in_child(job)
+    except ChildProcessError as exc:
+        raise QueryError(f"{origin}: the query failed: {exc}") from None
 
 
 def _collect(answer: object, max_results: int | None, max_bytes: int | None) -> QueryResult:

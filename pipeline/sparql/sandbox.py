@@ -188,6 +188,23 @@ def run_without_network(fn: Callable[[], Any]) -> tuple[Any, SandboxStatus]:
     """
     if not hasattr(os, "fork") or not sys.platform.startswith("linux"):
         return fn(), SandboxStatus("", "no fork() here: the query ran without a sandbox")
+
+    def sandboxed() -> tuple[Any, SandboxStatus]:
+        status = deny_network()
+        return fn(), status
+
+    return run_in_child(sandboxed)
+
+
+def run_in_child(fn: Callable[[], Any]) -> Any:
+    """Call ``fn`` in a forked child and return its value, or raise the exception it raised.
+
+    What ``fn`` does to its process (:func:`deny_network`, memory it allocates, a crash)
+    stays in the child: a child that dies without an answer raises
+    :class:`ChildProcessError` naming the signal or exit code. The value and the exception
+    come back pickled; one that cannot be pickled comes back as a :class:`RuntimeError`
+    naming it. Linux only (``fork``).
+    """
     read_fd, write_fd = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -196,15 +213,14 @@ def run_without_network(fn: Callable[[], Any]) -> tuple[Any, SandboxStatus]:
         code = 0
         try:
             os.close(read_fd)
-            status = deny_network()
             try:
-                payload: tuple = ("ok", fn(), status)
+                payload: tuple = ("ok", fn())
             except BaseException as exc:  # sent back to the parent, raised there
-                payload = ("error", exc, status)
+                payload = ("error", exc)
             try:
                 data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
             except Exception as exc:
-                data = pickle.dumps(("error", RuntimeError(f"{type(exc).__name__}: {exc}"), status))
+                data = pickle.dumps(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
             with os.fdopen(write_fd, "wb") as out:
                 out.write(struct.pack("<Q", len(data)))
                 out.write(data)
@@ -224,10 +240,10 @@ def run_without_network(fn: Callable[[], Any]) -> tuple[Any, SandboxStatus]:
     _, wait_status = os.waitpid(pid, 0)
     if not data:
         raise ChildProcessError(_describe_exit(wait_status))
-    kind, value, status = pickle.loads(data)
+    kind, value = pickle.loads(data)
     if kind == "error":
         raise value
-    return value, status
+    return value
 
 
 def _describe_exit(wait_status: int) -> str:
