@@ -19,8 +19,10 @@ are deterministic: sorted everywhere, floats rounded, no timestamps or paths.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import pickle
 import random
 from collections import Counter, deque
 from collections.abc import Iterable
@@ -29,7 +31,7 @@ import networkx as nx
 from networkx.algorithms.community import greedy_modularity_communities, modularity
 from rdflib.term import Node
 
-from .network import label_of, to_networkx, to_simple_graph
+from .network import Evidence, label_of, to_networkx, to_simple_graph
 from .vocab import Vocabulary, top_class
 
 DIGITS = 4  # decimals kept for every float in the output
@@ -580,6 +582,64 @@ def _per_source(g: nx.MultiDiGraph, u: nx.Graph, sides: dict[str, str | None]) -
     return rows
 
 
+# What the analysis reads of an entity network (see analysis_view).
+VIEW_NODE = ("id", "cls", "labels", "country")
+VIEW_EDGE = ("relation", "sources")
+VIEW_SOURCE = ("id", "title", "titles", "issued")
+
+
+def analysis_view(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """The part of an entity network the analysis reads, and all it is given: each node's
+    ``id``, class, labels and country; each edge's relation, sources and, for each piece of
+    evidence, its source and that source's title (no quote); each source's id, titles and
+    date. Nodes and edges keep their order.
+
+    The analysis depends on this view alone, so an edit outside it (a quote, a position, a
+    date qualifier) leaves the analysis as it was, and :func:`analysis_inputs` can tell.
+
+    >>> g = nx.MultiDiGraph()
+    >>> g.add_node("r/a", id="a", cls="Person", labels={"en": "A"}, country=None, aliases=["x"])
+    >>> g.add_node("r/b", id="b", cls="Person", labels={}, country=None)
+    >>> _ = g.add_edge("r/a", "r/b", key="f", relation="knows", sources=["s"], date="2024",
+    ...                evidence=[Evidence("a quote", "s", "Tin 1", start=3, end=10)])
+    >>> v = analysis_view(g)
+    >>> v.nodes["r/a"], v.edges["r/a", "r/b", "f"]["evidence"][0].quote
+    ({'id': 'a', 'cls': 'Person', 'labels': {'en': 'A'}, 'country': None}, '')
+    >>> analysis_inputs(analysis_view(v)) == analysis_inputs(v)  # a view of a view is itself
+    True
+    """
+    view = nx.MultiDiGraph()
+    view.graph["sources"] = {
+        iri: {k: meta[k] for k in VIEW_SOURCE if k in meta}
+        for iri, meta in g.graph.get("sources", {}).items()
+    }
+    for n, d in g.nodes(data=True):
+        view.add_node(n, **{k: d[k] for k in VIEW_NODE if k in d})
+    for a, b, key, d in g.edges(keys=True, data=True):
+        attrs = {k: d[k] for k in VIEW_EDGE if k in d}
+        if "evidence" in d:
+            attrs["evidence"] = [Evidence("", e.source, e.source_title) for e in d["evidence"]]
+        view.add_edge(a, b, key=key, **attrs)
+    return view
+
+
+def analysis_inputs(
+    view: nx.MultiDiGraph, vocab: Vocabulary | None = None, *, include_places: bool = False
+) -> bytes:
+    """A digest of all an analysis depends on: the :func:`analysis_view` of its network, in
+    order, the vocabulary's namespaces and the options (the key it is kept under between
+    builds, with the code's digest)."""
+    v = vocab or Vocabulary()
+    what = (
+        sorted(v.prefixes().items()),
+        include_places,
+        list(view.graph.get("sources", {}).items()),
+        list(view.nodes(data=True)),
+        list(view.edges(keys=True, data=True)),
+    )
+    return hashlib.sha256(pickle.dumps(what, protocol=pickle.HIGHEST_PROTOCOL)).digest()
+
+
 def analyse_network(
     g: nx.MultiDiGraph,
     vocab: Vocabulary | None = None,
@@ -611,6 +671,7 @@ def analyse_network(
     ([3], ['japan', 'vietnam'])
     """
     v = vocab or Vocabulary()
+    g = analysis_view(g)  # what the analysis reads, and nothing else (see analysis_inputs)
     u = to_simple_graph(g)
     side_nodes = {str(v.entity(s)): s for s in SIDES}
     sides = sides_of(g, side_nodes)

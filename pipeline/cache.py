@@ -7,7 +7,11 @@
   package's code, so any change to any of them reloads the folder;
 - ``validation/<digest>.pickle`` — pySHACL's results for one validation partition, stored
   under a digest of the partition's triples, its focus nodes, the shapes and the pySHACL
-  version (:func:`pipeline.validation.partition_key`).
+  version (:func:`pipeline.validation.partition_key`);
+- ``layout/<digest>.pickle`` — the explorer's positions, stored under a digest of the links
+  between entities, the order of the unlinked ones and this package's code
+  (:func:`pipeline.explorer.layout.compute_layout`), so an edit that leaves the links as
+  they were does not lay the graph out again.
 
 The cache only ever skips work whose inputs are byte-identical, so a cached build writes the
 same bytes as a cold one (tests/test_bench.py checks it). Entries a build did not use are
@@ -17,6 +21,7 @@ removed at its end. Deleting the directory is always safe.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import os
@@ -42,8 +47,16 @@ _FORMAT = "2"  # 2: entries are signed
 
 def code_digest(package: Path | None = None) -> str:
     """A digest of the package's Python code, subpackages included: any edit invalidates
-    every entry."""
-    root = package or Path(__file__).parent
+    every entry (this package's own is read once per process)."""
+    return _own_code_digest() if package is None else _digest_of(package)
+
+
+@functools.lru_cache(maxsize=1)
+def _own_code_digest() -> str:
+    return _digest_of(Path(__file__).parent)
+
+
+def _digest_of(root: Path) -> str:
     h = hashlib.sha256(_FORMAT.encode())
     for path in sorted(root.rglob("*.py")):
         h.update(path.relative_to(root).as_posix().encode() + b"\0")
@@ -149,6 +162,29 @@ class DiskCache:
     def put(self, key: str, results: Any) -> None:
         """Store validation results under ``key``."""
         self.store("validation", key, results)
+
+
+class Memo:
+    """Values of a pure function kept in ``cache`` under ``kind``, each by a digest of all
+    its inputs and of this package's code (:class:`pipeline.explorer.layout.Memo`)."""
+
+    def __init__(self, cache: DiskCache, kind: str):
+        self.cache, self.kind = cache, kind
+
+    def _key(self, inputs: bytes) -> str:
+        return hashlib.sha256(code_digest().encode() + b"\0" + inputs).hexdigest()[:40]
+
+    def get(self, inputs: bytes) -> Any | None:
+        """The value stored for ``inputs``, if any (a miss is recorded for the summary)."""
+        key = self._key(inputs)
+        value = self.cache.load(self.kind, key)
+        if value is None:
+            self.cache.misses.append(f"{self.kind} {key[:12]}")
+        return value
+
+    def put(self, inputs: bytes, value: Any) -> None:
+        """Keep ``value`` for ``inputs``."""
+        self.cache.store(self.kind, self._key(inputs), value)
 
 
 class SourceLoader:

@@ -53,6 +53,7 @@ A tiny graph with language tags shows the shape of the result:
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -93,12 +94,24 @@ class Evidence:
 
 @dataclass
 class _Index:
-    """Every quad by subject, all terms in N-Triples forms (pipeline.iri.to_nt)."""
+    """Every quad by subject, all terms in N-Triples forms (pipeline.iri.to_nt): the
+    ``rdf:type`` quads in ``types``, the others in ``props``."""
 
     types: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     props: dict[str, dict[str, list[str]]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(list))
     )
+    titles: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def source_title(self, source: str, t: _Terms) -> tuple[str, str]:
+        """A source's IRI and the title its evidence shows (Vietnamese first), read once per
+        source: a source backs thousands of pieces of evidence."""
+        found = self.titles.get(source)
+        if found is None:
+            titles = _langs(self.props[source].get(t.title, []))
+            where = text_of(source)
+            found = self.titles[source] = (where, titles.get("vi") or titles.get("en") or where)
+        return found
 
 
 def _index(quads: Iterable[tuple[Any, Any, Any, Any]], forms: bool) -> _Index:
@@ -108,9 +121,10 @@ def _index(quads: Iterable[tuple[Any, Any, Any, Any]], forms: bool) -> _Index:
     if not forms:
         quads = _as_forms(quads)
     for s, p, o, _ in quads:
-        if p == is_type:
+        if p == is_type:  # types are read from ``types`` alone
             types[s].add(o)
-        props[s][p].append(o)
+        else:
+            props[s][p].append(o)
     return ix
 
 
@@ -140,8 +154,10 @@ def _is_literal(nt: str) -> bool:
     return nt[0] == '"'
 
 
+@functools.lru_cache(maxsize=4096)
 def _local(nt: str) -> str:
-    """The part of an IRI after its last ``#``."""
+    """The part of an IRI after its last ``#`` (asked of properties and relations only: a
+    few dozen distinct forms, each read once)."""
     return text_of(nt).rsplit("#", 1)[-1]
 
 
@@ -219,7 +235,13 @@ def to_networkx(
     g.graph["ontology"] = str(v.term(""))
     g.graph["sources"] = _sources(ix, t)
     g.graph["terms"] = _term_labels(ix, v)
-    by_iri = sorted(ix.types.items(), key=lambda kv: text_of(kv[0]))
+    fact_class, figure = t("Fact"), t("figure")
+    # Only entities and facts are read below: sort those alone (evidence nodes are most).
+    wanted = {*entity_classes, fact_class}
+    by_iri = sorted(
+        ((n, types) for n, types in ix.types.items() if not wanted.isdisjoint(types)),
+        key=lambda kv: text_of(kv[0]),
+    )
     for node, types in by_iri:
         names = [entity_classes[c] for c in types if c in entity_classes]
         if not names:
@@ -243,7 +265,6 @@ def to_networkx(
             dates=dates,
             figures=[],
         )
-    fact_class, figure = t("Fact"), t("figure")
     for fact, types in by_iri:
         if fact_class not in types:
             continue
@@ -303,12 +324,15 @@ def _term_labels(ix: _Index, v: Vocabulary) -> dict[str, dict[str, str]]:
     when the quads include the ontology (built graphs do)."""
     namespace = str(v.term(""))
     label = to_nt(RDFS.label)
+    # An IRI's form escapes it character by character: the namespace's form, less its ">",
+    # begins the form of every IRI in the namespace.
+    begins = to_nt(v.term(""))[:-1]
     out: dict[str, dict[str, str]] = {}
     for node, props in ix.props.items():
-        if node[0] != "<":
+        if label not in props or not node.startswith(begins):
             continue
         name = text_of(node)
-        if name.startswith(namespace) and label in props:
+        if name.startswith(namespace):
             out[name[len(namespace) :]] = _langs(props[label])
     return dict(sorted(out.items()))
 
@@ -380,9 +404,10 @@ def _evidence(ix: _Index, ann: str, t: _Terms) -> Evidence | None:
         if first is not None and last is not None and first.isdigit() and last.isdigit():
             start, end = int(first), int(last)
             position_selector = text_of(sel)
-    titles = _langs(ix.props[source].get(t.title, [])) if source is not None else {}
-    where = text_of(source) if source is not None else "None"
-    title = titles.get("vi") or titles.get("en") or where
+    if source is None:
+        where = title = "None"
+    else:
+        where, title = ix.source_title(source, t)
     wording = tuple(
         sorted(
             (_local(prop), text_of(values[0]))

@@ -119,6 +119,7 @@ class Build:
     _pending: BackgroundValidation | None = field(default=None, repr=False)
     # From this many quads on, the analysis runs in a child beside the explorer (None: never).
     _background_from: int | None = field(default=None, repr=False)
+    _cache: Any = field(default=None, repr=False)  # a pipeline.cache.DiskCache, or None
 
     @property
     def report(self) -> ValidationReport | None:
@@ -198,7 +199,7 @@ class Build:
 
         Each is rendered when the iterator reaches it, so memory stays flat on big graphs.
         """
-        from .analyse import render_analysis
+        from .analyse import analysis_inputs, analysis_view, render_analysis
         from .conflicts import to_conflicts_json
         from .explorer import to_html
         from .export import iter_rendered
@@ -226,35 +227,54 @@ class Build:
         network = to_networkx(self.dataset.nt_quads(), self.vocab, forms=True)
         self._progress("built the entity network")
         beside = self._background_from is not None and len(self.dataset) >= self._background_from
+        # The analysis reads its view of the network alone: kept from an earlier build when
+        # the view is the same (an edit of a quote), else made (pipeline/analyse.py).
+        view = analysis_view(network)
+        layouts = kept_analyses = None
+        if self._cache is not None:
+            from .cache import Memo
+
+            layouts, kept_analyses = Memo(self._cache, "layout"), Memo(self._cache, "analysis")
+        inputs = analysis_inputs(view, self.vocab) if kept_analyses is not None else b""
+        kept = kept_analyses.get(inputs) if kept_analyses is not None else None
+
+        def analysed(files: dict[str, str]) -> Iterator[tuple[str, str]]:
+            if kept_analyses is not None:
+                kept_analyses.put(inputs, files)
+            yield from files.items()  # analysis.json, analysis.md
+
         # On a large graph the analysis runs in a child while this process draws the explorer;
         # on a very large one, once the validation's child has finished (both at once would
         # pass 1.5 GB at 1M): a thread waits for that, so the explorer need not.
         analysis: Child | None = None
         waiter: _AfterValidation | None = None
-        if (
+        if kept is not None:
+            yield from kept.items()
+            self._progress("rendered analysis (kept from an earlier build)")
+        elif (
             beside
             and self._pending is not None
             and len(self.dataset) >= ANALYSIS_AFTER_VALIDATION_FROM
         ):
-            packed = pack(network, self.vocab)
+            packed = pack(view, self.vocab)
             waiter = _AfterValidation(self._pending, "the analysis", render_analysis, packed)
         elif beside:
-            analysis = Child("the analysis", render_analysis, network, self.vocab)
+            analysis = Child("the analysis", render_analysis, view, self.vocab)
         else:
-            yield from render_analysis(network, self.vocab).items()  # analysis.json, .md
+            yield from analysed(render_analysis(view, self.vocab))
             self._progress("rendered analysis")
         yield "ontology.html", to_ontology_html(read_quads(self.ontology / "vjkg.ttl"), prefixes)
         texts = {str(self.vocab.node("source", s.meta.id)): s.text for s in self.corpus.sources}
-        yield "kg.html", to_html(network, texts=texts)  # texts for its source reader
+        yield "kg.html", to_html(network, texts=texts, memo=layouts)  # texts: its source reader
         self._progress("rendered kg.html")
         if waiter is not None:
             analysis = waiter.child()
             if analysis is None:  # the validation failed (this raises its error) or was cancelled
                 _ = self.report
-                yield from render_analysis(network, self.vocab).items()
+                yield from analysed(render_analysis(view, self.vocab))
                 self._progress("rendered analysis")
         if analysis is not None:
-            yield from analysis.result().items()
+            yield from analysed(analysis.result())
             self._progress("rendered analysis (in a background process)")
         # Last: a validation running in the background has had every step above to finish.
         if self.report is not None:
@@ -333,7 +353,13 @@ def build(
         gc.freeze()
     progress(f"built {len(dataset)} quads in {len(dataset.triples)} named graphs")
     result = Build(
-        corpus, dataset, vocab, ontology, _progress=progress, _background_from=background_from
+        corpus,
+        dataset,
+        vocab,
+        ontology,
+        _progress=progress,
+        _background_from=background_from,
+        _cache=cache,
     )
     if validate:
         from .validation import load_shapes, validate_dataset

@@ -63,6 +63,42 @@ def test_a_cache_entry_this_user_did_not_write_is_never_unpickled(mini_copy: Pat
     again = run_kg("build", "--sources", str(mini_copy), "--out", str(out), env=env)
     assert again.returncode == 0, again.stderr
     assert not marker.exists()
-    assert "cache: 0 reused, reprocessed ['source a', 'source b']" in again.stderr
+    # the sources read again; the layout and the analysis, which no one planted, reused
+    assert "cache: 2 reused, reprocessed ['source a', 'source b']" in again.stderr
     third = run_kg("build", "--sources", str(mini_copy), "--out", str(out), env=env)
-    assert f"cache: {len(entries)} reused" in third.stderr  # its own entries: kept
+    assert f"cache: {len(entries) + 2} reused" in third.stderr  # its own entries: kept
+
+
+def _outputs(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if not p.name.startswith(".")}
+
+
+def test_an_edit_the_analysis_and_the_layout_do_not_read_reuses_both(
+    mini_copy: Path, tmp_path: Path
+) -> None:
+    """A publisher added: the graph, the exports and the explorer's source panel change; the
+    links and the analysis's view do not, so both are kept, and the outputs are byte for
+    byte those of a build without the cache."""
+    out, cold = tmp_path / "out", tmp_path / "cold"
+    first = run_kg("build", "--sources", str(mini_copy), "--out", str(out))
+    assert first.returncode == 0, first.stderr
+    before = _outputs(out)
+    meta = mini_copy / "a" / "meta.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8") + 'publisher: "Báo Mới"\n', encoding="utf-8")
+    again = run_kg("build", "--sources", str(mini_copy), "--out", str(out))
+    assert again.returncode == 0, again.stderr
+    line = next(x for x in again.stderr.splitlines() if "cache:" in x)
+    assert "reprocessed ['source a']" in line, line  # no "analysis …", no "layout …"
+    assert "rendered analysis (kept from an earlier build)" in again.stderr
+    full = run_kg("build", "--sources", str(mini_copy), "--out", str(cold), "--no-cache")
+    assert full.returncode == 0, full.stderr
+    after = _outputs(out)
+    assert after == _outputs(cold)
+    assert "Báo Mới" in after["kg.nq"].decode() and after["kg.nq"] != before["kg.nq"]
+    assert after["analysis.json"] == before["analysis.json"]
+    # a new title is in the analysis's view (its per-source table): analysed again
+    meta.write_text(meta.read_text(encoding="utf-8").replace("Bài A", "Bài A mới"), "utf-8")
+    third = run_kg("build", "--sources", str(mini_copy), "--out", str(out))
+    line = next(x for x in third.stderr.splitlines() if "cache:" in x)
+    assert "'analysis " in line and "'layout " not in line, line
+    assert "Bài A mới" in (out / "analysis.md").read_text(encoding="utf-8")

@@ -312,6 +312,46 @@ def test_layout_is_deterministic_and_ignores_insertion_order(bundled_graph) -> N
     assert compute_layout(shuffled) == compute_layout(bundled_graph)
 
 
+class _DictMemo:
+    """A memo in memory, counting what it is asked (the build keeps it on disk)."""
+
+    def __init__(self) -> None:
+        self.kept: dict[bytes, object] = {}
+        self.hits = 0
+
+    def get(self, inputs: bytes) -> object | None:
+        found = self.kept.get(inputs)
+        self.hits += found is not None
+        return found
+
+    def put(self, inputs: bytes, value: object) -> None:
+        self.kept[inputs] = value
+
+
+def test_a_kept_layout_is_reused_while_the_links_stay_and_redone_when_they_change(
+    bundled_graph,
+) -> None:
+    memo = _DictMemo()
+    cold = compute_layout(bundled_graph)
+    assert compute_layout(bundled_graph, memo) == cold and memo.hits == 0
+    relabelled = bundled_graph.copy()
+    linked = next(u for u, v in relabelled.edges() if u != v)
+    relabelled.nodes[linked]["labels"] = {"vi": "Tên mới", "en": "A new name"}
+    assert compute_layout(relabelled, memo) == cold and memo.hits == 1  # same links: kept
+    relinked = bundled_graph.copy()
+    a, b = sorted(relinked.nodes)[:2]
+    relinked.add_edge(a, b, key="new-fact", relation="partnerOf")
+    fresh = compute_layout(relinked, memo)
+    assert memo.hits == 1 and fresh == compute_layout(relinked)  # a new link: laid out again
+    assert len(memo.kept) == 2
+    # the order of the unlinked entities is part of what is kept
+    lonely = bundled_graph.copy()
+    for n in ("https://w3id.org/vjkg/resource/zz-late", "https://w3id.org/vjkg/resource/aa-early"):
+        lonely.add_node(n, id=n.rsplit("/", 1)[1], cls="Person", labels={"en": n[-4:]})
+    moved = compute_layout(lonely, memo)
+    assert moved == compute_layout(lonely) and len(memo.kept) == 3
+
+
 def test_layout_keeps_entities_apart_and_linked_ones_close(bundled_graph) -> None:
     pos = compute_layout(bundled_graph)
     points = sorted(pos.values())

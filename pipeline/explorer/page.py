@@ -34,7 +34,7 @@ from ..network import DATE_RELATIONS, Evidence, label_of
 from ..text import fold
 from ..vocab import ENTITY_CLASSES, class_ancestors
 from ..webpage import csp_hash, json_for_script, read_asset
-from .layout import compute_layout, compute_overview_layout, ordered_pair
+from .layout import Memo, compute_layout, compute_overview_layout, ordered_pair
 from .style import SHAPES, class_colour, humanize, top_of
 
 DEFAULT_TITLE = "vjkg — knowledge graph explorer"
@@ -195,7 +195,10 @@ def _evidence_record(e: Evidence) -> dict[str, Any]:
 
 
 def to_page_data(
-    g: nx.MultiDiGraph, title: str = DEFAULT_TITLE, texts: dict[str, str] | None = None
+    g: nx.MultiDiGraph,
+    title: str = DEFAULT_TITLE,
+    texts: dict[str, str] | None = None,
+    memo: Memo | None = None,
 ) -> dict[str, Any]:
     """The JSON the page runs on: options, nodes, edges, classes, relations, sources.
 
@@ -203,15 +206,16 @@ def to_page_data(
     Above :data:`OVERVIEW_THRESHOLD` entities the best-connected :data:`OVERVIEW_SIZE`
     also carry overview positions ``ox``/``oy`` and ``overview`` is their number.
     ``texts`` (source IRI → its NFC text) puts each source's whole text in the page, for
-    the reader that shows a quote where it stands.
+    the reader that shows a quote where it stands. ``memo`` keeps the layouts between runs
+    (:func:`compute_layout`).
     """
     terms = g.graph.get("terms", {})
-    pos = compute_layout(g)
+    pos = compute_layout(g, memo)
     degree = {n: d for n, d in g.degree()}
     ranked = sorted(g.nodes, key=lambda n: (-degree[n], n))
     rank = {n: i for i, n in enumerate(ranked)}
     big = g.number_of_nodes() > OVERVIEW_THRESHOLD
-    overview = compute_overview_layout(g, ranked[:OVERVIEW_SIZE]) if big else {}
+    overview = compute_overview_layout(g, ranked[:OVERVIEW_SIZE], memo) if big else {}
 
     net = Network(directed=True)
     net.toggle_physics(False)
@@ -342,11 +346,15 @@ def _vis_network_js() -> str:
 
 
 def to_html(
-    g: nx.MultiDiGraph, title: str = DEFAULT_TITLE, texts: dict[str, str] | None = None
+    g: nx.MultiDiGraph,
+    title: str = DEFAULT_TITLE,
+    texts: dict[str, str] | None = None,
+    memo: Memo | None = None,
 ) -> str:
     """The complete, self-contained page: no network access, nothing from the data runs.
 
-    ``texts`` maps source IRIs to their texts (see :func:`to_page_data`)."""
+    ``texts`` maps source IRIs to their texts, ``memo`` keeps layouts between runs (see
+    :func:`to_page_data`)."""
     vis_js = _vis_network_js()
     app_js = read_asset("explorer.js")
     parts = {
@@ -355,7 +363,7 @@ def to_html(
         "/*VIS_JS*/": vis_js,
         "/*APP_JS*/": app_js,
         "__TITLE__": escape(title),
-        "__DATA__": json_for_script(to_page_data(g, title, texts)),
+        "__DATA__": json_for_script(to_page_data(g, title, texts, memo)),
     }
     # One pass over the template: text inserted for one marker is never searched again.
     pattern = re.compile("|".join(re.escape(k) for k in parts))
