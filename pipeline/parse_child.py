@@ -57,8 +57,16 @@ def main(argv: list[str]) -> int:
         error = {"message": TRIPLE_TERMS, "fix": "write the statements as plain triples"}
     except SyntaxError as exc:
         error = {"line": exc.lineno or 0, "column": exc.offset or 0, "message": exc.msg}
-    except MemoryError:
-        error = {"message": "the parser ran out of memory", "fix": RAISE_MEMORY}
+    except MemoryError as exc:
+        if "buffer maximal size" in str(exc):  # one term past the parser's 16 MiB buffer
+            size = "".join(c for c in str(exc).rsplit(" ", 1)[-1] if c.isdigit())
+            error = {
+                "message": f"a term is longer than {int(size or 0):,} bytes, the most the RDF "
+                "parser reads in one piece",
+                "fix": "shorten that term (a long text belongs in a file the graph links to)",
+            }
+        else:
+            error = {"message": "the parser ran out of memory", "fix": RAISE_MEMORY}
     except BaseException as exc:  # a Rust panic surfaces as pyo3's PanicException
         if isinstance(exc, KeyboardInterrupt):
             raise

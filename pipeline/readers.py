@@ -33,6 +33,7 @@ import errno
 import hashlib
 import json
 import os
+import re
 import signal
 import stat
 import subprocess
@@ -390,6 +391,27 @@ def parsable(
         yield out, ox.RdfFormat.N_QUADS
 
 
+# What pyoxigraph's parsers raise (a MemoryError) for a term or a line longer than they
+# read at once (16 MiB): "Reached the buffer maximal size of 16777216".
+TOO_LONG = "buffer maximal size"
+TOO_LONG_FIX = "shorten that term (a long text belongs in a file the graph links to)"
+
+
+def _too_long(path: Path, message: str) -> InputError:
+    """The refusal of a term too long for the parser, at the first line that long when the
+    file is line-based (N-Triples, N-Quads)."""
+    size = int(re.findall(r"\d+", message)[-1]) if re.search(r"\d", message) else 0
+    what = f"a term is longer than {size:,} bytes, the most the RDF parser reads in one piece"
+    line = 0
+    if size and path.suffix.lower() in (".nt", ".nq"):
+        with contextlib.suppress(OSError), open(path, "rb") as fh:
+            for number, text in enumerate(fh, 1):
+                if len(text) > size:
+                    line = number
+                    break
+    return _refuse(path, what, TOO_LONG_FIX, line=line)
+
+
 @contextlib.contextmanager
 def parse_errors(path: Path) -> Iterator[None]:
     """Turn what pyoxigraph raises while reading ``path`` into located input errors."""
@@ -399,7 +421,9 @@ def parse_errors(path: Path) -> Iterator[None]:
         raise _syntax_problem(path, exc.msg, exc.lineno or 0, exc.offset or 0) from None
     except OSError as exc:
         raise _refuse(path, f"cannot read: {exc.strerror or exc}") from None
-    except MemoryError:
+    except MemoryError as exc:
+        if TOO_LONG in str(exc):  # one term or line past the parser's buffer
+            raise _too_long(path, str(exc)) from None
         raise _refuse(path, "out of memory while reading", "lower --max-input-bytes") from None
     except BaseException as exc:
         # pyo3 turns a Rust panic into PanicException, a BaseException; anything else (a bug

@@ -595,3 +595,24 @@ def test_any_mangled_file_is_read_or_refused_never_a_crash(suffix: str, edits: l
             read_quads(path)
         except InputError as err:
             assert "fuzz" in str(err)
+
+
+@pytest.mark.parametrize("suffix", [".nt", ".ttl"])
+def test_a_term_longer_than_the_parser_reads_is_named_with_its_limit(
+    tmp_path: Path, suffix: str
+) -> None:
+    """pyoxigraph reads at most 16 MiB in one piece: a longer literal is refused as that,
+    at its line where the file is line-based (it was "out of memory — lower
+    --max-input-bytes", for a file far under that cap)."""
+    big = tmp_path / f"big{suffix}"
+    big.write_text(
+        '<http://e/a> <http://e/p> "short" .\n'
+        '<http://e/a> <http://e/p> "' + "x" * (17 * 2**20) + '" .\n',
+        encoding="utf-8",
+    )
+    done = run_kg("stats", "--input", str(big), timeout=120)
+    assert done.returncode == EXIT_BAD_INPUT, done.stderr
+    assert "a term is longer than 16,777,216 bytes" in done.stderr
+    assert "shorten that term" in done.stderr and "max-input-bytes" not in done.stderr
+    if suffix == ".nt":
+        assert f"{big}:2:" in done.stderr
