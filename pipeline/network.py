@@ -104,8 +104,8 @@ class _Index:
     titles: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def source_title(self, source: str, t: _Terms) -> tuple[str, str]:
-        """A source's IRI and the title its evidence shows (Vietnamese first), read once per
-        source: a source backs thousands of pieces of evidence."""
+        """A source's IRI and the title it is shown by (Vietnamese first, else English, else
+        the IRI), read once per source: a source backs thousands of pieces of evidence."""
         found = self.titles.get(source)
         if found is None:
             titles = _langs(self.props[source].get(t.title, []))
@@ -345,12 +345,11 @@ def _sources(ix: _Index, t: _Terms) -> dict[str, dict]:
         if document not in types:
             continue
         p = ix.props[node]
-        titles = _langs(p.get(t.title, []))
-        iri = text_of(node)
+        iri, title = ix.source_title(node, t)
         out[iri] = {
             "id": _first(p.get(t.identifier)) or iri.rsplit("/", 1)[-1],
-            "title": titles.get("vi") or titles.get("en") or iri,
-            "titles": titles,
+            "title": title,
+            "titles": _langs(p.get(t.title, [])),
             "issued": _first(p.get(t.issued)),
             "publisher": _langs(p.get(t.publisher, [])).get("vi"),
             "folder": _first(p.get(t("sourceFolder"))),

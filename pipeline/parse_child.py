@@ -23,6 +23,24 @@ TRIPLE_TERMS = (
 
 
 RAISE_MEMORY = "raise --max-parse-memory if you trust the file"
+TOO_LONG_FIX = "shorten that term (a long text belongs in a file the graph links to)"
+
+
+def too_long(error: MemoryError) -> tuple[str, int] | None:
+    """What pyoxigraph's refusal of one term longer than its parsers read in one piece
+    ("Reached the buffer maximal size of 16777216") says, and that size; ``None`` for
+    another MemoryError. (:mod:`pipeline.readers` says the same for files it parses.)
+
+    >>> too_long(MemoryError("Reached the buffer maximal size of 16777216"))
+    ('a term is longer than 16,777,216 bytes, the most the RDF parser reads in one piece', 16777216)
+    >>> too_long(MemoryError()) is None
+    True
+    """
+    text = str(error)
+    if "buffer maximal size" not in text:
+        return None
+    size = int("".join(c for c in text.rsplit(" ", 1)[-1] if c.isdigit()) or 0)
+    return f"a term is longer than {size:,} bytes, the most the RDF parser reads in one piece", size
 
 
 class _TripleTerm(Exception):
@@ -58,13 +76,9 @@ def main(argv: list[str]) -> int:
     except SyntaxError as exc:
         error = {"line": exc.lineno or 0, "column": exc.offset or 0, "message": exc.msg}
     except MemoryError as exc:
-        if "buffer maximal size" in str(exc):  # one term past the parser's 16 MiB buffer
-            size = "".join(c for c in str(exc).rsplit(" ", 1)[-1] if c.isdigit())
-            error = {
-                "message": f"a term is longer than {int(size or 0):,} bytes, the most the RDF "
-                "parser reads in one piece",
-                "fix": "shorten that term (a long text belongs in a file the graph links to)",
-            }
+        found = too_long(exc)
+        if found is not None:
+            error = {"message": found[0], "fix": TOO_LONG_FIX}
         else:
             error = {"message": "the parser ran out of memory", "fix": RAISE_MEMORY}
     except BaseException as exc:  # a Rust panic surfaces as pyo3's PanicException

@@ -33,7 +33,6 @@ import errno
 import hashlib
 import json
 import os
-import re
 import signal
 import stat
 import subprocess
@@ -49,6 +48,7 @@ import pyoxigraph as ox
 
 from .errors import InputError, Location, Problem
 from .formats import RdfFormatInfo, by_suffix, readable_list
+from .parse_child import TOO_LONG_FIX, too_long
 
 if TYPE_CHECKING:  # rdflib is imported when terms are converted: `kg --help` stays fast
     from rdflib.term import Node
@@ -391,17 +391,9 @@ def parsable(
         yield out, ox.RdfFormat.N_QUADS
 
 
-# What pyoxigraph's parsers raise (a MemoryError) for a term or a line longer than they
-# read at once (16 MiB): "Reached the buffer maximal size of 16777216".
-TOO_LONG = "buffer maximal size"
-TOO_LONG_FIX = "shorten that term (a long text belongs in a file the graph links to)"
-
-
-def _too_long(path: Path, message: str) -> InputError:
-    """The refusal of a term too long for the parser, at the first line that long when the
-    file is line-based (N-Triples, N-Quads)."""
-    size = int(re.findall(r"\d+", message)[-1]) if re.search(r"\d", message) else 0
-    what = f"a term is longer than {size:,} bytes, the most the RDF parser reads in one piece"
+def _too_long(path: Path, message: str, size: int) -> InputError:
+    """The refusal of a term too long for the parser (:func:`parse_child.too_long`), at the
+    first line that long when the file is line-based (N-Triples, N-Quads)."""
     line = 0
     if size and path.suffix.lower() in (".nt", ".nq"):
         with contextlib.suppress(OSError), open(path, "rb") as fh:
@@ -409,7 +401,7 @@ def _too_long(path: Path, message: str) -> InputError:
                 if len(text) > size:
                     line = number
                     break
-    return _refuse(path, what, TOO_LONG_FIX, line=line)
+    return _refuse(path, message, TOO_LONG_FIX, line=line)
 
 
 @contextlib.contextmanager
@@ -422,8 +414,9 @@ def parse_errors(path: Path) -> Iterator[None]:
     except OSError as exc:
         raise _refuse(path, f"cannot read: {exc.strerror or exc}") from None
     except MemoryError as exc:
-        if TOO_LONG in str(exc):  # one term or line past the parser's buffer
-            raise _too_long(path, str(exc)) from None
+        found = too_long(exc)  # one term past the parser's buffer
+        if found is not None:
+            raise _too_long(path, *found) from None
         raise _refuse(path, "out of memory while reading", "lower --max-input-bytes") from None
     except BaseException as exc:
         # pyo3 turns a Rust panic into PanicException, a BaseException; anything else (a bug

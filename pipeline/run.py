@@ -36,6 +36,7 @@ from .model import Corpus
 from .validation import Triple, ValidationReport
 
 if TYPE_CHECKING:
+    from .cache import DiskCache
     from .export import Rows
     from .validation.background import BackgroundValidation
 from .vocab import SH, Vocabulary
@@ -119,7 +120,7 @@ class Build:
     _pending: BackgroundValidation | None = field(default=None, repr=False)
     # From this many quads on, the analysis runs in a child beside the explorer (None: never).
     _background_from: int | None = field(default=None, repr=False)
-    _cache: Any = field(default=None, repr=False)  # a pipeline.cache.DiskCache, or None
+    _cache: DiskCache | None = field(default=None, repr=False)  # layouts, analyses
 
     @property
     def report(self) -> ValidationReport | None:
@@ -230,13 +231,14 @@ class Build:
         # The analysis reads its view of the network alone: kept from an earlier build when
         # the view is the same (an edit of a quote), else made (pipeline/analyse.py).
         view = analysis_view(network)
-        layouts = kept_analyses = None
+        layouts = kept_analyses = kept = None
+        inputs = b""
         if self._cache is not None:
             from .cache import Memo
 
             layouts, kept_analyses = Memo(self._cache, "layout"), Memo(self._cache, "analysis")
-        inputs = analysis_inputs(view, self.vocab) if kept_analyses is not None else b""
-        kept = kept_analyses.get(inputs) if kept_analyses is not None else None
+            inputs = analysis_inputs(view, self.vocab)
+            kept = kept_analyses.get(inputs)
 
         def analysed(files: dict[str, str]) -> Iterator[tuple[str, str]]:
             if kept_analyses is not None:

@@ -29,7 +29,7 @@ Positions = dict[str, tuple[float, float]]
 
 
 class Memo(Protocol):
-    """Where layouts are kept between runs, by a digest of all they depend on
+    """Where values (here, layouts) are kept between runs, by a digest of all they depend on
     (:class:`pipeline.cache.Memo` keeps them in the build cache)."""
 
     def get(self, inputs: bytes) -> Any | None:
@@ -109,8 +109,9 @@ def _layout_simple(
 ) -> Positions:
     """Lay out each component, pack them; single nodes in a grid sorted by ``order``."""
     singles = sorted((n for n, degree in simple.degree() if degree == 0), key=order)
-    inputs = _layout_inputs(simple, singles) if memo is not None else b""
+    inputs = b""
     if memo is not None:
+        inputs = _layout_inputs(simple, singles)
         found = memo.get(inputs)
         if found is not None:
             return found

@@ -45,7 +45,7 @@ from ..errors import QueryError, UsageError
 from ..iri import compact_or_bracket
 from ..readers import DEFAULT_LIMITS, InputLimits, parsable, parse_errors
 from ..vocab import Vocabulary
-from .sandbox import SandboxStatus, deny_network, run_in_child, run_without_network
+from .sandbox import SandboxStatus, deny_network, run_in_child
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 XSD_STRING = XSD + "string"
@@ -957,21 +957,37 @@ def run_query_without_network(
 
     The second line of defence behind the SERVICE check (see :mod:`pipeline.sparql.sandbox`):
     whatever the query text makes the engine try, the child cannot connect anywhere. The
-    child shares the loaded store with this process (fork: about 2 ms). ``render`` (e.g.
-    :func:`to_output`) runs in the child too, so only text comes back.
+    child shares the loaded store with this process (fork: about 2 ms; a query that reads
+    much of a large store is slower so, see :func:`query_file_without_network`). ``render``
+    (e.g. :func:`to_output`) runs in the child too, so only text comes back.
     """
+    return _in_child(lambda: _evaluate(store, text, origin, render, options), origin)
 
-    def job() -> tuple[Any, int, float]:
-        started = time.perf_counter()
-        result = run_query(store, text, origin=origin, **options)
-        seconds = time.perf_counter() - started
-        return (render(result) if render else result), len(result), seconds
 
+def _evaluate(
+    store: ox.Store,
+    text: str,
+    origin: str,
+    render: Callable[[QueryResult], Any] | None,
+    options: dict[str, Any],
+) -> SandboxedRun:
+    """Cut this process off from the network, then run and render the query (in a child)."""
+    status = deny_network()
+    started = time.perf_counter()
+    result = run_query(store, text, origin=origin, **options)
+    seconds = time.perf_counter() - started
+    return SandboxedRun(render(result) if render else result, len(result), status, seconds)
+
+
+def _in_child(job: Callable[[], Any], origin: str) -> Any:
+    """``job()`` in a forked child (:func:`~pipeline.sparql.sandbox.run_in_child`); where
+    there is no ``fork``, here (its :func:`deny_network` then says there is no sandbox)."""
+    if not hasattr(os, "fork") or not sys.platform.startswith("linux"):
+        return job()
     try:
-        (output, n, seconds), status = run_without_network(job)
+        return run_in_child(job)
     except ChildProcessError as exc:
         raise QueryError(f"{origin}: the query failed: {exc}") from None
-    return SandboxedRun(output, n, status, seconds)
 
 
 @dataclass(frozen=True)
@@ -1012,19 +1028,9 @@ def query_file_without_network(
         loaded = time.perf_counter() - started
         graphs = frozenset(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
         quads = count_quads(store) if count else None
-        status = deny_network()
-        started = time.perf_counter()
-        result = run_query(store, text, origin=origin, **options)
-        seconds = time.perf_counter() - started
-        output = render(result) if render else result
-        return FileRun(SandboxedRun(output, len(result), status, seconds), loaded, graphs, quads)
+        return FileRun(_evaluate(store, text, origin, render, options), loaded, graphs, quads)
 
-    if not hasattr(os, "fork") or not sys.platform.startswith("linux"):
-        return job()  # deny_network says the query ran without a sandbox
-    try:
-        return run_in_child(job)
-    except ChildProcessError as exc:
-        raise QueryError(f"{origin}: the query failed: {exc}") from None
+    return _in_child(job, origin)
 
 
 def _collect(answer: object, max_results: int | None, max_bytes: int | None) -> QueryResult:
