@@ -182,6 +182,9 @@ def _is_organisation(g: nx.Graph, n: str) -> bool:
 EXACT_LIMIT = 1000  # entities; above this betweenness and diameter are estimated
 PIVOTS = 500
 MAX_SOURCES_FOR_REMOVAL = 100
+# Entities: below this, diameters and components are found by searches in Python, which on
+# such a graph take less than importing scipy's graph routines (a third of a second).
+SCIPY_FROM = 300
 
 
 def _path_sums(
@@ -371,16 +374,33 @@ def _adjacency(g: nx.Graph, nodes: list):
 
 def _exact_diameter(g: nx.Graph) -> int:
     """The longest shortest path of a connected graph: what ``nx.diameter`` gives, by
-    breadth-first searches in C (scipy) instead of one Python BFS per node."""
+    breadth-first searches in C (scipy) instead of one Python BFS per node from
+    :data:`SCIPY_FROM` entities."""
+    if g.number_of_nodes() < SCIPY_FROM:
+        return int(nx.diameter(g))
+    return _sparse_diameter(g)
+
+
+def _sparse_diameter(g: nx.Graph) -> int:
+    """:func:`_exact_diameter` by scipy's searches."""
     from scipy.sparse.csgraph import shortest_path
 
     lengths = shortest_path(_adjacency(g, list(g)), directed=False, unweighted=True)
     return int(lengths.max())
 
 
-def _largest_without(adjacency, index: dict, removed: Iterable[tuple]) -> int:
-    """The size of the largest connected component once the ``removed`` links are gone
-    from the graph of ``adjacency`` (:func:`_adjacency`; ``index``: node → its row)."""
+def _largest_without(u: nx.Graph, removed: Iterable[tuple]) -> int:
+    """The size of the largest connected component of ``u`` once its ``removed`` links are
+    gone, for a graph under :data:`SCIPY_FROM` entities (:func:`_largest_without_sparse`
+    above)."""
+    rest = nx.Graph(u)
+    rest.remove_edges_from(removed)
+    return max((len(c) for c in nx.connected_components(rest)), default=0)
+
+
+def _largest_without_sparse(adjacency, index: dict, removed: Iterable[tuple]) -> int:
+    """:func:`_largest_without` for the graph of ``adjacency`` (:func:`_adjacency`;
+    ``index``: node → its row)."""
     import numpy as np
     import scipy.sparse as sparse
     from scipy.sparse.csgraph import connected_components
@@ -554,15 +574,18 @@ def _per_source(g: nx.MultiDiGraph, u: nx.Graph, sides: dict[str, str | None]) -
         if len(supporting) == 1:
             only.setdefault(next(iter(supporting)), []).append((a, b))
     compute_removal = len(sources) <= MAX_SOURCES_FOR_REMOVAL
-    if compute_removal:
+    sparse = compute_removal and u.number_of_nodes() >= SCIPY_FROM
+    if sparse:
         nodes = list(u)
         adjacency, index = _adjacency(u, nodes), {v: i for i, v in enumerate(nodes)}
     rows = []
     for iri, meta in sorted(sources.items(), key=lambda kv: (kv[1]["id"], kv[0])):
         own = by_source.get(iri, [])
         largest_without = None
-        if compute_removal:
-            largest_without = _largest_without(adjacency, index, only.get(iri, []))
+        if sparse:
+            largest_without = _largest_without_sparse(adjacency, index, only.get(iri, []))
+        elif compute_removal:
+            largest_without = _largest_without(u, only.get(iri, []))
         rows.append(
             {
                 "id": meta["id"],

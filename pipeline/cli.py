@@ -93,7 +93,7 @@ def _add_document_limits(p: argparse.ArgumentParser) -> None:
 
 
 def _add_query_caps(p: argparse.ArgumentParser) -> None:
-    from .sparql.query import MAX_QUERY_DEPTH, MAX_QUERY_TOKENS
+    from .sparql.limits import MAX_QUERY_DEPTH, MAX_QUERY_TOKENS
 
     p.add_argument(
         "--max-query-tokens",
@@ -1320,8 +1320,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return errors.EXIT_INTERNAL
 
 
+def run() -> int:
+    """The ``kg`` command: :func:`main`, then the process ends as soon as the exit handlers
+    have run (:func:`pipeline.end_without_teardown`)."""
+    from . import end_without_teardown
+
+    return end_without_teardown(main())
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    sys.exit(run())
 
 
-__all__ = ["main", "make_parser"]
+__all__ = ["main", "make_parser", "run"]

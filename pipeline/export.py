@@ -93,6 +93,7 @@ class Rows:
         self.rows = rows
         self.terms = terms
         self._triples: list[tuple[str, str, str]] | None = None
+        self._by_graph: list[tuple[str, list[tuple[str, str, str]]]] | None = None
         self.names: dict[tuple[tuple[str, str], ...], _Names] = {}  # see _rows_and_names
 
     @classmethod
@@ -123,11 +124,15 @@ class Rows:
         return out
 
     def by_graph(self) -> list[tuple[str, list[tuple[str, str, str]]]]:
-        """``(graph, sorted triples)`` per graph: the default graph (``""``) first, then by IRI."""
+        """``(graph, sorted triples)`` per graph: the default graph (``""``) first, then by IRI
+        (made once: the TriG and JSON-LD writers share it)."""
+        if self._by_graph is not None:
+            return self._by_graph
         graphs: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
         for s, p, o, g in self.rows:
             graphs[g].append((s, p, o))
-        return sorted(graphs.items())
+        self._by_graph = sorted(graphs.items())
+        return self._by_graph
 
 
 def _batched(pieces: Iterable[str], size: int = 20_000) -> Iterator[str]:

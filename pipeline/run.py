@@ -18,7 +18,15 @@ from __future__ import annotations
 import contextlib
 import gc
 import threading
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    Callable,
+    Collection,
+    Generator,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -101,6 +109,40 @@ class _AfterValidation(threading.Thread):
         if self._error is not None:
             raise self._error
         return self._child
+
+
+class _Analysis:
+    """The entity network of a build, and its analysis once started (:meth:`Build._analysis`):
+    kept, in a child, waiting for the validation to end, or done."""
+
+    def __init__(self, build: Build, network: Any, view: Any):
+        self.build, self.network, self.view = build, network, view
+        self.layouts: Any = None  # the explorer's kept layouts
+        self.kept: Any = None  # the kept analyses (pipeline.cache.Memo)
+        self.inputs = b""
+        self.child: Child | None = None
+        self.waiter: _AfterValidation | None = None
+
+    def analysed(self, files: dict[str, str]) -> Iterator[tuple[str, str]]:
+        """``files`` (analysis.json, analysis.md), kept for a later build."""
+        if self.kept is not None:
+            self.kept.put(self.inputs, files)
+        yield from files.items()
+
+    def finish(self) -> Iterator[tuple[str, str]]:
+        """The analysis files not yet given; waits for a child."""
+        from .analyse import render_analysis
+
+        build = self.build
+        if self.waiter is not None:
+            self.child = self.waiter.child()
+            if self.child is None:  # the validation failed (this raises its error) or was cancelled
+                _ = build.report
+                yield from self.analysed(render_analysis(self.view, build.vocab))
+                build._progress("rendered analysis")
+        if self.child is not None:
+            yield from self.analysed(self.child.result())
+            build._progress("rendered analysis (in a background process)")
 
 
 def _quiet(_: str) -> None:
@@ -195,61 +237,30 @@ class Build:
 
         return find_conflicts(self.corpus)
 
-    def outputs(self) -> Iterator[tuple[str, str | Iterable[str]]]:
-        """Every file of ``graphs/`` as ``(name, text or pieces of text)``, in a fixed order.
-
-        Each is rendered when the iterator reaches it, so memory stays flat on big graphs.
-        """
+    def _analysis(self, beside: bool) -> Generator[tuple[str, str], None, _Analysis]:
+        """Build the entity network and start its analysis: from the cache (an edit of a
+        quote leaves the analysis's view unchanged), in a child while this process goes on
+        (``beside``: a large graph), or here. Yields the analysis files that are ready."""
         from .analyse import analysis_inputs, analysis_view, render_analysis
-        from .conflicts import to_conflicts_json
-        from .explorer import to_html
-        from .export import iter_rendered
         from .network import to_networkx
-        from .ontodoc import to_ontology_html
-        from .readers import read_quads
-        from .stats import compute_stats, to_stats_json
 
-        prefixes = self.vocab.prefixes()
-        if len(self.dataset) >= FREEZE_FROM:
-            self.rows.triples()
-            gc.freeze()  # the rows too (see FREEZE_FROM)
-        for name, pieces in iter_rendered(self.rows, prefixes):
-            yield name, pieces
-            self._progress(f"rendered {name}")
-        distinct = len(self.rows.triples())
-        self.__dict__.pop("rows")  # the exports are written: free it (made again if asked)
-        stats = compute_stats(
-            self.dataset.nt_quads(), self.vocab, distinct_triples=distinct, forms=True
-        )
-        yield "stats.json", to_stats_json(stats)
-        yield "conflicts.json", to_conflicts_json(self.conflicts)
-        self._progress("rendered stats and conflicts")
         # for the analysis and the explorer, from the forms (no rdflib term is made)
         network = to_networkx(self.dataset.nt_quads(), self.vocab, forms=True)
         self._progress("built the entity network")
-        beside = self._background_from is not None and len(self.dataset) >= self._background_from
-        # The analysis reads its view of the network alone: kept from an earlier build when
-        # the view is the same (an edit of a quote), else made (pipeline/analyse.py).
+        # The analysis reads its view of the network alone (pipeline/analyse.py).
         view = analysis_view(network)
-        layouts = kept_analyses = kept = None
-        inputs = b""
+        started = _Analysis(self, network, view)
+        kept = None
         if self._cache is not None:
             from .cache import Memo
 
-            layouts, kept_analyses = Memo(self._cache, "layout"), Memo(self._cache, "analysis")
-            inputs = analysis_inputs(view, self.vocab)
-            kept = kept_analyses.get(inputs)
-
-        def analysed(files: dict[str, str]) -> Iterator[tuple[str, str]]:
-            if kept_analyses is not None:
-                kept_analyses.put(inputs, files)
-            yield from files.items()  # analysis.json, analysis.md
-
-        # On a large graph the analysis runs in a child while this process draws the explorer;
-        # on a very large one, once the validation's child has finished (both at once would
-        # pass 1.5 GB at 1M): a thread waits for that, so the explorer need not.
-        analysis: Child | None = None
-        waiter: _AfterValidation | None = None
+            started.layouts = Memo(self._cache, "layout")
+            started.kept = Memo(self._cache, "analysis")
+            started.inputs = analysis_inputs(view, self.vocab)
+            kept = started.kept.get(started.inputs)
+        # On a large graph the analysis runs in a child while this process writes the other
+        # files; on a very large one, once the validation's child has finished (both at once
+        # would pass 1.5 GB at 1M): a thread waits for that, so this process need not.
         if kept is not None:
             yield from kept.items()
             self._progress("rendered analysis (kept from an earlier build)")
@@ -259,25 +270,56 @@ class Build:
             and len(self.dataset) >= ANALYSIS_AFTER_VALIDATION_FROM
         ):
             packed = pack(view, self.vocab)
-            waiter = _AfterValidation(self._pending, "the analysis", render_analysis, packed)
+            started.waiter = _AfterValidation(
+                self._pending, "the analysis", render_analysis, packed
+            )
         elif beside:
-            analysis = Child("the analysis", render_analysis, view, self.vocab)
+            started.child = Child("the analysis", render_analysis, view, self.vocab)
         else:
-            yield from analysed(render_analysis(view, self.vocab))
+            yield from started.analysed(render_analysis(view, self.vocab))
             self._progress("rendered analysis")
+        return started
+
+    def outputs(self) -> Iterator[tuple[str, str | Iterable[str]]]:
+        """Every file of ``graphs/`` as ``(name, text or pieces of text)``, in a fixed order.
+
+        Each is rendered when the iterator reaches it, so memory stays flat on big graphs.
+        """
+        from .conflicts import to_conflicts_json
+        from .explorer import to_html
+        from .export import iter_rendered
+        from .ontodoc import to_ontology_html
+        from .readers import read_quads
+        from .stats import compute_stats, to_stats_json
+
+        prefixes = self.vocab.prefixes()
+        beside = self._background_from is not None and len(self.dataset) >= self._background_from
+        # Up to ANALYSIS_AFTER_VALIDATION_FROM, the network comes first and its analysis runs
+        # in a child while the exports are written; above, after them (see _analysis).
+        early = beside and len(self.dataset) < ANALYSIS_AFTER_VALIDATION_FROM
+        started = (yield from self._analysis(beside)) if early else None
+        if len(self.dataset) >= FREEZE_FROM:
+            self.rows.triples()
+            gc.freeze()  # the rows too (see FREEZE_FROM)
+        for name, pieces in iter_rendered(self.rows, prefixes):
+            yield name, pieces
+            self._progress(f"rendered {name}")
+        distinct = len(self.rows.triples())
+        self.__dict__.pop("rows")  # the exports are written: free it (made again if asked)
+        if started is None:
+            started = yield from self._analysis(beside)
+        stats = compute_stats(
+            self.dataset.nt_quads(), self.vocab, distinct_triples=distinct, forms=True
+        )
+        yield "stats.json", to_stats_json(stats)
+        yield "conflicts.json", to_conflicts_json(self.conflicts)
+        self._progress("rendered stats and conflicts")
         yield "ontology.html", to_ontology_html(read_quads(self.ontology / "vjkg.ttl"), prefixes)
         texts = {str(self.vocab.node("source", s.meta.id)): s.text for s in self.corpus.sources}
-        yield "kg.html", to_html(network, texts=texts, memo=layouts)  # texts: its source reader
+        # texts: its source reader
+        yield "kg.html", to_html(started.network, texts=texts, memo=started.layouts)
         self._progress("rendered kg.html")
-        if waiter is not None:
-            analysis = waiter.child()
-            if analysis is None:  # the validation failed (this raises its error) or was cancelled
-                _ = self.report
-                yield from analysed(render_analysis(view, self.vocab))
-                self._progress("rendered analysis")
-        if analysis is not None:
-            yield from analysed(analysis.result())
-            self._progress("rendered analysis (in a background process)")
+        yield from started.finish()
         # Last: a validation running in the background has had every step above to finish.
         if self.report is not None:
             yield "validation.ttl", self.validation_turtle()

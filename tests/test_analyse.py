@@ -256,18 +256,25 @@ def test_path_sums_equal_networkx_betweenness(seed: int) -> None:
 
 @pytest.mark.parametrize("seed", range(6))
 def test_diameter_and_largest_component_without_equal_networkx(seed: int) -> None:
-    """The scipy routines give networkx's integers on random sparse graphs."""
+    """The scipy routines, and the searches in Python used below SCIPY_FROM entities, give
+    networkx's integers on random sparse graphs."""
     import random
 
     import networkx as nx
 
-    from pipeline.analyse import _adjacency, _exact_diameter, _largest_without
+    from pipeline.analyse import (
+        _adjacency,
+        _exact_diameter,
+        _largest_without,
+        _largest_without_sparse,
+        _sparse_diameter,
+    )
 
     rng = random.Random(seed)
     g = nx.gnm_random_graph(rng.randint(2, 300), rng.randint(1, 500), seed=seed)
     g.add_edge(0, 0)  # a self-loop changes neither
     biggest = g.subgraph(max(nx.connected_components(g), key=len)).copy()
-    assert _exact_diameter(biggest) == nx.diameter(biggest)
+    assert _sparse_diameter(biggest) == _exact_diameter(biggest) == nx.diameter(biggest)
     edges = list(g.edges())
     removed = rng.sample(edges, min(len(edges), rng.randint(0, 40)))
     without = g.copy()
@@ -276,4 +283,5 @@ def test_diameter_and_largest_component_without_equal_networkx(seed: int) -> Non
     flipped = [(b, a) for a, b in removed]  # the direction an edge is named in is no matter
     nodes = list(g)
     index = {v: i for i, v in enumerate(nodes)}
-    assert _largest_without(_adjacency(g, nodes), index, flipped) == expected
+    assert _largest_without_sparse(_adjacency(g, nodes), index, flipped) == expected
+    assert _largest_without(g, flipped) == expected

@@ -34,6 +34,28 @@ def test_help_and_usage_errors() -> None:
     assert "invalid choice" in r.stderr
 
 
+def test_the_command_ends_with_its_code_after_its_exit_handlers_with_all_its_output() -> None:
+    """``kg`` skips the interpreter's teardown once its work is done: what it wrote but had
+    not flushed still arrives, the exit handlers still run (temporary directories, child
+    processes), and the exit code is the one the command returned."""
+    script = (
+        "import atexit, sys, tempfile, pathlib, weakref, shutil, pipeline\n"
+        "d = tempfile.mkdtemp()\n"
+        "class Held: pass\n"
+        "held = Held()\n"
+        "weakref.finalize(held, shutil.rmtree, d)\n"  # removed at exit, as kg's are
+        "atexit.register(print, 'handler ran')\n"
+        "print(d)\n"
+        "sys.stdout.write('x' * 100_000)\n"  # buffered, never flushed by the script
+        "sys.exit(pipeline.end_without_teardown(4))\n"
+    )
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert r.returncode == 4, r.stderr
+    first, rest = r.stdout.split("\n", 1)
+    assert rest == "x" * 100_000 + "handler ran\n"
+    assert not Path(first).exists()
+
+
 def test_broken_annotation_exits_3_with_location_and_leaves_outputs(
     mini_copy: Path, built: Path
 ) -> None:

@@ -312,6 +312,27 @@ def test_layout_is_deterministic_and_ignores_insertion_order(bundled_graph) -> N
     assert compute_layout(shuffled) == compute_layout(bundled_graph)
 
 
+def test_even_spacing_of_a_small_layout_measures_what_the_k_d_tree_measures() -> None:
+    """Up to EXACT_LIMIT nodes every pair is measured instead of importing scipy's k-d tree:
+    the layout must come out the same to the bit, with coincident and rounded positions."""
+    import numpy as np
+    from scipy.spatial import cKDTree
+
+    from pipeline.explorer.layout import EXACT_LIMIT, _even_spacing
+
+    rng = np.random.default_rng(3)
+    for case in range(400):
+        n = int(rng.integers(3, EXACT_LIMIT + 1))
+        pos = rng.normal(size=(n, 2)) * rng.uniform(0.01, 100)
+        if case % 5 == 0:
+            pos[1] = pos[0]  # two nodes in one place
+        if case % 7 == 0:
+            pos = np.round(pos, 1)  # many equal distances
+        nearest = float(np.median(cKDTree(pos).query(pos, k=2)[0][:, 1]))
+        expected = pos / nearest if nearest > 1e-9 else pos
+        assert np.array_equal(_even_spacing(pos), expected), case
+
+
 class _DictMemo:
     """A memo in memory, counting what it is asked (the build keeps it on disk)."""
 

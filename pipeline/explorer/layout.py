@@ -223,14 +223,22 @@ def _radial_tree(comp: list[str], edges: np.ndarray, degree: np.ndarray) -> np.n
 def _even_spacing(pos: np.ndarray) -> np.ndarray:
     """Scale so the median distance to the nearest other node is one unit.
 
-    Dense parts of a graph would otherwise pile labels on top of each other.
+    Dense parts of a graph would otherwise pile labels on top of each other. Up to
+    :data:`EXACT_LIMIT` nodes every pair is measured, which takes less than importing scipy's
+    k-d tree; the distances are the same to the bit (each is the root of dx² + dy²).
     """
-    from scipy.spatial import cKDTree
-
     if len(pos) < 3:
         return pos
-    dist, _ = cKDTree(pos).query(pos, k=2)
-    nearest = float(np.median(dist[:, 1]))
+    if len(pos) <= EXACT_LIMIT:
+        delta = pos[:, None, :] - pos[None, :, :]
+        d2 = (delta**2).sum(axis=2)
+        np.fill_diagonal(d2, np.inf)
+        closest = np.sqrt(d2.min(axis=1))
+    else:
+        from scipy.spatial import cKDTree
+
+        closest = cKDTree(pos).query(pos, k=2)[0][:, 1]
+    nearest = float(np.median(closest))
     return pos / nearest if nearest > 1e-9 else pos
 
 
@@ -243,8 +251,6 @@ def _relax(pos: np.ndarray, edges: np.ndarray, iterations: int) -> np.ndarray:
     Forces are summed with ``bincount`` (a fixed order), so the result is the same on
     every run and machine.
     """
-    from scipy.spatial import cKDTree
-
     n = len(pos)
     pos = pos.copy()
     small = n <= EXACT_LIMIT
@@ -264,6 +270,8 @@ def _relax(pos: np.ndarray, edges: np.ndarray, iterations: int) -> np.ndarray:
             near = d2 < CUTOFF**2
             a, b, delta, d2 = every[near, 0], every[near, 1], delta[near], d2[near]
         else:
+            from scipy.spatial import cKDTree
+
             pairs = cKDTree(pos).query_pairs(CUTOFF, output_type="ndarray")
             a, b = pairs[:, 0], pairs[:, 1]
             delta = pos[a] - pos[b]

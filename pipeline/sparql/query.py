@@ -45,6 +45,7 @@ from ..errors import QueryError, UsageError
 from ..iri import compact_or_bracket
 from ..readers import DEFAULT_LIMITS, InputLimits, parsable, parse_errors
 from ..vocab import Vocabulary
+from .limits import MAX_QUERY_DEPTH, MAX_QUERY_TOKENS
 from .sandbox import SandboxStatus, deny_network, run_in_child
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -56,11 +57,7 @@ UPDATE_KEYWORDS = frozenset(
 )
 QUERY_FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
 DEFAULT_TRUNCATE = 80
-MAX_QUERY_TOKENS = 100_000  # kg query / kg serve --max-query-tokens (see scan_query)
 MAX_QUERY_FILE_BYTES = 16 * 1024 * 1024  # a .rq file larger than this is refused unread
-# kg query / kg serve --max-query-depth: Oxigraph's parser recurses per level of nesting and
-# overflows its stack (SIGSEGV) at about 3,000 braces, 5,000 parentheses or 10,000 "!".
-MAX_QUERY_DEPTH = 256
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 Row = tuple[Term | None, ...]
