@@ -846,9 +846,18 @@ def cmd_diff(args: argparse.Namespace) -> int:
             "give two sides: OLD NEW graph files, --rev A --rev B, or --rev A NEW "
             f"(got {len(files)} file(s) and {len(revs)} --rev)"
         )
-    for path in files:
+    limits = _limits(args)
+    for path in files:  # before any revision is built
         if not path.is_file():
-            raise OutputError(f"{path}: no such graph file — run `kg build`, or check the path")
+            raise errors.InputError(
+                [
+                    errors.Problem(
+                        errors.Location(str(path)),
+                        "no such graph file",
+                        "run `kg build`, or check the path",
+                    )
+                ]
+            )
     if args.build_timeout <= 0:
         raise UsageError("--build-timeout must be greater than 0")
     progress = _Progress(args.quiet)
@@ -858,9 +867,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
             commit = resolve_revision(args.repo, rev)
             progress.step(f"building revision {rev} ({commit[:12]}) with its own code")
             graph = build_revision(args.repo, commit, Path(tmp), args.build_timeout)
-            sides.append((f"revision {rev} ({commit[:12]})", read_quads(graph)))
+            sides.append((f"revision {rev} ({commit[:12]})", read_quads(graph, limits)))
         for path in files:
-            sides.append((str(path), read_quads(path)))
+            sides.append((str(path), read_quads(path, limits)))
     (old_name, old), (new_name, new) = sides
     diff = diff_quads(
         old, new, vocab=_vocab(args), lang=args.lang, old_name=old_name, new_name=new_name
@@ -1192,8 +1201,8 @@ def make_parser() -> argparse.ArgumentParser:
         "git revision (--rev), built from its own sources/ by its own code in a temporary "
         "folder (git archive); the working tree is not touched.",
         epilog="Exit codes: 0 compared (whether or not they differ); 8 they differ (only "
-        "with --exit-code); 2 usage or unknown revision; 3 unreadable graph or a revision "
-        "that does not build; 5 graph file missing.",
+        "with --exit-code); 2 usage or unknown revision; 3 a graph file missing, unreadable "
+        "or refused (over a cap), or a revision that does not build.",
     )
     p.add_argument("graphs", nargs="*", type=Path, metavar="GRAPH", help="OLD and NEW files")
     p.add_argument(
@@ -1219,6 +1228,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--exit-code", action="store_true", help="exit 8 when they differ (as git diff)")
     p.add_argument("--base", default=None, help="base IRI of the graph's vocabulary")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    _add_input_limits(p)
     p.set_defaults(func=cmd_diff)
 
     p = sub.add_parser(

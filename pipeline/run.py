@@ -37,7 +37,7 @@ from rdflib.term import Node
 
 from .build import Dataset, build_dataset, load_ontology
 from .child import Child, pack
-from .errors import InputError, Location, OutputError
+from .errors import InputError, Location, Problem
 from .iri import literal_parts, to_nt
 from .load import DEFAULT_LIMITS, FEW_COLLECTIONS, SourceLimits
 from .model import Corpus
@@ -371,11 +371,14 @@ def build(
 
     vocab = Vocabulary(base) if base else Vocabulary()
     onto_path = ontology / "vjkg.ttl"
-    if not onto_path.is_file():
-        raise OutputError(f"{onto_path}: ontology not found — {ROOT_HINT}")
     shapes_path = ontology / "shapes.ttl"
-    if validate and not shapes_path.is_file():
-        raise OutputError(f"{shapes_path}: shapes not found — {ROOT_HINT}")
+    # a missing input, as a missing sources/ is (exit 3)
+    for path, what, needed in [
+        (onto_path, "ontology not found", True),
+        (shapes_path, "shapes not found", validate),
+    ]:
+        if needed and not path.is_file():
+            raise InputError([Problem(Location(str(path)), what, ROOT_HINT)])
     progress(f"loading {sources}")
     limits = limits or DEFAULT_LIMITS
     loader = cached_source_loader(cache, sources, limits) if cache is not None else None

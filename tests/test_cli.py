@@ -56,6 +56,21 @@ def test_the_command_ends_with_its_code_after_its_exit_handlers_with_all_its_out
     assert not Path(first).exists()
 
 
+def test_a_missing_ontology_or_shapes_file_is_a_missing_input(tmp_path: Path) -> None:
+    """Exit 3 naming the file, as a missing sources/ is, before anything is read."""
+    ontology = tmp_path / "ontology"
+    ontology.mkdir()
+    r = run_kg(
+        "build", "--sources", str(MINI), "--ontology", str(ontology), "--out", str(tmp_path / "o")
+    )
+    assert r.returncode == errors.EXIT_BAD_INPUT, r.stderr
+    assert f"{ontology / 'vjkg.ttl'}: ontology not found" in r.stderr
+    (ontology / "vjkg.ttl").write_bytes((ROOT / "ontology" / "vjkg.ttl").read_bytes())
+    r = run_kg("validate", "--sources", str(MINI), "--ontology", str(ontology))
+    assert r.returncode == errors.EXIT_BAD_INPUT, r.stderr
+    assert f"{ontology / 'shapes.ttl'}: shapes not found" in r.stderr
+
+
 def test_broken_annotation_exits_3_with_location_and_leaves_outputs(
     mini_copy: Path, built: Path
 ) -> None:

@@ -203,7 +203,10 @@ def test_kg_diff_of_two_files_markdown_json_patch_and_exit_codes(tmp_path: Path)
     bad = run_kg("diff", str(old))
     assert bad.returncode == 2 and "give two sides" in bad.stderr
     missing = run_kg("diff", str(old), str(tmp_path / "nope.nq"))
-    assert missing.returncode == 5 and "nope.nq" in missing.stderr
+    assert missing.returncode == 3 and "nope.nq: no such graph file" in missing.stderr
+    # the input caps every reader of graph files has
+    capped = run_kg("diff", str(old), str(new), "--max-input-bytes", "100")
+    assert capped.returncode == 3 and "over the input cap of 100 bytes" in capped.stderr
     unknown = run_kg("diff", "--rev", "no-such-tag", "--rev", "HEAD")
     assert unknown.returncode == 2 and "no-such-tag" in unknown.stderr
 
