@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import errors
+from . import errors, keep_until_exit
 from .errors import OutputError, UsageError, VjkgError
 
 INPUT_EXITS = "Exit codes: 0 ok, 3 graph file missing, unreadable or refused (over a cap);"
@@ -303,6 +303,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         # Per-source and per-partition results of earlier builds (pipeline/cache.py).
         cache = None if getattr(args, "no_cache", False) else DiskCache(out / CACHE_DIR)
         result = _build(args, progress, cache=cache, background_from=background)
+        keep_until_exit(result)  # released by the system at the end, not freed piece by piece
         try:
             if result.validated() and not result.conforms and not keep_going:
                 refuse(result)
@@ -1333,9 +1334,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run() -> int:
     """The ``kg`` command: :func:`main`, then the process ends as soon as the exit handlers
     have run (:func:`pipeline.end_without_teardown`)."""
-    from . import end_without_teardown
+    from . import end_without_teardown, exit_code
 
-    return end_without_teardown(main())
+    end_without_teardown()
+    try:
+        return exit_code(main())
+    except SystemExit as exc:  # as the interpreter would end with it
+        exit_code(exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1)
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover
