@@ -14,7 +14,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import errors, keep_until_exit
+from . import errors
+from .ending import keep_until_exit
 from .errors import OutputError, UsageError, VjkgError
 
 INPUT_EXITS = "Exit codes: 0 ok, 3 graph file missing, unreadable or refused (over a cap);"
@@ -1333,8 +1334,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run() -> int:
     """The ``kg`` command: :func:`main`, then the process ends as soon as the exit handlers
-    have run (:func:`pipeline.end_without_teardown`)."""
-    from . import end_without_teardown, exit_code
+    have run (:func:`pipeline.ending.end_without_teardown`)."""
+    from .ending import end_without_teardown, exit_code
 
     end_without_teardown()
     try:

@@ -47,8 +47,8 @@ def test_the_command_ends_with_its_code_after_its_exit_handlers_with_all_its_out
         "atexit.register(print, 'handler ran')\n"
         "print(d)\n"
         "sys.stdout.write('x' * 100_000)\n"  # buffered, never flushed by the script
-        "pipeline.end_without_teardown()\n"
-        "sys.exit(pipeline.exit_code(4))\n"
+        "pipeline.ending.end_without_teardown()\n"
+        "sys.exit(pipeline.ending.exit_code(4))\n"
     )
     r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert r.returncode == 4, r.stderr

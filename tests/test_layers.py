@@ -20,7 +20,8 @@ PACKAGE = ROOT / "pipeline"
 LAYERS: list[tuple[str, set[str]]] = [
     (
         "foundation",
-        {"errors", "schema", "vocab", "text", "iri", "yamltree", "formats", "webpage", "child"},
+        {"errors", "schema", "vocab", "text", "iri", "yamltree", "formats", "webpage", "child",
+         "ending"},
     ),
     ("model", {"model", "quantities"}),
     ("stages", {"anchor", "checks", "load", "build", "validation", "export", "outputs",
