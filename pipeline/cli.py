@@ -849,17 +849,15 @@ def cmd_diff(args: argparse.Namespace) -> int:
             f"(got {len(files)} file(s) and {len(revs)} --rev)"
         )
     limits = _limits(args)
-    for path in files:  # before any revision is built
+    missing = errors.ProblemCollector()  # both sides at once, before any revision is built
+    for path in files:
         if not path.is_file():
-            raise errors.InputError(
-                [
-                    errors.Problem(
-                        errors.Location(str(path)),
-                        "no such graph file",
-                        "run `kg build`, or check the path",
-                    )
-                ]
+            missing.add(
+                errors.Location(str(path)),
+                "no such graph file",
+                "run `kg build`, or check the path",
             )
+    missing.raise_if_any()
     if args.build_timeout <= 0:
         raise UsageError("--build-timeout must be greater than 0")
     progress = _Progress(args.quiet)

@@ -37,7 +37,7 @@ from rdflib.term import Node
 
 from .build import Dataset, build_dataset, load_ontology
 from .child import Child, pack
-from .errors import InputError, Location, Problem
+from .errors import InputError, Location, ProblemCollector
 from .iri import literal_parts, to_nt
 from .load import DEFAULT_LIMITS, FEW_COLLECTIONS, SourceLimits
 from .model import Corpus
@@ -372,13 +372,12 @@ def build(
     vocab = Vocabulary(base) if base else Vocabulary()
     onto_path = ontology / "vjkg.ttl"
     shapes_path = ontology / "shapes.ttl"
-    # a missing input, as a missing sources/ is (exit 3)
-    for path, what, needed in [
-        (onto_path, "ontology not found", True),
-        (shapes_path, "shapes not found", validate),
-    ]:
-        if needed and not path.is_file():
-            raise InputError([Problem(Location(str(path)), what, ROOT_HINT)])
+    missing = ProblemCollector()  # a missing input, as a missing sources/ is (exit 3)
+    if not onto_path.is_file():
+        missing.add(Location(str(onto_path)), "ontology not found", ROOT_HINT)
+    if validate and not shapes_path.is_file():
+        missing.add(Location(str(shapes_path)), "shapes not found", ROOT_HINT)
+    missing.raise_if_any()
     progress(f"loading {sources}")
     limits = limits or DEFAULT_LIMITS
     loader = cached_source_loader(cache, sources, limits) if cache is not None else None
