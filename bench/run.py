@@ -54,8 +54,8 @@ TWO_HOP = (
     "PREFIX vjkg: <https://w3id.org/vjkg/ontology#> "
     "SELECT ?a ?b ?c WHERE { ?a vjkg:memberOf ?b . ?b vjkg:partnerOf ?c }"
 )
-# Progress line → stage it ends, in the order kg build prints them. On a large graph the
-# validation runs in a background process while the exports are rendered: its line then
+# Progress line → stage it ends, in the order kg build prints them. The validation runs in a
+# background process (a forked one on a small graph) while the exports are rendered: its line then
 # comes late and says how long the child took (the "validate" stage), and the time the
 # parent waited for it is "validation wait". The analysis then also runs in a child while
 # the explorer is drawn: its stage is the wait for it after kg.html.
@@ -77,7 +77,7 @@ STAGES = [
 ]
 STAGE_NAMES = [name for _, name in STAGES]
 STAGE_NAMES.insert(STAGE_NAMES.index("validate") + 1, "validation wait")
-BACKGROUND = re.compile(r"validation: .*\(sparql, ([0-9.]+) s in a background process\)")
+BACKGROUND = re.compile(r"validation: .*\(sparql, ([0-9.]+) s in a (background|forked) process\)")
 EXPORTS = [s for _, s in STAGES if s.startswith("export ")]
 
 

@@ -29,6 +29,7 @@ from .errors import Location
 from .iri import escape_string, from_nt, iri_nt, short_hash, to_nt
 from .model import Amount, Anchor, Claim, Corpus, Entity, Labels, Source
 from .quantities import parse_date
+from .readers import MAX_SCHEMA_BYTES, read_schema
 from .schema import QUALIFIERS
 from .vocab import OA as _OA
 from .vocab import ORG as _ORG
@@ -129,10 +130,15 @@ class Dataset:
         return sum(len(t) for t in self.triples.values())
 
 
-def load_ontology(path: Path, vocab: Vocabulary) -> Graph:
-    """Read ``ontology/vjkg.ttl``, moved to ``vocab``'s base IRI when it differs."""
-    g = Graph()
-    g.parse(path, format="turtle")
+def load_ontology(path: Path, vocab: Vocabulary, max_bytes: int = MAX_SCHEMA_BYTES) -> Graph:
+    """Read ``ontology/vjkg.ttl`` (:func:`pipeline.readers.read_schema`: a file over
+    ``max_bytes`` or with a syntax error is exit 3), moved to ``vocab``'s base IRI when it
+    differs."""
+    return moved_ontology(read_schema(path, max_bytes), vocab)
+
+
+def moved_ontology(g: Graph, vocab: Vocabulary) -> Graph:
+    """The ontology ``g`` moved to ``vocab``'s base IRI (``g`` itself when it is the default)."""
     default = Vocabulary()
     if vocab.base == default.base:
         return g

@@ -39,10 +39,20 @@ def _default(path: str) -> Path:
 
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sources", type=Path, default=_default("sources"), help="sources directory")
-    p.add_argument("--ontology", type=Path, default=_default("ontology"), help="ontology directory")
+    _add_ontology(p)
     p.add_argument("--base", default=None, help="base IRI (default https://w3id.org/vjkg/)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     _add_source_limits(p)
+
+
+def _add_ontology(p: argparse.ArgumentParser) -> None:
+    """``--ontology`` and the cap on the two files read from it (vjkg.ttl, shapes.ttl)."""
+    from .readers import MAX_SCHEMA_BYTES
+
+    p.add_argument("--ontology", type=Path, default=_default("ontology"), help="ontology directory")
+    _add_sizes(
+        p, [("--max-ontology-bytes", MAX_SCHEMA_BYTES, "a vjkg.ttl or shapes.ttl over this size")]
+    )
 
 
 def _add_sizes(p: argparse.ArgumentParser, caps: Sequence[tuple[str, int, str]]) -> None:
@@ -123,6 +133,7 @@ def _source_limits(args: argparse.Namespace):
         getattr(args, "max_yaml_bytes", d.yaml_bytes),
         getattr(args, "max_text_bytes", d.text_bytes),
         getattr(args, "max_registry_bytes", d.registry_bytes),
+        getattr(args, "max_ontology_bytes", d.ontology_bytes),
     )
 
 
@@ -916,8 +927,9 @@ def make_parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         metavar="QUADS",
-        help="validate a graph of at least QUADS quads with the SPARQL engine in a child "
-        "process while the exports are written (default 50000; 0: always)",
+        help="validate a graph of at least QUADS quads with the SPARQL engine in a fresh "
+        "child process while the exports are written, and a smaller one in a forked copy of "
+        "kg (default 50000; 0: always in a fresh child)",
     )
     p.add_argument(
         "--strict",
@@ -998,7 +1010,7 @@ def make_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("folder", type=Path, help="the source folder, e.g. sources/004")
     p.add_argument("-o", "--output", type=Path, help="output .html (default FOLDER/review.html)")
-    p.add_argument("--ontology", type=Path, default=_default("ontology"), help="ontology directory")
+    _add_ontology(p)
     p.add_argument(
         "--min-confidence",
         type=float,

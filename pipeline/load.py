@@ -33,6 +33,7 @@ from .model import (
     Wording,
 )
 from .quantities import QuantityError, parse_amount, parse_date
+from .readers import MAX_SCHEMA_BYTES
 from .schema import QUALIFIER_BY_KEY, QUALIFIERS, role_for_wording
 from .text import fold_whitespace, fold_words
 from .vocab import (
@@ -64,12 +65,14 @@ MAX_REGISTRY_BYTES = 32 * 1024 * 1024  # about 175,000 entities
 
 @dataclass(frozen=True)
 class SourceLimits:
-    """The size caps of the files a corpus is read from (``kg build --max-yaml-bytes`` …):
-    a file over its cap is refused with a located problem, before it is parsed."""
+    """The size caps of the files a corpus and its ontology are read from (``kg build
+    --max-yaml-bytes`` …): a file over its cap is refused with a located problem, before it
+    is parsed."""
 
     yaml_bytes: int = MAX_YAML_BYTES  # meta.yaml, annotations.yaml
     text_bytes: int = MAX_TEXT_BYTES  # text.txt
     registry_bytes: int = MAX_REGISTRY_BYTES  # registry.yaml
+    ontology_bytes: int = MAX_SCHEMA_BYTES  # ontology/vjkg.ttl, ontology/shapes.ttl
 
 
 DEFAULT_LIMITS = SourceLimits()

@@ -51,6 +51,7 @@ from .formats import RdfFormatInfo, by_suffix, readable_list
 from .parse_child import TOO_LONG_FIX, too_long
 
 if TYPE_CHECKING:  # rdflib is imported when terms are converted: `kg --help` stays fast
+    from rdflib import Graph
     from rdflib.term import Node
 
     Quad = tuple[Node, Node, Node, Node | None]
@@ -76,6 +77,9 @@ class InputLimits:
 
 
 DEFAULT_LIMITS = InputLimits()
+# --max-ontology-bytes: the ontology and the shapes are parsed in process (read_schema)
+MAX_SCHEMA_BYTES = 4 << 20
+_XSD_STRING = ox.NamedNode("http://www.w3.org/2001/XMLSchema#string")
 
 
 def _refuse(path: Path, what: str, fix: str = "", line: int = 0) -> InputError:
@@ -317,7 +321,8 @@ def prescan_jsonld(path: Path, limits: InputLimits = DEFAULT_LIMITS) -> None:
 
 def _syntax_problem(path: Path, message: str, line: int, column: int) -> InputError:
     where = f" (column {column})" if column and "line" not in message else ""
-    return _refuse(path, f"RDF syntax error{where}: {message}", line=line)
+    fix = "correct the syntax at that line" if line else "correct the file's syntax"
+    return _refuse(path, f"RDF syntax error{where}: {message}", fix, line=line)
 
 
 def _parse_in_child(path: Path, fmt: RdfFormatInfo, out: Path, limits: InputLimits) -> None:
@@ -447,6 +452,60 @@ def read_quads(path: Path, limits: InputLimits = DEFAULT_LIMITS) -> list[Quad]:
         g = None if isinstance(q.graph_name, ox.DefaultGraph) else to_rdflib(q.graph_name)
         out.append((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object), g))
     return out
+
+
+def read_schema(path: Path, max_bytes: int = MAX_SCHEMA_BYTES) -> Graph:
+    """The ontology or the shapes (``ontology/vjkg.ttl``, ``ontology/shapes.ttl``) as an rdflib
+    Graph, read by pyoxigraph's strict parser: a syntax error is exit 3 at its line.
+
+    These are small files that every build reads, so they are parsed in this process (a
+    child costs more than the parse) once the checks of :func:`check_graph_file` pass and the
+    file is at most ``max_bytes`` (``--max-ontology-bytes``): the Turtle parser's memory is
+    bounded by a small multiple of that (about 80× for blank nodes nested a million deep).
+    A file that may hold RDF 1.2 triple terms, whose nesting the parser follows on its
+    stack, goes to the child like any other graph file.
+    """
+
+    fmt = check_graph_file(path, InputLimits(max_bytes=max(max_bytes, DEFAULT_LIMITS.max_bytes)))
+    size = os.stat(path).st_size
+    if size > max_bytes:
+        raise _refuse(
+            path,
+            f"is {size:,} bytes, over the ontology cap of {max_bytes:,} bytes",
+            "raise --max-ontology-bytes if you trust the file",
+        )
+    if _may_hold_triple_terms(path):  # the child's N-Quads keep no prefixes
+        return _graph(iter_quads(path, InputLimits(max_bytes=max_bytes)), {})
+    with parse_errors(path), open(path, "rb") as fh:
+        parser = ox.parse(fh, format=fmt.oxigraph, base_iri=Path(path).resolve().as_uri())
+        return _graph(parser, parser)
+
+
+def schema_from_text(text: str) -> Graph:
+    """A Turtle ontology or shapes text that :func:`read_schema` has read before (a child of
+    the build gets the text, not the file), as an rdflib Graph."""
+    parser = ox.parse(text.encode("utf-8"), format=ox.RdfFormat.TURTLE)
+    return _graph(parser, parser)
+
+
+def _graph(quads: Iterable[ox.Quad], parser: ox.QuadParser | dict[str, str]) -> Graph:
+    """``quads`` as an rdflib Graph, with the prefixes ``parser`` read once they are all
+    read (as rdflib's own parser binds them: pySHACL writes its messages with them)."""
+    from rdflib import Graph, Literal
+
+    g = Graph()
+    for q in quads:
+        o = q.object
+        # A simple literal as rdflib's parser makes it (no datatype; pyoxigraph says xsd:string)
+        if isinstance(o, ox.Literal) and not o.language and o.datatype == _XSD_STRING:
+            obj: Node = Literal(o.value)
+        else:
+            obj = to_rdflib(o)
+        g.add((to_rdflib(q.subject), to_rdflib(q.predicate), obj))
+    prefixes = parser if isinstance(parser, dict) else parser.prefixes
+    for prefix, iri in sorted(prefixes.items()):
+        g.bind(prefix, iri, override=True, replace=True)
+    return g
 
 
 def file_digest(path: Path) -> str:

@@ -35,26 +35,31 @@ from typing import TYPE_CHECKING, Any, cast
 from rdflib.namespace import RDFS
 from rdflib.term import Node
 
-from .build import Dataset, build_dataset, load_ontology
+from .build import Dataset, build_dataset, moved_ontology
 from .child import Child, pack
 from .errors import InputError, Location, ProblemCollector
 from .iri import literal_parts, to_nt
 from .load import DEFAULT_LIMITS, FEW_COLLECTIONS, SourceLimits
 from .model import Corpus
+from .readers import read_schema
 from .validation import Triple, ValidationReport
 
 if TYPE_CHECKING:
+    from rdflib import Graph
+
     from .cache import DiskCache
     from .export import Rows
-    from .validation.background import BackgroundValidation
+    from .validation.background import BackgroundValidation, ForkedValidation
 from .vocab import SH, Vocabulary
 
 Progress = Callable[[str], None]
 ROOT_HINT = "run kg from the repository root, or pass --sources/--ontology"
 # Graphs smaller than this are validated in one pySHACL run; larger ones in partitions.
 PARTITION_THRESHOLD = 50_000
-# kg build validates graphs of at least this many quads in a child process while it renders
-# the exports (starting the child costs about a second; below this, validating takes less).
+# kg build validates graphs of at least this many quads in a fresh child process while it
+# renders the exports, and smaller ones in a forked copy of itself: a fresh child reads the
+# union from a file at no Python cost per triple, a copy starts at once but puts the triples
+# into its store one by one (slower from about this size on) and shares the build's pages.
 BACKGROUND_FROM = 50_000
 # From this many quads on, what a build has made is frozen out of the cyclic garbage
 # collector (gc.freeze): it lives until the build ends and holds no cycles, and every full
@@ -84,7 +89,13 @@ class _AfterValidation(threading.Thread):
     build), so the build's own thread goes on drawing the explorer meanwhile.
     """
 
-    def __init__(self, pending: BackgroundValidation, what: str, func: Callable, packed: bytes):
+    def __init__(
+        self,
+        pending: BackgroundValidation | ForkedValidation,
+        what: str,
+        func: Callable,
+        packed: bytes,
+    ):
         super().__init__(daemon=True)
         self._pending, self._what, self._func, self._packed = pending, what, func, packed
         self._child: Child | None = None
@@ -159,10 +170,16 @@ class Build:
     ontology: Path
     _report: ValidationReport | None = None
     _progress: Progress = field(default=_quiet, repr=False)
-    _pending: BackgroundValidation | None = field(default=None, repr=False)
+    _pending: BackgroundValidation | ForkedValidation | None = field(default=None, repr=False)
+    # Validates in this process (when a forked copy finds that the shapes need pySHACL).
+    _validate_here: Callable[[], tuple[ValidationReport, str]] | None = field(
+        default=None, repr=False
+    )
     # From this many quads on, the analysis runs in a child beside the explorer (None: never).
     _background_from: int | None = field(default=None, repr=False)
     _cache: DiskCache | None = field(default=None, repr=False)  # layouts, analyses
+    # ontology/vjkg.ttl as read (before any move to another base IRI), for ontology.html
+    _schema: Graph | None = field(default=None, repr=False)
 
     @property
     def report(self) -> ValidationReport | None:
@@ -171,13 +188,20 @@ class Build:
         if self._pending is not None:
             from .validation import to_report
 
-            raw, seconds = self._pending.raw()
-            self._pending = None
-            origins = cast("Mapping[Node, Sequence[Location]]", self.dataset.origins)
-            self._report = report = to_report(raw, origins)
+            pending, self._pending = self._pending, None
+            outcome = pending.raw()
+            if outcome is None:  # the shapes do not compile: pySHACL, here
+                assert self._validate_here is not None
+                self._report, used = self._validate_here()
+            else:
+                raw, seconds = outcome
+                origins = cast("Mapping[Node, Sequence[Location]]", self.dataset.origins)
+                self._report = to_report(raw, origins)
+                used = f"sparql, {seconds:.1f} s {pending.place}"
+            report = self._report
             self._progress(
                 f"validation: {len(report.violations)} violation(s), {len(report.warnings)} "
-                f"warning(s) (sparql, {seconds:.1f} s in a background process)"
+                f"warning(s) ({used})"
             )
         return self._report
 
@@ -314,7 +338,12 @@ class Build:
         yield "stats.json", to_stats_json(stats)
         yield "conflicts.json", to_conflicts_json(self.conflicts)
         self._progress("rendered stats and conflicts")
-        yield "ontology.html", to_ontology_html(read_quads(self.ontology / "vjkg.ttl"), prefixes)
+        ontology: list[tuple[Node, Node, Node, Node | None]]
+        if self._schema is not None:  # as build() read it
+            ontology = [(s, p, o, None) for s, p, o in self._schema]
+        else:
+            ontology = read_quads(self.ontology / "vjkg.ttl")
+        yield "ontology.html", to_ontology_html(ontology, prefixes)
         texts = {str(self.vocab.node("source", s.meta.id)): s.text for s in self.corpus.sources}
         # texts: its source reader
         yield "kg.html", to_html(started.network, texts=texts, memo=started.layouts)
@@ -325,6 +354,16 @@ class Build:
             yield "validation.ttl", self.validation_turtle()
             yield "validation.txt", self.validation_text()
             self._progress("rendered the validation reports")
+
+
+def _read_schema(problems: ProblemCollector, read: Callable[..., Any], *args: Any) -> Any:
+    """``read(*args)`` (:func:`read_schema` or :func:`pipeline.validation.load_shapes`), its
+    input errors kept in ``problems`` so that the ontology's and the shapes' come together."""
+    try:
+        return read(*args)
+    except InputError as exc:
+        problems.problems.extend(exc.problems)
+        return None
 
 
 def build(
@@ -361,9 +400,11 @@ def build(
     the fork server, so a script that asks for it needs the ``if __name__ == "__main__":``
     guard of :mod:`multiprocessing`.
     ``background_from``: a dataset of at least this many quads is validated with the SPARQL
-    engine in a child process (:mod:`pipeline.validation.background`) and :func:`build`
-    returns at once; :attr:`Build.report` waits for it. :meth:`Build.outputs` then also runs
-    the analysis in a child while it draws the explorer. ``None`` does everything in this
+    engine in a fresh child process, a smaller one in a forked copy of this process
+    (:mod:`pipeline.validation.background`), and :func:`build` returns at once;
+    :attr:`Build.report` waits for it (and validates with pySHACL here if the child finds
+    that the shapes do not compile). From that size :meth:`Build.outputs` also runs the
+    analysis in a child while it draws the explorer. ``None`` does everything in this
     process, validating before returning.
     """
     from .cache import cached_source_loader
@@ -378,8 +419,15 @@ def build(
     if validate and not shapes_path.is_file():
         missing.add(Location(str(shapes_path)), "shapes not found", ROOT_HINT)
     missing.raise_if_any()
-    progress(f"loading {sources}")
     limits = limits or DEFAULT_LIMITS
+    # Before the sources: a broken ontology or shapes file is reported at once, both together.
+    schema = _read_schema(missing, read_schema, onto_path, limits.ontology_bytes)
+    if validate:
+        from .validation import load_shapes
+
+        shapes = _read_schema(missing, load_shapes, shapes_path, limits.ontology_bytes)
+    missing.raise_if_any()
+    progress(f"loading {sources}")
     loader = cached_source_loader(cache, sources, limits) if cache is not None else None
     with _few_collections():
         corpus = load_corpus(sources, loader, limits, parallel=parallel_load)
@@ -394,7 +442,7 @@ def build(
         f"{len(corpus.claims)} claims, {len(corpus.mentions)} mentions"
     )
     with _few_collections():
-        dataset = build_dataset(corpus, load_ontology(onto_path, vocab), vocab)
+        dataset = build_dataset(corpus, moved_ontology(schema, vocab), vocab)
     if len(dataset) >= FREEZE_FROM:
         gc.freeze()
     progress(f"built {len(dataset)} quads in {len(dataset.triples)} named graphs")
@@ -406,31 +454,37 @@ def build(
         _progress=progress,
         _background_from=background_from,
         _cache=cache,
+        _schema=schema,
     )
     if validate:
-        from .validation import load_shapes, validate_dataset
-        from .validation.background import BackgroundValidation
-        from .validation.sparql import supported
+        from .validation import validate_dataset
+        from .validation.background import BackgroundValidation, ForkedValidation
 
-        shapes = load_shapes(shapes_path)
-        if (
-            background_from is not None
-            and len(dataset) >= background_from
-            and validator in ("auto", "sparql")
-            and supported(shapes)
-        ):
-            progress("validating with SHACL (sparql) in a background process")
-            shapes_ttl = shapes_path.read_text(encoding="utf-8")
-            rows = result.rows
-            result._pending = BackgroundValidation(rows.triples(), rows.terms, shapes_ttl)
+        def here() -> tuple[ValidationReport, str]:
+            workers = 1 if len(dataset) < PARTITION_THRESHOLD else None  # None: every CPU
+            graphs = cast("Mapping[Node, Collection[Triple]]", dataset.graphs)  # rdflib terms
+            origins = cast("Mapping[Node, Sequence[Location]]", dataset.origins)
+            return validate_dataset(
+                graphs, shapes, origins, engine=validator, workers=workers, cache=cache
+            )
+
+        if background_from is not None and validator in ("auto", "sparql"):
+            # The compiled shapes run in a child while this process goes on: a forked copy of
+            # it for a small graph, a fresh process from the fork server for a large one. If
+            # the shapes do not compile, the child says so and pySHACL runs here, at the
+            # first look at the report.
+            if len(dataset) < background_from:
+                progress(f"validating with SHACL ({validator}) in a forked process")
+                result._pending = ForkedValidation(dataset, shapes)
+            else:
+                progress(f"validating with SHACL ({validator}) in a background process")
+                shapes_ttl = shapes_path.read_text(encoding="utf-8")
+                rows = result.rows
+                result._pending = BackgroundValidation(rows.triples(), rows.terms, shapes_ttl)
+            result._validate_here = here
             return result
         progress(f"validating with SHACL ({validator})")
-        workers = 1 if len(dataset) < PARTITION_THRESHOLD else None  # None: every CPU
-        graphs = cast("Mapping[Node, Collection[Triple]]", dataset.graphs)
-        origins = cast("Mapping[Node, Sequence[Location]]", dataset.origins)
-        report, used = validate_dataset(
-            graphs, shapes, origins, engine=validator, workers=workers, cache=cache
-        )
+        report, used = here()
         result._report = report
         progress(
             f"validation: {len(report.violations)} violation(s), "

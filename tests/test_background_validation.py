@@ -3,6 +3,7 @@ the same files and the same exit codes as validating first, and leaves nothing b
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from rdflib import Graph
 from pipeline import errors
 from pipeline.export import Rows
 from pipeline.run import build
-from pipeline.validation.background import BackgroundValidation
+from pipeline.validation.background import BackgroundValidation, ForkedValidation
 from pipeline.validation.sparql import store_from_ntriples, stored_forms, to_store
 
 from .conftest import MINI, ROOT, run_kg
@@ -45,6 +46,52 @@ def test_the_report_and_every_file_are_the_same_as_validating_first(planted: Pat
     assert len(first.report.violations) >= 2  # the planted violations are found
     assert later.report == first.report  # located and sorted the same, result for result
     assert _files(later) == _files(first)
+
+
+def test_a_small_graph_validated_in_a_forked_copy_gives_the_same_report_and_files(
+    planted: Path,
+) -> None:
+    first = build(planted, ROOT / "ontology")
+    lines: list[str] = []
+    later = build(planted, ROOT / "ontology", background_from=10**9, progress=lines.append)
+    assert isinstance(later._pending, ForkedValidation)
+    assert later.report is not None and first.report is not None
+    assert len(first.report.violations) >= 2
+    assert later.report == first.report
+    assert _files(later) == _files(first)
+    assert any(line.startswith("validation: ") and "in a forked process" in line for line in lines)
+
+
+@pytest.mark.parametrize("background_from", [0, 10**9], ids=["fresh child", "forked copy"])
+def test_shapes_the_compiler_does_not_take_are_validated_by_pyshacl_in_the_build(
+    background_from: int, tmp_path: Path
+) -> None:
+    """The child finds that the shapes do not compile (sh:closed); the build then validates
+    with pySHACL itself, as it does without a child."""
+    onto = tmp_path / "ontology"
+    onto.mkdir()
+    shutil.copy(ROOT / "ontology" / "vjkg.ttl", onto)
+    closed = (
+        "\nvjkgsh:ClosedRanking a sh:NodeShape ; sh:targetClass vjkg:Ranking ; sh:closed true .\n"
+    )
+    (onto / "shapes.ttl").write_text(SHAPES_TTL + closed, encoding="utf-8")
+    first = build(MINI, onto)
+    lines: list[str] = []
+    later = build(MINI, onto, background_from=background_from, progress=lines.append)
+    assert later.report is not None and later.report == first.report
+    assert [line for line in lines if line.startswith("validation: ")] == [
+        f"validation: {len(first.report.violations)} violation(s), "
+        f"{len(first.report.warnings)} warning(s) (pyshacl)"
+    ]
+
+
+def test_a_cancelled_forked_validation_stops_its_process(planted: Path) -> None:
+    b = build(planted, ROOT / "ontology", background_from=10**9)
+    pending = b._pending
+    assert isinstance(pending, ForkedValidation)
+    b.cancel()
+    assert not pending._child.process.is_alive()
+    assert b.report is None
 
 
 def test_the_analysis_started_once_validation_is_done_gives_the_same_files(

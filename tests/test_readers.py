@@ -31,6 +31,8 @@ from pipeline.readers import (
     InputLimits,
     _parse_in_child,
     read_quads,
+    read_schema,
+    schema_from_text,
     skolem_iri,
 )
 from pipeline.sparql.push import read_graph_payloads
@@ -616,3 +618,81 @@ def test_a_term_longer_than_the_parser_reads_is_named_with_its_limit(
     assert "shorten that term" in done.stderr and "max-input-bytes" not in done.stderr
     if suffix == ".nt":
         assert f"{big}:2:" in done.stderr
+
+
+# ---------------------------------------------------------------- the ontology and the shapes
+
+
+def _ontology_copy(tmp_path: Path) -> Path:
+    onto = tmp_path / "ontology"
+    shutil.copytree(ROOT / "ontology", onto)
+    return onto
+
+
+@pytest.mark.parametrize("name", ["vjkg.ttl", "shapes.ttl"])
+def test_the_schema_files_read_as_rdflib_reads_them(name: str) -> None:
+    """Strict pyoxigraph in process, yet the same graph rdflib's Turtle parser makes: the same
+    triples (simple literals without a datatype), the same prefixes bound."""
+    from rdflib import Graph, Literal
+    from rdflib.compare import isomorphic
+
+    path = ROOT / "ontology" / name
+    ours, theirs = read_schema(path), Graph().parse(path, format="turtle")
+    assert len(ours) > 500 and isomorphic(ours, theirs)
+
+    def literals(g: Graph) -> set[tuple[str, object, object]]:
+        return {(str(o), o.datatype, o.language) for o in g.objects() if isinstance(o, Literal)}
+
+    assert literals(ours) == literals(theirs)
+    assert sorted(ours.namespaces()) == sorted(theirs.namespaces())
+    text = schema_from_text(path.read_text(encoding="utf-8"))
+    assert isomorphic(text, ours) and literals(text) == literals(ours)
+
+
+def test_a_schema_file_that_may_hold_triple_terms_is_read_by_the_child(tmp_path: Path) -> None:
+    """``<<`` (here in a comment) sends the file to the parser child; the graph is the same."""
+    plain = tmp_path / "plain.ttl"
+    plain.write_text('<http://e/s> <http://e/p> "x", "y"@vi, 3 .\n', encoding="utf-8")
+    marked = tmp_path / "marked.ttl"
+    marked.write_text("# a << b\n" + plain.read_text(encoding="utf-8"), encoding="utf-8")
+    assert set(read_schema(marked)) == set(read_schema(plain))
+    deep = tmp_path / "deep.ttl"
+    deep.write_text(nested_triple_terms(100_000), encoding="utf-8")
+    with pytest.raises(InputError, match=r"deep\.ttl: the Turtle parser died"):
+        read_schema(deep, max_bytes=16 << 20)  # the child's stack, not this process's
+
+
+def test_blank_nodes_nested_deep_in_a_schema_file_are_read_in_process(tmp_path: Path) -> None:
+    deep = tmp_path / "deep.ttl"
+    deep.write_text(
+        "<http://e/s> <http://e/p> " + "[ <http://e/p> " * 50_000 + "1" + " ]" * 50_000 + " .\n"
+    )
+    assert len(read_schema(deep, max_bytes=1 << 20)) == 50_001
+
+
+def test_broken_ontology_and_shapes_are_exit_3_at_their_lines_together(
+    tmp_path: Path,
+) -> None:
+    onto = _ontology_copy(tmp_path)
+    for name, line in [("vjkg.ttl", 40), ("shapes.ttl", 30)]:
+        lines = (onto / name).read_text(encoding="utf-8").splitlines(keepends=True)
+        lines[line - 1] = lines[line - 1].rstrip("\n") + " @@@ broken\n"
+        (onto / name).write_text("".join(lines), encoding="utf-8")
+    out = tmp_path / "out"
+    done = run_kg("build", "--sources", str(MINI), "--ontology", str(onto), "--out", str(out))
+    assert done.returncode == EXIT_BAD_INPUT, done.stderr
+    assert f"{onto / 'vjkg.ttl'}:40: RDF syntax error" in done.stderr
+    assert f"{onto / 'shapes.ttl'}:30: RDF syntax error" in done.stderr
+    assert "internal error" not in done.stderr and not (out / "kg.ttl").exists()
+    review = run_kg("review", str(MINI / "a"), "--ontology", str(onto), "-o", str(out) + ".html")
+    assert review.returncode == EXIT_BAD_INPUT and f"{onto / 'vjkg.ttl'}:40:" in review.stderr
+
+
+def test_an_ontology_over_its_cap_is_refused_naming_the_option(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    done = run_kg("validate", "--sources", str(MINI), "--max-ontology-bytes", "20K")
+    assert done.returncode == EXIT_BAD_INPUT, done.stderr
+    assert "ontology/shapes.ttl: is 6" in done.stderr and "ontology/vjkg.ttl: is 4" in done.stderr
+    assert "--max-ontology-bytes" in done.stderr
+    ok = run_kg("build", "--sources", str(MINI), "--out", str(out), "--max-ontology-bytes", "1M")
+    assert ok.returncode == EXIT_OK, ok.stderr

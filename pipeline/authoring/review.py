@@ -23,8 +23,10 @@ from rdflib import Literal
 from rdflib.namespace import RDFS
 
 from ..coverage import find_gaps
+from ..load import DEFAULT_LIMITS
 from ..matcher import registry_matcher
 from ..model import Claim, Corpus, Entity
+from ..readers import MAX_SCHEMA_BYTES, read_schema
 from ..schema import ROLE_BY_ID
 from ..vocab import RELATIONS, Vocabulary
 from ..webpage import csp_hash, json_for_script, read_asset
@@ -42,15 +44,15 @@ if TYPE_CHECKING:
     from ..load import SourceLimits
 
 
-def relation_labels(ontology_dir: Path | None) -> dict[str, dict[str, str]]:
+def relation_labels(
+    ontology_dir: Path | None, max_bytes: int = MAX_SCHEMA_BYTES
+) -> dict[str, dict[str, str]]:
     """Each relation's ``{vi, en}`` label from the ontology (its name when there is none)."""
     labels = {name: {"vi": name, "en": name} for name in RELATIONS}
     path = ontology_dir / "vjkg.ttl" if ontology_dir else None
     if path is None or not path.is_file():
         return labels
-    from rdflib import Graph
-
-    g = Graph().parse(path, format="turtle")
+    g = read_schema(path, max_bytes)
     vocab = Vocabulary()
     for name in RELATIONS:
         for lit in g.objects(vocab.term(name), RDFS.label):
@@ -87,17 +89,21 @@ def _qualifier_text(claim: Claim) -> str:
     return ", ".join(b for b in bits if b)
 
 
-def _semantic_warnings(folder: SourceFolder, ontology_dir: Path) -> list[dict[str, Any]]:
+def _semantic_warnings(
+    folder: SourceFolder, ontology_dir: Path, max_bytes: int = MAX_SCHEMA_BYTES
+) -> list[dict[str, Any]]:
     """SHACL results about this source's annotations, each at the text line of its quote."""
     from ..build import build_dataset, load_ontology
     from ..validation import load_shapes, validate_triples
 
     vocab = Vocabulary()
     corpus = Corpus(folder.entities, (folder.source,), folder.claims, folder.mentions)
-    dataset = build_dataset(corpus, load_ontology(ontology_dir / "vjkg.ttl", vocab), vocab)
+    ontology = load_ontology(ontology_dir / "vjkg.ttl", vocab, max_bytes)
+    dataset = build_dataset(corpus, ontology, vocab)
     graphs: Any = dataset.graphs  # dict[URIRef, …] where a Mapping[Node, …] is expected
     origins: Any = dataset.origins
-    report = validate_triples(graphs, load_shapes(ontology_dir / "shapes.ttl"), origins, workers=1)
+    shapes = load_shapes(ontology_dir / "shapes.ttl", max_bytes)
+    report = validate_triples(graphs, shapes, origins, workers=1)
     by_where: dict[tuple[str, int], int] = {}
     for c in folder.claims:
         by_where[(c.where.path, c.where.line)] = c.anchor.start
@@ -207,7 +213,8 @@ def review_data(
     entities = folder.entities
     source = folder.source
     st = SourceText(source.text)
-    rel_labels = relation_labels(ontology_dir)
+    schema_bytes = (limits or DEFAULT_LIMITS).ontology_bytes
+    rel_labels = relation_labels(ontology_dir, schema_bytes)
     suggestions: Suggestions = suggest_folder(folder, min_confidence=min_confidence)
     mentions = [
         {
@@ -240,7 +247,7 @@ def review_data(
     ]
     warnings = quote_warnings(folder)
     if validate and ontology_dir is not None:
-        warnings += _semantic_warnings(folder, ontology_dir)
+        warnings += _semantic_warnings(folder, ontology_dir, schema_bytes)
     warnings.sort(key=lambda w: (w["line"], w["where"], w["message"]))
     title = dict(source.meta.title)
     return {

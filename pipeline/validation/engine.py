@@ -10,16 +10,16 @@ from rdflib.namespace import RDF
 from rdflib.term import Node
 
 from ..errors import Location
+from ..readers import MAX_SCHEMA_BYTES, read_schema
 from ..vocab import SH
 from .patches import patched
 from .report import RawResult, ValidationReport, to_report
 
 
-def load_shapes(path: Path) -> Graph:
-    """Read the SHACL shapes file."""
-    g = Graph()
-    g.parse(path, format="turtle")
-    return g
+def load_shapes(path: Path, max_bytes: int = MAX_SCHEMA_BYTES) -> Graph:
+    """Read the SHACL shapes file (:func:`pipeline.readers.read_schema`: a file over
+    ``max_bytes`` or with a syntax error is exit 3)."""
+    return read_schema(path, max_bytes)
 
 
 def run_pyshacl(

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from rdflib import Graph
 from rdflib.term import Node
 
+from ..readers import schema_from_text
 from .engine import run_pyshacl
 from .partition import Triple
 from .report import RawResult
@@ -21,9 +22,7 @@ _SHAPES: list[Graph] = []  # a worker's copy of the shapes, set by _init_worker
 def _init_worker(shapes_ttl: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    g = Graph()
-    g.parse(data=shapes_ttl, format="turtle")
-    _SHAPES[:] = [indexed_shapes(g)]
+    _SHAPES[:] = [indexed_shapes(schema_from_text(shapes_ttl))]
 
 
 def _validate_partition(task: tuple[int, list[Node], list[Triple]]) -> tuple[int, list[RawResult]]:
