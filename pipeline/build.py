@@ -21,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib import namespace as ns
 from rdflib.term import Node
 
@@ -138,19 +138,27 @@ def load_ontology(path: Path, vocab: Vocabulary, max_bytes: int = MAX_SCHEMA_BYT
 
 
 def moved_ontology(g: Graph, vocab: Vocabulary) -> Graph:
-    """The ontology ``g`` moved to ``vocab``'s base IRI (``g`` itself when it is the default)."""
+    """The ontology or the shapes ``g`` moved to ``vocab``'s base IRI (``g`` itself when it is
+    the default): every IRI under the default base, the ``xsd:anyURI`` literals that name a
+    namespace (``sh:namespace``, which the SPARQL-based shapes' prefixes come from) and the
+    prefixes bound to such namespaces."""
     default = Vocabulary()
     if vocab.base == default.base:
         return g
     moved = Graph()
+    old = default.base
 
     def move(t: Node) -> Node:
-        if isinstance(t, URIRef) and str(t).startswith(default.base):
-            return URIRef(vocab.base + str(t)[len(default.base) :])
+        if isinstance(t, URIRef) and t.startswith(old):
+            return URIRef(vocab.base + t[len(old) :])
+        if isinstance(t, Literal) and t.datatype == ns.XSD.anyURI and t.startswith(old):
+            return Literal(vocab.base + t[len(old) :], datatype=ns.XSD.anyURI)
         return t
 
     for s, p, o in g:
         moved.add((move(s), move(p), move(o)))
+    for prefix, iri in g.namespaces():
+        moved.bind(prefix, move(iri), override=True, replace=True)
     return moved
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import sys
 import time
@@ -40,7 +41,9 @@ def _default(path: str) -> Path:
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sources", type=Path, default=_default("sources"), help="sources directory")
     _add_ontology(p)
-    p.add_argument("--base", default=None, help="base IRI (default https://w3id.org/vjkg/)")
+    p.add_argument(
+        "--base", type=_base_iri, default=None, help="base IRI (default https://w3id.org/vjkg/)"
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     _add_source_limits(p)
 
@@ -154,6 +157,30 @@ def _show_size(n: int) -> str:
         if n % factor == 0:
             return f"{n // factor}{unit}"
     return str(n)
+
+
+def _base_iri(text: str) -> str:
+    """``--base``: an absolute IRI that every IRI of the graph is made under (a ``/`` is
+    added unless it ends in ``/`` or ``#``), checked as the IRIs it makes, by pyoxigraph."""
+    import pyoxigraph as ox
+
+    from .vocab import Vocabulary
+
+    example = "e.g. https://example.org/kg/"
+    if not re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an absolute IRI: it has no scheme — give one, {example}"
+        )
+    v = Vocabulary(text)
+    for iri in (str(v.ONT) + "Organization", str(v.RES) + "x", str(v.GRAPH) + "x"):
+        try:
+            ox.NamedNode(iri)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} makes invalid IRIs such as <{iri}> ({exc}) — percent-encode spaces "
+                f"and other characters IRIs do not allow, and put no '#' before its end, {example}"
+            ) from None
+    return text
 
 
 def _positive(text: str) -> int:
@@ -1030,7 +1057,9 @@ def make_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("graph", type=Path, help=graph_file)
     p.add_argument("-o", "--output", type=Path, help="output .html (default: GRAPH with .html)")
-    p.add_argument("--base", default=None, help="base IRI of the graph's vocabulary")
+    p.add_argument(
+        "--base", type=_base_iri, default=None, help="base IRI of the graph's vocabulary"
+    )
     _add_input_limits(p)
     p.set_defaults(func=cmd_html)
 
@@ -1043,7 +1072,9 @@ def make_parser() -> argparse.ArgumentParser:
         "--input", type=Path, default=_default("graphs/kg.nq"), help=f"{graph_file} (graphs/kg.nq)"
     )
     p.add_argument("--out", type=Path, default=_default("graphs"), help="output directory (graphs)")
-    p.add_argument("--base", default=None, help="base IRI of the graph's vocabulary")
+    p.add_argument(
+        "--base", type=_base_iri, default=None, help="base IRI of the graph's vocabulary"
+    )
     p.add_argument(
         "--include-places",
         action="store_true",
@@ -1074,7 +1105,9 @@ def make_parser() -> argparse.ArgumentParser:
         help="do not pass through places (countries, cities): 'located in' links",
     )
     p.add_argument("--lang", choices=["en", "vi", "ja"], default="en", help="label language")
-    p.add_argument("--base", default=None, help="base IRI of the graph's vocabulary")
+    p.add_argument(
+        "--base", type=_base_iri, default=None, help="base IRI of the graph's vocabulary"
+    )
     _add_input_limits(p)
     p.set_defaults(func=cmd_path)
 
@@ -1122,7 +1155,9 @@ def make_parser() -> argparse.ArgumentParser:
         help="cut table cells wider than COLS columns (0: never; default 80)",
     )
     p.add_argument("--time", action="store_true", help="print load and query times on stderr")
-    p.add_argument("--base", default=None, help="base IRI of the graph's vocabulary")
+    p.add_argument(
+        "--base", type=_base_iri, default=None, help="base IRI of the graph's vocabulary"
+    )
     _add_query_caps(p)
     _add_input_limits(p)
     p.set_defaults(func=cmd_query)
@@ -1238,7 +1273,9 @@ def make_parser() -> argparse.ArgumentParser:
         "--patch", type=Path, metavar="FILE", help="also write an RDF Patch turning OLD into NEW"
     )
     p.add_argument("--exit-code", action="store_true", help="exit 8 when they differ (as git diff)")
-    p.add_argument("--base", default=None, help="base IRI of the graph's vocabulary")
+    p.add_argument(
+        "--base", type=_base_iri, default=None, help="base IRI of the graph's vocabulary"
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     _add_input_limits(p)
     p.set_defaults(func=cmd_diff)

@@ -427,6 +427,8 @@ def build(
 
         shapes = _read_schema(missing, load_shapes, shapes_path, limits.ontology_bytes)
     missing.raise_if_any()
+    if validate:  # the shapes name the ontology's terms: under --base, where they moved to
+        shapes = moved_ontology(shapes, vocab)
     progress(f"loading {sources}")
     loader = cached_source_loader(cache, sources, limits) if cache is not None else None
     with _few_collections():
@@ -478,7 +480,12 @@ def build(
                 result._pending = ForkedValidation(dataset, shapes)
             else:
                 progress(f"validating with SHACL ({validator}) in a background process")
-                shapes_ttl = shapes_path.read_text(encoding="utf-8")
+                moved = vocab.base != Vocabulary().base
+                shapes_ttl = (
+                    shapes.serialize(format="turtle")
+                    if moved
+                    else shapes_path.read_text(encoding="utf-8")
+                )
                 rows = result.rows
                 result._pending = BackgroundValidation(rows.triples(), rows.terms, shapes_ttl)
             result._validate_here = here

@@ -85,6 +85,37 @@ def test_shapes_the_compiler_does_not_take_are_validated_by_pyshacl_in_the_build
     ]
 
 
+@pytest.mark.parametrize(
+    ("validator", "background_from"),
+    [("pyshacl", None), ("sparql", None), ("auto", 10**9), ("auto", 0)],
+    ids=["pyshacl", "sparql here", "forked copy", "fresh child"],
+)
+def test_under_another_base_the_shapes_find_the_same_violations(
+    planted: Path, validator: str, background_from: int | None
+) -> None:
+    """The shapes move to ``--base`` with the ontology (their SPARQL prefixes too): before,
+    every entity's evidence failed under another base, and the SPARQL-based shapes matched
+    nothing."""
+    base = "https://example.org/kg/"
+    default = build(planted, ROOT / "ontology")
+    moved = build(
+        planted, ROOT / "ontology", base, validator=validator, background_from=background_from
+    )
+    assert default.report is not None and moved.report is not None
+    assert len(default.report.violations) >= 2
+
+    def outline(report, root: str) -> list[tuple[str, ...]]:
+        def local(node: object) -> str:
+            return str(node).removeprefix(root) if node is not None else ""
+
+        return sorted(
+            (local(r.focus), local(r.path), local(r.value), local(r.shape), local(r.component))
+            for r in report.results
+        )
+
+    assert outline(moved.report, base) == outline(default.report, "https://w3id.org/vjkg/")
+
+
 def test_a_cancelled_forked_validation_stops_its_process(planted: Path) -> None:
     b = build(planted, ROOT / "ontology", background_from=10**9)
     pending = b._pending

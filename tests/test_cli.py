@@ -57,6 +57,30 @@ def test_the_command_ends_with_its_code_after_its_exit_handlers_with_all_its_out
     assert not Path(first).exists()
 
 
+@pytest.mark.parametrize(
+    ("base", "says"),
+    [
+        ("", "no scheme"),
+        ("graphs/kg", "no scheme"),
+        ("http://example.org/my kg/", "Invalid IRI code point ' '"),
+        ("http://example.org/<kg>/", "Invalid IRI code point '<'"),
+        ("https://example.org/kg#", "Invalid IRI code point '#'"),  # it made ...kg#ontology#
+    ],
+)
+def test_a_base_that_makes_no_valid_iri_is_a_usage_error(
+    base: str, says: str, tmp_path: Path
+) -> None:
+    """It was an internal error (exit 1), or for a relative one, output with relative IRIs."""
+    out = tmp_path / "out"
+    done = run_kg("build", "--sources", str(MINI), "--out", str(out), "--base", base)
+    assert done.returncode == errors.EXIT_USAGE, done.stderr
+    assert "argument --base:" in done.stderr and says in done.stderr
+    assert "e.g. https://example.org/kg/" in done.stderr and not out.exists()
+    ok = run_kg("build", "--sources", str(MINI), "--out", str(out), "--base", "urn:kg:x/")
+    assert ok.returncode == 0, ok.stderr
+    assert "<urn:kg:x/resource/" in (out / "kg.nt").read_text(encoding="utf-8")
+
+
 def test_a_missing_ontology_or_shapes_file_is_a_missing_input(tmp_path: Path) -> None:
     """Exit 3 naming the file, as a missing sources/ is, before anything is read."""
     ontology = tmp_path / "ontology"

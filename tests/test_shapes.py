@@ -9,9 +9,10 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from pipeline.validation import load_shapes, validate_graph
+from pipeline.validation.wellformed import shape_problems
 from pipeline.vocab import SH
 
-from .conftest import FIXTURES, ROOT
+from .conftest import FIXTURES, MINI, ROOT, SHARED, run_kg
 
 SHAPES = load_shapes(ROOT / "ontology" / "shapes.ttl")
 TARGETS = (SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNode)
@@ -77,3 +78,51 @@ def test_violation_is_located_back_to_annotation_file(mini_dataset) -> None:
     assert located and located[0].where
     assert str(located[0].where[0]).startswith("tests/fixtures/mini/")
     assert "annotations.yaml:" in str(located[0].where[0])
+
+
+# ---------------------------------------------------------------- a broken shapes file
+
+BROKEN = [  # (what the file says, what it is changed to, what the error says)
+    ("sh:minCount 1 ", 'sh:minCount "x" ', 'sh:minCount "x": must be a whole number'),
+    ("sh:maxCount 1 ", "sh:maxCount -1 ", "sh:maxCount -1: must be a whole number of 0 or more"),
+    ('sh:pattern "', 'sh:pattern "([', "not a regular expression the SPARQL engine accepts"),
+    ("sh:datatype xsd:date ", 'sh:datatype "date" ', 'sh:datatype "date": must be an IRI'),
+    ("sh:nodeKind sh:IRI", "sh:nodeKind sh:Iri", "must be one of sh:IRI, sh:Literal"),
+    ("sh:in (", 'sh:in "x" ; rdfs:comment (', 'sh:in "x": must be a list'),
+    ("FILTER NOT EXISTS", "FILTER NOT EXIST", "sh:select is not a SPARQL query: expected"),
+]
+
+
+@pytest.mark.parametrize(("was", "now", "says"), BROKEN, ids=[b[1].strip() for b in BROKEN])
+def test_a_misused_shacl_parameter_is_exit_3_at_its_line(
+    was: str, now: str, says: str, tmp_path: Path
+) -> None:
+    """Each was an internal error, a SPARQL error in a query nobody wrote, or (a negative
+    count, a broken pattern) a check that silently matched nothing while pySHACL refused."""
+    text = (ROOT / "ontology" / "shapes.ttl").read_text(encoding="utf-8")
+    line = text[: text.index(was)].count("\n") + 1
+    onto = tmp_path / "ontology"
+    onto.mkdir()
+    (onto / "vjkg.ttl").write_bytes((ROOT / "ontology" / "vjkg.ttl").read_bytes())
+    (onto / "shapes.ttl").write_text(text.replace(was, now, 1), encoding="utf-8")
+    done = run_kg("validate", "--sources", str(MINI), "--ontology", str(onto))
+    assert done.returncode == 3, done.stderr
+    first = done.stderr.splitlines()[0]  # a broken query: the line of its error
+    assert first.startswith(f"{onto / 'shapes.ttl'}:{line}: "), first
+    assert says in first and " — " in first and "internal error" not in done.stderr
+
+
+def test_the_w3c_shacl_core_shapes_are_all_well_formed() -> None:
+    """No false alarm on shapes nobody here wrote: every Turtle file of the W3C SHACL test
+    suites passes the check."""
+    files = sorted((SHARED / "w3c" / "shacl").rglob("*.ttl"))
+    checked = 0
+    for path in files:
+        g = Graph()
+        try:
+            g.parse(path, format="turtle")
+        except Exception:  # a syntax test of the suite: not a shapes graph to check
+            continue
+        checked += 1
+        assert list(shape_problems(g, str(path), path.read_text(encoding="utf-8"))) == [], path
+    assert checked > 100

@@ -18,8 +18,13 @@ from .report import RawResult, ValidationReport, to_report
 
 def load_shapes(path: Path, max_bytes: int = MAX_SCHEMA_BYTES) -> Graph:
     """Read the SHACL shapes file (:func:`pipeline.readers.read_schema`: a file over
-    ``max_bytes`` or with a syntax error is exit 3)."""
-    return read_schema(path, max_bytes)
+    ``max_bytes`` or with a syntax error is exit 3), and check it
+    (:func:`.wellformed.check_shapes`: a parameter with a value of the wrong kind is exit 3)."""
+    from .wellformed import check_shapes
+
+    g = read_schema(path, max_bytes)
+    check_shapes(g, path)
+    return g
 
 
 def run_pyshacl(
