@@ -115,6 +115,10 @@ class ProblemCollector:
         """Record one problem."""
         self.problems.append(Problem(where, what, fix))
 
+    def extend(self, error: InputError) -> None:
+        """Record every problem of ``error``."""
+        self.problems.extend(error.problems)
+
     def raise_if_any(self) -> None:
         """Raise an :class:`InputError` holding every problem recorded so far."""
         if self.problems:

@@ -119,8 +119,13 @@ def format_of(path: Path) -> ox.RdfFormat:
     return format_info(path).oxigraph
 
 
-def check_graph_file(path: Path, limits: InputLimits = DEFAULT_LIMITS) -> RdfFormatInfo:
+def check_graph_file(
+    path: Path,
+    limits: InputLimits = DEFAULT_LIMITS,
+    cap: tuple[str, str] = ("input", "--max-input-bytes"),
+) -> RdfFormatInfo:
     """Check that ``path`` is a readable graph file within ``limits``; return its format.
+    ``cap`` names the size cap and its option in the refusal of a file over it.
 
     Missing files, dangling links, link loops, directories and other non-files, unreadable
     files, unknown suffixes and files over ``limits.max_bytes`` are each exit 3, the same in
@@ -149,8 +154,8 @@ def check_graph_file(path: Path, limits: InputLimits = DEFAULT_LIMITS) -> RdfFor
     if st.st_size > limits.max_bytes:
         raise _refuse(
             path,
-            f"is {st.st_size:,} bytes, over the input cap of {limits.max_bytes:,} bytes",
-            "raise --max-input-bytes if you trust the file",
+            f"is {st.st_size:,} bytes, over the {cap[0]} cap of {limits.max_bytes:,} bytes",
+            f"raise {cap[1]} if you trust the file",
         )
     if not os.access(path, os.R_OK):
         raise _refuse(path, "cannot read: permission denied")
@@ -465,17 +470,10 @@ def read_schema(path: Path, max_bytes: int = MAX_SCHEMA_BYTES) -> Graph:
     A file that may hold RDF 1.2 triple terms, whose nesting the parser follows on its
     stack, goes to the child like any other graph file.
     """
-
-    fmt = check_graph_file(path, InputLimits(max_bytes=max(max_bytes, DEFAULT_LIMITS.max_bytes)))
-    size = os.stat(path).st_size
-    if size > max_bytes:
-        raise _refuse(
-            path,
-            f"is {size:,} bytes, over the ontology cap of {max_bytes:,} bytes",
-            "raise --max-ontology-bytes if you trust the file",
-        )
+    limits = InputLimits(max_bytes=max_bytes)
+    fmt = check_graph_file(path, limits, cap=("ontology", "--max-ontology-bytes"))
     if _may_hold_triple_terms(path):  # the child's N-Quads keep no prefixes
-        return _graph(iter_quads(path, InputLimits(max_bytes=max_bytes)), {})
+        return _graph(iter_quads(path, limits), {})
     with parse_errors(path), open(path, "rb") as fh:
         parser = ox.parse(fh, format=fmt.oxigraph, base_iri=Path(path).resolve().as_uri())
         return _graph(parser, parser)

@@ -168,6 +168,7 @@ class Build:
     dataset: Dataset
     vocab: Vocabulary
     ontology: Path
+    schema: Graph  # ontology/vjkg.ttl as read (before any move to another base IRI)
     _report: ValidationReport | None = None
     _progress: Progress = field(default=_quiet, repr=False)
     _pending: BackgroundValidation | ForkedValidation | None = field(default=None, repr=False)
@@ -178,8 +179,6 @@ class Build:
     # From this many quads on, the analysis runs in a child beside the explorer (None: never).
     _background_from: int | None = field(default=None, repr=False)
     _cache: DiskCache | None = field(default=None, repr=False)  # layouts, analyses
-    # ontology/vjkg.ttl as read (before any move to another base IRI), for ontology.html
-    _schema: Graph | None = field(default=None, repr=False)
 
     @property
     def report(self) -> ValidationReport | None:
@@ -313,7 +312,6 @@ class Build:
         from .explorer import to_html
         from .export import iter_rendered
         from .ontodoc import to_ontology_html
-        from .readers import read_quads
         from .stats import compute_stats, to_stats_json
 
         prefixes = self.vocab.prefixes()
@@ -338,11 +336,7 @@ class Build:
         yield "stats.json", to_stats_json(stats)
         yield "conflicts.json", to_conflicts_json(self.conflicts)
         self._progress("rendered stats and conflicts")
-        ontology: list[tuple[Node, Node, Node, Node | None]]
-        if self._schema is not None:  # as build() read it
-            ontology = [(s, p, o, None) for s, p, o in self._schema]
-        else:
-            ontology = read_quads(self.ontology / "vjkg.ttl")
+        ontology = [(s, p, o, None) for s, p, o in self.schema]
         yield "ontology.html", to_ontology_html(ontology, prefixes)
         texts = {str(self.vocab.node("source", s.meta.id)): s.text for s in self.corpus.sources}
         # texts: its source reader
@@ -362,7 +356,7 @@ def _read_schema(problems: ProblemCollector, read: Callable[..., Any], *args: An
     try:
         return read(*args)
     except InputError as exc:
-        problems.problems.extend(exc.problems)
+        problems.extend(exc)
         return None
 
 
@@ -453,10 +447,10 @@ def build(
         dataset,
         vocab,
         ontology,
+        schema,
         _progress=progress,
         _background_from=background_from,
         _cache=cache,
-        _schema=schema,
     )
     if validate:
         from .validation import validate_dataset

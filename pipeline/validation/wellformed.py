@@ -44,14 +44,15 @@ _FLAGS = set("smixq")  # XPath's regular-expression flags (SPARQL REGEX)
 
 
 def check_shapes(g: Graph, path: Path) -> None:
-    """Raise an :class:`InputError` with every problem :func:`shape_problems` finds."""
+    """Raise an :class:`InputError` with every problem :func:`shape_problems` finds (the
+    file is read again only then, for their lines)."""
+    if next(shape_problems(g, str(path), ""), None) is None:
+        return
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):  # read once already; only the lines are lost
         text = ""
-    problems = list(shape_problems(g, str(path), text))
-    if problems:
-        raise InputError(problems)
+    raise InputError(list(shape_problems(g, str(path), text)))
 
 
 def _show(value: Node) -> str:
