@@ -321,10 +321,20 @@ class _Doc:
 def _claim(rng: random.Random, by: dict[str, list[Entity]], n: int) -> tuple[str, list[str]]:
     """One sentence and the YAML lines of its claim (without the quote)."""
     org = lambda: rng.choice(by["Organization"])  # noqa: E731
+
+    def two_orgs() -> tuple[Entity, Entity]:
+        """Two different organisations (a fact never links one to itself), drawing from
+        ``rng`` as two choices do, so that the rest of the corpus stays as it was."""
+        a, b = org(), org()
+        if b is a:
+            orgs = by["Organization"]
+            b = orgs[(orgs.index(a) + 1) % len(orgs)]
+        return a, b
+
     f = rng.choice(FIELDS)
     kind = rng.randrange(10)
     if kind == 0:
-        a, b = org(), org()
+        a, b = two_orgs()
         amount = _amount(rng)
         iso, when = _date(rng)
         s = (
@@ -339,7 +349,7 @@ def _claim(rng: random.Random, by: dict[str, list[Entity]], n: int) -> tuple[str
             f"date: {_q(iso)}",
         ]
     if kind == 1:
-        a, b = org(), org()
+        a, b = two_orgs()
         iso, when = _date(rng)
         s = f"{a.name(rng)} và {b.name(rng)} ký biên bản hợp tác về {f[0]} {when} (MoU {n})."
         return s, [f"subject: {a.id}", "relation: partnerOf", f"object: {b.id}", f"date: {_q(iso)}"]
@@ -355,7 +365,7 @@ def _claim(rng: random.Random, by: dict[str, list[Entity]], n: int) -> tuple[str
             f"roleText: {role[0]}",
         ]
     if kind == 3:
-        a, b = org(), org()
+        a, b = two_orgs()
         s = f"{a.name(rng)} là thành viên của {b.name(rng)} từ nhiều năm nay (mục {n})."
         return s, [f"subject: {a.id}", "relation: memberOf", f"object: {b.id}"]
     if kind == 4:

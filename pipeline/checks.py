@@ -6,10 +6,12 @@
   ("hiện tại", "năm nay", "ngày 4/2"; the resolution is recorded), or the claim says where
   it comes from (``dateReason``).
 - Near-duplicate facts across sources (same subject, relation and object; qualifiers that
-  differ only in wording or in a date's precision) are reported with both locations.
+  differ only in wording or in a date's precision) are reported with both locations, and so
+  is a label or alias that names two registry entities.
 
-The first two are errors (the build stops); near-duplicates are warnings (``kg build``
-prints them, ``kg build --strict`` fails on them). sources/FORMAT.md documents the split.
+The first two are errors (the build stops); near-duplicates and shared names are warnings
+(``kg build`` prints them, ``kg build --strict`` fails on them). sources/FORMAT.md documents
+the split.
 """
 
 from __future__ import annotations
@@ -170,6 +172,41 @@ def _compatible(a: str | None, b: str | None) -> bool:
     if a is None or b is None:
         return a is None and b is None
     return a.startswith(b) or b.startswith(a)
+
+
+def shared_names(entities: Iterable[Entity]) -> list[Problem]:
+    """Warnings for a label or alias that names two entities (folded as
+    :func:`names_entity` folds names): a quote that uses it names both, so it proves neither
+    end of a claim.
+
+    >>> a = Entity("a", "Company", (("en", "JETRO"),), (), "japan", Location("r", 1))
+    >>> b = Entity("b", "Company", (("en", "Vinasa"),), (("vi", ("Jetro",)),), "vietnam",
+    ...            Location("r", 9))
+    >>> [p.what for p in shared_names([a, b])]
+    ["the name 'Jetro' of 'b' also names 'a' (r:1)"]
+    """
+    first: dict[str, Entity] = {}
+    out: list[Problem] = []
+    for entity in sorted(entities, key=lambda e: e.where):
+        for name in sorted({n for _, n in entity.all_names()}):
+            # folded as names_entity folds them; a name in another script (Japanese),
+            # which that fold empties, as itself, case-folded
+            cjk = any(ord(ch) >= 0x2E80 for ch in name)
+            key = unicodedata.normalize("NFKC", name).casefold() if cjk else fold_words(name)
+            if not key.strip():
+                continue
+            other = first.setdefault(key, entity)
+            if other is not entity:
+                out.append(
+                    Problem(
+                        entity.where,
+                        f"the name {name!r} of {entity.id!r} also names {other.id!r} "
+                        f"({other.where})",
+                        "a quote that uses it names both: give each entity names of its own, "
+                        "or drop the alias",
+                    )
+                )
+    return out
 
 
 def near_duplicates(claims: Iterable[Claim]) -> list[Problem]:

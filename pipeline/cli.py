@@ -7,6 +7,7 @@ functions tested without the CLI. Exit codes: see :mod:`pipeline.errors` and REA
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import re
 import signal
@@ -107,7 +108,7 @@ def _add_document_limits(p: argparse.ArgumentParser) -> None:
 
 
 def _add_query_caps(p: argparse.ArgumentParser) -> None:
-    from .sparql.limits import MAX_QUERY_DEPTH, MAX_QUERY_TOKENS
+    from .sparqltext import MAX_QUERY_DEPTH, MAX_QUERY_TOKENS
 
     p.add_argument(
         "--max-query-tokens",
@@ -181,6 +182,32 @@ def _base_iri(text: str) -> str:
                 f"and other characters IRIs do not allow, and put no '#' before its end, {example}"
             ) from None
     return text
+
+
+def _non_negative(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 0 or more")
+    return int(text)
+
+
+def _confidence(text: str) -> float:
+    """A confidence from 0 to 1 (``nan`` and ``inf`` are floats, not confidences)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:  # false for nan too
+        raise argparse.ArgumentTypeError(f"{text!r} is not a confidence from 0 to 1, e.g. 0.4")
+    return value
+
+
+def _directory(text: str) -> Path:
+    """A folder that exists (``--queries``): a mistyped one was an empty list, exit 0."""
+    path = Path(text)
+    if not path.is_dir():
+        what = "is not a folder" if path.exists() else "does not exist"
+        raise argparse.ArgumentTypeError(f"{text!r} {what}: give a folder of NAME.rq files")
+    return path
 
 
 def _positive(text: str) -> int:
@@ -258,6 +285,15 @@ def _refuse_overwriting_input(outputs: Sequence[Path], inputs: Sequence[Path]) -
                 )
 
 
+def _sources_inputs(folder: Path) -> list[Path]:
+    """The files a build reads from the sources tree ``folder`` belongs to: every source
+    folder's text, metadata and annotations, and the registry (``kg suggest -o`` and
+    ``kg review -o`` must not overwrite one)."""
+    root = folder.parent
+    names = ("text.txt", "meta.yaml", "annotations.yaml")
+    return [root / "registry.yaml", *(p for name in names for p in sorted(root.glob(f"*/{name}")))]
+
+
 def _add_validator(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--validator",
@@ -308,6 +344,20 @@ def _build(
     )
 
 
+def _check_out_apart(out: Path, inputs: dict[str, Path]) -> None:
+    """``--out`` is neither an input directory nor inside one: the build writes a cache
+    directory and files there, which the next build would read as a source folder."""
+    where = out.resolve()
+    for option, directory in inputs.items():
+        given = directory.resolve()
+        if where == given or given in where.parents:
+            raise errors.UsageError(
+                f"--out {out} is {'inside ' if where != given else ''}the {option} directory "
+                f"{directory}: the outputs would mix with the inputs; "
+                "write them elsewhere (the default is graphs/)"
+            )
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     """``kg build``: load, anchor, build, validate, export, draw.
 
@@ -336,6 +386,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     background = args.background_from if args.background_from is not None else BACKGROUND_FROM
     if background < 0:
         raise errors.UsageError(f"--background-from must be 0 or more, not {background}")
+    _check_out_apart(out, {"--sources": args.sources, "--ontology": args.ontology})
     check_writable(out)  # before any work
     with build_lock(out):
         remove_stale_temporaries(out)
@@ -431,10 +482,20 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     from .load import load_corpus
 
     limits = _source_limits(args)
-    docs = compare_corpora(
-        load_corpus(args.reference, limits=limits, parallel=True),
-        load_corpus(args.second, limits=limits, parallel=True),
-    )
+    reference = load_corpus(args.reference, limits=limits, parallel=True)
+    second = load_corpus(args.second, limits=limits, parallel=True)
+    docs = compare_corpora(reference, second)
+    ids_a = {s.meta.id for s in reference.sources}
+    ids_b = {s.meta.id for s in second.sources}
+    for only, there, missing in ((ids_a - ids_b, args.reference, args.second),
+                                 (ids_b - ids_a, args.second, args.reference)):  # fmt: skip
+        if only and docs:
+            shown = ", ".join(sorted(only)[:10]) + (" …" if len(only) > 10 else "")
+            print(
+                f"note: {len(only)} source(s) of {there} are not in {missing} and are not "
+                f"compared: {shown}",
+                file=sys.stderr,
+            )
     if not docs:
         raise UsageError(
             f"{args.reference} and {args.second} share no source id — compare two annotations "
@@ -488,9 +549,10 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     from .authoring.suggest import load_source_folder, suggest_folder, to_suggestions_yaml
     from .outputs import write_atomic
 
+    out = args.output or args.folder / "suggestions.yaml"
+    _refuse_overwriting_input([out], _sources_inputs(args.folder))
     folder = load_source_folder(args.folder, _source_limits(args))
     s = suggest_folder(folder, min_confidence=args.min_confidence)
-    out = args.output or args.folder / "suggestions.yaml"
     write_atomic(out, to_suggestions_yaml(s, str(args.folder / "text.txt")))
     print(
         f"wrote {out}: {len(s.mentions)} mention(s), {len(s.entities)} new-entity "
@@ -505,6 +567,9 @@ def cmd_review(args: argparse.Namespace) -> int:
     from .outputs import write_atomic
     from .run import ROOT_HINT
 
+    out = args.output or args.folder / "review.html"
+    ontology = [args.ontology / "vjkg.ttl", args.ontology / "shapes.ttl"]
+    _refuse_overwriting_input([out], [*_sources_inputs(args.folder), *ontology])
     for name in () if args.no_validate else ("vjkg.ttl", "shapes.ttl"):
         if not (args.ontology / name).is_file():
             raise OutputError(
@@ -517,7 +582,6 @@ def cmd_review(args: argparse.Namespace) -> int:
         validate=not args.no_validate,
         limits=_source_limits(args),
     )
-    out = args.output or args.folder / "review.html"
     write_atomic(out, to_review_html(data))
     print(f"wrote {out}")
     return errors.EXIT_OK
@@ -1024,7 +1088,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", type=Path, help="output (default FOLDER/suggestions.yaml)")
     p.add_argument(
         "--min-confidence",
-        type=float,
+        type=_confidence,
         default=0.4,
         help="leave out claims and new entities less sure than this (0.4)",
     )
@@ -1040,7 +1104,7 @@ def make_parser() -> argparse.ArgumentParser:
     _add_ontology(p)
     p.add_argument(
         "--min-confidence",
-        type=float,
+        type=_confidence,
         default=0.4,
         help="leave out claims and new entities less sure than this (0.4)",
     )
@@ -1143,13 +1207,13 @@ def make_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--queries",
-        type=Path,
+        type=_directory,
         default=None,
         help="folder of saved NAME.rq queries (default: pipeline/queries/)",
     )
     p.add_argument(
         "--truncate",
-        type=int,
+        type=_non_negative,
         default=80,
         metavar="COLS",
         help="cut table cells wider than COLS columns (0: never; default 80)",
@@ -1205,7 +1269,7 @@ def make_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--queries",
-        type=Path,
+        type=_directory,
         default=None,
         help="folder of saved NAME.rq queries (default: pipeline/queries/)",
     )
@@ -1339,9 +1403,39 @@ def _on_sigterm(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+class _IllTypedLiterals(logging.Filter):
+    """rdflib's warning for a literal outside its datatype's lexical space (``"abc"^^
+    xsd:integer``, legal RDF that a graph file may hold) printed a traceback per literal.
+    It becomes one line per datatype on stderr; the literal is kept as written."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if not message.startswith("Failed to convert Literal lexical form"):
+            return True
+        datatype = message.partition("Datatype=")[2].partition(",")[0]
+        if datatype not in self.seen:
+            self.seen.add(datatype)
+            why = f" ({record.exc_info[1]})" if record.exc_info and record.exc_info[1] else ""
+            print(
+                f"kg: warning: a literal typed <{datatype}> is not a valid value of it{why}; "
+                "it is kept as written and compared as text",
+                file=sys.stderr,
+            )
+        return False
+
+
+_ILL_TYPED = _IllTypedLiterals()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``kg`` console script; returns the exit code."""
     signal.signal(signal.SIGTERM, _on_sigterm)
+    _ILL_TYPED.seen.clear()  # each run warns afresh (tests call main many times)
+    logging.getLogger("rdflib.term").addFilter(_ILL_TYPED)  # once: a filter is not added twice
     parser = make_parser()
     try:
         args = parser.parse_args(argv)
@@ -1366,7 +1460,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return errors.EXIT_OK
     except OSError as exc:
-        print(f"kg: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
+        where = f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc) or repr(exc)
+        print(f"kg: {where}", file=sys.stderr)
         return errors.EXIT_IO
     except Exception as exc:  # a bug: say so plainly; the traceback only on request
         if os.environ.get("KG_DEBUG"):

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .anchor import AnchorError, SourceText
-from .checks import find_date, names_entity, near_duplicates
+from .checks import find_date, names_entity, near_duplicates, shared_names
 from .errors import Location, Problem, ProblemCollector
 from .model import (
     Amount,
@@ -182,7 +182,13 @@ class YamlReader:
             return None
         if isinstance(value, YScalar) and _WHOLE.fullmatch(value.value.strip()):
             return int(value.value.strip(), 10)
-        self.problem(value.line, f"{key!r} must be a whole number, got {_show(value)}", "")
+        self.problem(
+            value.line,
+            f"{key!r} must be a whole number, got {_show(value)}",
+            f"write '{key}: 0' or more (a character offset in text.txt)"
+            if key in ("start", "end")
+            else f"write '{key}: 1' or more",
+        )
         return None
 
     def labels(self, node: YNode | None, key: str, required_langs: Iterable[str]) -> Labels:
@@ -212,7 +218,9 @@ class YamlReader:
 
 
 def _show(node: YNode) -> str:
-    return repr(node.value) if isinstance(node, YScalar) else type(node).__name__
+    if isinstance(node, YScalar):
+        return repr(node.value)
+    return {"YList": "a list", "YMap": "a mapping"}.get(type(node).__name__, "a value")
 
 
 def read_capped(path: Path, max_bytes: int) -> bytes:
@@ -337,13 +345,24 @@ def _safe_child(root: Path, path: Path, loc: Location, problems: ProblemCollecto
     return True
 
 
+class Registry(dict[str, Entity]):
+    """The registry's entities by id, and the ids of entries with a problem of their own
+    (an unknown class, no label): a reference to one of those is not another problem."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.broken: set[str] = set()
+
+
 def load_registry(
     path: Path, problems: ProblemCollector, max_bytes: int = MAX_REGISTRY_BYTES
 ) -> dict[str, Entity]:
-    """Read the entity registry; every problem goes to ``problems``."""
+    """Read the entity registry; every problem goes to ``problems``. An entry with a
+    problem is left out, and references to it are not reported again (one misspelt class
+    made an error at every claim about the entity, each with a wrong "did you mean")."""
     tree = read_yaml_file(path, problems, max_bytes)
     r = YamlReader(Location.of(path).path, problems)
-    entities: dict[str, Entity] = {}
+    entities = Registry()
     root = r.mapping(tree, "the registry") if tree is not None else None
     if root is None:
         return entities
@@ -386,11 +405,27 @@ def load_registry(
                 for item in r.items(alias_map[lang], f"aliases.{lang}"):
                     if isinstance(item, YScalar) and not item.auto_typed and item.value.strip():
                         names.append(unicodedata.normalize("NFC", item.value).strip())
+                    elif isinstance(item, YScalar) and not item.value.strip():
+                        r.problem(item.line, "an alias is empty", "remove it or write the name")
                     else:
-                        r.problem(item.line, f"alias {_show(item)} must be quoted text", "")
+                        r.problem(
+                            item.line,
+                            f"alias {_show(item)} must be quoted text"
+                            if isinstance(item, YScalar)
+                            else f"an alias is {_show(item)}, not quoted text",
+                            "write each alias as one quoted name on its own '- ' line"
+                            if not isinstance(item, YScalar)
+                            else f'put it in quotes: - "{item.value}"',
+                        )
                 aliases.append((lang, tuple(names)))
         country = r.text(m, "country", required=False)
-        if country is not None:
+        if country is not None and cls == "Country":
+            r.problem(
+                m.key_lines["country"],
+                f"{eid!r} is a Country, which takes no 'country'",
+                "remove the 'country' line",
+            )
+        elif country is not None:
             countries.append((country, m.key_lines["country"]))
         needs_country = (
             cls is not None
@@ -402,6 +437,8 @@ def load_registry(
                 m.line, f"organisation {eid!r} has no 'country'", "add 'country: japan' (an id)"
             )
         if eid is None or cls is None or not labels:
+            if eid is not None:
+                entities.broken.add(eid)
             continue
         if eid in entities:
             first = entities[eid].where
@@ -416,6 +453,8 @@ def load_registry(
         )
     for country, line in countries:
         target = entities.get(country)
+        if target is None and country in entities.broken:
+            continue  # its own entry is reported
         if target is None:
             r.problem(
                 line, f"country {country!r} is not a registry id", r.entity_hint(country, entities)
@@ -574,10 +613,11 @@ def _role_from_labels(
     labels = dict(r.labels(node, "role", ()))
     guess = role_for_wording(labels.get("vi", "")) or role_for_wording(labels.get("en", ""))
     if guess is None:
+        wording = labels.get("vi") or labels.get("en")
         r.problem(
             node.line,
             "'role' is an id from the vocabulary of roles, not {vi: …, en: …}, and "
-            f"{labels.get('vi') or labels.get('en')!r} names no role in it",
+            + (f"{wording!r} names no role in it" if wording else "this one is empty"),
             "pick an id from the Roles table in sources/FORMAT.md (or add the role to "
             "pipeline/schema.py) and write 'role: <id>' and 'roleText: <as the quote writes it>'",
         )
@@ -601,6 +641,70 @@ def _qualifier_entity(
     (prop,) = [p for p in QUALIFIER_BY_KEY[key].properties if p.value == "iri"]
     eid = _entity_ref(r, m, key, entities, prop.classes or None)
     return eid is not None, eid
+
+
+def _occurs_whole(needle: str, haystack: str) -> bool:
+    """Whether the amount ``needle`` occurs in ``haystack`` with no digit run on either
+    side: "6,1%" does not occur in "56,1%", nor "1" in "1 000" or in the range "1-2 năm".
+
+    >>> _occurs_whole("6,1%", "đạt 56,1% số"), _occurs_whole("56,1%", "đạt 56,1% số")
+    (False, True)
+    """
+    at = haystack.find(needle)
+    while at != -1:
+        before, after = haystack[:at], haystack[at + len(needle) :]
+        # a digit run, or a range's other end ("1-2 năm": "1" alone is not what it says)
+        joined_before = re.search(r"\d[.,]?$|\d\s*[-–]\s*$", before) is not None
+        joined_after = needle[-1:].isdigit() and (
+            re.match(r"[.,]?\d| \d{3}(?!\d)|\s*[-–]\s*\d", after) is not None
+        )
+        if not joined_before and not joined_after:
+            return True
+        at = haystack.find(needle, at + 1)
+    return False
+
+
+# How Vietnamese (and English) texts write the small ordinals in words: "thứ hai", "số
+# một". The bare words are ambiguous ("năm" is also a year, "tư" part of "đầu tư").
+_ORDINAL_WORDS = ("một", "hai", "ba", "tư", "năm", "sáu", "bảy", "tám", "chín", "mười")
+_ENGLISH = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+            "ninth", "tenth")  # fmt: skip
+
+
+def _number_words(number: int) -> tuple[str, ...]:
+    if not 1 <= number <= 10:
+        return ()
+    word = _ORDINAL_WORDS[number - 1]
+    out = (f"thứ {word}", f"số {word}", _ENGLISH[number - 1])
+    if number == 1:
+        out += ("thứ nhất", "đầu tiên", "đứng đầu", "dẫn đầu", "hàng đầu", "top")
+    if number == 2:
+        out += ("thứ nhì", "hạng nhì")
+    return out
+
+
+def _states_number(number: int, quote: str) -> bool:
+    """Whether ``quote`` writes ``number``: in digits (not inside a longer number), or, up
+    to ten, as a word.
+
+    >>> [_states_number(n, q) for n, q in [(2, "lớn thứ hai"), (38, "hạng 38"), (3, "năm 2023")]]
+    [True, True, False]
+    """
+    if re.search(rf"(?<![\d.,]){number}(?![\d]|[.,]\d)", quote):
+        return True
+    words = "|".join(re.escape(w) for w in _number_words(number))
+    return bool(words) and re.search(rf"(?<!\w)(?:{words})(?!\w)", quote.lower()) is not None
+
+
+def _ends_before(until: str, date: str) -> bool:
+    """Whether the ISO date ``until`` (of any precision) ends before ``date`` begins:
+    compared at the precision both have, so "2024" is not before "2024-05".
+
+    >>> _ends_before("2023-12", "2024"), _ends_before("2024", "2024-05")
+    (True, False)
+    """
+    n = min(len(until), len(date))
+    return until[:n] < date[:n]
 
 
 def _claim_qualifiers(
@@ -647,16 +751,25 @@ def _claim_qualifiers(
         if surface is None:
             continue
         try:
-            amounts[key] = parse_amount(surface)
+            parsed = amounts[key] = parse_amount(surface)
         except QuantityError as exc:
             r.problem(m.key_lines[key], str(exc), "")
             ok = False
             continue
-        if fold_whitespace(surface) not in folded_quote:
+        if not _occurs_whole(fold_whitespace(surface), folded_quote):
+            part = fold_whitespace(surface) in folded_quote
             r.problem(
                 m.key_lines[key],
-                f"{key} {surface!r} does not occur in the quote",
+                f"{key} {surface!r} does not occur in the quote"
+                + (" on its own: it is part of a longer number or of a range" if part else ""),
                 "copy the amount exactly as the quoted sentence writes it",
+            )
+            ok = False
+        elif key == "share" and not (parsed.unit or "").startswith("percent"):
+            r.problem(
+                m.key_lines[key],
+                f"share {surface!r} is not a percentage",
+                "a share is written with %, as the quote does, e.g. '56,1%'",
             )
             ok = False
     generic: dict[str, object] = {}  # Qualifiers field -> value, for the generic kinds
@@ -676,6 +789,31 @@ def _claim_qualifiers(
             ok = ok and entity_ok
     role_ok, role, role_text = _role(r, m, quote)
     ok = ok and role_ok
+    for key, number in sorted(generic.items()):
+        if key in ("rank", "out_of", "ordinal") and isinstance(number, int):
+            written = "outOf" if key == "out_of" else key
+            if not _states_number(number, quote):
+                r.warn(
+                    m.key_lines[written],
+                    f"{written} {number} is not written in the quote (as {number} or as a word "
+                    "such as 'thứ hai', 'số một', 'đầu tiên')",
+                    "check the number against the text; quote the clause that states it",
+                )
+    rank, out_of = generic.get("rank"), generic.get("out_of")
+    if isinstance(rank, int) and isinstance(out_of, int) and rank > out_of:
+        r.problem(
+            m.key_lines["rank"],
+            f"rank {rank} is beyond outOf {out_of}: a ranking of {out_of} has no place {rank}",
+            "check both numbers against the quote",
+        )
+        ok = False
+    if date is not None and until is not None and _ends_before(until, date):
+        r.problem(
+            m.key_lines["until"],
+            f"until {until!r} is before the date {date!r} the fact began",
+            "check both dates against the text (until is when it ended)",
+        )
+        ok = False
     measure = r.labels(m.get("measure"), "measure", ("vi", "en")) if "measure" in m else ()
     if not ok:
         return None
@@ -748,7 +886,15 @@ def _anchor(r: YamlReader, m: YMap, text: SourceText) -> tuple[str, Anchor] | No
     occurrence = r.integer(m, "occurrence")
     start = r.integer(m, "start")
     end = r.integer(m, "end")
-    if quote is None:
+    if quote is None or any(k in m and v is None for k, v in (("start", start), ("end", end))):
+        return None  # a bad offset is reported already
+    if (start is None) != (end is None):
+        given, missing = ("start", "end") if end is None else ("end", "start")
+        r.problem(
+            m.key_lines[given],
+            f"'{given}' is given without '{missing}'",
+            f"give both offsets, or neither (the quote alone anchors the claim); add '{missing}'",
+        )
         return None
     try:
         return quote, text.anchor(quote, occurrence, start, end)
@@ -768,6 +914,8 @@ def _entity_ref(
     if eid is None:
         return None
     entity = entities.get(eid)
+    if entity is None and eid in getattr(entities, "broken", ()):
+        return None  # its registry entry is reported already
     if entity is None:
         r.problem(
             m.key_lines[key],
@@ -851,6 +999,13 @@ def load_annotations(
             continue
         loaded = _claim_qualifiers(r, m, rel.name, anchored[0], source, entities)
         if subject is None or loaded is None or (rel.has_object and obj is None):
+            continue
+        if obj == subject:
+            r.problem(
+                m.key_lines["object"],
+                f"the claim links {subject!r} to itself with {rel.name!r}",
+                "a fact links two entities: check the subject and the object",
+            )
             continue
         if not _check_names(r, m, anchored[0], subject, obj, entities):
             continue
@@ -1018,7 +1173,11 @@ def load_corpus(
     problems = ProblemCollector()
     root = Path(root)
     if not root.is_dir():
-        problems.add(Location.of(root), "sources directory not found", "pass --sources DIR")
+        problems.add(
+            Location.of(root),
+            "sources directory not found",
+            "give the directory that holds registry.yaml and the NNN/ source folders",
+        )
         problems.raise_if_any()
     folders = source_folders(root)
     linked = [folder.is_symlink() for folder in folders]
@@ -1083,5 +1242,7 @@ def load_corpus(
         tuple(mentions),
         Location.of(registry_path).path,
         notes,
-        tuple(w for s in sources for w in s.warnings) + tuple(near_duplicates(claims)),
+        tuple(w for s in sources for w in s.warnings)
+        + tuple(near_duplicates(claims))
+        + tuple(shared_names(entities.values())),
     )

@@ -23,6 +23,7 @@ import unicodedata
 from decimal import Decimal
 
 from .model import Amount
+from .text import invisible_character
 
 
 class QuantityError(ValueError):
@@ -106,6 +107,38 @@ _BOUNDS: list[tuple[str, str]] = [
 ]
 
 _NUMBER_TEXT = re.compile(r"\d[\d.,]*")
+# Thousands grouped with spaces ("1 000 000", also with a no-break space, which the surface
+# folds to one): each group of three digits, and no "." grouping mixed in.
+_SPACED_NUMBER = re.compile(r"\d{1,3}(?: \d{3})+(?:,\d+)?(?![\d.,]*\d)")
+_EXPONENT = re.compile(r"[eE][+-]?\d")
+
+
+def _take_number(rest: str, surface: str) -> tuple[Decimal, str]:
+    """The number at the start of ``rest`` and what follows it (stripped)."""
+    spaced = _SPACED_NUMBER.match(rest)
+    if spaced:
+        return parse_number(spaced.group(0).replace(" ", "")), rest[spaced.end() :].strip()
+    m = _NUMBER_TEXT.match(rest)
+    if not m:
+        raise QuantityError(
+            f"amount {surface!r} does not start with a number; copy the amount as the quote "
+            "writes it, e.g. '590 tỷ Yên', 'khoảng 800.000 kỹ sư', '6-7%'"
+        )
+    number_text = m.group(0).rstrip(".,")
+    after = rest[len(number_text) :]
+    exponent = _EXPONENT.match(after)
+    if exponent:
+        raise QuantityError(
+            f"amount {surface!r}: {number_text}{exponent.group(0)}… is a number with an "
+            "exponent, which amounts do not take; write it in digits (e.g. '100.000')"
+        )
+    after = after.strip()
+    if after[:1].isdigit():
+        raise QuantityError(
+            f"amount {surface!r}: another number follows {number_text!r}; group thousands "
+            "by threes ('1.000' or '1 000') or give one number"
+        )
+    return parse_number(number_text), after
 
 
 def _scale_and_currency(rest: str) -> tuple[int, str | None, str]:
@@ -138,8 +171,17 @@ def parse_amount(text: str) -> Amount:
     >>> a = parse_amount("20-40%/năm")
     >>> (a.value, a.upper, a.unit)
     (Decimal('20'), Decimal('40'), 'percent/năm')
+    >>> a = parse_amount("1 000 000 USD")
+    >>> (a.value, a.currency, a.unit)
+    (Decimal('1000000'), 'USD', None)
     """
     surface = re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
+    hidden = invisible_character(surface)
+    if hidden:
+        raise QuantityError(
+            f"amount {surface!r} holds an invisible character ({hidden}); delete it "
+            "(it was probably pasted with the text)"
+        )
     rest = surface
     bound = None
     for word, kind in _BOUNDS:
@@ -151,21 +193,11 @@ def parse_amount(text: str) -> Amount:
         if rest.startswith(symbol):
             prefix_currency, rest = code, rest[len(symbol) :].lstrip()
             break
-    m = _NUMBER_TEXT.match(rest)
-    if not m:
-        raise QuantityError(
-            f"amount {surface!r} does not start with a number; copy the amount as the quote "
-            "writes it, e.g. '590 tỷ Yên', 'khoảng 800.000 kỹ sư', '6-7%'"
-        )
-    number_text = m.group(0).rstrip(".,")
-    value = parse_number(number_text)
-    rest = rest[len(number_text) :].strip()
+    value, rest = _take_number(rest, surface)
     upper = None
-    r = re.match(r"^(?:-|–|đến)\s*(\d[\d.,]*)", rest)
+    r = re.match(r"^(?:-|–|đến)\s*(?=\d)", rest)
     if r:
-        upper_text = r.group(1).rstrip(".,")
-        upper = parse_number(upper_text)
-        rest = rest[r.end() - len(r.group(1)) + len(upper_text) :].strip()
+        upper, rest = _take_number(rest[r.end() :], surface)
     percent = rest.startswith("%")
     if percent:
         rest = rest[1:].strip()
@@ -277,9 +309,12 @@ def find_dates(text: str, issued: str = "") -> list[tuple[int, int, str]]:
     return sorted(found)
 
 
+# A number as find_amounts reads it: thousands grouped with (no-break) spaces, or digits
+# with "." and ",".
+_SPACED_OR_PLAIN = r"(?:\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d+)?(?![\d.,]*\d)|\d[\d.,]*)"
 _AMOUNT = re.compile(
     r"(?i)(?:(?:khoảng|gần|xấp xỉ|hơn|trên|ít nhất|dưới|lên đến|lên tới|tối đa)\s+)?"
-    r"(?:US\$|\$|¥|€)?\d[\d.,]*(?:\s*(?:-|–|đến)\s*\d[\d.,]*)?"
+    rf"(?:US\$|\$|¥|€)?(?<![\d.,]){_SPACED_OR_PLAIN}(?:\s*(?:-|–|đến)\s*{_SPACED_OR_PLAIN})?"
     r"(?:\s*%|\s*(?:nghìn tỷ|ngàn tỷ|nghìn tỉ|ngàn tỉ|nghìn|ngàn|triệu|tỷ|tỉ)"
     r"(?:\s+(?:yên nhật|yên|yen|jpy|đô la mỹ|usd|euro|eur|vnd|đồng))?"
     r"|\s*(?:yên|yen|jpy|usd|euro|eur|vnd))(?!\w)"
@@ -291,6 +326,8 @@ def find_amounts(text: str) -> list[tuple[int, int, str]]:
 
     >>> [a for _, _, a in find_amounts("lên đến 590 tỷ Yen (3,9 tỷ USD), 56,1% và 2024")]
     ['lên đến 590 tỷ Yen', '3,9 tỷ USD', '56,1%']
+    >>> [a for _, _, a in find_amounts("năm 2024 có 1 000 000 USD và 2020 100 Yên")]
+    ['1 000 000 USD', '100 Yên']
     """
     found = []
     for m in _AMOUNT.finditer(text):

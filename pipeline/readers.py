@@ -364,6 +364,13 @@ def _parse_in_child(path: Path, fmt: RdfFormatInfo, out: Path, limits: InputLimi
             )
         raise _refuse(path, f"the {fmt.label} parser died ({sig.name}): {why}", "check the file")
     last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+    if "MemoryError" in last or "failed to map segment" in last:  # it could not even start
+        raise _refuse(
+            path,
+            f"the {fmt.label} parser could not start under --max-parse-memory of "
+            f"{limits.max_parse_memory:,} bytes",
+            "raise --max-parse-memory (default 1G; the parser needs about 50M to start)",
+        )
     raise _refuse(path, f"the {fmt.label} parser failed (exit {done.returncode}): {last[:300]}")
 
 

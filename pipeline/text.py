@@ -44,6 +44,19 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def invisible_character(text: str) -> str | None:
+    """The first invisible formatting character in ``text`` (a zero-width space or joiner,
+    a direction mark, a soft hyphen: Unicode category Cf), as ``U+XXXX NAME``, or ``None``.
+
+    >>> invisible_character("1\u200b000")
+    'U+200B ZERO WIDTH SPACE'
+    """
+    for ch in text:
+        if unicodedata.category(ch) == "Cf":
+            return f"U+{ord(ch):04X} {unicodedata.name(ch, 'FORMAT CHARACTER')}"
+    return None
+
+
 def fold_whitespace(text: str) -> str:
     """NFC, every whitespace run as one space, ends stripped.
 

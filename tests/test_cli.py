@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import signal
 import subprocess
 import sys
@@ -254,3 +255,107 @@ def test_an_output_that_is_a_directory_is_named_and_nothing_is_left(tmp_path: Pa
     assert r.returncode == 5, r.stderr
     assert f"{out}: is a directory" in r.stderr and ".tmp-" not in r.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["trang.html"]
+
+
+@pytest.mark.parametrize("command", ["html", "analyse", "diff"])
+def test_an_ill_typed_literal_in_a_graph_file_is_one_warning_not_tracebacks(
+    command: str, tmp_path: Path
+) -> None:
+    """ "abc"^^xsd:integer is legal RDF that a graph file may hold: the command goes on, and
+    says once per datatype what it kept as written (rdflib printed a traceback per literal)."""
+    graph = tmp_path / "g.nt"
+    integer = "<http://www.w3.org/2001/XMLSchema#integer>"
+    graph.write_text(
+        "".join(f'<http://e/a{i}> <http://e/p> "x{i}"^^{integer} .\n' for i in range(20))
+        + '<http://e/a> <http://e/q> "1.5x"^^<http://www.w3.org/2001/XMLSchema#decimal> .\n',
+        encoding="utf-8",
+    )
+    args = {
+        "html": ["html", str(graph), "-o", str(tmp_path / "g.html")],
+        "analyse": ["analyse", "--input", str(graph), "--out", str(tmp_path / "a")],
+        "diff": ["diff", str(graph), str(graph)],
+    }[command]
+    r = run_kg(*args)
+    assert r.returncode == 0, r.stderr
+    warnings = [line for line in r.stderr.splitlines() if line.startswith("kg: warning:")]
+    assert len(warnings) == 2 and "XMLSchema#integer" in warnings[0], r.stderr
+    assert "'x0'" in warnings[0] and "kept as written" in warnings[0]
+    assert "Traceback" not in r.stderr and "Failed to convert" not in r.stderr
+
+
+@pytest.mark.parametrize("out", ["{sources}", "{sources}/a/graphs", "{ontology}"])
+def test_outputs_inside_an_input_directory_are_refused(
+    out: str, mini_copy: Path, tmp_path: Path
+) -> None:
+    """--out sources wrote the cache folder among the source folders (the next build read
+    it as a source)."""
+    ontology = tmp_path / "ontology"
+    shutil.copytree(ROOT / "ontology", ontology)
+    target = out.format(sources=mini_copy, ontology=ontology)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    r = run_kg("build", "--sources", str(mini_copy), "--ontology", str(ontology), "--out", target)
+    assert r.returncode == errors.EXIT_USAGE, r.stderr
+    assert "the outputs would mix with the inputs" in r.stderr
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["query", "--queries", "/nonexistent", "--list"], "'/nonexistent' does not exist"),
+        (["serve", "--queries", "/nonexistent"], "'/nonexistent' does not exist"),
+        (["query", "--truncate", "-1", "SELECT * {}"], "'-1' is not a whole number of 0 or more"),
+    ],
+)
+def test_an_option_value_that_cannot_work_is_a_usage_error(args: list[str], says: str) -> None:
+    """A mistyped --queries folder listed no queries and exited 0; --truncate -1 was taken."""
+    r = run_kg(*args)
+    assert r.returncode == errors.EXIT_USAGE and says in r.stderr, r.stderr
+
+
+def test_a_parse_memory_cap_too_small_to_start_the_parser_says_so(tmp_path: Path) -> None:
+    turtle = ROOT / "graphs" / "kg.ttl"  # Turtle is parsed in the capped child
+    r = run_kg("html", str(turtle), "-o", str(tmp_path / "g.html"), "--max-parse-memory", "1")
+    assert r.returncode == errors.EXIT_BAD_INPUT, r.stderr
+    assert "parser could not start under --max-parse-memory of 1 bytes" in r.stderr, r.stderr
+    assert "ImportError" not in r.stderr
+
+
+@pytest.mark.parametrize("command", ["suggest", "review"])
+@pytest.mark.parametrize("target", ["004/text.txt", "003/annotations.yaml", "registry.yaml"])
+def test_suggest_and_review_never_write_over_a_source_file(
+    command: str, target: str, tmp_path: Path
+) -> None:
+    """`-o sources/004/text.txt` replaced the text with the suggestions (or the page)."""
+    sources = tmp_path / "sources"
+    shutil.copytree(ROOT / "sources", sources)
+    before = (sources / target).read_bytes()
+    extra = ["--no-validate"] if command == "review" else []
+    r = run_kg(command, str(sources / "004"), "-o", str(sources / target), *extra)
+    assert r.returncode == errors.EXIT_USAGE and "would destroy the input" in r.stderr, r.stderr
+    assert (sources / target).read_bytes() == before
+
+
+@pytest.mark.parametrize("value", ["-1", "5", "nan", "inf"])
+def test_a_confidence_outside_0_to_1_is_a_usage_error(value: str, tmp_path: Path) -> None:
+    r = run_kg("suggest", str(ROOT / "sources" / "004"), "--min-confidence", value,
+               "-o", str(tmp_path / "s.yaml"))  # fmt: skip
+    assert r.returncode == errors.EXIT_USAGE, r.stderr
+    assert "is not a confidence from 0 to 1" in r.stderr and not (tmp_path / "s.yaml").exists()
+
+
+def test_agreement_names_the_documents_it_could_not_compare(tmp_path: Path) -> None:
+    """A document missing from one side was left out of the scores without a word."""
+    second = tmp_path / "second"
+    shutil.copytree(ROOT / "sources", second)
+    shutil.rmtree(second / "004")
+    r = run_kg("agreement", str(ROOT / "sources"), str(second))
+    assert r.returncode == 0, r.stderr
+    assert "1 source(s) of" in r.stderr and "not compared: doc-004" in r.stderr
+
+
+def test_new_source_of_a_directory_says_it_is_one(tmp_path: Path) -> None:
+    (tmp_path / "sources").mkdir()
+    (tmp_path / "doc.txt").mkdir()
+    r = run_kg("new-source", str(tmp_path / "doc.txt"), "--sources", str(tmp_path / "sources"))
+    assert r.returncode == errors.EXIT_IO and "is a directory" in r.stderr, r.stderr

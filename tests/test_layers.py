@@ -21,6 +21,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     (
         "foundation",
         {"errors", "schema", "vocab", "text", "iri", "yamltree", "formats", "webpage", "child",
+         "sparqltext",
          "ending"},
     ),
     ("model", {"model", "quantities"}),

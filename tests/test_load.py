@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ from pipeline import errors
 from pipeline.errors import InputError
 from pipeline.load import load_corpus
 
-from .conftest import MINI, run_kg
+from .conftest import MINI, ROOT, run_kg
 
 
 def _errors(sources: Path) -> list[str]:
@@ -77,6 +78,13 @@ CASES = [
         "object: rapidos\n    amount",
         ["unknown entity 'rapidos'", "did you mean 'rapidus'"],
     ),
+    ("registry.yaml", "aliases: {en: [METI]}", 'aliases: {en: ["  "]}', ["an alias is empty"]),
+    (
+        "registry.yaml",
+        "aliases: {en: [METI]}",
+        "aliases: {en: [[METI]]}",
+        ["an alias is a list, not quoted text", "one quoted name on its own '- ' line"],
+    ),
     (
         "registry.yaml",
         "class: JointVenture",
@@ -122,6 +130,19 @@ CASES = [
         "amount: nhiều tiền",
         ["does not start with a number"],
     ),
+    ("a/annotations.yaml", "amount: 590 tỷ Yên", "amount: 590e3 tỷ Yên", ["with an exponent"]),
+    (
+        "a/annotations.yaml",
+        "amount: 590 tỷ Yên",
+        "amount: 590\u200b tỷ Yên",
+        ["holds an invisible character (U+200B ZERO WIDTH SPACE)", "delete it"],
+    ),
+    (
+        "a/annotations.yaml",
+        "quote: Sony là thành viên của Rapidus.",
+        "quote: Sony là thành\u200b viên của Rapidus.",
+        ["quote not found", "invisible character (U+200B ZERO WIDTH SPACE)", "delete the"],
+    ),
     (
         "a/annotations.yaml",
         "role: speaker",
@@ -129,6 +150,20 @@ CASES = [
         ["'role' is an id from the vocabulary of roles", "'reo hò' names no role in it"],
     ),
     ("a/annotations.yaml", "role: speaker", "role: speeker", ["unknown role 'speeker'", "speaker"]),
+    ("a/annotations.yaml", "role: speaker", "role: {}", ["'role' is an id", "this one is empty"]),
+    ("a/annotations.yaml", "quote: Hà Nội", "quote: Hà Nội\n    start: -5", ["'start: 0' or more"]),
+    (
+        "a/annotations.yaml",
+        "quote: Hà Nội",
+        "quote: Hà Nội\n    start: 3",
+        ["'start' is given without 'end'"],
+    ),
+    (
+        "a/annotations.yaml",
+        "amount: 590 tỷ Yên",
+        "amount: 90 tỷ Yên",
+        ["on its own: it is part of a longer number"],
+    ),
     (
         "a/annotations.yaml",
         "roleText: phát biểu",
@@ -459,3 +494,119 @@ def test_an_amount_too_long_to_keep_exactly_is_refused_not_rounded() -> None:
     assert str(parse_amount(exact + " Yên").value) == exact
     with pytest.raises(QuantityError, match="kept exactly up to 28"):
         parse_amount("9" * (MAX_DIGITS + 1) + " tỷ Yên")
+
+
+@pytest.mark.parametrize(
+    ("surface", "value", "unit"),
+    [
+        ("1 000 USD", "1000", None),  # was 1, with the unit "000 usd"
+        ("1\u00a0000\u00a0000 kỹ sư", "1000000", "kỹ sư"),  # no-break spaces
+        ("12 345,5 tỷ Yên", "12345500000000", None),
+        ("1 000-2 000 kỹ sư", "1000", "kỹ sư"),
+        ("100km", "100", "km"),
+    ],
+)
+def test_thousands_grouped_with_spaces_are_one_number(
+    surface: str, value: str, unit: str | None
+) -> None:
+    from pipeline.quantities import parse_amount
+
+    amount = parse_amount(surface)
+    assert (str(amount.value), amount.unit) == (value, unit)
+
+
+@pytest.mark.parametrize("surface", ["2020 1 kỹ sư", "3 1/2 tỷ", "1e5 USD", "2,5E+3 Yên"])
+def test_an_amount_that_is_not_one_number_is_refused(surface: str) -> None:
+    from pipeline.quantities import QuantityError, parse_amount
+
+    with pytest.raises(QuantityError, match=r"another number follows|exponent"):
+        parse_amount(surface)
+
+
+def test_facts_that_cannot_be_true_are_refused(tmp_path: Path) -> None:
+    """A rank past the ranking's size, an end before the start, a fact linking an entity to
+    itself and a country of a country were all accepted into the graph."""
+    sources = tmp_path / "sources"
+    shutil.copytree(ROOT / "sources", sources)
+    _edit(sources / "000/annotations.yaml", 'rank: "28"', 'rank: "64"')
+    _edit(sources / "000/annotations.yaml", 'until: "2021"', 'until: "2020-08"')
+    partner = "relation: partnerOf\n    object: "
+    _edit(
+        sources / "001/annotations.yaml", partner + "vietnam-embassy-japan", partner + "fpt-japan"
+    )
+    registry = sources / "registry.yaml"
+    _edit(registry, "  class: Country\n", "  class: Country\n  country: japan\n")
+    joined = "\n".join(_errors(sources))
+    for fragment in [
+        "000/annotations.yaml:101: rank 64 is beyond outOf 63",
+        "000/annotations.yaml:204: until '2020-08' is before the date '2020-09'",
+        "001/annotations.yaml:236: the claim links 'fpt-japan' to itself with 'partnerOf'",
+        "is a Country, which takes no 'country'",
+    ]:
+        assert fragment in joined, joined
+
+
+def test_an_entry_with_a_problem_is_reported_once_not_at_every_reference(
+    mini_copy: Path,
+) -> None:
+    """A misspelt class made an "unknown entity" error, with a wrong "did you mean", at
+    every claim about the entity; only the entry's own problem is reported now."""
+    _edit(mini_copy / "registry.yaml", "class: JointVenture", "class: JointVentures")
+    errors = _errors(mini_copy)
+    assert len(errors) == 1 and "unknown class 'JointVentures'" in errors[0], errors
+
+
+@pytest.mark.parametrize(
+    ("lines", "says"),
+    [
+        (  # 56,1% in the text: "6,1%" is a piece of it
+            ["subject: vietnam", "relation: figure", "measure: {vi: tỷ lệ, en: share}",
+             'amount: "6,1%"', 'date: "2024"'],
+            "amount '6,1%' does not occur in the quote on its own",
+        ),
+        (  # "1-2 năm": the range, not its lower end
+            ["subject: vietnam", "relation: figure", "measure: {vi: năm, en: years}",
+             'amount: "1"', 'date: "2024"'],
+            "amount '1' does not occur in the quote on its own",
+        ),
+        (  # years, not a percentage
+            ["subject: jetro", "relation: shareholderOf", "object: vinasa", 'share: "1-2"',
+             "implicit: object", "reason: x"],
+            "share '1-2' is not a percentage",
+        ),
+    ],
+)  # fmt: skip
+def test_an_amount_must_be_a_whole_number_of_the_quote(
+    lines: list[str], says: str, tmp_path: Path
+) -> None:
+    """Each was accepted: the graph said 6.1 where the text says 56,1%."""
+    sources = tmp_path / "sources"
+    shutil.copytree(ROOT / "sources", sources)
+    quote = (
+        "Theo khảo sát năm 2024 của Tổ chức xúc tiến thương mại Nhật Bản JETRO, 56,1% doanh "
+        "nghiệp Nhật Bản tại Việt Nam có kế hoạch mở rộng kinh doanh trong 1-2 năm tới"
+    )
+    claim = "  - " + "\n    ".join([*lines, f"quote: {quote}"]) + "\n"
+    path = sources / "004" / "annotations.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + claim, encoding="utf-8")
+    assert any(says in e for e in _errors(sources)), _errors(sources)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        ('rank: "28"', 'rank: "27"', "rank 27 is not written in the quote"),
+        ('outOf: "63"', 'outOf: "64"', "outOf 64 is not written in the quote"),
+    ],
+)
+def test_a_rank_the_quote_does_not_state_is_warned_about(
+    old: str, new: str, says: str, tmp_path: Path
+) -> None:
+    """A rank of 7 with a quote holding no 7 was taken silently; the bundled corpus, whose
+    ranks are written "số một" and "thứ hai" as well as in digits, draws no warning."""
+    assert not load_corpus(ROOT / "sources").warnings
+    sources = tmp_path / "sources"
+    shutil.copytree(ROOT / "sources", sources)
+    _edit(sources / "000/annotations.yaml", old, new)
+    (warning,) = load_corpus(sources).warnings
+    assert says in str(warning) and "000/annotations.yaml:10" in str(warning.where)

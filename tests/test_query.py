@@ -17,12 +17,11 @@ from pipeline.sparql.query import (
     display_width,
     list_saved_queries,
     parse_term,
-    scan_query,
     to_results_json,
     to_table,
-    tokenize,
     truncate_to_width,
 )
+from pipeline.sparqltext import scan_query, tokenize
 
 REPO = Path(__file__).resolve().parents[1]
 GRAPH = REPO / "graphs" / "kg.nq"

@@ -26,15 +26,19 @@ import pyoxigraph as ox
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDF
 
 from pipeline.cli import main
 from pipeline.sparql import query as query_module
 from pipeline.sparql import sandbox
-from pipeline.sparql.query import QueryShape, run_query_without_network, scan_query
+from pipeline.sparql.query import run_query_without_network
 from pipeline.sparql.sandbox import deny_network, run_without_network
 from pipeline.sparql.serve import QueryJob, _Worker
+from pipeline.sparqltext import QueryShape, scan_query
+from pipeline.vocab import SH
 
-from .conftest import run_kg
+from .conftest import MINI, ROOT, run_kg
 from .test_serve import GRAPH, Server, start_server, stop
 
 EMPTY_RESULTS = b'{"head":{"vars":[]},"results":{"bindings":[{}]}}'
@@ -258,6 +262,37 @@ def test_kg_query_never_connects(listener: Listener, capsys: pytest.CaptureFixtu
     issue_13 = fill(FORMS[1][1], listener)
     proc = run_kg("query", issue_13, "--input", str(GRAPH))  # the console script itself
     assert proc.returncode == 7 and "SERVICE <" in proc.stderr and not proc.stdout
+    assert listener.seen() == 0
+
+
+@pytest.mark.parametrize("validator", ["auto", "sparql", "pyshacl"])
+def test_a_shapes_file_never_makes_kg_connect(
+    validator: str, listener: Listener, tmp_path: Path
+) -> None:
+    """A constraint's query is text a file says: every hidden SERVICE form, and a FROM that
+    rdflib (pySHACL's engine) would fetch, is refused at its line before anything runs.
+    Before, the compiled engine and even the syntax check called the listener."""
+    shapes = Graph().parse(ROOT / "ontology" / "shapes.ttl", format="turtle")
+    queries = [fill(template, listener) for _, template, _ in FORMS]
+    queries.append(f"SELECT $this FROM <{listener.base}data.ttl> WHERE {{ $this ?p ?o }}")
+    for i, text in enumerate(queries):
+        shape, constraint = URIRef(f"http://e/S{i}"), BNode()
+        shapes.add((shape, RDF.type, SH.NodeShape))
+        shapes.add((shape, SH.targetClass, OWL.Thing))
+        shapes.add((shape, SH.sparql, constraint))
+        shapes.add((constraint, SH.select, Literal(text)))
+    onto = tmp_path / "ontology"
+    onto.mkdir()
+    (onto / "vjkg.ttl").write_bytes((ROOT / "ontology" / "vjkg.ttl").read_bytes())
+    shapes.serialize(onto / "shapes.ttl", format="turtle")
+    done = run_kg(
+        "validate", "--sources", str(MINI), "--ontology", str(onto), "--validator", validator
+    )
+    assert done.returncode == 3, done.stderr
+    lines = done.stderr.splitlines()
+    assert lines[-1] == f"kg: {len(queries)} problems in the input; nothing was written"
+    assert all(line.startswith(f"{onto / 'shapes.ttl'}:") for line in lines[:-1])
+    assert sum(" is refused: " in line for line in lines) == len(queries)
     assert listener.seen() == 0
 
 

@@ -21,8 +21,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from pipeline.sparql.query import scan_query
 from pipeline.sparql.serve import GRAPH_MEDIA, RESULT_MEDIA, Refusal, check_read_only, choose_format
+from pipeline.sparqltext import scan_query
 
 REPO = Path(__file__).resolve().parents[1]
 GRAPH = REPO / "graphs" / "kg.nq"

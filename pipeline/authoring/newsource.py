@@ -66,11 +66,14 @@ def clean_text(text: str) -> str:
 
     >>> clean_text("B\\u00f4\\u0323 KH&CN  \\r\\n\\r\\n\\r\\n\\x0cHa\\u0300 N\\u00f4\\u0323i\\n")
     'Bộ KH&CN\\n\\nHà Nội\\n'
+    >>> clean_text("hello\\x00world")
+    'hello world\\n'
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
     for lig, plain in _LIGATURES.items():
         text = text.replace(lig, plain)
-    text = "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc")
+    # a control character becomes a space: "a\x00b" is two words, not "ab"
+    text = "".join(" " if c not in "\n\t" and unicodedata.category(c) == "Cc" else c for c in text)
     text = unicodedata.normalize("NFC", text)
     lines = [line.rstrip() for line in text.split("\n")]
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
@@ -342,7 +345,12 @@ def new_source(
 ) -> NewSource:
     """Create ``sources/NNN/`` from ``file`` (read under ``limits``); never overwrites."""
     if not file.is_file():
-        raise OutputError(f"{file}: no such file")
+        why = "no such file"
+        if file.is_dir():
+            why = "is a directory — give the document file (.txt, .html, .pdf, …)"
+        elif file.exists():
+            why = "is not a regular file (a device, a FIFO or a socket) — give the document file"
+        raise OutputError(f"{file}: {why}")
     if not sources.is_dir():
         raise OutputError(f"{sources}: sources directory not found — pass --sources DIR")
     name = folder_name or next_folder_name(sources)

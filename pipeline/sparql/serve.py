@@ -63,6 +63,15 @@ import pyoxigraph as ox
 from ..errors import QueryError, UsageError
 from ..iri import compact
 from ..readers import DEFAULT_LIMITS, InputLimits
+from ..sparqltext import (
+    MAX_QUERY_DEPTH,
+    MAX_QUERY_TOKENS,
+    QueryShape,
+    QueryTooDeep,
+    QueryTooLong,
+    describe_service_refusal,
+    scan_query,
+)
 from ..vocab import Vocabulary
 from ..webpage import read_asset
 from .pages import (
@@ -75,27 +84,20 @@ from .pages import (
     to_entity_html,
 )
 from .query import (
-    MAX_QUERY_DEPTH,
-    MAX_QUERY_TOKENS,
     NetworkRefused,
     QueryResult,
-    QueryShape,
-    QueryTooDeep,
-    QueryTooLong,
     ResultLimitExceeded,
     ResultTooLarge,
     UnwritableResult,
     bind_parameters,
     compact_iri,
     count_quads,
-    describe_service_refusal,
     from_results_json,
     graph_names,
     list_saved_queries,
     open_store,
     parse_param,
     run_query,
-    scan_query,
     to_cell,
     to_graph_jsonld,
     to_graph_rdfxml,

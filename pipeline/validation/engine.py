@@ -9,7 +9,7 @@ from rdflib import Graph
 from rdflib.namespace import RDF
 from rdflib.term import Node
 
-from ..errors import Location
+from ..errors import InputError, Location, Problem
 from ..readers import MAX_SCHEMA_BYTES, read_schema
 from ..vocab import SH
 from .patches import patched
@@ -45,6 +45,16 @@ def run_pyshacl(
             advanced=False,
             allow_warnings=True,
             abort_on_first=False,
+        )
+    if isinstance(results_graph, Exception):  # pySHACL returns its ValidationFailure
+        raise InputError(
+            [
+                Problem(
+                    Location("the shapes graph"),
+                    f"pySHACL cannot validate with these shapes: {results_graph}",
+                    "correct the shape it names (see https://www.w3.org/TR/shacl/)",
+                )
+            ]
         )
     # Only the report's own results: pySHACL also types the nested results it puts under
     # sh:detail as sh:ValidationResult, which are explanations, not results (Jena omits them).

@@ -17,7 +17,7 @@ from typing import Protocol
 from rdflib import Graph
 from rdflib.term import Node
 
-from ..errors import Location
+from ..errors import InputError, Location, Problem
 from .engine import validate_graph
 from .partition import Triple, partition_key, partitionable, plan_partitions, shapes_digest
 from .pool import run_partitions
@@ -48,9 +48,17 @@ def validate_dataset(
     if engine in ("sparql", "auto"):
         try:
             queries = compile_shapes(shapes)  # once (compiling is 0.2 s of a small build)
-        except Unsupported:
-            if engine == "sparql":
-                raise  # as asked
+        except Unsupported as exc:
+            if engine == "sparql":  # as asked: say so, instead of validating another way
+                raise InputError(
+                    [
+                        Problem(
+                            Location("the shapes graph"),
+                            f"--validator sparql cannot compile these shapes: {exc}",
+                            "use --validator auto or pyshacl: pySHACL validates them",
+                        )
+                    ]
+                ) from None
         else:
             union = {t for group in triples_groups.values() for t in group}
             return to_report(run_compiled(to_store(union), queries), origins), "sparql"

@@ -119,6 +119,12 @@ def instantiate(pattern: str, focus: str, value: str) -> str:
     return pattern.replace(V, value).replace(F, focus)
 
 
+# The largest k of "k distinct values" written as k joined variables. A focus node with
+# k - 1 values makes the engine try their (k - 1)! orders before it gives up, and k = 15 took
+# minutes and gigabytes; a larger count is left to pySHACL, which counts.
+MAX_DISTINCT = 4
+
+
 class Unsupported(Exception):
     """The shapes use something this compiler does not translate (pySHACL validates)."""
 
@@ -353,6 +359,11 @@ class _Compiler:
     def distinct_values(self, path: str, k: int, conditions: list[str]) -> str:
         """A pattern: ``F`` has ``k`` pairwise distinct values along ``path`` that each meet
         ``conditions`` (templates over ``§X``)."""
+        if k > MAX_DISTINCT:
+            raise Unsupported(
+                f"a count of {k} distinct values (the pattern grows with the square of it and "
+                f"its evaluation with the factorial; counts up to {MAX_DISTINCT} compile)"
+            )
         vs = [self.fresh() for _ in range(k)]
         # Each value is tested in its own group, before the values are paired: a pair of
         # two then costs two tests, not four (the same solutions: each test mentions only

@@ -20,26 +20,43 @@ parameter's name and value; the parser gives no line per triple).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
-from ..errors import InputError, Location, Problem
+from ..errors import InputError, Location, Problem, QueryError
+from ..sparqltext import describe_service_refusal, scan_query, tokenize
 from ..vocab import SH
 
 _COUNTS = ("minCount", "maxCount", "minLength", "maxLength", "qualifiedMinCount",
            "qualifiedMaxCount")  # fmt: skip
 _BOOLEANS = ("closed", "deactivated", "uniqueLang", "qualifiedValueShapesDisjoint")
-_IRIS = ("class", "datatype", "targetClass", "severity", "nodeKind")
+_IRIS = ("class", "datatype", "targetClass", "targetSubjectsOf", "targetObjectsOf", "severity",
+         "nodeKind", "equals", "disjoint", "lessThan", "lessThanOrEquals")  # fmt: skip
+# Parameters SHACL defines for property shapes only (§4: "can only be used in property shapes")
+_PROPERTY_ONLY = ("minCount", "maxCount", "uniqueLang", "lessThan", "lessThanOrEquals",
+                  "qualifiedValueShape")  # fmt: skip
+_RANGES = ("minInclusive", "maxInclusive", "minExclusive", "maxExclusive")
+_TEXTS = ("message", "namespace")  # literals, never IRIs or nodes
+_REFERENCES = ("node", "property", "not", "qualifiedValueShape")  # a shape to a shape
+_PATH_KINDS = ("inversePath", "zeroOrMorePath", "oneOrMorePath", "zeroOrOnePath")
+# Where a constraint's query may hold what SHACL forbids there (§5.3.1: MINUS, VALUES, and
+# AS for a pre-bound variable): the letters of those keywords, to tokenize only then
+_PREBINDING_WORDS = re.compile(r"minus|values|\bas\b", re.IGNORECASE)
+_PREBOUND = ("this", "shapesGraph", "currentShape")
 _SHAPES = ("node", "not", "qualifiedValueShape", "property", "path")  # an IRI or a blank node
 _LISTS = ("in", "languageIn", "and", "or", "xone", "ignoredProperties")
-_STRINGS = ("pattern", "flags", "select", "prefix")
+_STRINGS = ("pattern", "flags", "select", "ask", "prefix")
+_QUERIES = ("select", "ask", "construct", "update")  # SHACL-SPARQL and SHACL-AF
 _NODE_KINDS = {SH[k] for k in ("BlankNode", "IRI", "Literal", "BlankNodeOrIRI",
                                "BlankNodeOrLiteral", "IRIOrLiteral")}  # fmt: skip
+# A SERVICE keyword in any spelling, or FROM, holds these letters (keywords take no escapes)
+_NETWORK_WORDS = re.compile("service|from", re.IGNORECASE)
 _FLAGS = set("smixq")  # XPath's regular-expression flags (SPARQL REGEX)
 
 
@@ -121,6 +138,47 @@ def _regex_problem(pattern: str, flags: str) -> bool:
     return solution["r"] is None
 
 
+def _dataset_problem(query: str) -> tuple[str, str] | None:
+    """Why a constraint's query may not run here: what it asks for, and the fix.
+
+    ``SERVICE`` (in any spelling the engine reads) would call another endpoint, and
+    ``FROM`` would make rdflib, which runs pySHACL's queries, fetch the graph it names: a
+    shapes file must never make ``kg`` open a connection.
+    """
+    if not _NETWORK_WORDS.search(query):
+        return None  # the common case, without compiling the tokenizer (50 ms)
+    try:
+        shape = scan_query(query)
+    except QueryError as exc:
+        return str(exc), "shorten the query"
+    refusal = describe_service_refusal(shape, "a shapes file never makes kg call an endpoint")
+    if refusal:
+        return refusal, "remove the SERVICE block from the constraint"
+    if shape.has_dataset_clause:
+        named = (shape.from_graphs + shape.from_named_graphs)[0]
+        return (
+            f"FROM <{named}> is refused: a constraint runs on the data graph, and kg never "
+            "fetches a graph a query names",
+            "remove the FROM clause",
+        )
+    return None
+
+
+def _prebinding_problem(query: str) -> str | None:
+    """What SHACL forbids in a query whose variables are pre-bound (§5.3.1), if it holds it:
+    MINUS, VALUES, or AS for $this, $shapesGraph or $currentShape."""
+    if not _PREBINDING_WORDS.search(query):
+        return None
+    tokens = tokenize(query)
+    for i, tok in enumerate(tokens):
+        word = tok.text.upper() if tok.kind == "word" else ""
+        if word in ("MINUS", "VALUES"):
+            return f"uses {word}, which SHACL forbids where $this is pre-bound"
+        if word == "AS" and i + 1 < len(tokens) and tokens[i + 1].text[1:] in _PREBOUND:
+            return f"assigns {tokens[i + 1].text} with AS, which SHACL forbids (it is pre-bound)"
+    return None
+
+
 def _prefixes(g: Graph) -> str:
     out = []
     for decl in g.objects(None, SH.declare):
@@ -143,14 +201,17 @@ def shape_problems(g: Graph, path: str, text: str) -> Iterator[Problem]:
     """Each misuse of a SHACL Core parameter in the shapes ``g`` (read from ``text``)."""
     lines = text.splitlines()
 
-    def at(name: str, value: Node) -> Location:
+    def at(name: str, value: Node, owner: Node | None = None) -> Location:
         """The first line that names ``sh:name`` and holds the value (or the value alone:
-        a long literal starts on its own line), else the file."""
+        a long literal starts on its own line), else the file. With the ``owner`` whose
+        parameter it is, the search starts where the owner's named shape is written."""
         needle = _needle(value)
+        first = _written_at(g, lines, owner) if owner is not None else 0
         for wanted in (f"sh:{name}", ""):
-            for number, line in enumerate(lines, 1):
-                if wanted in line and needle in line:
-                    return Location(path, number)
+            for start in dict.fromkeys((first, 0)):
+                for number, line in enumerate(lines[start:], start + 1):
+                    if wanted in line and needle in line:
+                        return Location(path, number)
         return Location(path, 0)
 
     def problem(name: str, value: Node, what: str, fix: str) -> Problem:
@@ -168,10 +229,18 @@ def shape_problems(g: Graph, path: str, text: str) -> Iterator[Problem]:
             what = "not a regular expression the SPARQL engine accepts"
             yield problem("pattern", pattern, what, "write it in the XPath syntax of REGEX")
     prefixes = _prefixes(g)
+    for name in _QUERIES:
+        for query in sorted(g.objects(None, SH[name]), key=str):
+            if isinstance(query, Literal) and query.language is None:
+                refused = _dataset_problem(prefixes + str(query))
+                if refused:
+                    yield Problem(at(name, query), f"sh:{name}: {refused[0]}", refused[1])
     for select in sorted(g.objects(None, SH.select), key=str):
         if isinstance(select, Literal) and select.language is None:
+            if _dataset_problem(prefixes + str(select)):
+                continue  # never evaluated, not even on an empty store: SERVICE would call
             try:
-                ox.Store().query(prefixes + str(select))
+                solutions = ox.Store().query(prefixes + str(select))
             except SyntaxError as exc:
                 where, message = at("select", select), str(exc)
                 # "error at L:C" counts the prefixes put before the query: the file's line
@@ -180,13 +249,186 @@ def shape_problems(g: Graph, path: str, text: str) -> Iterator[Problem]:
                     line = int(found.group(1)) - prefixes.count("\n") - 1
                     where = Location(path, where.line + line)
                     message = f"{found.group(3)} (column {found.group(2)})"
+                message = " ".join(message.split())
+                if len(message) > 160:  # the engine lists every character it expected
+                    message = message[:157] + "…"
+                undeclared = scan_query(prefixes + str(select)).undeclared_prefixes
+                if undeclared:
+                    message = f"the prefix {undeclared[0]}: is not declared"
                 yield Problem(
                     where,
                     f"sh:select is not a SPARQL query: {message}",
                     "correct the query; declare its prefixes with sh:declare and sh:prefixes",
                 )
+                continue
+            if not isinstance(solutions, ox.QuerySolutions):
+                fix = "write SELECT $this … (an ASK belongs in a validator's sh:ask)"
+                yield Problem(at("select", select), "sh:select must be a SELECT query", fix)
+            elif "this" not in {v.value for v in solutions.variables}:
+                yield Problem(at("select", select), "sh:select must project $this",
+                              "write SELECT $this … (or SELECT *)")  # fmt: skip
+            forbidden = _prebinding_problem(str(select))
+            if forbidden:
+                yield Problem(at("select", select), f"sh:select {forbidden}",
+                              "rewrite the query without it (SHACL §5.3.1)")  # fmt: skip
     for shape in sorted(set(g.subjects(SH.path, None)), key=str):
         paths = len(set(g.objects(shape, SH.path)))
         if paths > 1:
             where = Location(path, 0)
             yield Problem(where, f"a property shape has {paths} sh:path values", "give it one")
+    yield from _structure_problems(g, path, at)
+
+
+def _written_at(g: Graph, lines: list[str], node: Node) -> int:
+    """The index of the line where the named shape that holds ``node`` (itself, or the
+    nearest IRI above its blank nodes) starts a statement; 0 when not found."""
+    seen: set[Node] = set()
+    while isinstance(node, BNode) and node not in seen:
+        seen.add(node)
+        parents = sorted(g.subjects(None, node), key=str)
+        if not parents:
+            return 0
+        node = parents[0]
+    if not isinstance(node, URIRef):
+        return 0
+    local = re.escape(_needle(node))
+    starts = re.compile(rf"^(?:\S*[:/#]{local}>?|<{re.escape(str(node))}>)(?:\s|$)")
+    return next((i for i, line in enumerate(lines) if starts.match(line)), 0)
+
+
+def _structure_problems(g: Graph, path: str, at: Callable[..., Location]) -> Iterator[Problem]:
+    """What SHACL requires of shapes beyond each parameter's own value: a property shape
+    has a path, a path is well formed, a parameter is on a shape that may take it, a
+    constraint has its query and the query is one SHACL can run, and no shape refers back
+    to itself (the specification leaves recursive shapes undefined, and pySHACL and the
+    compiled engine stopped on them)."""
+    spec = "see https://www.w3.org/TR/shacl/"
+
+    def problem(
+        name: str, value: Node, what: str, fix: str = spec, owner: Node | None = None
+    ) -> Problem:
+        return Problem(at(name, value, owner), f"sh:{name} {_show(value)}: {what}", fix)
+
+    for shape, value in sorted(g.subject_objects(SH.property), key=str):
+        if g.value(value, SH.path) is None and not isinstance(value, Literal):
+            yield problem("property", value, "a property shape needs sh:path", "add sh:path", shape)
+    for name in _PROPERTY_ONLY:
+        for shape, value in sorted(g.subject_objects(SH[name]), key=str):
+            if g.value(shape, SH.path) is None:
+                what = "applies to a property shape only (with sh:path)"
+                yield problem(name, value, what, spec, shape)
+    for shape, value in sorted(g.subject_objects(SH.qualifiedValueShape), key=str):
+        if (
+            g.value(shape, SH.qualifiedMinCount) is None
+            and g.value(shape, SH.qualifiedMaxCount) is None
+        ):
+            what = "needs sh:qualifiedMinCount or sh:qualifiedMaxCount beside it"
+            yield problem("qualifiedValueShape", value, what, "add the count", shape)
+    for shape, value in sorted(g.subject_objects(SH.targetNode), key=str):
+        if isinstance(value, BNode):
+            what = "must be an IRI or a literal, not a blank node"
+            yield problem("targetNode", value, what, spec, shape)
+    for name in _TEXTS:
+        for shape, value in sorted(g.subject_objects(SH[name]), key=str):
+            if not isinstance(value, Literal):
+                yield problem(name, value, "must be a literal, written in quotes", spec, shape)
+    for shape, value in sorted(g.subject_objects(SH.languageIn), key=str):
+        if _is_list(g, value):
+            for tag in Collection(g, value):
+                if not (isinstance(tag, Literal) and tag.datatype in (None, XSD.string)):
+                    what = f"holds {_show(tag)}, not a language tag"
+                    yield problem("languageIn", value, what, spec, shape)
+    for name in _RANGES:
+        for shape, value in sorted(g.subject_objects(SH[name]), key=str):
+            if not isinstance(value, Literal):
+                yield problem(name, value, "must be a literal (a number, a date, …)", spec, shape)
+            elif value.ill_typed:
+                what = f"is not a valid {g.qname(value.datatype)}" if value.datatype else ""
+                yield problem(name, value, what, "write a value of its datatype", shape)
+    for shape, value in sorted(g.subject_objects(SH.path), key=str):
+        wrong = _path_problem(g, value, set())
+        if wrong:
+            fix = "see https://www.w3.org/TR/shacl/#property-paths"
+            yield problem("path", value, wrong, fix, shape)
+    for shape, constraint in sorted(g.subject_objects(SH.sparql), key=str):
+        if not isinstance(constraint, Literal) and len(set(g.objects(constraint, SH.select))) != 1:
+            what = "a SPARQL constraint needs exactly one sh:select"
+            fix = "add sh:select with a SELECT query that projects $this"
+            yield problem("sparql", constraint, what, fix, shape)
+    yield from _recursion_problems(g, at)
+
+
+def _path_problem(g: Graph, node: Node, seen: set[Node]) -> str | None:
+    """What is wrong with ``node`` as a SHACL property path (``None``: nothing)."""
+    if isinstance(node, URIRef):
+        return None
+    if isinstance(node, Literal):
+        return f"a path is an IRI or [ … ], not the literal {_show(node)}"
+    if node in seen:
+        return "a path that contains itself"
+    seen = seen | {node}
+    if g.value(node, RDF.first) is not None:  # a sequence path
+        if not _is_list(g, node):
+            return "a sequence path must be a list ( … )"
+        steps = list(Collection(g, node))
+        if len(steps) < 2:
+            return "a sequence path needs at least two steps"
+        return next((w for w in (_path_problem(g, s, seen) for s in steps) if w), None)
+    alternatives = g.value(node, SH.alternativePath)
+    if alternatives is not None:
+        if not _is_list(g, alternatives) or len(list(Collection(g, alternatives))) < 2:
+            return "sh:alternativePath needs a list of at least two paths"
+        steps = list(Collection(g, alternatives))
+        return next((w for w in (_path_problem(g, s, seen) for s in steps) if w), None)
+    for kind in _PATH_KINDS:
+        inner = g.value(node, SH[kind])
+        if inner is not None:
+            return _path_problem(g, inner, seen)
+    return "a blank node path needs sh:inversePath, sh:alternativePath, sh:zeroOrMorePath, " \
+           "sh:oneOrMorePath or sh:zeroOrOnePath"  # fmt: skip
+
+
+def _recursion_problems(g: Graph, at: Callable[..., Location]) -> Iterator[Problem]:
+    """A shape that reaches itself through sh:node, sh:property, sh:not, sh:and, sh:or,
+    sh:xone or sh:qualifiedValueShape (each cycle once, at its first shape)."""
+    edges: dict[Node, set[Node]] = {}
+    for name in _REFERENCES:
+        for shape, target in g.subject_objects(SH[name]):
+            edges.setdefault(shape, set()).add(target)
+    for name in ("and", "or", "xone"):
+        for shape, members in g.subject_objects(SH[name]):
+            if _is_list(g, members):
+                edges.setdefault(shape, set()).update(Collection(g, members))
+    done: set[Node] = set()
+    for start in sorted(edges, key=lambda n: (isinstance(n, BNode), str(n))):
+        if start in done:
+            continue
+        stack: list[tuple[Node, list[Node]]] = [(start, [start])]
+        visited: set[Node] = set()
+        while stack:
+            node, trail = stack.pop()
+            for nxt in sorted(edges.get(node, ()), key=str):
+                if nxt == start:
+                    names = " → ".join(_show_shape(g, n) for n in [*trail, start])
+                    done.update(trail)
+                    yield Problem(
+                        at("node", start, start),
+                        f"the shape {_show_shape(g, start)} refers to itself ({names}): "
+                        "SHACL leaves the validation of recursive shapes undefined",
+                        "break the cycle: repeat the constraints instead of referring back",
+                    )
+                    stack.clear()
+                    break
+                if nxt not in visited:
+                    visited.add(nxt)
+                    stack.append((nxt, [*trail, nxt]))
+        done.add(start)
+
+
+def _show_shape(g: Graph, node: Node) -> str:
+    if isinstance(node, URIRef):
+        try:
+            return g.qname(node)
+        except ValueError:
+            return f"<{node}>"
+    return "[ … ]"
