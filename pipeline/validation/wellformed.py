@@ -25,7 +25,6 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.collection import Collection
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
@@ -84,19 +83,25 @@ def _show(value: Node) -> str:
     return f"<{value}>"
 
 
-def _is_list(g: Graph, node: Node) -> bool:
+def _members(g: Graph, node: Node) -> list[Node] | None:
+    """The members of the RDF list at ``node``, or ``None`` when it is not a list (no
+    rdf:first or rdf:rest on a cell, a cycle, a literal cell)."""
     seen = set()
+    out: list[Node] = []
     while node != RDF.nil:
         if node in seen or not isinstance(node, BNode | URIRef):
-            return False
+            return None
         seen.add(node)
-        if g.value(node, RDF.first) is None:
-            return False
-        rest = g.value(node, RDF.rest)
-        if rest is None:
-            return False
+        first, rest = g.value(node, RDF.first), g.value(node, RDF.rest)
+        if first is None or rest is None:
+            return None
+        out.append(first)
         node = rest
-    return True
+    return out
+
+
+def _is_list(g: Graph, node: Node) -> bool:
+    return _members(g, node) is not None
 
 
 def _what(g: Graph, name: str, value: Node) -> str | None:
@@ -333,11 +338,10 @@ def _structure_problems(g: Graph, path: str, at: Callable[..., Location]) -> Ite
             if not isinstance(value, Literal):
                 yield problem(name, value, "must be a literal, written in quotes", spec, shape)
     for shape, value in sorted(g.subject_objects(SH.languageIn), key=str):
-        if _is_list(g, value):
-            for tag in Collection(g, value):
-                if not (isinstance(tag, Literal) and tag.datatype in (None, XSD.string)):
-                    what = f"holds {_show(tag)}, not a language tag"
-                    yield problem("languageIn", value, what, spec, shape)
+        for tag in _members(g, value) or ():
+            if not (isinstance(tag, Literal) and tag.datatype in (None, XSD.string)):
+                what = f"holds {_show(tag)}, not a language tag"
+                yield problem("languageIn", value, what, spec, shape)
     for name in _RANGES:
         for shape, value in sorted(g.subject_objects(SH[name]), key=str):
             if not isinstance(value, Literal):
@@ -368,17 +372,17 @@ def _path_problem(g: Graph, node: Node, seen: set[Node]) -> str | None:
         return "a path that contains itself"
     seen = seen | {node}
     if g.value(node, RDF.first) is not None:  # a sequence path
-        if not _is_list(g, node):
+        steps = _members(g, node)
+        if steps is None:
             return "a sequence path must be a list ( … )"
-        steps = list(Collection(g, node))
         if len(steps) < 2:
             return "a sequence path needs at least two steps"
         return next((w for w in (_path_problem(g, s, seen) for s in steps) if w), None)
     alternatives = g.value(node, SH.alternativePath)
     if alternatives is not None:
-        if not _is_list(g, alternatives) or len(list(Collection(g, alternatives))) < 2:
+        steps = _members(g, alternatives)
+        if steps is None or len(steps) < 2:
             return "sh:alternativePath needs a list of at least two paths"
-        steps = list(Collection(g, alternatives))
         return next((w for w in (_path_problem(g, s, seen) for s in steps) if w), None)
     for kind in _PATH_KINDS:
         inner = g.value(node, SH[kind])
@@ -397,8 +401,7 @@ def _recursion_problems(g: Graph, at: Callable[..., Location]) -> Iterator[Probl
             edges.setdefault(shape, set()).add(target)
     for name in ("and", "or", "xone"):
         for shape, members in g.subject_objects(SH[name]):
-            if _is_list(g, members):
-                edges.setdefault(shape, set()).update(Collection(g, members))
+            edges.setdefault(shape, set()).update(_members(g, members) or ())
     done: set[Node] = set()
     for start in sorted(edges, key=lambda n: (isinstance(n, BNode), str(n))):
         if start in done:
