@@ -675,7 +675,7 @@ def _number_words(number: int) -> tuple[str, ...]:
     if not 1 <= number <= 10:
         return ()
     word = _ORDINAL_WORDS[number - 1]
-    out = (f"thứ {word}", f"số {word}", _ENGLISH[number - 1])
+    out: tuple[str, ...] = (f"thứ {word}", f"số {word}", _ENGLISH[number - 1])
     if number == 1:
         out += ("thứ nhất", "đầu tiên", "đứng đầu", "dẫn đầu", "hàng đầu", "top")
     if number == 2:
