@@ -190,3 +190,18 @@ def test_an_ill_formed_shape_is_exit_3_at_its_line(added: str, says: str, tmp_pa
         done.stderr
     )
     assert "internal error" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_sparql_target_may_bind_this_itself() -> None:
+    """SHACL-AF targets are not pre-bound: VALUES there is no problem, in a constraint it is."""
+    g = Graph().parse(
+        data="""@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://e/> .
+        ex:S a sh:NodeShape ; sh:nodeKind sh:IRI ; sh:target [ a sh:SPARQLTarget ;
+            sh:select "SELECT ?this WHERE { VALUES ?this { <http://e/a> } }" ] .
+        ex:T a sh:NodeShape ; sh:targetNode ex:a ;
+            sh:sparql [ sh:select "SELECT $this WHERE { VALUES ?x { 1 } }" ] .""",
+        format="turtle",
+    )
+    assert [p.what for p in shape_problems(g, "s.ttl", "")] == [
+        "sh:select uses VALUES, which SHACL forbids where $this is pre-bound"
+    ]

@@ -272,7 +272,9 @@ def shape_problems(g: Graph, path: str, text: str) -> Iterator[Problem]:
             elif "this" not in {v.value for v in solutions.variables}:
                 yield Problem(at("select", select), "sh:select must project $this",
                               "write SELECT $this … (or SELECT *)")  # fmt: skip
-            forbidden = _prebinding_problem(str(select))
+            # a SPARQL-based target (SHACL-AF) binds $this itself: pre-binding rules not
+            target = any((None, SH.target, o) in g for o in g.subjects(SH.select, select))
+            forbidden = None if target else _prebinding_problem(str(select))
             if forbidden:
                 yield Problem(at("select", select), f"sh:select {forbidden}",
                               "rewrite the query without it (SHACL §5.3.1)")  # fmt: skip
