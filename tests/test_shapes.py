@@ -171,10 +171,15 @@ ILL_FORMED = [
     ('sh:property [ sh:path rdfs:label ; sh:equals "x" ]', 'sh:equals "x": must be an IRI'),
     ("sh:property [ sh:path rdfs:label ; sh:languageIn ( 1 ) ]", "holds 1, not a language tag"),
     ("sh:message ex:m ; sh:minLength 1", "sh:message <http://e/m>: must be a literal"),
+    # 5,000 deep: a RecursionError (exit 1) in the check, the compiler and pySHACL alike
+    ("sh:property [ sh:path " + "[ sh:inversePath " * 5000 + "rdfs:label" + " ]" * 5000
+     + " ; sh:minCount 1 ]", "a path nested more than 64 deep"),
+    ("sh:not " + "[ sh:not " * 5000 + "ex:U" + " ]" * 5000,
+     "the shape ex:S nests shapes 5002 deep"),
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("added", "says"), ILL_FORMED, ids=[s for _, s in ILL_FORMED])
+@pytest.mark.parametrize(("added", "says"), ILL_FORMED, ids=[s[:60] for _, s in ILL_FORMED])
 def test_an_ill_formed_shape_is_exit_3_at_its_line(added: str, says: str, tmp_path: Path) -> None:
     text = (ROOT / "ontology" / "shapes.ttl").read_text(encoding="utf-8")
     line = text.count("\n") + 3

@@ -44,6 +44,9 @@ _RANGES = ("minInclusive", "maxInclusive", "minExclusive", "maxExclusive")
 _TEXTS = ("message", "namespace")  # literals, never IRIs or nodes
 _REFERENCES = ("node", "property", "not", "qualifiedValueShape")  # a shape to a shape
 _PATH_KINDS = ("inversePath", "zeroOrMorePath", "oneOrMorePath", "zeroOrOnePath")
+# Deepest nesting of paths, and of shapes within shapes, that the engines are given: both
+# follow it on Python's stack (5,000 nested sh:not or sh:inversePath were a RecursionError)
+MAX_NESTING = 64
 # Where a constraint's query may hold what SHACL forbids there (§5.3.1: MINUS, VALUES, and
 # AS for a pre-bound variable): the letters of those keywords, to tokenize only then
 _PREBINDING_WORDS = re.compile(r"minus|values|\bas\b", re.IGNORECASE)
@@ -352,7 +355,7 @@ def _structure_problems(g: Graph, path: str, at: Callable[..., Location]) -> Ite
                 what = f"is not a valid {g.qname(value.datatype)}" if value.datatype else ""
                 yield problem(name, value, what, "write a value of its datatype", shape)
     for shape, value in sorted(g.subject_objects(SH.path), key=str):
-        wrong = _path_problem(g, value, set())
+        wrong = _path_problem(g, value)
         if wrong:
             fix = "see https://www.w3.org/TR/shacl/#property-paths"
             yield problem("path", value, wrong, fix, shape)
@@ -364,70 +367,97 @@ def _structure_problems(g: Graph, path: str, at: Callable[..., Location]) -> Ite
     yield from _recursion_problems(g, at)
 
 
-def _path_problem(g: Graph, node: Node, seen: set[Node]) -> str | None:
-    """What is wrong with ``node`` as a SHACL property path (``None``: nothing)."""
-    if isinstance(node, URIRef):
-        return None
-    if isinstance(node, Literal):
-        return f"a path is an IRI or [ … ], not the literal {_show(node)}"
-    if node in seen:
-        return "a path that contains itself"
-    seen = seen | {node}
-    if g.value(node, RDF.first) is not None:  # a sequence path
-        steps = _members(g, node)
-        if steps is None:
-            return "a sequence path must be a list ( … )"
-        if len(steps) < 2:
-            return "a sequence path needs at least two steps"
-        return next((w for w in (_path_problem(g, s, seen) for s in steps) if w), None)
-    alternatives = g.value(node, SH.alternativePath)
-    if alternatives is not None:
-        steps = _members(g, alternatives)
-        if steps is None or len(steps) < 2:
-            return "sh:alternativePath needs a list of at least two paths"
-        return next((w for w in (_path_problem(g, s, seen) for s in steps) if w), None)
-    for kind in _PATH_KINDS:
-        inner = g.value(node, SH[kind])
-        if inner is not None:
-            return _path_problem(g, inner, seen)
-    return "a blank node path needs sh:inversePath, sh:alternativePath, sh:zeroOrMorePath, " \
-           "sh:oneOrMorePath or sh:zeroOrOnePath"  # fmt: skip
+def _path_problem(g: Graph, node: Node) -> str | None:
+    """What is wrong with ``node`` as a SHACL property path (``None``: nothing). Read with
+    a stack of its own, not Python's: a path nested thousands deep is a problem to report,
+    not a RecursionError."""
+    stack: list[tuple[Node, tuple[Node, ...]]] = [(node, ())]
+    while stack:
+        node, above = stack.pop()
+        if isinstance(node, URIRef):
+            continue
+        if isinstance(node, Literal):
+            return f"a path is an IRI or [ … ], not the literal {_show(node)}"
+        if node in above:
+            return "a path that contains itself"
+        if len(above) >= MAX_NESTING:
+            return f"a path nested more than {MAX_NESTING} deep"
+        inside = (*above, node)
+        if g.value(node, RDF.first) is not None:  # a sequence path
+            steps = _members(g, node)
+            if steps is None:
+                return "a sequence path must be a list ( … )"
+            if len(steps) < 2:
+                return "a sequence path needs at least two steps"
+            stack.extend((step, inside) for step in reversed(steps))
+            continue
+        alternatives = g.value(node, SH.alternativePath)
+        if alternatives is not None:
+            steps = _members(g, alternatives)
+            if steps is None or len(steps) < 2:
+                return "sh:alternativePath needs a list of at least two paths"
+            stack.extend((step, inside) for step in reversed(steps))
+            continue
+        inner = next((v for k in _PATH_KINDS if (v := g.value(node, SH[k])) is not None), None)
+        if inner is None:
+            return "a blank node path needs sh:inversePath, sh:alternativePath, " \
+                   "sh:zeroOrMorePath, sh:oneOrMorePath or sh:zeroOrOnePath"  # fmt: skip
+        stack.append((inner, inside))
+    return None
 
 
 def _recursion_problems(g: Graph, at: Callable[..., Location]) -> Iterator[Problem]:
     """A shape that reaches itself through sh:node, sh:property, sh:not, sh:and, sh:or,
-    sh:xone or sh:qualifiedValueShape (each cycle once, at its first shape)."""
-    edges: dict[Node, set[Node]] = {}
+    sh:xone or sh:qualifiedValueShape (each cycle at its first shape, up to 10), and shapes
+    nested deeper than :data:`MAX_NESTING`. One depth-first walk with a stack of its own:
+    linear in the references, whatever their depth."""
+    targets: dict[Node, set[Node]] = {}
     for name in _REFERENCES:
         for shape, target in g.subject_objects(SH[name]):
-            edges.setdefault(shape, set()).add(target)
+            targets.setdefault(shape, set()).add(target)
     for name in ("and", "or", "xone"):
         for shape, members in g.subject_objects(SH[name]):
-            edges.setdefault(shape, set()).update(_members(g, members) or ())
-    done: set[Node] = set()
-    for start in sorted(edges, key=lambda n: (isinstance(n, BNode), str(n))):
-        if start in done:
+            targets.setdefault(shape, set()).update(_members(g, members) or ())
+    edges = {shape: sorted(ends, key=str) for shape, ends in targets.items()}
+    grey, black = 1, 2
+    colour: dict[Node, int] = {}
+    depth: dict[Node, int] = {}  # the longest chain of shapes from a node, itself included
+    cycles = 0
+    for root in sorted(edges, key=lambda n: (isinstance(n, BNode), str(n))):
+        if root in colour:
             continue
-        stack: list[tuple[Node, list[Node]]] = [(start, [start])]
-        visited: set[Node] = set()
-        while stack:
-            node, trail = stack.pop()
-            for nxt in sorted(edges.get(node, ()), key=str):
-                if nxt == start:
-                    names = " → ".join(_show_shape(g, n) for n in [*trail, start])
-                    done.update(trail)
-                    yield Problem(
-                        at("node", start, start),
-                        f"the shape {_show_shape(g, start)} refers to itself ({names}): "
-                        "SHACL leaves the validation of recursive shapes undefined",
-                        "break the cycle: repeat the constraints instead of referring back",
-                    )
-                    stack.clear()
-                    break
-                if nxt not in visited:
-                    visited.add(nxt)
-                    stack.append((nxt, [*trail, nxt]))
-        done.add(start)
+        colour[root] = grey
+        path, pending = [root], [iter(edges.get(root, ()))]
+        while path:
+            nxt = next(pending[-1], None)
+            if nxt is None:
+                node = path.pop()
+                pending.pop()
+                colour[node] = black
+                depth[node] = 1 + max((depth.get(c, 0) for c in edges.get(node, ())), default=0)
+                continue
+            if colour.get(nxt) == grey and cycles < 10:  # back to a shape on the path
+                cycles += 1
+                cycle = [*path[path.index(nxt) :], nxt]
+                names = " → ".join(_show_shape(g, n) for n in cycle)
+                yield Problem(
+                    at("node", nxt, nxt),
+                    f"the shape {_show_shape(g, nxt)} refers to itself ({names}): "
+                    "SHACL leaves the validation of recursive shapes undefined",
+                    "break the cycle: repeat the constraints instead of referring back",
+                )
+            elif nxt not in colour:
+                colour[nxt] = grey
+                path.append(nxt)
+                pending.append(iter(edges.get(nxt, ())))
+    deepest = max(depth, key=lambda n: (depth[n], isinstance(n, URIRef)), default=None)
+    if deepest is not None and depth[deepest] > MAX_NESTING and not cycles:
+        yield Problem(
+            at("node", deepest, deepest),
+            f"the shape {_show_shape(g, deepest)} nests shapes {depth[deepest]} deep (through "
+            f"sh:node, sh:not, sh:and, …), more than the {MAX_NESTING} the engines follow",
+            "flatten it: name the inner shapes and combine them with sh:and",
+        )
 
 
 def _show_shape(g: Graph, node: Node) -> str:
