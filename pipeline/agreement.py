@@ -107,12 +107,23 @@ def _qualified(c: Claim, ids: dict[str, str]) -> Item:
     return (*_fact(c, ids), c.qualifiers.key())
 
 
+def _source_ids(c: Corpus) -> set[str]:
+    return {s.meta.id for s in c.sources}
+
+
+def uncompared(a: Corpus, b: Corpus) -> tuple[list[str], list[str]]:
+    """The source ids only ``a`` has and those only ``b`` has (sorted): no score counts them."""
+    ids_a, ids_b = _source_ids(a), _source_ids(b)
+    return sorted(ids_a - ids_b), sorted(ids_b - ids_a)
+
+
 def compare_corpora(a: Corpus, b: Corpus) -> list[DocumentAgreement]:
-    """Agreement of ``b`` with the reference ``a``, per source id both have, in id order."""
+    """Agreement of ``b`` with the reference ``a``, per source id both have, in id order
+    (:func:`uncompared` gives the others)."""
     ids = entity_map(a.entities, b.entities)
     same = {x: x for x in a.entities}
     out = []
-    common = sorted({s.meta.id for s in a.sources} & {s.meta.id for s in b.sources})
+    common = sorted(_source_ids(a) & _source_ids(b))
     for sid in common:
         ca = [c for c in a.claims if c.source_id == sid]
         cb = [c for c in b.claims if c.source_id == sid]

@@ -19,7 +19,7 @@ from bisect import bisect_right
 from collections.abc import Iterator
 
 from .model import Anchor
-from .text import fold_whitespace, invisible_character
+from .text import fold_whitespace, invisible_character, without_invisible
 
 CONTEXT = 32  # code points of prefix/suffix kept in each TextQuoteSelector
 COUNTED = 1000  # an ambiguous quote's occurrences are counted up to this many
@@ -119,14 +119,11 @@ class SourceText:
         if not hits:
             near = self.nearest(quote)
             where = f"nearest text is {near!r}" if near else "no passage starts like it"
-            hidden = invisible_character(quote)
-            bare = "".join(c for c in quote if unicodedata.category(c) != "Cf")
-            if hidden and not self.find_all(bare, 1):
-                hidden = None  # not found without it either: the usual message
-            if hidden:
+            bare = without_invisible(quote)
+            if bare != quote and self.find_all(bare, 1):  # found once they are gone
                 raise AnchorError(
-                    f"quote not found in the text: it holds an invisible character ({hidden}) "
-                    "that text.txt does not have there",
+                    "quote not found in the text: it holds an invisible character "
+                    f"({invisible_character(quote)}) that text.txt does not have there",
                     "delete the invisible character from the quote (it came with a paste)",
                 )
             raise AnchorError(

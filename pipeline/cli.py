@@ -285,13 +285,14 @@ def _refuse_overwriting_input(outputs: Sequence[Path], inputs: Sequence[Path]) -
                 )
 
 
-def _sources_inputs(folder: Path) -> list[Path]:
-    """The files a build reads from the sources tree ``folder`` belongs to: every source
-    folder's text, metadata and annotations, and the registry (``kg suggest -o`` and
-    ``kg review -o`` must not overwrite one)."""
+def _sources_inputs(folder: Path, out: Path) -> list[Path]:
+    """The files of the sources tree ``folder`` belongs to that ``out`` could be: the
+    registry, and ``out`` itself when it is a source folder's text, metadata or annotations
+    (``kg suggest -o`` and ``kg review -o`` must not overwrite one)."""
     root = folder.parent
-    names = ("text.txt", "meta.yaml", "annotations.yaml")
-    return [root / "registry.yaml", *(p for name in names for p in sorted(root.glob(f"*/{name}")))]
+    source_file = out.name in ("text.txt", "meta.yaml", "annotations.yaml")
+    inside = out.resolve().parent.parent == root.resolve()
+    return [root / "registry.yaml", *([out] if source_file and inside else [])]
 
 
 def _add_validator(p: argparse.ArgumentParser) -> None:
@@ -478,19 +479,18 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
 
 def cmd_agreement(args: argparse.Namespace) -> int:
     """``kg agreement A B``: precision, recall and F1 of annotation B against annotation A."""
-    from .agreement import compare_corpora, to_agreement_json, to_agreement_markdown
+    from .agreement import compare_corpora, to_agreement_json, to_agreement_markdown, uncompared
     from .load import load_corpus
 
     limits = _source_limits(args)
     reference = load_corpus(args.reference, limits=limits, parallel=True)
     second = load_corpus(args.second, limits=limits, parallel=True)
     docs = compare_corpora(reference, second)
-    ids_a = {s.meta.id for s in reference.sources}
-    ids_b = {s.meta.id for s in second.sources}
-    for only, there, missing in ((ids_a - ids_b, args.reference, args.second),
-                                 (ids_b - ids_a, args.second, args.reference)):  # fmt: skip
+    only_a, only_b = uncompared(reference, second)
+    for only, there, missing in ((only_a, args.reference, args.second),
+                                 (only_b, args.second, args.reference)):  # fmt: skip
         if only and docs:
-            shown = ", ".join(sorted(only)[:10]) + (" …" if len(only) > 10 else "")
+            shown = ", ".join(only[:10]) + (" …" if len(only) > 10 else "")
             print(
                 f"note: {len(only)} source(s) of {there} are not in {missing} and are not "
                 f"compared: {shown}",
@@ -550,7 +550,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     from .outputs import write_atomic
 
     out = args.output or args.folder / "suggestions.yaml"
-    _refuse_overwriting_input([out], _sources_inputs(args.folder))
+    _refuse_overwriting_input([out], _sources_inputs(args.folder, out))
     folder = load_source_folder(args.folder, _source_limits(args))
     s = suggest_folder(folder, min_confidence=args.min_confidence)
     write_atomic(out, to_suggestions_yaml(s, str(args.folder / "text.txt")))
@@ -569,7 +569,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 
     out = args.output or args.folder / "review.html"
     ontology = [args.ontology / "vjkg.ttl", args.ontology / "shapes.ttl"]
-    _refuse_overwriting_input([out], [*_sources_inputs(args.folder), *ontology])
+    _refuse_overwriting_input([out], [*_sources_inputs(args.folder, out), *ontology])
     for name in () if args.no_validate else ("vjkg.ttl", "shapes.ttl"):
         if not (args.ontology / name).is_file():
             raise OutputError(

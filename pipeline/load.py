@@ -220,7 +220,7 @@ class YamlReader:
 def _show(node: YNode) -> str:
     if isinstance(node, YScalar):
         return repr(node.value)
-    return {"YList": "a list", "YMap": "a mapping"}.get(type(node).__name__, "a value")
+    return "a list" if isinstance(node, YList) else "a mapping"
 
 
 def read_capped(path: Path, max_bytes: int) -> bytes:
@@ -356,7 +356,7 @@ class Registry(dict[str, Entity]):
 
 def load_registry(
     path: Path, problems: ProblemCollector, max_bytes: int = MAX_REGISTRY_BYTES
-) -> dict[str, Entity]:
+) -> Registry:
     """Read the entity registry; every problem goes to ``problems``. An entry with a
     problem is left out, and references to it are not reported again (one misspelt class
     made an error at every claim about the entity, each with a wrong "did you mean")."""
@@ -405,17 +405,19 @@ def load_registry(
                 for item in r.items(alias_map[lang], f"aliases.{lang}"):
                     if isinstance(item, YScalar) and not item.auto_typed and item.value.strip():
                         names.append(unicodedata.normalize("NFC", item.value).strip())
-                    elif isinstance(item, YScalar) and not item.value.strip():
+                    elif not isinstance(item, YScalar):
+                        r.problem(
+                            item.line,
+                            f"an alias is {_show(item)}, not quoted text",
+                            "write each alias as one quoted name on its own '- ' line",
+                        )
+                    elif not item.value.strip():
                         r.problem(item.line, "an alias is empty", "remove it or write the name")
                     else:
                         r.problem(
                             item.line,
-                            f"alias {_show(item)} must be quoted text"
-                            if isinstance(item, YScalar)
-                            else f"an alias is {_show(item)}, not quoted text",
-                            "write each alias as one quoted name on its own '- ' line"
-                            if not isinstance(item, YScalar)
-                            else f'put it in quotes: - "{item.value}"',
+                            f"alias {_show(item)} must be quoted text",
+                            f'put it in quotes: - "{item.value}"',
                         )
                 aliases.append((lang, tuple(names)))
         country = r.text(m, "country", required=False)
@@ -914,7 +916,7 @@ def _entity_ref(
     if eid is None:
         return None
     entity = entities.get(eid)
-    if entity is None and eid in getattr(entities, "broken", ()):
+    if entity is None and isinstance(entities, Registry) and eid in entities.broken:
         return None  # its registry entry is reported already
     if entity is None:
         r.problem(

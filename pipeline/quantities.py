@@ -107,9 +107,11 @@ _BOUNDS: list[tuple[str, str]] = [
 ]
 
 _NUMBER_TEXT = re.compile(r"\d[\d.,]*")
-# Thousands grouped with spaces ("1 000 000", also with a no-break space, which the surface
-# folds to one): each group of three digits, and no "." grouping mixed in.
-_SPACED_NUMBER = re.compile(r"\d{1,3}(?: \d{3})+(?:,\d+)?(?![\d.,]*\d)")
+# Thousands grouped with spaces ("1 000 000", also with no-break spaces): each group of
+# three digits, and no "." grouping mixed in.
+_SPACES = "[ \u00a0\u202f]"
+_SPACED = rf"\d{{1,3}}(?:{_SPACES}\d{{3}})+(?:,\d+)?(?![\d.,]*\d)"
+_SPACED_NUMBER = re.compile(_SPACED)
 _EXPONENT = re.compile(r"[eE][+-]?\d")
 
 
@@ -117,7 +119,8 @@ def _take_number(rest: str, surface: str) -> tuple[Decimal, str]:
     """The number at the start of ``rest`` and what follows it (stripped)."""
     spaced = _SPACED_NUMBER.match(rest)
     if spaced:
-        return parse_number(spaced.group(0).replace(" ", "")), rest[spaced.end() :].strip()
+        digits = re.sub(_SPACES, "", spaced.group(0))
+        return parse_number(digits), rest[spaced.end() :].strip()
     m = _NUMBER_TEXT.match(rest)
     if not m:
         raise QuantityError(
@@ -309,9 +312,8 @@ def find_dates(text: str, issued: str = "") -> list[tuple[int, int, str]]:
     return sorted(found)
 
 
-# A number as find_amounts reads it: thousands grouped with (no-break) spaces, or digits
-# with "." and ",".
-_SPACED_OR_PLAIN = r"(?:\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d+)?(?![\d.,]*\d)|\d[\d.,]*)"
+# A number as find_amounts reads it: thousands grouped with spaces, or digits with "." and ","
+_SPACED_OR_PLAIN = rf"(?:{_SPACED}|\d[\d.,]*)"
 _AMOUNT = re.compile(
     r"(?i)(?:(?:khoảng|gần|xấp xỉ|hơn|trên|ít nhất|dưới|lên đến|lên tới|tối đa)\s+)?"
     rf"(?:US\$|\$|¥|€)?(?<![\d.,]){_SPACED_OR_PLAIN}(?:\s*(?:-|–|đến)\s*{_SPACED_OR_PLAIN})?"

@@ -57,6 +57,16 @@ def invisible_character(text: str) -> str | None:
     return None
 
 
+def without_invisible(text: str) -> str:
+    """``text`` without its invisible formatting characters (those
+    :func:`invisible_character` names).
+
+    >>> without_invisible("1\u200b000")
+    '1000'
+    """
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
 def fold_whitespace(text: str) -> str:
     """NFC, every whitespace run as one space, ends stripped.
 

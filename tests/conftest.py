@@ -26,6 +26,14 @@ def run_kg(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None, time
 
 
 @pytest.fixture
+def corpus_copy(tmp_path: Path) -> Path:
+    """A writable copy of the bundled corpus, sources/."""
+    dest = tmp_path / "sources"
+    shutil.copytree(ROOT / "sources", dest)
+    return dest
+
+
+@pytest.fixture
 def mini_copy(tmp_path: Path) -> Path:
     """A writable copy of the mini corpus."""
     dest = tmp_path / "sources"

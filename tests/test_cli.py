@@ -324,11 +324,10 @@ def test_a_parse_memory_cap_too_small_to_start_the_parser_says_so(tmp_path: Path
 @pytest.mark.parametrize("command", ["suggest", "review"])
 @pytest.mark.parametrize("target", ["004/text.txt", "003/annotations.yaml", "registry.yaml"])
 def test_suggest_and_review_never_write_over_a_source_file(
-    command: str, target: str, tmp_path: Path
+    command: str, target: str, corpus_copy: Path
 ) -> None:
     """`-o sources/004/text.txt` replaced the text with the suggestions (or the page)."""
-    sources = tmp_path / "sources"
-    shutil.copytree(ROOT / "sources", sources)
+    sources = corpus_copy
     before = (sources / target).read_bytes()
     extra = ["--no-validate"] if command == "review" else []
     r = run_kg(command, str(sources / "004"), "-o", str(sources / target), *extra)
@@ -344,10 +343,9 @@ def test_a_confidence_outside_0_to_1_is_a_usage_error(value: str, tmp_path: Path
     assert "is not a confidence from 0 to 1" in r.stderr and not (tmp_path / "s.yaml").exists()
 
 
-def test_agreement_names_the_documents_it_could_not_compare(tmp_path: Path) -> None:
+def test_agreement_names_the_documents_it_could_not_compare(corpus_copy: Path) -> None:
     """A document missing from one side was left out of the scores without a word."""
-    second = tmp_path / "second"
-    shutil.copytree(ROOT / "sources", second)
+    second = corpus_copy
     shutil.rmtree(second / "004")
     r = run_kg("agreement", str(ROOT / "sources"), str(second))
     assert r.returncode == 0, r.stderr

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -523,11 +522,10 @@ def test_an_amount_that_is_not_one_number_is_refused(surface: str) -> None:
         parse_amount(surface)
 
 
-def test_facts_that_cannot_be_true_are_refused(tmp_path: Path) -> None:
+def test_facts_that_cannot_be_true_are_refused(corpus_copy: Path) -> None:
     """A rank past the ranking's size, an end before the start, a fact linking an entity to
     itself and a country of a country were all accepted into the graph."""
-    sources = tmp_path / "sources"
-    shutil.copytree(ROOT / "sources", sources)
+    sources = corpus_copy
     _edit(sources / "000/annotations.yaml", 'rank: "28"', 'rank: "64"')
     _edit(sources / "000/annotations.yaml", 'until: "2021"', 'until: "2020-08"')
     partner = "relation: partnerOf\n    object: "
@@ -577,11 +575,10 @@ def test_an_entry_with_a_problem_is_reported_once_not_at_every_reference(
     ],
 )  # fmt: skip
 def test_an_amount_must_be_a_whole_number_of_the_quote(
-    lines: list[str], says: str, tmp_path: Path
+    lines: list[str], says: str, corpus_copy: Path
 ) -> None:
     """Each was accepted: the graph said 6.1 where the text says 56,1%."""
-    sources = tmp_path / "sources"
-    shutil.copytree(ROOT / "sources", sources)
+    sources = corpus_copy
     quote = (
         "Theo khảo sát năm 2024 của Tổ chức xúc tiến thương mại Nhật Bản JETRO, 56,1% doanh "
         "nghiệp Nhật Bản tại Việt Nam có kế hoạch mở rộng kinh doanh trong 1-2 năm tới"
@@ -600,13 +597,12 @@ def test_an_amount_must_be_a_whole_number_of_the_quote(
     ],
 )
 def test_a_rank_the_quote_does_not_state_is_warned_about(
-    old: str, new: str, says: str, tmp_path: Path
+    old: str, new: str, says: str, corpus_copy: Path
 ) -> None:
     """A rank of 7 with a quote holding no 7 was taken silently; the bundled corpus, whose
     ranks are written "số một" and "thứ hai" as well as in digits, draws no warning."""
     assert not load_corpus(ROOT / "sources").warnings
-    sources = tmp_path / "sources"
-    shutil.copytree(ROOT / "sources", sources)
+    sources = corpus_copy
     _edit(sources / "000/annotations.yaml", old, new)
     (warning,) = load_corpus(sources).warnings
     assert says in str(warning) and "000/annotations.yaml:10" in str(warning.where)

@@ -103,10 +103,6 @@ def _members(g: Graph, node: Node) -> list[Node] | None:
     return out
 
 
-def _is_list(g: Graph, node: Node) -> bool:
-    return _members(g, node) is not None
-
-
 def _what(g: Graph, name: str, value: Node) -> str | None:
     """What is wrong with ``value`` as the value of ``sh:name`` (``None``: nothing)."""
     if name in _COUNTS:
@@ -128,7 +124,7 @@ def _what(g: Graph, name: str, value: Node) -> str | None:
         if isinstance(value, Literal):
             return "must be a shape (an IRI or [ … ]), not a literal"
     elif name in _LISTS:
-        if not _is_list(g, value):
+        if _members(g, value) is None:
             return "must be a list, written ( … )"
     elif name in _STRINGS:
         if not isinstance(value, Literal) or value.language is not None:
@@ -222,8 +218,8 @@ def shape_problems(g: Graph, path: str, text: str) -> Iterator[Problem]:
                         return Location(path, number)
         return Location(path, 0)
 
-    def problem(name: str, value: Node, what: str, fix: str) -> Problem:
-        return Problem(at(name, value), f"sh:{name} {_show(value)}: {what}", fix)
+    def problem(name: str, value: Node, what: str, fix: str, owner: Node | None = None) -> Problem:
+        return Problem(at(name, value, owner), f"sh:{name} {_show(value)}: {what}", fix)
 
     spec = "see https://www.w3.org/TR/shacl/#core-components"
     for name in (*_COUNTS, *_BOOLEANS, *_IRIS, *_SHAPES, *_LISTS, *_STRINGS):
@@ -237,16 +233,16 @@ def shape_problems(g: Graph, path: str, text: str) -> Iterator[Problem]:
             what = "not a regular expression the SPARQL engine accepts"
             yield problem("pattern", pattern, what, "write it in the XPath syntax of REGEX")
     prefixes = _prefixes(g)
+    refused: set[Node] = set()  # never evaluated, not even on an empty store: SERVICE calls
     for name in _QUERIES:
         for query in sorted(g.objects(None, SH[name]), key=str):
             if isinstance(query, Literal) and query.language is None:
-                refused = _dataset_problem(prefixes + str(query))
-                if refused:
-                    yield Problem(at(name, query), f"sh:{name}: {refused[0]}", refused[1])
+                why = _dataset_problem(prefixes + str(query))
+                if why:
+                    refused.add(query)
+                    yield Problem(at(name, query), f"sh:{name}: {why[0]}", why[1])
     for select in sorted(g.objects(None, SH.select), key=str):
-        if isinstance(select, Literal) and select.language is None:
-            if _dataset_problem(prefixes + str(select)):
-                continue  # never evaluated, not even on an empty store: SERVICE would call
+        if isinstance(select, Literal) and select.language is None and select not in refused:
             try:
                 solutions = ox.Store().query(prefixes + str(select))
             except SyntaxError as exc:
@@ -286,7 +282,7 @@ def shape_problems(g: Graph, path: str, text: str) -> Iterator[Problem]:
         if paths > 1:
             where = Location(path, 0)
             yield Problem(where, f"a property shape has {paths} sh:path values", "give it one")
-    yield from _structure_problems(g, path, at)
+    yield from _structure_problems(g, at, problem)
 
 
 def _written_at(g: Graph, lines: list[str], node: Node) -> int:
@@ -306,19 +302,15 @@ def _written_at(g: Graph, lines: list[str], node: Node) -> int:
     return next((i for i, line in enumerate(lines) if starts.match(line)), 0)
 
 
-def _structure_problems(g: Graph, path: str, at: Callable[..., Location]) -> Iterator[Problem]:
+def _structure_problems(
+    g: Graph, at: Callable[..., Location], problem: Callable[..., Problem]
+) -> Iterator[Problem]:
     """What SHACL requires of shapes beyond each parameter's own value: a property shape
     has a path, a path is well formed, a parameter is on a shape that may take it, a
     constraint has its query and the query is one SHACL can run, and no shape refers back
     to itself (the specification leaves recursive shapes undefined, and pySHACL and the
     compiled engine stopped on them)."""
     spec = "see https://www.w3.org/TR/shacl/"
-
-    def problem(
-        name: str, value: Node, what: str, fix: str = spec, owner: Node | None = None
-    ) -> Problem:
-        return Problem(at(name, value, owner), f"sh:{name} {_show(value)}: {what}", fix)
-
     for shape, value in sorted(g.subject_objects(SH.property), key=str):
         if g.value(value, SH.path) is None and not isinstance(value, Literal):
             yield problem("property", value, "a property shape needs sh:path", "add sh:path", shape)
