@@ -27,6 +27,11 @@ def load_shapes(path: Path, max_bytes: int = MAX_SCHEMA_BYTES) -> Graph:
     return g
 
 
+def shapes_error(what: str, fix: str) -> InputError:
+    """Exit 3 for shapes an engine refuses as a whole (the file's line is not known)."""
+    return InputError([Problem(Location("the shapes graph"), what, fix)])
+
+
 def run_pyshacl(
     data: Graph, shapes: Graph, focus: Collection[Node] | None = None
 ) -> list[RawResult]:
@@ -47,14 +52,9 @@ def run_pyshacl(
             abort_on_first=False,
         )
     if isinstance(results_graph, Exception):  # pySHACL returns its ValidationFailure
-        raise InputError(
-            [
-                Problem(
-                    Location("the shapes graph"),
-                    f"pySHACL cannot validate with these shapes: {results_graph}",
-                    "correct the shape it names (see https://www.w3.org/TR/shacl/)",
-                )
-            ]
+        raise shapes_error(
+            f"pySHACL cannot validate with these shapes: {results_graph}",
+            "correct the shape it names (see https://www.w3.org/TR/shacl/)",
         )
     # Only the report's own results: pySHACL also types the nested results it puts under
     # sh:detail as sh:ValidationResult, which are explanations, not results (Jena omits them).

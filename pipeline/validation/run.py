@@ -17,8 +17,8 @@ from typing import Protocol
 from rdflib import Graph
 from rdflib.term import Node
 
-from ..errors import InputError, Location, Problem
-from .engine import validate_graph
+from ..errors import Location
+from .engine import shapes_error, validate_graph
 from .partition import Triple, partition_key, partitionable, plan_partitions, shapes_digest
 from .pool import run_partitions
 from .report import RawResult, ValidationReport, to_report
@@ -50,14 +50,9 @@ def validate_dataset(
             queries = compile_shapes(shapes)  # once (compiling is 0.2 s of a small build)
         except Unsupported as exc:
             if engine == "sparql":  # as asked: say so, instead of validating another way
-                raise InputError(
-                    [
-                        Problem(
-                            Location("the shapes graph"),
-                            f"--validator sparql cannot compile these shapes: {exc}",
-                            "use --validator auto or pyshacl: pySHACL validates them",
-                        )
-                    ]
+                raise shapes_error(
+                    f"--validator sparql cannot compile these shapes: {exc}",
+                    "use --validator auto or pyshacl: pySHACL validates them",
                 ) from None
         else:
             union = {t for group in triples_groups.values() for t in group}
