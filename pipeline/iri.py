@@ -26,7 +26,7 @@ _NEEDS_ESCAPE = re.compile(r'[\\"\n\r\t\b\f\x00-\x1f\x7f]')
 _IRI_BAD = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 _BNODE_OK = re.compile(r"^[A-Za-z0-9_]+$")
 # The local parts every Turtle/SPARQL parser reads back unescaped (a subset of PN_LOCAL).
-PN_LOCAL = re.compile(r"^(?:[A-Za-z0-9_](?:[A-Za-z0-9_\-.]*[A-Za-z0-9_\-])?)?$")
+PN_LOCAL = re.compile(r"(?:[A-Za-z0-9_](?:[A-Za-z0-9_\-.]*[A-Za-z0-9_\-])?)?")  # fullmatch
 _XSD_STRING = XSD.string
 
 
@@ -210,13 +210,50 @@ def compact(iri: str, prefixes: Mapping[str, str]) -> str | None:
     """
     best: tuple[int, str] | None = None
     for name, ns in prefixes.items():
-        if iri.startswith(ns) and PN_LOCAL.match(iri[len(ns) :]):
+        if iri.startswith(ns) and PN_LOCAL.fullmatch(iri, len(ns)):
             key = (-len(ns), name)
             if best is None or key < best:
                 best = key
     if best is None:
         return None
     return f"{best[1]}:{iri[-best[0] :]}"
+
+
+class Compactor:
+    """:func:`compact` under fixed ``prefixes``, for writers that compact every IRI of a graph.
+
+    The namespaces that may fit an IRI are found once per *stem* (the IRI up to its last
+    ``/`` or ``#``) and tried longest first: a namespace that fits is a prefix of the stem or
+    starts with it, so the answer is :func:`compact`'s (tests/test_export.py compares them).
+    Tried against every prefix, compacting took a fifth of the Turtle writer's time at 1M
+    quads.
+
+    >>> Compactor({"fact": "https://w3id.org/vjkg/resource/fact/"})("https://w3id.org/vjkg/resource/fact/a1")
+    'fact:a1'
+    """
+
+    def __init__(self, prefixes: Mapping[str, str]):
+        self._ordered = sorted(((ns, name) for name, ns in prefixes.items()), key=_longest_first)
+        self._by_stem: dict[str, list[tuple[str, str]]] = {}
+
+    def __call__(self, iri: str) -> str | None:
+        stem = iri[: max(iri.rfind("/"), iri.rfind("#")) + 1]
+        candidates = self._by_stem.get(stem)
+        if candidates is None:
+            candidates = self._by_stem[stem] = [
+                (ns, name)
+                for ns, name in self._ordered
+                if stem.startswith(ns) or ns.startswith(stem)
+            ]
+        for ns, name in candidates:
+            if iri.startswith(ns) and PN_LOCAL.fullmatch(iri, len(ns)):
+                return f"{name}:{iri[len(ns) :]}"
+        return None
+
+
+def _longest_first(entry: tuple[str, str]) -> tuple[int, str]:
+    ns, name = entry
+    return -len(ns), name
 
 
 def compact_or_bracket(iri: str, prefixes: Mapping[str, str]) -> str:

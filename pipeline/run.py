@@ -480,8 +480,9 @@ def build(
                     if moved
                     else shapes_path.read_text(encoding="utf-8")
                 )
-                rows = result.rows
-                result._pending = BackgroundValidation(rows.triples(), rows.terms, shapes_ttl)
+                # the graphs as they are: the quads are sorted for the exports meanwhile
+                graphs = list(dataset.triples.values())
+                result._pending = BackgroundValidation(graphs, dataset.terms, shapes_ttl)
             result._validate_here = here
             return result
         progress(f"validating with SHACL ({validator})")

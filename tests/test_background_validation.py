@@ -175,7 +175,7 @@ def test_a_file_written_with_stored_forms_loads_into_the_store_to_store_makes(
 
 
 def test_a_failing_child_is_an_error_with_its_reason_and_leaves_no_file() -> None:
-    bad = BackgroundValidation([("<http://e/a>", "<http://e/p>", "not a term")], {}, SHAPES_TTL)
+    bad = BackgroundValidation([[("<http://e/a>", "<http://e/p>", "not a term")]], {}, SHAPES_TTL)
     folder = bad._dir
     with pytest.raises(RuntimeError, match="SHACL validation failed in its process"):
         bad.raw()

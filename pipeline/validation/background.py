@@ -1,7 +1,7 @@
 """SPARQL validation in a child process, while the building process renders the exports.
 
-``kg build`` has the union graph as sorted N-Triples lines once it has sorted the quads for
-its exports (:meth:`pipeline.export.Rows.triples`). It writes them to a temporary file and
+``kg build`` has every graph's triples as N-Triples forms once it has built the dataset
+(:class:`pipeline.build.Dataset`). It writes them, in no order, to a temporary file and
 starts :class:`BackgroundValidation`: a fresh interpreter from the fork server (it never held
 the build's objects, so nothing is shared or copied) loads that file into pyoxigraph
 (:func:`.sparql.store_from_ntriples`, with no Python per triple) and runs the compiled
@@ -28,7 +28,7 @@ import tempfile
 import threading
 import time
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -111,16 +111,21 @@ class BackgroundValidation(_Pending):
 
     def __init__(
         self,
-        triples: Sequence[tuple[str, str, str]],
+        graphs: Collection[Iterable[tuple[str, str, str]]],
         terms: Mapping[str, Node],
         shapes_ttl: str,
     ):
-        """Start validating the union ``triples`` (N-Triples forms, ``terms`` mapping each
-        form to the build's term, which the results are mapped back to) against the shapes
-        in ``shapes_ttl``."""
+        """Start validating the union of ``graphs``, each an iterable of triples in
+        N-Triples forms (``terms`` maps each form to the build's term, which the results are
+        mapped back to), against the shapes in ``shapes_ttl``.
+
+        The triples need no order and may repeat across graphs: the store is a set, and its
+        answers do not depend on the order triples came in. So the validation starts as soon
+        as the dataset is built, before the build sorts the quads for its exports.
+        """
         from .sparql import stored_forms
 
-        typed = {o for _, _, o in triples if o.endswith(">") and o.startswith('"')}
+        typed = {o for triples in graphs for _, _, o in triples if o[-1] == ">" and o[0] == '"'}
         stored = stored_forms(terms, typed)
         self._terms = terms
         self._dir = Path(tempfile.mkdtemp(prefix="kg-validate-"))
@@ -128,7 +133,8 @@ class BackgroundValidation(_Pending):
         self._cleanup = weakref.finalize(self, shutil.rmtree, str(self._dir), True)
         path = self._dir / "union.nt"
         with open(path, "w", encoding="utf-8", newline="\n") as fh:
-            fh.writelines(f"{s} {p} {stored.get(o, o)} .\n" for s, p, o in triples)
+            for triples in graphs:
+                fh.writelines(f"{s} {p} {stored.get(o, o)} .\n" for s, p, o in triples)
         super().__init__(Child("SHACL validation", _validate_file, str(path), shapes_ttl))
         self._process = self._child.process
 
