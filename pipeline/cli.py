@@ -19,6 +19,7 @@ from pathlib import Path
 from . import errors
 from .ending import keep_until_exit
 from .errors import OutputError, UsageError, VjkgError
+from .text import for_terminal
 
 INPUT_EXITS = "Exit codes: 0 ok, 3 graph file missing, unreadable or refused (over a cap);"
 
@@ -671,7 +672,7 @@ def cmd_path(args: argparse.Namespace) -> int:
             f"{args.a!r} and {args.b!r} name the same entity ({g.nodes[ends[0]]['id']})"
         )
     result = find_paths(g, ends[0], ends[1], args.max, args.no_places)
-    sys.stdout.write(to_path_text(g, result, args.lang, args.no_places))
+    sys.stdout.write(for_terminal(to_path_text(g, result, args.lang, args.no_places)))
     return errors.EXIT_OK
 
 
@@ -698,6 +699,8 @@ def cmd_query(args: argparse.Namespace) -> int:
         return errors.EXIT_OK
     if not args.query:
         raise UsageError("give a query: a .rq file, a saved query name (see --list) or its text")
+    if not args.timeout > 0:  # nan too
+        raise UsageError("--timeout must be greater than 0 seconds")
     prefixes = _vocab(args).prefixes()
     query = resolve_query(args.query, args.queries)
     params = [parse_param(spec, prefixes) for spec in args.param]
@@ -708,7 +711,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     except QueryTooLong as exc:
         raise QueryTooLong(exc.max_tokens, query.origin) from None
     except QueryTooDeep as exc:
-        raise QueryTooDeep(exc.max_depth, exc.line, query.origin) from None
+        raise QueryTooDeep(exc.max_depth, exc.line, query.origin, exc.chain) from None
     done = query_file_without_network(
         args.input,
         query.text,
@@ -718,6 +721,8 @@ def cmd_query(args: argparse.Namespace) -> int:
         prefixes=prefixes,
         render=lambda result: to_output(result, args.format, prefixes, args.truncate),
         count=args.time,
+        seconds=args.timeout,
+        memory=args.max_memory,
         max_tokens=None,  # held to --max-query-tokens and --max-query-depth above
         max_depth=None,
     )
@@ -840,6 +845,7 @@ def _push_since(args: argparse.Namespace) -> int:
         PushInterrupted,
         PushReport,
         answer_caps,
+        check_endpoint,
         compare_graphs,
         default_update_url,
         push_graphs,
@@ -851,7 +857,9 @@ def _push_since(args: argparse.Namespace) -> int:
         to_push_summary,
     )
 
-    update_url = args.update_endpoint or default_update_url(args.endpoint)
+    update_url = check_endpoint(
+        args.update_endpoint or default_update_url(args.endpoint), "--update-endpoint"
+    )
     for path in (args.since, args.input):
         if not path.is_file():
             raise OutputError(
@@ -962,6 +970,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
     missing.raise_if_any()
     if args.build_timeout <= 0:
         raise UsageError("--build-timeout must be greater than 0")
+    if args.patch:  # before any work: the patch must not replace a side it compares
+        _refuse_overwriting_input([args.patch], files)
     progress = _Progress(args.quiet)
     sides: list[tuple[str, list]] = []
     with temporary_workdir() as tmp:
@@ -982,13 +992,14 @@ def cmd_diff(args: argparse.Namespace) -> int:
             f"wrote {args.patch}: {len(diff.removed_quads)} deletions, "
             f"{len(diff.added_quads)} additions"
         )
-    sys.stdout.write(to_diff_json(diff) if args.json else to_diff_markdown(diff))
+    sys.stdout.write(to_diff_json(diff) if args.json else for_terminal(to_diff_markdown(diff)))
     return errors.EXIT_DIFFERENT if args.exit_code and diff.differ else errors.EXIT_OK
 
 
 def make_parser() -> argparse.ArgumentParser:
     """The argument parser of ``kg``."""
     from .formats import readable_list
+    from .sparqltext import QUERY_MEMORY, QUERY_SECONDS
 
     graph_file = f"graph file: {readable_list()}"
     parser = argparse.ArgumentParser(
@@ -1219,6 +1230,22 @@ def make_parser() -> argparse.ArgumentParser:
         help="cut table cells wider than COLS columns (0: never; default 80)",
     )
     p.add_argument("--time", action="store_true", help="print load and query times on stderr")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=QUERY_SECONDS,
+        metavar="SECONDS",
+        help=f"stop a query that runs longer than this, once the graph is loaded "
+        f"(default {QUERY_SECONDS:g})",
+    )
+    p.add_argument(
+        "--max-memory",
+        type=_size,
+        default=QUERY_MEMORY,
+        metavar="SIZE",
+        help="stop a query whose own memory (beyond the loaded graph) passes this "
+        f"(default {_show_size(QUERY_MEMORY)})",
+    )
     p.add_argument(
         "--base", type=_base_iri, default=None, help="base IRI of the graph's vocabulary"
     )

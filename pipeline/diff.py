@@ -39,7 +39,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Literal, URIRef
+from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
@@ -308,6 +308,8 @@ class _Namer:
             return f"{node}@{node.language}" if node.language else str(node)
         if isinstance(node, URIRef):
             return self.label(node)
+        if isinstance(node, BNode):
+            return term_nt(node)  # _:label, not a bare word that reads as an IRI
         return str(node)
 
     def ref(self, node: Node) -> Ref:
@@ -426,6 +428,52 @@ def _pair(removed: list[_Fact], added: list[_Fact], skip: frozenset[Node]):
 # ---------------------------------------------------------------- the comparison
 
 
+def label_blank_nodes(quads: Iterable[Quad], rounds: int = 3) -> list[Quad]:
+    """``quads`` with every blank node relabelled from what surrounds it, so that the same
+    graph read twice, or written with other labels, has the same labels (a parser's are
+    random). A node's label is a hash of its triples, refined ``rounds`` times with its
+    blank neighbours' labels (linear in the quads: no canonicalisation that a crafted graph
+    could make exponential); nodes that still look alike are numbered in the order they
+    first occur.
+
+    >>> from rdflib import BNode
+    >>> a = label_blank_nodes([(BNode("x1"), RDFS.label, Literal("a"), None)])
+    >>> b = label_blank_nodes([(BNode("y9"), RDFS.label, Literal("a"), None)])
+    >>> a == b and str(a[0][0]).startswith("b")
+    True
+    """
+    quads = list(quads)
+    order: dict[Node, int] = {}
+    for s, _, o, _ in quads:
+        for t in (s, o):
+            if isinstance(t, BNode) and t not in order:
+                order[t] = len(order)
+    if not order:
+        return quads
+    colour = dict.fromkeys(order, "")
+    for _ in range(rounds):
+        seen: dict[Node, list[str]] = defaultdict(list)
+        for s, p, o, g in quads:
+            where = term_nt(g) if g is not None else ""
+            s_form = "_:" + colour[s] if s in colour else term_nt(s)
+            o_form = "_:" + colour[o] if o in colour else term_nt(o)
+            if s in colour:
+                seen[s].append(f"out {term_nt(p)} {o_form} {where}")
+            if o in colour:
+                seen[o].append(f"in {s_form} {term_nt(p)} {where}")
+        colour = {
+            b: hashlib.sha256("\n".join(sorted(seen[b])).encode("utf-8")).hexdigest()[:20]
+            for b in order
+        }
+    count: dict[str, int] = defaultdict(int)
+    label: dict[Node, BNode] = {}
+    for b in order:  # in the order they first occur
+        c = colour[b]
+        label[b] = BNode(f"b{c}" + (f"_{count[c]}" if count[c] else ""))
+        count[c] += 1
+    return [(label.get(s, s), p, label.get(o, o), g) for s, p, o, g in quads]
+
+
 def diff_quads(
     old: Iterable[Quad],
     new: Iterable[Quad],
@@ -444,6 +492,7 @@ def diff_quads(
     >>> [(e.change, e.id, e.labels[0].old, e.labels[0].new) for e in d.entities]
     [('relabelled', 'meti', 'METI', 'Ministry of Economy')]
     """
+    old, new = label_blank_nodes(old), label_blank_nodes(new)
     return _Comparison(_Side(old), _Side(new), vocab or Vocabulary(), lang).run(old_name, new_name)
 
 
@@ -702,7 +751,13 @@ class _Comparison:
         out = []
         for (g, node), (plus, minus) in loose.items():
             is_other = self.kinds.of(node)[0] == "other"
-            label = self.namer.compact(str(node)) if is_other else self.namer.label(node)
+            label = (
+                self.namer.value(node)
+                if isinstance(node, BNode)
+                else self.namer.compact(str(node))
+                if is_other
+                else self.namer.label(node)
+            )
             out.append(
                 OtherChange(
                     self.kinds.source_id(g),
@@ -1007,7 +1062,8 @@ def apply_rdf_patch(quads: Iterable[Quad], patch: str) -> set[Quad]:
     >>> sorted(str(t) for t in next(iter(apply_rdf_patch([], p))))
     ['urn:g', 'urn:p', 'urn:s', 'v']
     """
-    current = {canonical_quad(q) for q in quads}
+    # blank nodes labelled as kg diff labels them, so that its patches apply to a fresh read
+    current = {canonical_quad(q) for q in label_blank_nodes(quads)}
     pending: list[tuple[str, Quad]] = []
     for number, raw in enumerate(patch.splitlines(), 1):
         line = raw.strip()

@@ -35,11 +35,21 @@ _SCALES: list[tuple[str, int]] = [
     ("ngàn tỷ", 12),
     ("nghìn tỉ", 12),
     ("ngàn tỉ", 12),
+    ("triệu tỷ", 15),
+    ("triệu tỉ", 15),
     ("nghìn", 3),
     ("ngàn", 3),
     ("triệu", 6),
     ("tỷ", 9),
     ("tỉ", 9),
+    # as a text typed without diacritics writes them
+    ("nghin ty", 12),
+    ("ngan ty", 12),
+    ("trieu ty", 15),
+    ("nghin", 3),
+    ("ngan", 3),
+    ("trieu", 6),
+    ("ty", 9),
     ("million", 6),
     ("billion", 9),
     ("trillion", 12),
@@ -59,6 +69,7 @@ _CURRENCIES: list[tuple[str, str]] = [
     ("eur", "EUR"),
     ("€", "EUR"),
     ("việt nam đồng", "VND"),
+    ("vnđ", "VND"),
     ("vnd", "VND"),
     ("đồng", "VND"),
 ]
@@ -144,16 +155,21 @@ def _take_number(rest: str, surface: str) -> tuple[Decimal, str]:
     return parse_number(number_text), after
 
 
-def _scale_and_currency(rest: str) -> tuple[int, str | None, str]:
-    """Read an optional scale word and currency at the start of ``rest``."""
-    exponent = 0
+def _scale(rest: str) -> tuple[int | None, str]:
+    """An optional scale word at the start of ``rest``: its power of ten (``None`` if there
+    is none) and what follows it."""
     low = rest.lower()
     for word, exp in _SCALES:
         if low.startswith(word) and (len(low) == len(word) or not low[len(word)].isalpha()):
-            exponent = exp
-            rest = rest[len(word) :].strip()
-            low = rest.lower()
-            break
+            return exp, rest[len(word) :].strip()
+    return None, rest
+
+
+def _scale_and_currency(rest: str) -> tuple[int, str | None, str]:
+    """Read an optional scale word and currency at the start of ``rest``."""
+    found, rest = _scale(rest)
+    exponent = found or 0
+    low = rest.lower()
     for word, code in _CURRENCIES:
         if low.startswith(word) and (
             len(low) == len(word) or not low[len(word)].isalpha() or not word[-1].isalpha()
@@ -198,9 +214,12 @@ def parse_amount(text: str) -> Amount:
             break
     value, rest = _take_number(rest, surface)
     upper = None
-    r = re.match(r"^(?:-|–|đến)\s*(?=\d)", rest)
+    # A range: "6-7%", "5-7 tỷ" (the scale after the upper end is both ends'), and
+    # "2 triệu - 3 triệu", "500 triệu đến 1 tỷ" (each end with its own).
+    lower_exponent, after_lower = _scale(rest)
+    r = re.match(r"^(?:-|–|đến)\s*(?=\d)", after_lower)
     if r:
-        upper, rest = _take_number(rest[r.end() :], surface)
+        upper, rest = _take_number(after_lower[r.end() :], surface)
     percent = rest.startswith("%")
     if percent:
         rest = rest[1:].strip()
@@ -208,16 +227,42 @@ def parse_amount(text: str) -> Amount:
     else:
         exponent, currency, rest = _scale_and_currency(rest)
     currency = currency or prefix_currency
-    value = _normalise_decimal(value.scaleb(exponent))
     if upper is not None:
+        value = _normalise_decimal(
+            value.scaleb(exponent if lower_exponent is None else lower_exponent)
+        )
         upper = _normalise_decimal(upper.scaleb(exponent))
         if upper < value:
             raise QuantityError(f"amount {surface!r}: the range's upper end is below its lower end")
+    else:
+        value = _normalise_decimal(value.scaleb(exponent))
+    _refuse_number_in_unit(rest, surface)
     # What is counted is part of what the amount states, not of its wording: lowercase and
     # single-spaced, so "Kỹ sư" at a sentence start and "kỹ sư" are one unit.
     tail = " ".join(rest.strip(" .,;:").lower().split()) or None
     unit = ("percent" + (tail or "")) if percent else tail
     return Amount(value, surface, currency, unit, upper, bound)
+
+
+def _refuse_number_in_unit(rest: str, surface: str) -> None:
+    """What follows the number, scale and currency is the unit ("kỹ sư", "/năm"); a unit
+    that starts with a number, a fraction, a dangling range or another scale word means the
+    amount was misread (``1/2 tỷ`` was 1, ``5 tỷ tỷ`` 5 000 000 000), so it is refused."""
+    low = rest.lower()
+    scale, _ = _scale(rest)
+    if low[:1].isdigit() or re.match(r"^/\s*\d", low):
+        what = "a fraction" if low[:1] == "/" else "another number"
+        hint = "amounts are whole or decimal numbers; leave `amount` out, the quote keeps it"
+    elif low[:1] in "-–" and low:
+        what, hint = "a range without its upper end", "give both ends, e.g. '6-7%', or one number"
+    elif scale is not None:
+        what = "a second scale word"
+        hint = (
+            "write the scale once ('nghìn tỷ', 'triệu tỷ' are read as one), or leave `amount` out"
+        )
+    else:
+        return
+    raise QuantityError(f"amount {surface!r}: {what} follows the number ({rest!r}); {hint}")
 
 
 def _normalise_decimal(value: Decimal) -> Decimal:
@@ -317,9 +362,9 @@ _SPACED_OR_PLAIN = rf"(?:{_SPACED}|\d[\d.,]*)"
 _AMOUNT = re.compile(
     r"(?i)(?:(?:khoảng|gần|xấp xỉ|hơn|trên|ít nhất|dưới|lên đến|lên tới|tối đa)\s+)?"
     rf"(?:US\$|\$|¥|€)?(?<![\d.,]){_SPACED_OR_PLAIN}(?:\s*(?:-|–|đến)\s*{_SPACED_OR_PLAIN})?"
-    r"(?:\s*%|\s*(?:nghìn tỷ|ngàn tỷ|nghìn tỉ|ngàn tỉ|nghìn|ngàn|triệu|tỷ|tỉ)"
-    r"(?:\s+(?:yên nhật|yên|yen|jpy|đô la mỹ|usd|euro|eur|vnd|đồng))?"
-    r"|\s*(?:yên|yen|jpy|usd|euro|eur|vnd))(?!\w)"
+    r"(?:\s*%|\s*(?:nghìn tỷ|ngàn tỷ|nghìn tỉ|ngàn tỉ|triệu tỷ|triệu tỉ|nghìn|ngàn|triệu|tỷ|tỉ)"
+    r"(?:\s+(?:yên nhật|yên|yen|jpy|đô la mỹ|usd|euro|eur|vnđ|vnd|đồng))?"
+    r"|\s*(?:yên|yen|jpy|usd|euro|eur|vnđ|vnd))(?!\w)"
 )
 
 

@@ -29,6 +29,10 @@ MAX_QUERY_TOKENS = 100_000  # kg query / kg serve --max-query-tokens (see scan_q
 # kg query / kg serve --max-query-depth: Oxigraph's parser recurses per level of nesting and
 # overflows its stack (SIGSEGV) at about 3,000 braces, 5,000 parentheses or 10,000 "!".
 MAX_QUERY_DEPTH = 256
+# kg query --timeout and --max-memory: a query stops after this long once the graph is
+# loaded, or once its own memory passes this (a two-pattern cross product took 4 GB).
+QUERY_SECONDS = 600.0
+QUERY_MEMORY = 4 * 2**30
 UPDATE_KEYWORDS = frozenset(
     {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
 )
@@ -129,33 +133,56 @@ class QueryTooLong(QueryError):
 class QueryTooDeep(QueryError):
     """A query nested deeper than the cap (``--max-query-depth``)."""
 
-    def __init__(self, max_depth: int, line: int, origin: str = ""):
+    def __init__(self, max_depth: int, line: int, origin: str = "", chain: bool = False):
+        what = (
+            "chains operators, path steps or patterns (+ && / | UNION OPTIONAL FILTER BIND …)"
+            if chain
+            else "nests brackets, braces, parentheses and prefix operators (! - + ^)"
+        )
         super().__init__(
             (f"{origin}:{line}: " if origin else f"line {line}: ")
-            + f"the query nests brackets, braces, parentheses and prefix operators (! - + ^) "
-            f"more than {max_depth} deep, which is refused (the engine's parser would run "
-            "out of stack); raise --max-query-depth if a query this deep is meant"
+            + f"the query {what} more than {max_depth} deep, which is refused (the engine "
+            "would run out of stack); split it, use VALUES or IN (…) for long lists, or raise "
+            "--max-query-depth if a query this deep is meant"
         )
-        self.max_depth, self.line = max_depth, line
+        self.max_depth, self.line, self.chain = max_depth, line, chain
 
 
 _OPENS = {"{": 1, "(": 1, "[": 1, "}": -1, ")": -1, "]": -1}
 _PREFIX_OPERATORS = frozenset("!-+^")
 
 
+# A chain the engine builds as a left-deep tree, one level per link: binary operators,
+# path steps, and the group patterns that join what comes before them. 10,000 "1+" or
+# "UNION {}", or 5,000 "BIND", overflowed the engine's stack (SIGSEGV) as nesting does.
+_CHAIN_PUNCT = frozenset("+-*/|^&=<>")
+_CHAIN_WORDS = frozenset({"UNION", "OPTIONAL", "MINUS", "FILTER", "BIND"})
+
+
 def _check_depth(text: str, tokens: Sequence[Token], max_depth: int) -> None:
     """Raise :class:`QueryTooDeep` where ``tokens`` (whitespace and comments left out) nest
-    deeper than ``max_depth``: open brackets plus the run of prefix operators before a term."""
+    deeper than ``max_depth``: open brackets, plus the run of prefix operators before a term,
+    plus the links of the chain of operators and patterns at the innermost open bracket."""
     depth = run = 0
+    chains = [0]  # links so far at each open bracket
     for tok in tokens:
         if tok.kind == "punct":
             step = _OPENS.get(tok.text, 0)
+            if step > 0:
+                chains.append(0)
+            elif step < 0 and len(chains) > 1:
+                chains.pop()
             depth = max(0, depth + step)
             run = run + 1 if tok.text in _PREFIX_OPERATORS else 0
-            if depth + run > max_depth:
-                raise QueryTooDeep(max_depth, text.count("\n", 0, tok.start) + 1)
+            if tok.text in _CHAIN_PUNCT:
+                chains[-1] += 1
         else:
             run = 0
+            if tok.kind == "word" and tok.text.upper() in _CHAIN_WORDS:
+                chains[-1] += 1
+        if depth + run + chains[-1] > max_depth:
+            line = text.count("\n", 0, tok.start) + 1
+            raise QueryTooDeep(max_depth, line, chain=chains[-1] > run)
 
 
 def _all_tokens(text: str, max_tokens: int | None = None) -> list[Token]:
@@ -218,6 +245,11 @@ class QueryShape:
     where_brace: int | None  # offset of the "{" that opens the WHERE group
     where_problem: str = ""  # why there is no WHERE group to bind parameters in
     hidden_services: tuple[str, ...] = ()  # tokens the engine may read as SERVICE
+    # The variables a VALUES block at the start of the WHERE group binds: those outside
+    # subqueries, and those a subquery projects (a subquery hides the others).
+    where_variables: frozenset[str] = frozenset()
+    # Variables the WHERE group assigns itself, outside subqueries (``BIND(… AS ?v)``).
+    assigned: frozenset[str] = frozenset()
 
     @property
     def has_dataset_clause(self) -> bool:
@@ -299,11 +331,20 @@ def scan_query(
     where_problem = ""
     expect_where_group = False
     template_done = False
+    scopes = _Scopes()
     for i, tok in enumerate(tokens):
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
         upper = tok.text.upper() if tok.kind == "word" else ""
         if tok.kind == "var":
             variables.add(tok.text[1:])
+            if where_brace is not None and braces > 0:
+                scopes.variable(tok.text[1:], tokens[i - 1].text.upper(), parens)
+        elif upper == "SELECT" and where_brace is not None and braces > 0:
+            scopes.enter(braces, parens)
+        elif upper == "WHERE" or (tok.kind == "punct" and tok.text == "{"):
+            scopes.body()
+        elif tok.kind == "punct" and tok.text == "*":
+            scopes.star()
         elif tok.kind == "word" and ":" in tok.text and not tok.text.startswith("_:"):
             prefix = tok.text.split(":", 1)[0]
             prev = tokens[i - 1].text.upper() if i else ""
@@ -357,6 +398,7 @@ def scan_query(
                 braces += 1
             elif tok.text == "}":
                 braces = max(0, braces - 1)
+                scopes.leave(braces)
     if form == "DESCRIBE" and where_brace is None and not where_problem:
         where_problem = "this DESCRIBE has no WHERE group; add WHERE { … } to use --param"
     undeclared = tuple(dict.fromkeys(p for p in used_prefixes if p not in declared))
@@ -371,7 +413,56 @@ def scan_query(
         where_brace=where_brace,
         where_problem=where_problem,
         hidden_services=find_hidden_services(text, every_token),
+        where_variables=frozenset(scopes.outer),
+        assigned=frozenset(scopes.assigned),
     )
+
+
+class _Scopes:
+    """Which variables of a WHERE group are in its own scope, read token by token: a
+    subquery (``{ SELECT ?x WHERE { … } }``) shows only what it projects (every variable for
+    ``SELECT *``, or ``AS ?v`` and the plain variables of its projection)."""
+
+    def __init__(self) -> None:
+        self.outer: set[str] = set()
+        self.assigned: set[str] = set()
+        # each open subquery: [depth of its SELECT, parens there, in projection?, star?,
+        #                      projected, every variable]
+        self.stack: list[list] = []
+
+    def enter(self, braces: int, parens: int) -> None:
+        self.stack.append([braces, parens, True, False, set(), set()])
+
+    def body(self) -> None:
+        if self.stack:
+            self.stack[-1][2] = False
+
+    def variable(self, name: str, before: str, parens: int) -> None:
+        if not self.stack:
+            self.outer.add(name)
+            if before == "AS":
+                self.assigned.add(name)
+            return
+        top = self.stack[-1]
+        top[5].add(name)
+        if top[2] and (before == "AS" or parens == top[1]):
+            top[4].add(name)
+
+    def star(self) -> None:
+        if self.stack and self.stack[-1][2]:
+            self.stack[-1][3] = True
+
+    def leave(self, braces: int) -> None:
+        """After a ``}`` (``braces`` now open): close the subqueries it ended."""
+        while self.stack and braces < self.stack[-1][0]:
+            _, _, _, star, projected, every = self.stack.pop()
+            shown = every if star else projected
+            if self.stack:
+                self.stack[-1][5].update(shown)
+                if self.stack[-1][2]:
+                    self.stack[-1][4].update(shown)
+            else:
+                self.outer.update(shown)
 
 
 def describe_service_refusal(

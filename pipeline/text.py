@@ -205,3 +205,37 @@ def fold_words(text: str) -> str:
     stripped = decomposed.translate(_NO_MARKS).lower()
     spaced = _LETTER_DIGIT.sub(" ", stripped)
     return " " + _NON_WORD.sub(" ", spaced).strip() + " "
+
+
+def escape_control(text: str) -> str:
+    r"""``text`` with control and format characters written as ``\xNN`` / ``\uNNNN``.
+
+    Request lines and headers are the client's bytes; written raw to a terminal, escape
+    sequences in them would move the cursor, recolour or retitle it.
+
+    >>> escape_control("GET /\x1b[2J\u202e HTTP/1.1")
+    'GET /\\x1b[2J\\u202e HTTP/1.1'
+    >>> escape_control("Hà Nội")
+    'Hà Nội'
+    """
+    out = []
+    for ch in text:
+        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def for_terminal(text: str) -> str:
+    r"""Text for a person's terminal: :func:`escape_control` line by line (line breaks and
+    tabs kept). Labels and titles in a graph are anybody's text: raw, an escape sequence in
+    one would recolour, clear or retitle the terminal, and a bidi override would reorder
+    what is shown.
+
+    >>> for_terminal("a\x1b]0;owned\x07 b\tc")
+    'a\\x1b]0;owned\\x07 b\tc'
+    """
+    lines = text.split("\n")
+    return "\n".join("\t".join(map(escape_control, line.split("\t"))) for line in lines)

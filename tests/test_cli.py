@@ -356,4 +356,16 @@ def test_new_source_of_a_directory_says_it_is_one(tmp_path: Path) -> None:
     (tmp_path / "sources").mkdir()
     (tmp_path / "doc.txt").mkdir()
     r = run_kg("new-source", str(tmp_path / "doc.txt"), "--sources", str(tmp_path / "sources"))
-    assert r.returncode == errors.EXIT_IO and "is a directory" in r.stderr, r.stderr
+    assert r.returncode == errors.EXIT_BAD_INPUT and "is a directory" in r.stderr, r.stderr
+    # a missing input is exit 3, as for every command that reads one; --id takes 0-9 only
+    (tmp_path / "doc.txt").rmdir()
+    r = run_kg("new-source", str(tmp_path / "doc.txt"), "--sources", str(tmp_path / "sources"))
+    assert r.returncode == errors.EXIT_BAD_INPUT and "no such file" in r.stderr, r.stderr
+    (tmp_path / "doc.txt").write_text("Văn bản.\n", encoding="utf-8")
+    r = run_kg("new-source", str(tmp_path / "doc.txt"), "--sources", str(tmp_path / "nowhere"))
+    assert r.returncode == errors.EXIT_BAD_INPUT and "sources directory not found" in r.stderr
+    for digits in ("١٢٣", "０１２"):
+        r = run_kg("new-source", str(tmp_path / "doc.txt"), "--sources",
+                   str(tmp_path / "sources"), "--id", digits)  # fmt: skip
+        assert r.returncode == errors.EXIT_USAGE and "digits 0-9" in r.stderr, r.stderr
+    assert not any((tmp_path / "sources").iterdir())

@@ -211,6 +211,17 @@ def test_kg_diff_of_two_files_markdown_json_patch_and_exit_codes(tmp_path: Path)
     assert unknown.returncode == 2 and "no-such-tag" in unknown.stderr
 
 
+def test_kg_diff_never_writes_its_patch_over_a_side_it_compares(tmp_path: Path) -> None:
+    old = write(tmp_path, "old.nq", MINI_CORPUS)
+    new = write(tmp_path, "new.nq", edit(MINI_CORPUS, drop={4}))
+    before = {p: p.read_bytes() for p in (old, new)}
+    other_spelling = tmp_path / ".." / tmp_path.name / "old.nq"
+    for target in (old, new, other_spelling):
+        done = run_kg("diff", str(old), str(new), "--patch", str(target), "-q")
+        assert done.returncode == 2 and "would destroy the input" in done.stderr, done.stderr
+    assert {p: p.read_bytes() for p in (old, new)} == before
+
+
 OLD_REV, NEW_REV = "c336a9a", "2768a94"  # two commits of this repository that changed sources
 
 
@@ -324,3 +335,40 @@ def test_two_revisions_naming_the_same_commit_do_not_differ() -> None:
     head = run_kg("diff", "--rev", "HEAD", "--rev", "HEAD", "--exit-code", "-q")
     assert head.returncode == 0, head.stderr
     assert "No differences" in head.stdout
+
+
+def test_blank_nodes_are_labelled_from_their_graph_so_the_same_graph_does_not_differ(
+    tmp_path: Path,
+) -> None:
+    """Two reads of one Turtle file with ``[]`` differed (a parser's labels are random):
+    "2 quads added, 2 removed", other bytes on every run, and a patch naming labels no
+    fresh read has. Now the same graph, under any labels, does not differ; a real change is
+    reported with the same bytes every time, and its patch applies to a fresh read."""
+    t1 = tmp_path / "t1.ttl"
+    t1.write_text("[] <http://b> [ <http://b> [] ] .\n", encoding="utf-8")
+    same = tmp_path / "same.nt"
+    same.write_text("_:x <http://b> _:y .\n_:y <http://b> _:z .\n", encoding="utf-8")
+    grown = tmp_path / "grown.nt"
+    grown.write_text(same.read_text(encoding="utf-8") + '_:z <http://b> "x" .\n', "utf-8")
+    for other in (t1, same):
+        done = run_kg("diff", str(t1), str(other), "--exit-code", "-q")
+        assert done.returncode == 0 and "No differences" in done.stdout, done.stdout
+    runs = [
+        run_kg(
+            "diff",
+            str(t1),
+            str(grown),
+            "-q",
+            "--patch",
+            str(tmp_path / f"p{i}.rdfp"),
+            env={"PYTHONHASHSEED": str(i)},
+        )
+        for i in (1, 2)
+    ]
+    assert runs[0].stdout == runs[1].stdout and "`_:b" in runs[0].stdout
+    patch = (tmp_path / "p1.rdfp").read_text(encoding="utf-8")
+    assert patch == (tmp_path / "p2.rdfp").read_text(encoding="utf-8")
+    applied = apply_rdf_patch(read_quads(t1), patch)
+    from pipeline.diff import label_blank_nodes
+
+    assert applied == {canonical_quad(q) for q in label_blank_nodes(read_quads(grown))}

@@ -352,6 +352,35 @@ def test_a_malformed_header_block_is_refused_whole_and_nothing_is_smuggled(
     assert marker not in endpoint.log_text()
 
 
+@pytest.mark.parametrize(
+    "ctype", ["multipart/mixed; boundary=zz", "multipart/form-data; boundary=x", "message/rfc822"]
+)
+def test_a_mime_content_type_is_no_malformed_header_block(endpoint: Endpoint, ctype: str) -> None:
+    """The header check ran the mail parser, which looked for the multipart (or message)
+    body of such a Content-Type, did not find it and flagged the headers: a GET carrying
+    one was refused as "malformed" and its connection closed. A GET is answered; a POST of
+    that type is 415, not a query type."""
+    get = f"GET {sparql_path(ASK)} HTTP/1.1\r\nHost: x\r\nContent-Type: {ctype}\r\n"
+    status, _, body = raw_exchange(endpoint, (get + "Accept: text/csv\r\n\r\n").encode())
+    assert status == 200 and body.strip() == b"true", body
+    post = (
+        f"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: {ctype}\r\n"
+        "Content-Length: 6\r\n\r\nASK {}"
+    )
+    status, _, body = raw_exchange(endpoint, post.encode())
+    assert status == 415 and b"is not a query" in body, body
+
+
+def test_a_post_with_a_query_in_the_url_and_the_body_is_refused(endpoint: Endpoint) -> None:
+    """Which of the two was meant cannot be told: the body's used to win silently."""
+    post = (
+        "POST /sparql?query=ASK%7BFILTER(false)%7D HTTP/1.1\r\nHost: x\r\n"
+        "Content-Type: application/sparql-query\r\nContent-Length: 6\r\n\r\nASK {}"
+    )
+    status, _, body = raw_exchange(endpoint, post.encode())
+    assert status == 400 and b"give exactly one query" in body, body
+
+
 def test_a_malformed_header_block_gets_no_100_continue(endpoint: Endpoint) -> None:
     request = (
         b"POST /sparql HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nX-Junk\r\n"

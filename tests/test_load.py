@@ -522,6 +522,46 @@ def test_an_amount_that_is_not_one_number_is_refused(surface: str) -> None:
         parse_amount(surface)
 
 
+@pytest.mark.parametrize(
+    ("surface", "value", "upper", "currency", "unit"),
+    [
+        ("5 triệu tỷ đồng", "5000000000000000", None, "VND", None),  # was 5 000 000, "tỷ đồng"
+        ("2 triệu - 3 triệu USD", "2000000", "3000000", "USD", None),  # was 2 000 000
+        ("500 triệu đến 1 tỷ USD", "500000000", "1000000000", "USD", None),
+        ("5-7 tỷ", "5000000000", "7000000000", None, None),  # the scale of both ends
+        ("5 trieu USD", "5000000", None, "USD", None),  # was 5, with the unit "trieu usd"
+        ("5 tỷ VNĐ", "5000000000", None, "VND", None),  # was no currency
+        ("100 triệu đô la", "100000000", None, None, "đô la"),  # which dollar: not said
+    ],
+)
+def test_scale_words_are_read_on_each_end_and_as_compounds(
+    surface: str, value: str, upper: str | None, currency: str | None, unit: str | None
+) -> None:
+    from pipeline.quantities import parse_amount
+
+    a = parse_amount(surface)
+    got = (str(a.value), None if a.upper is None else str(a.upper), a.currency, a.unit)
+    assert got == (value, upper, currency, unit)
+
+
+@pytest.mark.parametrize(
+    ("surface", "said"),
+    [
+        ("1/2 tỷ USD", "a fraction"),  # was 1, with the unit "/2 tỷ usd"
+        ("5 tỷ tỷ", "a second scale word"),  # was 5 000 000 000
+        ("6–", "a range without its upper end"),
+        ("5 triệu - năm", "a range without its upper end"),
+    ],
+)
+def test_an_amount_whose_unit_starts_with_part_of_a_number_is_refused(
+    surface: str, said: str
+) -> None:
+    from pipeline.quantities import QuantityError, parse_amount
+
+    with pytest.raises(QuantityError, match=said):
+        parse_amount(surface)
+
+
 def test_facts_that_cannot_be_true_are_refused(corpus_copy: Path) -> None:
     """A rank past the ranking's size, an end before the start, a fact linking an entity to
     itself and a country of a country were all accepted into the graph."""

@@ -139,3 +139,19 @@ def test_names_are_matched_without_diacritics_in_the_bundled_graph() -> None:
     done = run_kg("path", "bo khoa hoc va cong nghe", "bộ kh&cn")
     assert done.returncode == EXIT_USAGE
     assert "name the same entity (most)" in done.stderr
+
+
+def test_labels_cannot_drive_the_terminal(tmp_path: Path) -> None:
+    """A label holding an escape sequence (recolour, retitle the terminal) or a bidi
+    override reaches kg path and kg diff escaped, as kg query's table and the serve log are."""
+    graph = (ROOT / "graphs" / "kg.nq").read_text(encoding="utf-8")
+    hostile = graph.replace('"Rapidus"@en', '"\\u001B[31mRapidus\\u001B]0;owned\\u0007\\u202E"@en')
+    assert hostile != graph
+    path = tmp_path / "hostile.nq"
+    path.write_text(hostile, encoding="utf-8")
+    shown = run_kg("path", "meti", "rapidus", "--input", str(path), "--max", "1", "--lang", "en")
+    changed = run_kg("diff", str(ROOT / "graphs" / "kg.nq"), str(path), "-q")
+    for done in (shown, changed):
+        assert done.returncode == 0, done.stderr
+        assert "\\x1b[31mRapidus\\x1b]0;owned\\x07\\u202e" in done.stdout
+        assert not any(c in done.stdout for c in "\x1b\x07\u202e")

@@ -352,6 +352,39 @@ def test_a_store_that_does_not_answer_times_out(stub_server: list[ThreadingHTTPS
 def test_bad_endpoints_and_inputs_are_named() -> None:
     done = kg("push", "--endpoint", "ftp://example.org/store")
     assert done.returncode == 2 and "not an http(s) URL" in done.stderr
+
+
+def test_an_endpoint_that_would_misroute_or_leak_is_refused_before_any_connection() -> None:
+    """Exit 2, and a real listener on the endpoint's port sees no connection: a fragment
+    would carry the graph parameter (every graph would replace the default graph), a graph
+    parameter of its own would reach the store twice, a password would be printed and never
+    sent, and a bad port or host used to be an internal error."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.5)
+    port = listener.getsockname()[1]
+    here = f"http://127.0.0.1:{port}"
+    try:
+        for endpoint, said in (
+            (f"{here}/store#x", "#fragment"),
+            (f"{here}/store?graph=http://evil/", "'graph' parameter"),
+            (f"{here}/store?default", "'default' parameter"),
+            (f"http://u:secret@127.0.0.1:{port}/store", "user name or password"),
+            ("http://127.0.0.1:99999/store", "not a valid URL"),
+            ("http://127.0.0.1:abc/store", "not a valid URL"),
+            ("http://[::1/store", "not a valid URL"),
+            (f"{here}/st ore", "space or a control character"),
+            (f"{here}/st\rore", "space or a control character"),
+        ):
+            done = kg("push", "--endpoint", endpoint, "--input", str(GRAPH))
+            assert done.returncode == 2 and said in done.stderr, (endpoint, done.stderr)
+            assert "secret" not in done.stderr + done.stdout
+        done = kg("push", "--endpoint", f"{here}/store", "--since", str(GRAPH),
+                  "--update-endpoint", "http://127.0.0.1:99999/u")  # fmt: skip
+        assert done.returncode == 2 and "--update-endpoint" in done.stderr, done.stderr
+        with pytest.raises(TimeoutError):
+            listener.accept()  # nothing connected
+    finally:
+        listener.close()
     done = kg("push", "--endpoint", "http://127.0.0.1:1/store", "--input", "nowhere/kg.nq")
     assert done.returncode == 3 and "kg build" in done.stderr
 

@@ -208,6 +208,25 @@ def test_a_parameter_must_name_a_variable_of_the_query(capsys: pytest.CaptureFix
     assert code == 2 and "expected name=value" in err
 
 
+def test_a_parameter_a_values_block_would_not_reach_is_refused(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A variable only inside a subquery that does not project it was left unbound: the
+    count covered every label of the graph (654) where JETRO has 3. A projected one binds."""
+    hidden = "SELECT (COUNT(*) AS ?n) WHERE { { SELECT ?x WHERE { ?e rdfs:label ?x } } }"
+    code, out, err = kg(capsys, "query", hidden, "--param", "e=res:jetro", "--format", "csv")
+    assert code == 2 and out == "" and "only inside a subquery" in err, err
+    shown = "SELECT (COUNT(*) AS ?n) WHERE { { SELECT ?e ?x WHERE { ?e rdfs:label ?x } } }"
+    flat = "SELECT (COUNT(*) AS ?n) WHERE { ?e rdfs:label ?x }"
+    answers = [
+        kg(capsys, "query", q, "--param", "e=res:jetro", "--format", "csv") for q in (shown, flat)
+    ]
+    assert answers[0][:2] == answers[1][:2] and answers[0][0] == 0
+    assert answers[0][1].splitlines()[1] != "0"
+    code, _, err = kg(capsys, "query", "SELECT ?v WHERE { BIND(1 AS ?v) }", "--param", "v=2")
+    assert code == 2 and "assigns ?v itself" in err, err
+
+
 # ---------------------------------------------------------------- errors
 
 

@@ -732,8 +732,34 @@ def test_kg_serve_refuses_a_query_too_long_or_too_deep_and_goes_on(capped_server
     got = capped_server.query(deep)
     assert got.status == 400 and "line 2" in got.body, got.body
     assert "--max-query-depth 256" in got.body and "worker" not in got.body
+    # Flat chains build trees as deep as their length: each of these crashed a worker
+    # (SIGSEGV, the worker replaced and the graph reloaded) at 10,000 links, 5,000 BINDs.
+    for chain in (
+        "ASK { FILTER(" + "+".join(["1"] * 10_000) + " > 0) }",
+        "SELECT * { " + " UNION ".join(["{}"] * 10_000) + " }",
+        "SELECT * { ?s " + "/".join(["rdfs:label"] * 10_000) + " ?o }",
+        "ASK { FILTER(" + " && ".join(["true"] * 10_000) + ") }",
+        "SELECT * { " + " ".join(["OPTIONAL {}"] * 10_000) + " }",
+        "SELECT * { " + " ".join(f"BIND({i} AS ?v{i})" for i in range(5_000)) + " }",
+    ):
+        got = capped_server.request(
+            "/sparql", data=chain.encode(), headers={"Content-Type": "application/sparql-query"}
+        )
+        assert got.status == 400 and "chains operators" in got.body, got.body[:300]
+        assert "worker" not in got.body
     again = capped_server.query(count)
     assert again.status == 200 and again.body == first.body
+
+
+def test_a_chain_counts_one_level_per_link_at_its_own_bracket() -> None:
+    """A chain of N links at one bracket counts N levels there, nested brackets add theirs,
+    and a chain inside a closed bracket no longer counts after it."""
+    plus = "ASK { FILTER(" + "+".join(["1"] * 10) + " > 0) }"  # 9 "+" and ">" in ( ... )
+    scan_query(plus, max_depth=12)  # { ( and 10 links
+    with pytest.raises(query_module.QueryTooDeep, match="chains operators"):
+        scan_query(plus, max_depth=11)
+    closed = "SELECT * { " + " ".join(["{ ?s ?p ?o FILTER(1+1+1) }"] * 50) + " }"
+    scan_query(closed, max_depth=6)  # each group's FILTER chain ends with its group
 
 
 def test_kg_query_refuses_a_deep_query_before_loading_the_graph(tmp_path: Path) -> None:
@@ -745,3 +771,19 @@ def test_kg_query_refuses_a_deep_query_before_loading_the_graph(tmp_path: Path) 
     assert f"{deep}:2: " in r.stderr and "--max-query-depth" in r.stderr
     r = run_kg("query", str(deep), "--input", str(missing), "--max-query-tokens", "100")
     assert r.returncode == 7 and "more than 100 tokens" in r.stderr, r.stderr
+
+
+def test_kg_query_stops_a_query_past_its_time_or_memory() -> None:
+    """A two-pattern cross product of the bundled graph ran for minutes and took 3–4 GB in
+    kg query, which had no cap: it is stopped at --timeout, or at --max-memory, with an
+    error naming the option (exit 7)."""
+    cross = "SELECT * { ?a ?b ?c . ?d ?e ?f }"
+    slow = run_kg("query", cross, "--format", "csv", "--timeout", "2")
+    assert slow.returncode == 7 and "ran for more than 2 s" in slow.stderr, slow.stderr[-500:]
+    assert "--timeout" in slow.stderr
+    big = run_kg("query", cross, "--format", "csv", "--max-memory", "200M", "--timeout", "120")
+    assert big.returncode == 7 and "more memory than --max-memory allows (200 MiB)" in big.stderr
+    small = run_kg("query", "ASK { ?s ?p ?o }", "--timeout", "30", "--max-memory", "200M")
+    assert small.returncode == 0 and "true" in small.stdout, small.stderr
+    bad = run_kg("query", "ASK {}", "--timeout", "0")
+    assert bad.returncode == 2 and "--timeout" in bad.stderr

@@ -195,6 +195,22 @@ def test_entity_iris_dereference_as_rdf(server: Server) -> None:
     assert "script-src" not in html.headers["Content-Security-Policy"]  # no script at all
 
 
+def test_an_iri_the_graph_does_not_hold_is_404_and_its_links_stay_in_resource(
+    server: Server,
+) -> None:
+    """A dereferenceable IRI the graph does not hold was 200; its page linked
+    ``/resource/../../etc/passwd?format=turtle``, which a browser resolves to ``/etc/…``."""
+    missing = server.request("/resource/nonexistent-entity", headers={"Accept": "text/html"})
+    assert missing.status == 404 and "Nothing in the graph has this IRI" in missing.body
+    dotted = server.request(
+        "/resource/%2e%2e%2f%2e%2e%2fetc%2fpasswd", headers={"Accept": "text/html"}
+    )
+    assert dotted.status == 404
+    assert 'href="/resource/%2E%2E/%2E%2E/etc/passwd?format=turtle"' in dotted.body
+    assert 'href="/resource/../' not in dotted.body
+    assert server.request("/resource/jetro", headers={"Accept": "text/html"}).status == 200
+
+
 def test_parameters_are_bound_as_terms_never_spliced(server: Server) -> None:
     text = (REPO / "pipeline" / "queries" / "entity-names.rq").read_text(encoding="utf-8")
     ok = server.request(

@@ -344,18 +344,19 @@ def new_source(
     limits: DocumentLimits = DEFAULT_DOCUMENT_LIMITS,
 ) -> NewSource:
     """Create ``sources/NNN/`` from ``file`` (read under ``limits``); never overwrites."""
+    # A missing input is exit 3, as for every other command that reads one.
     if not file.is_file():
         why = "no such file"
         if file.is_dir():
-            why = "is a directory — give the document file (.txt, .html, .pdf, …)"
+            why = "is a directory"
         elif file.exists():
-            why = "is not a regular file (a device, a FIFO or a socket) — give the document file"
-        raise OutputError(f"{file}: {why}")
+            why = "is not a regular file (a device, a FIFO or a socket)"
+        raise _refused(file, why, "give the document file (.txt, .html, .pdf, …)")
     if not sources.is_dir():
-        raise OutputError(f"{sources}: sources directory not found — pass --sources DIR")
+        raise _refused(sources, "sources directory not found", "pass --sources DIR")
     name = folder_name or next_folder_name(sources)
-    if not re.fullmatch(r"\d{3,}", name):
-        raise UsageError(f"--id {name!r}: use three or more digits, like 005")
+    if not re.fullmatch(r"[0-9]{3,}", name):  # ASCII digits: the build reads no others
+        raise UsageError(f"--id {name!r}: use three or more digits 0-9, like 005")
     folder = sources / name
     if folder.exists():
         raise UsageError(

@@ -272,9 +272,20 @@ def local_path(iri: str, vocab: Vocabulary) -> str | None:
 
     >>> local_path("https://w3id.org/vjkg/resource/meti", Vocabulary())
     '/resource/meti'
+
+    A ``.`` or ``..`` segment is percent-encoded: a browser would resolve it, and the link
+    would lead out of ``/resource/`` (``/resource/../../etc/passwd`` to ``/etc/passwd``).
+
+    >>> local_path("https://w3id.org/vjkg/resource/../x", Vocabulary())
+    '/resource/%2E%2E/x'
     """
     base = str(vocab.RES)
-    return "/resource/" + quote(iri[len(base) :], safe="/-._~") if iri.startswith(base) else None
+    if not iri.startswith(base):
+        return None
+    segments = [quote(seg, safe="-._~") for seg in iri[len(base) :].split("/")]
+    return "/resource/" + "/".join(
+        s.replace(".", "%2E") if s in (".", "..") else s for s in segments
+    )
 
 
 def to_entity_html(

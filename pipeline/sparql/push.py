@@ -33,7 +33,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal
@@ -50,8 +50,8 @@ from ..errors import (
     VjkgError,
 )
 from ..readers import DEFAULT_LIMITS, InputLimits, iter_quads, to_rdflib
+from ..text import escape_control
 from ..vocab import DEFAULT_BASE
-from .serve import escape_control
 
 CONTENT_TYPE = "text/turtle; charset=utf-8"
 UPDATE_TYPE = "application/sparql-update; charset=utf-8"
@@ -110,14 +110,57 @@ def graph_url(endpoint: str, iri: str | None) -> str:
 
 
 def check_endpoint(endpoint: str, option: str = "--endpoint") -> str:
-    """Validate an endpoint URL (http or https, with a host)."""
-    parts = urlsplit(endpoint)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise UsageError(
-            f"{option} {endpoint!r} is not an http(s) URL — give the Graph Store endpoint, "
-            "e.g. http://127.0.0.1:7878/store (Oxigraph) or http://localhost:3030/ds/data (Fuseki)"
+    """Validate an endpoint URL before any request: http or https, a host and a valid port,
+    no space or control character, no fragment (the ``?graph=`` parameter would land in it
+    and every graph would replace the default graph), no ``graph``/``default`` parameter of
+    its own (two would reach the store), and no user name or password (they would be printed
+    in the report, and kg push does not send them).
+
+    >>> check_endpoint("http://127.0.0.1:7878/store")
+    'http://127.0.0.1:7878/store'
+    """
+    example = (
+        "e.g. http://127.0.0.1:7878/store (Oxigraph) or http://localhost:3030/ds/data (Fuseki)"
+    )
+
+    def refuse(what: str) -> UsageError:
+        return UsageError(
+            f"{option} {_shown(endpoint)} {what} — give the Graph Store endpoint, {example}"
         )
+
+    if any(c.isspace() or not c.isprintable() for c in endpoint):
+        raise refuse("holds a space or a control character")
+    try:
+        parts = urlsplit(endpoint)
+        port = parts.port
+    except ValueError as exc:  # a port out of range or not a number, a broken [IPv6] host
+        raise refuse(f"is not a valid URL ({exc})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise refuse("is not an http(s) URL with a host")
+    if port == 0:
+        raise refuse("names port 0")
+    if parts.username is not None or parts.password is not None:
+        raise refuse(
+            "holds a user name or password, which kg push does not send and would print "
+            "in its report; push to a store that needs none, or through a proxy that adds them"
+        )
+    if "#" in endpoint:
+        raise refuse("has a #fragment, which would hold the graph parameter")
+    taken = {k for k, _ in parse_qsl(parts.query, keep_blank_values=True)} & {"graph", "default"}
+    if taken:
+        raise refuse(f"already has a {sorted(taken)[0]!r} parameter; kg push adds one per graph")
     return endpoint
+
+
+def _shown(url: str) -> str:
+    """A URL for a message: quoted, control characters escaped, a password hidden."""
+    try:
+        parts = urlsplit(url)
+        if parts.password is not None:
+            url = url.replace(":" + parts.password + "@", ":***@", 1)
+    except ValueError:
+        pass
+    return repr(url)  # repr escapes control characters
 
 
 # Graph Store endpoint path → the same store's SPARQL Update path.

@@ -25,6 +25,7 @@ import io
 import json
 import os
 import re
+import signal
 import sys
 import time
 import unicodedata
@@ -50,8 +51,9 @@ from ..sparqltext import (
     describe_service_refusal,
     scan_query,
 )
+from ..text import escape_control
 from ..vocab import Vocabulary
-from .sandbox import SandboxStatus, deny_network, run_in_child
+from .sandbox import SandboxStatus, cap_memory, deny_network, run_in_child
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 XSD_STRING = XSD + "string"
@@ -378,6 +380,17 @@ def bind_parameters(text: str, shape: QueryShape, params: Sequence[tuple[str, Te
         )
     if shape.where_brace is None:
         raise UsageError(shape.where_problem or "the query has no WHERE group to bind --param in")
+    for name in names:
+        if name not in shape.where_variables:  # a VALUES block here would not reach it
+            raise UsageError(
+                f"--param {name}: ?{name} occurs only inside a subquery that does not project "
+                f"it, so --param cannot bind it — add ?{name} to that subquery's SELECT"
+            )
+        if name in shape.assigned:
+            raise UsageError(
+                f"--param {name}: the query assigns ?{name} itself (… AS ?{name}), so --param "
+                f"cannot bind it — give the parameter another name, or drop the assignment"
+            )
     block = (
         " VALUES ("
         + " ".join("?" + n for n in names)
@@ -523,7 +536,7 @@ def run_query(
     except QueryTooLong as exc:
         raise QueryTooLong(exc.max_tokens, origin) from None
     except QueryTooDeep as exc:
-        raise QueryTooDeep(exc.max_depth, exc.line, origin) from None
+        raise QueryTooDeep(exc.max_depth, exc.line, origin, exc.chain) from None
     if shape.is_update:
         raise QueryError(
             f"{origin}: this is a SPARQL Update ({', '.join(shape.update_keywords)}); "
@@ -646,6 +659,8 @@ def query_file_without_network(
     origin: str = "query",
     render: Callable[[QueryResult], Any] | None = None,
     count: bool = False,
+    seconds: float | None = None,
+    memory: int | None = None,
     **options: Any,
 ) -> FileRun:
     """Load ``path`` (:func:`open_store`) and run the query over it, in one forked child
@@ -657,7 +672,9 @@ def query_file_without_network(
     engine wrote to: 100,000 page faults, 0.6 → 1.2 s, for one query at a million quads.)
     Input errors and query errors are raised here as they were raised in the child; a
     child that dies without an answer is a :class:`QueryError`. ``count`` also counts the
-    file's quads (a pass over the whole store).
+    file's quads (a pass over the whole store). ``seconds`` and ``memory`` cap the query
+    once the graph is loaded (``kg query --timeout`` and ``--max-memory``): past either,
+    the child is stopped and the error says which.
     """
 
     def job() -> FileRun:
@@ -666,9 +683,51 @@ def query_file_without_network(
         loaded = time.perf_counter() - started
         graphs = frozenset(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
         quads = count_quads(store) if count else None
-        return FileRun(_evaluate(store, text, origin, render, options), loaded, graphs, quads)
+        _cap_child(seconds, memory)
+        try:
+            run = _evaluate(store, text, origin, render, options)
+        except MemoryError:
+            raise QueryError(_over_memory(origin, memory)) from None
+        return FileRun(run, loaded, graphs, quads)
 
-    return _in_child(job, origin)
+    try:
+        return _in_child(job, origin)
+    except QueryError as exc:
+        died = str(exc)
+        if seconds is not None and f"signal {signal.SIGALRM.value}" in died:
+            raise QueryError(
+                f"{origin}: the query ran for more than {seconds:g} s and was stopped — add "
+                "LIMIT or more selective patterns, or raise --timeout"
+            ) from None
+        if memory is not None and f"signal {signal.SIGABRT.value}" in died:
+            raise QueryError(_over_memory(origin, memory)) from None
+        raise
+
+
+def _cap_child(seconds: float | None, memory: int | None) -> None:
+    """In the query's child, once the graph is loaded: end it (SIGALRM, whose default is to
+    terminate) after ``seconds``, and let its data grow by at most ``memory`` bytes (past
+    that, Python raises MemoryError and the engine aborts). The engine checks no flag while
+    it plans or joins, so only a signal stops it."""
+    if seconds is not None:
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+    if memory is not None:
+        cap_memory(max(1, memory // 2**20))
+
+
+def _over_memory(origin: str, memory: int | None) -> str:
+    if not memory:
+        cap = "its cap"
+    elif memory % 2**30 == 0:
+        cap = f"{memory // 2**30} GiB"
+    else:
+        cap = f"{memory / 2**20:.0f} MiB"
+    return (
+        f"{origin}: the query needed more memory than --max-memory allows ({cap}) and was "
+        "stopped — add LIMIT, select fewer variables or more selective patterns, or raise "
+        "--max-memory"
+    )
 
 
 def _collect(answer: object, max_results: int | None, max_bytes: int | None) -> QueryResult:
@@ -958,7 +1017,8 @@ def to_cell(term: Term | None, prefixes: Mapping[str, str]) -> str:
             text = f'"{text}"^^{compact_iri(dt, prefixes)}'
     else:
         text = str(term)
-    return _CONTROL.sub(lambda m: repr(m.group(0))[1:-1], text)
+    # control characters as repr writes them (\n, \x1b); bidi and other format characters too
+    return escape_control(_CONTROL.sub(lambda m: repr(m.group(0))[1:-1], text))
 
 
 def to_table(

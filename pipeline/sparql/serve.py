@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import email.errors
 import email.message
 import html
 import io
@@ -49,7 +50,6 @@ import sys
 import threading
 import time
 import traceback
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from http import HTTPStatus
@@ -72,6 +72,7 @@ from ..sparqltext import (
     describe_service_refusal,
     scan_query,
 )
+from ..text import escape_control
 from ..vocab import Vocabulary
 from ..webpage import read_asset
 from .pages import (
@@ -741,27 +742,6 @@ def _html_cell(term: Any, prefixes: Mapping[str, str]) -> str:
 # ---------------------------------------------------------------- HTTP
 
 
-def escape_control(text: str) -> str:
-    r"""``text`` with control and format characters written as ``\xNN`` / ``\uNNNN``.
-
-    Request lines and headers are the client's bytes; written raw to a terminal, escape
-    sequences in them would move the cursor, recolour or retitle it.
-
-    >>> escape_control("GET /\x1b[2J\u202e HTTP/1.1")
-    'GET /\\x1b[2J\\u202e HTTP/1.1'
-    >>> escape_control("Hà Nội")
-    'Hà Nội'
-    """
-    out = []
-    for ch in text:
-        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
-            code = ord(ch)
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
 # A header line as HTTP/1.1 allows it: a token, a colon, a value without CR, LF or NUL.
 _FIELD_LINE = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[^\r\n\x00]*\r?\n")
 _CONTENT_LENGTH = re.compile(r"[0-9]+")
@@ -789,11 +769,23 @@ def find_header_defect(lines: Sequence[bytes], headers: email.message.Message) -
     for number, line in enumerate(fields, 1):
         if not _FIELD_LINE.fullmatch(line):
             return f"header line {number} {line!r} is not NAME: VALUE"
-    if headers.defects:
-        return f"the header block is malformed ({type(headers.defects[0]).__name__})"
-    if headers.get_payload() or headers.get_unixfrom():
+    # A multipart/* or message/* Content-Type makes the parser look for a body it never saw
+    # (it was given the header block alone): defects of that body say nothing of the headers.
+    found = [d for d in headers.defects if not isinstance(d, _BODY_DEFECTS)]
+    if found:
+        return f"the header block is malformed ({type(found[0]).__name__})"
+    payload = headers.get_payload()
+    if (isinstance(payload, str) and payload) or headers.get_unixfrom():
         return "the header block has a line that is not a header"
     return ""
+
+
+_BODY_DEFECTS = (
+    email.errors.StartBoundaryNotFoundDefect,
+    email.errors.NoBoundaryInMultipartDefect,
+    email.errors.CloseBoundaryNotFoundDefect,
+    email.errors.MultipartInvariantViolationDefect,
+)
 
 
 class _LineRecorder(io.BufferedIOBase):
@@ -1330,8 +1322,9 @@ class SparqlHandler(BaseHTTPRequestHandler):
             wanted = (self.headers.get("Accept-Language") or "").lower()
             lang = "vi" if wanted.startswith("vi") else "en"
         page = to_entity_html(iri, answers, vocab, lang)
+        known = any(answers[name].rows for name in ("about", "facts", "mentions"))
         self._send(
-            HTTPStatus.OK,
+            HTTPStatus.OK if known else HTTPStatus.NOT_FOUND,  # the page says so too
             "text/html; charset=utf-8",
             page.encode("utf-8"),
             {"Content-Security-Policy": ENTITY_CSP, "Vary": "Accept, Accept-Language"},
@@ -1400,8 +1393,8 @@ class SparqlHandler(BaseHTTPRequestHandler):
         if "update" in params:
             raise Refusal(HTTPStatus.FORBIDDEN, _READ_ONLY)
         queries = params.get("query", [])
-        if body_query is not None:
-            queries = [body_query]
+        if body_query is not None:  # a query in the URL as well: which one was meant?
+            queries = [*queries, body_query]
         if len(queries) != 1 or not queries[0].strip():
             raise Refusal(
                 HTTPStatus.BAD_REQUEST,
