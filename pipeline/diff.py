@@ -451,16 +451,21 @@ def label_blank_nodes(quads: Iterable[Quad], rounds: int = 3) -> list[Quad]:
     if not order:
         return quads
     colour = dict.fromkeys(order, "")
+    # the quads that touch a blank node, with the forms that stay the same in every round
+    touching = [
+        (s, o, term_nt(s), term_nt(p), term_nt(o), term_nt(g) if g is not None else "")
+        for s, p, o, g in quads
+        if s in colour or o in colour
+    ]
     for _ in range(rounds):
         seen: dict[Node, list[str]] = defaultdict(list)
-        for s, p, o, g in quads:
-            where = term_nt(g) if g is not None else ""
-            s_form = "_:" + colour[s] if s in colour else term_nt(s)
-            o_form = "_:" + colour[o] if o in colour else term_nt(o)
+        for s, o, s_nt, p_nt, o_nt, where in touching:
+            s_form = "_:" + colour[s] if s in colour else s_nt
+            o_form = "_:" + colour[o] if o in colour else o_nt
             if s in colour:
-                seen[s].append(f"out {term_nt(p)} {o_form} {where}")
+                seen[s].append(f"out {p_nt} {o_form} {where}")
             if o in colour:
-                seen[o].append(f"in {s_form} {term_nt(p)} {where}")
+                seen[o].append(f"in {s_form} {p_nt} {where}")
         colour = {
             b: hashlib.sha256("\n".join(sorted(seen[b])).encode("utf-8")).hexdigest()[:20]
             for b in order

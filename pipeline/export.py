@@ -107,8 +107,7 @@ class Rows:
         rows = cls(())
         # Each graph sorted on its own is what TriG and JSON-LD write; the quads, made from
         # those runs, sort faster (the sort merges runs) than from the graphs' sets.
-        by_graph = [(g, sorted(triples)) for g, triples in sorted(dataset.triples.items())]
-        rows._by_graph = [(g, triples) for g, triples in by_graph if triples]
+        rows._by_graph = [(g, sorted(ts)) for g, ts in sorted(dataset.triples.items()) if ts]
         found = [(s, p, o, g) for g, triples in rows._by_graph for s, p, o in triples]
         found.sort()
         rows.rows = found

@@ -19,7 +19,7 @@ import functools
 import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 from urllib.parse import urljoin
 
@@ -418,6 +418,22 @@ def scan_query(
     )
 
 
+@dataclass
+class _Subquery:
+    """One open ``SELECT`` inside the WHERE group, while its tokens are read."""
+
+    depth: int  # braces open at its SELECT: it ends when fewer are open
+    parens: int  # parentheses open at its SELECT: a plain variable there is projected
+    in_projection: bool = True  # until its WHERE or its first brace
+    star: bool = False  # SELECT *
+    projected: set[str] = field(default_factory=set)
+    every: set[str] = field(default_factory=set)
+
+    def shown(self) -> set[str]:
+        """What the subquery shows the group around it."""
+        return self.every if self.star else self.projected
+
+
 class _Scopes:
     """Which variables of a WHERE group are in its own scope, read token by token: a
     subquery (``{ SELECT ?x WHERE { … } }``) shows only what it projects (every variable for
@@ -426,16 +442,14 @@ class _Scopes:
     def __init__(self) -> None:
         self.outer: set[str] = set()
         self.assigned: set[str] = set()
-        # each open subquery: [depth of its SELECT, parens there, in projection?, star?,
-        #                      projected, every variable]
-        self.stack: list[list] = []
+        self.stack: list[_Subquery] = []
 
     def enter(self, braces: int, parens: int) -> None:
-        self.stack.append([braces, parens, True, False, set(), set()])
+        self.stack.append(_Subquery(braces, parens))
 
     def body(self) -> None:
         if self.stack:
-            self.stack[-1][2] = False
+            self.stack[-1].in_projection = False
 
     def variable(self, name: str, before: str, parens: int) -> None:
         if not self.stack:
@@ -444,25 +458,24 @@ class _Scopes:
                 self.assigned.add(name)
             return
         top = self.stack[-1]
-        top[5].add(name)
-        if top[2] and (before == "AS" or parens == top[1]):
-            top[4].add(name)
+        top.every.add(name)
+        if top.in_projection and (before == "AS" or parens == top.parens):
+            top.projected.add(name)
 
     def star(self) -> None:
-        if self.stack and self.stack[-1][2]:
-            self.stack[-1][3] = True
+        if self.stack and self.stack[-1].in_projection:
+            self.stack[-1].star = True
 
     def leave(self, braces: int) -> None:
         """After a ``}`` (``braces`` now open): close the subqueries it ended."""
-        while self.stack and braces < self.stack[-1][0]:
-            _, _, _, star, projected, every = self.stack.pop()
-            shown = every if star else projected
-            if self.stack:
-                self.stack[-1][5].update(shown)
-                if self.stack[-1][2]:
-                    self.stack[-1][4].update(shown)
-            else:
+        while self.stack and braces < self.stack[-1].depth:
+            shown = self.stack.pop().shown()
+            if not self.stack:
                 self.outer.update(shown)
+                continue
+            self.stack[-1].every.update(shown)
+            if self.stack[-1].in_projection:
+                self.stack[-1].projected.update(shown)
 
 
 def describe_service_refusal(

@@ -630,14 +630,28 @@ def _evaluate(
     return SandboxedRun(render(result) if render else result, len(result), status, seconds)
 
 
-def _in_child(job: Callable[[], Any], origin: str) -> Any:
+def _in_child(
+    job: Callable[[], Any],
+    origin: str,
+    seconds: float | None = None,
+    memory: int | None = None,
+) -> Any:
     """``job()`` in a forked child (:func:`~pipeline.sparql.sandbox.run_in_child`); where
-    there is no ``fork``, here (its :func:`deny_network` then says there is no sandbox)."""
+    there is no ``fork``, here (its :func:`deny_network` then says there is no sandbox).
+    A child that the caps ``seconds`` or ``memory`` (:func:`_cap_child`) stopped is said so."""
     if not hasattr(os, "fork") or not sys.platform.startswith("linux"):
         return job()
     try:
         return run_in_child(job)
     except ChildProcessError as exc:
+        died = getattr(exc, "signal", None)
+        if seconds is not None and died == signal.SIGALRM:
+            raise QueryError(
+                f"{origin}: the query ran for more than {seconds:g} s and was stopped — add "
+                "LIMIT or more selective patterns, or raise --timeout"
+            ) from None
+        if memory is not None and died == signal.SIGABRT:
+            raise QueryError(_over_memory(origin, memory)) from None
         raise QueryError(f"{origin}: the query failed: {exc}") from None
 
 
@@ -690,18 +704,7 @@ def query_file_without_network(
             raise QueryError(_over_memory(origin, memory)) from None
         return FileRun(run, loaded, graphs, quads)
 
-    try:
-        return _in_child(job, origin)
-    except QueryError as exc:
-        died = str(exc)
-        if seconds is not None and f"signal {signal.SIGALRM.value}" in died:
-            raise QueryError(
-                f"{origin}: the query ran for more than {seconds:g} s and was stopped — add "
-                "LIMIT or more selective patterns, or raise --timeout"
-            ) from None
-        if memory is not None and f"signal {signal.SIGABRT.value}" in died:
-            raise QueryError(_over_memory(origin, memory)) from None
-        raise
+    return _in_child(job, origin, seconds, memory)
 
 
 def _cap_child(seconds: float | None, memory: int | None) -> None:

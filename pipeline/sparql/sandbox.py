@@ -239,11 +239,20 @@ def run_in_child(fn: Callable[[], Any]) -> Any:
         raise
     _, wait_status = os.waitpid(pid, 0)
     if not data:
-        raise ChildProcessError(_describe_exit(wait_status))
+        raise ChildDied(wait_status)
     kind, value = pickle.loads(data)
     if kind == "error":
         raise value
     return value
+
+
+class ChildDied(ChildProcessError):
+    """A child that ended without an answer; ``signal`` is the signal that ended it, if one
+    did (``kg query`` tells its own caps, SIGALRM and an aborted allocation, from a crash)."""
+
+    def __init__(self, wait_status: int):
+        super().__init__(_describe_exit(wait_status))
+        self.signal = os.WTERMSIG(wait_status) if os.WIFSIGNALED(wait_status) else None
 
 
 def _describe_exit(wait_status: int) -> str:
