@@ -20,6 +20,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from .errors import Location, Problem
 from .model import Claim, Corpus, Entity
 from .text import fold
 
@@ -115,6 +116,34 @@ def uncompared(a: Corpus, b: Corpus) -> tuple[list[str], list[str]]:
     """The source ids only ``a`` has and those only ``b`` has (sorted): no score counts them."""
     ids_a, ids_b = _source_ids(a), _source_ids(b)
     return sorted(ids_a - ids_b), sorted(ids_b - ids_a)
+
+
+def different_texts(a: Corpus, b: Corpus) -> list[Problem]:
+    """A problem for each source id both have whose texts differ: the two annotate two
+    documents, and scores between them would mean nothing. Each names the first line that
+    differs, in both files."""
+    texts_a = {s.meta.id: s for s in a.sources}
+    out = []
+    for sb in sorted(b.sources, key=lambda s: s.meta.id):
+        sa = texts_a.get(sb.meta.id)
+        if sa is None or sa.text == sb.text:
+            continue
+        lines_a, lines_b = sa.text.splitlines(), sb.text.splitlines()
+        line = next(
+            (i for i, (x, y) in enumerate(zip(lines_a, lines_b, strict=False), 1) if x != y),
+            min(len(lines_a), len(lines_b)) + 1,
+        )
+        out.append(
+            Problem(
+                Location.of(sb.text_path, line),
+                f"the text of {sb.meta.id} differs from {Location.of(sa.text_path, line)}: the "
+                "two annotations are of different documents, so no score between them means "
+                "anything",
+                "compare two annotations of the same text (copy the reference's text.txt and "
+                "anchor the quotes again), or give this document an id of its own",
+            )
+        )
+    return out
 
 
 def compare_corpora(a: Corpus, b: Corpus) -> list[DocumentAgreement]:

@@ -480,12 +480,21 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
 
 def cmd_agreement(args: argparse.Namespace) -> int:
     """``kg agreement A B``: precision, recall and F1 of annotation B against annotation A."""
-    from .agreement import compare_corpora, to_agreement_json, to_agreement_markdown, uncompared
+    from .agreement import (
+        compare_corpora,
+        different_texts,
+        to_agreement_json,
+        to_agreement_markdown,
+        uncompared,
+    )
     from .load import load_corpus
 
     limits = _source_limits(args)
     reference = load_corpus(args.reference, limits=limits, parallel=True)
     second = load_corpus(args.second, limits=limits, parallel=True)
+    mismatched = different_texts(reference, second)
+    if mismatched:
+        raise errors.InputError(mismatched)
     docs = compare_corpora(reference, second)
     only_a, only_b = uncompared(reference, second)
     for only, there, missing in ((only_a, args.reference, args.second),
@@ -1062,7 +1071,12 @@ def make_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_conflicts)
 
     p = sub.add_parser(
-        "agreement", help="inter-annotator agreement of two annotations of the same sources"
+        "agreement",
+        help="inter-annotator agreement of two annotations of the same sources",
+        description="Precision, recall and F1 of the second annotation against the reference, "
+        "per source id both have.",
+        epilog="Exit codes: 0 ok, 2 no source id in common, 3 bad input, or a source id whose "
+        "texts differ between the two (they annotate two documents).",
     )
     p.add_argument("reference", type=Path, help="sources directory of the reference annotation")
     p.add_argument("second", type=Path, help="sources directory of the second annotation")
@@ -1195,7 +1209,8 @@ def make_parser() -> argparse.ArgumentParser:
         epilog="--param name=value binds ?name to an RDF term, never pasted into the text: "
         "<iri>, or res:meti with one of the graph's prefixes, is an IRI; "
         '"text", "text"@vi, "5"^^xsd:integer (or ^^<…>) are literals in N-Triples '
-        "syntax; anything else is a plain string (quote it to keep a colon: '\"a:b\"'). "
+        "syntax; a word with a colon that is none of these is refused (quote it for the string: "
+        "'\"a:b\"'); anything else is a plain string. "
         "Exit codes: 0 ok, 2 usage, 3 graph file missing, unreadable or refused, 7 query error.",
     )
     p.add_argument("query", nargs="?", help="FILE.rq, saved query NAME, or 'SELECT …'")

@@ -10,6 +10,7 @@ import pytest
 
 from pipeline.agreement import compare_corpora, score, total
 from pipeline.cli import main
+from pipeline.errors import Location
 from pipeline.load import load_corpus
 
 from .conftest import MINI
@@ -72,3 +73,21 @@ def test_cli_prints_tables_and_json(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["agreement", str(MINI), str(b), "--json"]) == 0
     body = json.loads(capsys.readouterr().out)
     assert body["total"]["facts"]["only_a"] == 1
+
+
+def test_two_texts_under_one_id_are_refused_not_scored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two folders with the same source id but different texts were scored as if they were
+    one document; the scores meant nothing and nothing said so."""
+    b = tmp_path / "b"
+    shutil.copytree(MINI, b)
+    text = b / "a" / "text.txt"
+    original = text.read_text(encoding="utf-8")
+    text.write_text(original + "Sự kiện kết thúc lúc 17 giờ.\n", encoding="utf-8")
+    line = len(original.splitlines()) + 1  # the first line that differs
+    assert main(["agreement", str(MINI), str(b)]) == 3
+    err = capsys.readouterr().err
+    assert f"{b / 'a' / 'text.txt'}:{line}: the text of" in err
+    reference = Location.of(MINI / "a" / "text.txt", line)  # shown from the working directory
+    assert f"differs from {reference}:" in err and "copy the reference's text.txt" in err

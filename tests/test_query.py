@@ -169,7 +169,8 @@ def test_a_parameter_binds_an_iri_written_as_a_prefixed_name(
         ("3", ox.Literal("3")),
         ("Hà Nội", ox.Literal("Hà Nội")),
         ('say "hi"', ox.Literal('say "hi"')),
-        ("nope:thing", ox.Literal("nope:thing")),
+        ('"nope:thing"', ox.Literal("nope:thing")),
+        ("10:30", ox.Literal("10:30")),
         ('"line\\nbreak"', ox.Literal("line\nbreak")),
     ],
 )
@@ -199,6 +200,25 @@ def test_a_parameter_cannot_inject_query_text(capsys: pytest.CaptureFixture[str]
     assert (code, out) == (0, "s\r\n")  # a literal nobody uses as a label: no rows
     code, _, err = kg(capsys, "query", q, "--param", 'name="x"^^<y> } UNION { ?s ?p ?o }')
     assert code == 2 and "not a valid RDF term" in err
+
+
+def test_a_value_like_a_name_that_is_none_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    """A misspelt prefix or an IRI without its brackets was bound as a string and matched
+    nothing: 0 rows and exit 0, where the analyst meant METI."""
+    q = "SELECT ?l WHERE { ?org rdfs:label ?l }"
+    code, out, _ = kg(capsys, "query", q, "--param", "org=res:meti", "--format", "csv")
+    assert code == 0 and len(out.splitlines()) > 1
+    code, _, err = kg(capsys, "query", q, "--param", "org=rse:meti")
+    assert code == 2 and "rse: is not one of the graph's prefixes" in err
+    assert "did you mean res:meti?" in err
+    full = "https://w3id.org/vjkg/resource/meti"
+    code, _, err = kg(capsys, "query", q, "--param", f"org={full}")
+    assert code == 2 and f"written in angle brackets, <{full}>" in err
+    code, out, _ = kg(capsys, "query", q, "--param", f"org=<{full}>", "--format", "csv")
+    assert code == 0 and len(out.splitlines()) > 1
+    # quoted, it is the string, as asked
+    code, out, _ = kg(capsys, "query", q, "--param", 'l="rse:meti"', "--format", "csv")
+    assert (code, out) == (0, "l\r\n")
 
 
 def test_a_parameter_must_name_a_variable_of_the_query(capsys: pytest.CaptureFixture[str]) -> None:

@@ -228,6 +228,11 @@ def test_parameters_are_bound_as_terms_never_spliced(server: Server) -> None:
         "/sparql?" + urllib.parse.urlencode({"query": text, "param": "nope=res:jetro"})
     )
     assert unknown.status == 400 and "param nope" in unknown.body
+    # a misspelt prefix matched nothing, silently, as the string "rse:jetro"
+    typo = server.request(
+        "/sparql?" + urllib.parse.urlencode({"query": text, "param": "entity=rse:jetro"})
+    )
+    assert typo.status == 400 and "did you mean res:jetro?" in typo.body
 
 
 def test_assets_are_the_packages_own(server: Server) -> None:

@@ -92,6 +92,30 @@ def test_claims_have_the_known_answers() -> None:
     assert all(0 < c.confidence <= 1 and c.why for c in s.claims)
 
 
+def test_agents_before_the_verb_are_not_taken_from_the_next_clause(fixture_copy: Path) -> None:
+    """ "do X bảo trợ và Y tổ chức" (X the patron, Y the organiser) was suggested as Y the
+    patron too: the name after "bảo trợ" belongs to the next clause's verb."""
+    folder = fixture_copy / "002"
+    folder.mkdir()
+    (folder / "meta.yaml").write_text(
+        (fixture_copy / "001" / "meta.yaml").read_text(encoding="utf-8").replace("001", "002"),
+        encoding="utf-8",
+    )
+    (folder / "annotations.yaml").write_text("claims: []\n", encoding="utf-8")
+    (folder / "text.txt").write_text(
+        "Ngày hội CNTT 2026 do Bộ Khoa học và Công nghệ bảo trợ và VINASA tổ chức.\n"
+        "VINASA và JETRO đồng tổ chức Ngày hội CNTT 2026.\n",
+        encoding="utf-8",
+    )
+    got = {(c.subject, c.relation, c.object) for c in _suggested(folder).claims}
+    assert got == {
+        ("ict-day-2026", "patron", "most"),
+        ("ict-day-2026", "organizer", "vinasa"),
+        ("ict-day-2026", "coOrganizer", "vinasa"),
+        ("ict-day-2026", "coOrganizer", "jetro"),
+    }
+
+
 def test_new_entity_candidates_have_id_class_and_label() -> None:
     s = _suggested(FIXTURE / "001")
     got = {(e.entity, e.cls, e.label) for e in s.entities}

@@ -688,10 +688,27 @@ def _claims_in_sentence(ctx: _Context, sentence: tuple[int, int], hits: list[_M]
                     date_near=ts,
                 )
                 continue
-            objs = _objects_after(ctx, hits, te, rel.objects, {subject}, stops)
+            # "do X và Y tổ chức" (by X and Y): the agents come before the verb, and a name
+            # after it belongs to the next clause ("do X bảo trợ và Y tổ chức": Y organises).
+            fitting = _fitting_before(hits, sentence, ts, rel.objects, {subject})
+            chain = _chain_before(ctx, fitting, ts)
+            by_agents = bool(chain) and _by_before(ctx, chain[0].start)
+            objs = chain if by_agents else []
+            objs = objs or _objects_after(ctx, hits, te, rel.objects, {subject}, stops)
             if not objs:
-                before = _agent_before(ctx, hits, sentence, ts, rel.objects, {subject})
-                objs = [before] if before else []
+                before = _agent_before(ctx, fitting, ts)
+                # The names listed right before the verb are its agents when they open the
+                # sentence ("X và Y đồng tổ chức") or a clause joined to another ("do X bảo
+                # trợ và Y tổ chức"); not an organisation that ends a person's title ("ông
+                # A - Phó Cục trưởng Cục B phát biểu": A spoke).
+                opens = bool(chain) and (
+                    before is chain[0]
+                    or any(
+                        t[1] <= chain[0].start and _JOINER.fullmatch(text[t[1] : chain[0].start])
+                        for t in triggers
+                    )
+                )
+                objs = chain if opens else [before] if before else []
             for o in objs:
                 parts = [*sub_part, (ts, te), (o.start, o.end)]
                 dist = abs(o.start - te) if o.start >= te else abs(ts - o.end)
@@ -855,21 +872,48 @@ def _cited(ctx: _Context, h: _M) -> bool:
     return bool(re.search(r"(?i)(?<!\w)(?:theo|của)\s+$", before))
 
 
-def _agent_before(
-    ctx: _Context,
-    hits: list[_M],
-    sentence: tuple[int, int],
-    pos: int,
-    classes: Ends,
-    skip: set[str],
-) -> _M | None:
-    """The agent of a trigger with nothing after it: "do X tổ chức" (by X) gives X; else
-    the sentence's first fitting name before the trigger (its grammatical subject)."""
-    before = [
+def _by_before(ctx: _Context, pos: int) -> bool:
+    """Whether "do" (by) stands right before ``pos``."""
+    return bool(re.search(r"(?i)(?<!\w)do\s+$", ctx.text[max(0, pos - 4) : pos]))
+
+
+def _fitting_before(
+    hits: list[_M], sentence: tuple[int, int], pos: int, classes: Ends, skip: set[str]
+) -> list[_M]:
+    """The names of ``sentence`` that end by ``pos`` and fit ``classes``, in the order of
+    ``hits``, but those in ``skip``."""
+    return [
         h
         for h in hits
-        if sentence[0] <= h.start and h.end <= pos and h.entity not in skip and _fits(h, classes)
+        if sentence[0] <= h.start <= h.end <= pos and h.entity not in skip and _fits(h, classes)
     ]
+
+
+def _chain_before(ctx: _Context, before: list[_M], pos: int) -> list[_M]:
+    """The names of ``before`` (:func:`_fitting_before`) listed right before ``pos`` ("X, Y
+    và Z tổ chức"), in text order: the last ends where only spaces part it from ``pos``;
+    each earlier one is joined to the next by a comma, "và" or "cùng"."""
+    before = sorted(before, key=lambda h: (h.end, h.start))
+    chain: list[_M] = []
+    edge = pos
+    for h in reversed(before):
+        gap = ctx.text[h.end : edge]
+        joined = not gap.strip() if not chain else _JOINER.fullmatch(gap) is not None
+        if h.end > edge or not joined:
+            break
+        if h.entity not in {c.entity for c in chain}:
+            chain.append(h)
+        edge = h.start
+    return chain[::-1]
+
+
+_JOINER = re.compile(r"(?i)\s*(?:,|,?\s*(?:và|cùng|cùng với))\s*")
+
+
+def _agent_before(ctx: _Context, before: list[_M], pos: int) -> _M | None:
+    """The agent of a trigger with nothing after it, of the names ``before`` it
+    (:func:`_fitting_before`): "do X tổ chức" (by X) gives X; else the sentence's first
+    fitting name before the trigger (its grammatical subject)."""
     by = [
         h
         for h in before

@@ -21,6 +21,7 @@ start of the ``WHERE`` group, so ``?org`` is fixed before the group is evaluated
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import json
 import os
@@ -264,6 +265,8 @@ def resolve_query(arg: str, queries_dir: Path | None = None) -> QueryText:
 
 _VAR_NAME = re.compile(r"^[A-Za-z0-9_\u00B7\u00C0-\U000EFFFF]+$")
 _PREFIXED_NAME = re.compile(r"^(?P<prefix>[A-Za-z][A-Za-z0-9_-]*):[A-Za-z0-9_][^\s<>\"{}|^`\\]*$")
+# An absolute IRI written without its angle brackets (``https://…``, ``urn:…``).
+_BARE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 _LITERAL = re.compile(r'^"(?P<body>(?:[^"\\]|\\.)*)"(?:@(?P<lang>[A-Za-z0-9-]+)|\^\^(?P<dt>.+))?$')
 
 
@@ -278,14 +281,37 @@ def _expand(iri_or_pname: str, prefixes: Mapping[str, str]) -> str:
     return text
 
 
+class _LooksLikeAName(ValueError):
+    """A value written like an IRI or a prefixed name that is neither."""
+
+
+def _not_a_name(value: str, prefixes: Mapping[str, str]) -> str:
+    """Why ``value`` (``scheme:rest``) is refused, and what to write instead."""
+    scheme, _, rest = value.partition(":")
+    quoted = f"'\"{value}\"'"
+    if rest.startswith("//") or scheme.lower() in {"urn", "mailto", "tag", "file"}:
+        return f"an IRI is written in angle brackets, <{value}>; quote it, {quoted}, for the string"
+    # Two letters swapped (rse:) first, then the closest spelling.
+    close = [p for p in sorted(prefixes) if sorted(p) == sorted(scheme)] or (
+        difflib.get_close_matches(scheme, sorted(prefixes), n=1)
+    )
+    hint = f"did you mean {close[0]}:{rest}? " if close else ""
+    return (
+        f"{scheme}: is not one of the graph's prefixes ({', '.join(sorted(prefixes))}); "
+        f"{hint}quote it, {quoted}, for the string"
+    )
+
+
 def parse_term(value: str, prefixes: Mapping[str, str] | None = None) -> Term:
     """Parse a parameter value into an RDF term.
 
     ``<iri>`` is an IRI; ``"text"``, ``"text"@vi`` and ``"5"^^<…#integer>`` are literals in
     N-Triples syntax (the datatype may also be written ``<xsd:integer>`` or ``xsd:integer``
     with the graph's prefixes); a prefixed name with one of the graph's prefixes
-    (``res:meti``, or ``<res:meti>``) is an IRI; anything else is a plain string literal,
-    taken as is (quote it, ``"res:x"``, to get a string that looks like a prefixed name).
+    (``res:meti``, or ``<res:meti>``) is an IRI. A value that looks like a prefixed name
+    or an IRI but is neither (``rse:meti``, ``https://…`` without its brackets) is refused:
+    taken as a string it would match nothing, silently; quote it (``"rse:x"``) to mean the
+    string. Anything else is a plain string literal, taken as is.
 
     >>> parse_term('"5"^^<xsd:integer>')
     <Literal value=5 datatype=<NamedNode value=http://www.w3.org/2001/XMLSchema#integer>>
@@ -300,6 +326,8 @@ def parse_term(value: str, prefixes: Mapping[str, str] | None = None) -> Term:
     m = _PREFIXED_NAME.match(value)
     if m and m["prefix"] in pfx:
         value = f"<{value}>"
+    elif _BARE_IRI.match(value):
+        raise _LooksLikeAName(_not_a_name(value, pfx))
     if value.startswith("<") and value.endswith(">"):
         line = f"<urn:x-kg:s> <urn:x-kg:p> <{_expand(value, pfx)}> ."
     elif value.startswith('"'):
@@ -334,6 +362,8 @@ def parse_param(spec: str, prefixes: Mapping[str, str] | None = None) -> tuple[s
         )
     try:
         return name, parse_term(value, prefixes)
+    except _LooksLikeAName as exc:
+        raise UsageError(f"--param {spec!r}: {exc}") from None
     except ValueError as exc:
         raise UsageError(
             f"--param {spec!r}: {value!r} is not a valid RDF term ({exc}) — write <iri>, "
