@@ -19,6 +19,7 @@ are deterministic: sorted everywhere, floats rounded, no timestamps or paths.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import math
@@ -108,10 +109,12 @@ def _round(x: float) -> float:
 
 
 def _entity(g: nx.Graph, n: str) -> dict:
-    """The short description of a node used in every table."""
+    """The short description of a node used in every table (``_node``: its IRI, for
+    :func:`dress`, which takes it out)."""
     d = g.nodes[n]
     country = d.get("country")
     return {
+        NODE: n,
         "id": d["id"],
         "label": label_of(g, n, "en"),
         "label_vi": d.get("labels", {}).get("vi"),
@@ -556,12 +559,20 @@ def _cross_border_links(u: nx.Graph, sides: dict[str, str | None]) -> list[tuple
     return sorted(out, key=lambda ab: (u.nodes[ab[0]]["id"], u.nodes[ab[1]]["id"]))
 
 
-def _per_source(g: nx.MultiDiGraph, u: nx.Graph, sides: dict[str, str | None]) -> list[dict]:
+def _sources(g: nx.MultiDiGraph) -> list[tuple[str, dict]]:
+    """Every source of a network (those its facts cite too), with what it says of each, in
+    the order of the per-source table."""
     sources = dict(g.graph.get("sources", {}))
+    for a, b, d in g.edges(data=True):
+        if a != b:
+            for e in d["evidence"]:
+                sources.setdefault(e.source, {"id": _tail(e.source), "title": e.source_title})
+    return sorted(sources.items(), key=lambda kv: (kv[1]["id"], kv[0]))
+
+
+def _per_source(g: nx.MultiDiGraph, u: nx.Graph, sides: dict[str, str | None]) -> list[dict]:
+    sources = _sources(g)
     edges = [(a, b, k, d) for a, b, k, d in g.edges(keys=True, data=True) if a != b]
-    for *_, d in edges:
-        for e in d["evidence"]:
-            sources.setdefault(e.source, {"id": _tail(e.source), "title": e.source_title})
     sources_of = {k: set(d["sources"]) for _, _, k, d in edges}
     by_source: dict[str, list[tuple[str, str, dict]]] = {}
     for a, b, k, d in edges:
@@ -579,7 +590,7 @@ def _per_source(g: nx.MultiDiGraph, u: nx.Graph, sides: dict[str, str | None]) -
         nodes = list(u)
         adjacency, index = _adjacency(u, nodes), {v: i for i, v in enumerate(nodes)}
     rows = []
-    for iri, meta in sorted(sources.items(), key=lambda kv: (kv[1]["id"], kv[0])):
+    for iri, meta in sources:
         own = by_source.get(iri, [])
         largest_without = None
         if sparse:
@@ -651,6 +662,58 @@ def analysis_view(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
     return view
 
 
+SKELETON_MARK = "analysis skeleton"
+NODE = "_node"  # the key of an entity row's node in an analysis structure (see dress)
+
+
+def analysis_skeleton(view: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """An :func:`analysis_view` without the names: no label on any node, no title on any
+    source or piece of evidence. Every number and every order of an analysis comes from its
+    skeleton (ties are broken by ids, never by labels), so an analysis structure kept under
+    the skeleton's :func:`analysis_inputs` serves any view with the same skeleton.
+
+    >>> g = nx.MultiDiGraph()
+    >>> g.add_node("r/a", id="a", cls="Person", labels={"en": "A"}, country=None)
+    >>> g.graph["sources"] = {"s": {"id": "s", "title": "Tin 1", "titles": {"en": "News 1"}}}
+    >>> sk = analysis_skeleton(analysis_view(g))
+    >>> sk.nodes["r/a"], sk.graph["sources"], analysis_skeleton(sk) is sk
+    ({'id': 'a', 'cls': 'Person', 'country': None}, {'s': {'id': 's', 'title': ''}}, True)
+    """
+    if view.graph.get(SKELETON_MARK):
+        return view
+    skeleton = nx.MultiDiGraph()
+    skeleton.graph[VIEW_MARK] = skeleton.graph[SKELETON_MARK] = True
+    skeleton.graph["sources"] = {
+        iri: {**{k: v for k, v in meta.items() if k not in ("title", "titles")}, "title": ""}
+        for iri, meta in view.graph.get("sources", {}).items()
+    }
+    for n, d in view.nodes(data=True):
+        skeleton.add_node(n, **{k: v for k, v in d.items() if k != "labels"})
+    for a, b, key, d in view.edges(keys=True, data=True):
+        attrs = dict(d)
+        if "evidence" in d:
+            attrs["evidence"] = [Evidence("", e.source, "") for e in d["evidence"]]
+        skeleton.add_edge(a, b, key=key, **attrs)
+    return skeleton
+
+
+def dress(structure: dict, view: nx.MultiDiGraph) -> dict:
+    """An :func:`analysis_structure` of ``view`` with the view's labels and titles: the
+    analysis of the view itself (``structure`` is left as it was)."""
+    out = copy.deepcopy(structure)  # rows listed twice stay one row (deepcopy keeps sharing)
+    c, b = out["centrality"], out["bridges"]
+    rows = [*c["by_degree"], *c["by_betweenness"], *b["direct"], *b["brokers"], *b["other_brokers"]]
+    for row in rows:
+        n = row.pop(NODE, None)
+        if n is not None:  # None: a row already dressed (it is in two lists)
+            row["label"] = label_of(view, n, "en")
+            row["label_vi"] = view.nodes[n].get("labels", {}).get("vi")
+    for row, (_, meta) in zip(out["per_source"], _sources(view), strict=True):
+        row["title"] = meta["title"]
+        row["title_en"] = meta.get("titles", {}).get("en")
+    return out
+
+
 def analysis_inputs(
     view: nx.MultiDiGraph, vocab: Vocabulary | None = None, *, include_places: bool = False
 ) -> bytes:
@@ -698,8 +761,23 @@ def analyse_network(
     >>> a["components"]["sizes"], a["components"]["isolated_entities"]
     ([3], ['japan', 'vietnam'])
     """
+    view = analysis_view(g)  # what the analysis reads, and nothing else (see analysis_inputs)
+    return dress(analysis_structure(view, vocab, top, include_places=include_places), view)
+
+
+def analysis_structure(
+    g: nx.MultiDiGraph,
+    vocab: Vocabulary | None = None,
+    top: int = TOP,
+    *,
+    include_places: bool = False,
+) -> dict:
+    """The analysis of the :func:`analysis_skeleton` of ``g``: every number and every
+    order, with each entity labelled by its id and each source untitled. :func:`dress`
+    gives it the labels and titles; a build keeps it, so an edit of a title or a label
+    (which moves no number and no row) costs no new analysis."""
     v = vocab or Vocabulary()
-    g = analysis_view(g)  # what the analysis reads, and nothing else (see analysis_inputs)
+    g = analysis_skeleton(analysis_view(g))
     u = to_simple_graph(g)
     side_nodes = {str(v.entity(s)): s for s in SIDES}
     sides = sides_of(g, side_nodes)
@@ -897,3 +975,21 @@ def render_analysis(
         "analysis.json": to_analysis_json(analysis),
         "analysis.md": to_analysis_markdown(analysis),
     }
+
+
+def render_structure(structure: dict, view: nx.MultiDiGraph) -> dict[str, str]:
+    """The files of :func:`render_analysis` from a kept :func:`analysis_structure` of
+    ``view`` (an :func:`analysis_view`)."""
+    analysis = dress(structure, view)
+    return {
+        "analysis.json": to_analysis_json(analysis),
+        "analysis.md": to_analysis_markdown(analysis),
+    }
+
+
+def analyse_view(view: nx.MultiDiGraph, vocab: Vocabulary | None = None) -> tuple[dict, dict]:
+    """The :func:`analysis_structure` of an :func:`analysis_view` and its files (what
+    ``kg build`` keeps, from the process it runs the analysis in): the files are those of
+    :func:`render_analysis`."""
+    structure = analysis_structure(view, vocab)
+    return structure, render_structure(structure, view)

@@ -129,27 +129,30 @@ class _Analysis:
     def __init__(self, build: Build, network: Any, view: Any):
         self.build, self.network, self.view = build, network, view
         self.layouts: Any = None  # the explorer's kept layouts
-        self.kept: Any = None  # the kept analyses (pipeline.cache.Memo)
+        self.kept: Any = None  # the kept analysis structures (pipeline.cache.Memo)
         self.inputs = b""
         self.child: Child | None = None
         self.waiter: _AfterValidation | None = None
 
-    def analysed(self, files: dict[str, str]) -> Iterator[tuple[str, str]]:
-        """``files`` (analysis.json, analysis.md), kept for a later build."""
+    def analysed(self, done: tuple[dict, dict[str, str]]) -> Iterator[tuple[str, str]]:
+        """The files (analysis.json, analysis.md) of ``done`` (what
+        :func:`pipeline.analyse.analyse_view` returns); its structure is kept for a later
+        build."""
+        structure, files = done
         if self.kept is not None:
-            self.kept.put(self.inputs, files)
+            self.kept.put(self.inputs, structure)
         yield from files.items()
 
     def finish(self) -> Iterator[tuple[str, str]]:
         """The analysis files not yet given; waits for a child."""
-        from .analyse import render_analysis
+        from .analyse import analyse_view
 
         build = self.build
         if self.waiter is not None:
             self.child = self.waiter.child()
             if self.child is None:  # the validation failed (this raises its error) or was cancelled
                 _ = build.report
-                yield from self.analysed(render_analysis(self.view, build.vocab))
+                yield from self.analysed(analyse_view(self.view, build.vocab))
                 build._progress("rendered analysis")
         if self.child is not None:
             yield from self.analysed(self.child.result())
@@ -262,9 +265,16 @@ class Build:
 
     def _analysis(self, beside: bool) -> Generator[tuple[str, str], None, _Analysis]:
         """Build the entity network and start its analysis: from the cache (an edit of a
-        quote leaves the analysis's view unchanged), in a child while this process goes on
+        quote, a title or a label leaves the numbers of the analysis as they were: only the
+        kept structure is labelled again), in a child while this process goes on
         (``beside``: a large graph), or here. Yields the analysis files that are ready."""
-        from .analyse import analysis_inputs, analysis_view, render_analysis
+        from .analyse import (
+            analyse_view,
+            analysis_inputs,
+            analysis_skeleton,
+            analysis_view,
+            render_structure,
+        )
         from .network import to_networkx
 
         # for the analysis and the explorer, from the forms (no rdflib term is made)
@@ -279,13 +289,13 @@ class Build:
 
             started.layouts = Memo(self._cache, "layout")
             started.kept = Memo(self._cache, "analysis")
-            started.inputs = analysis_inputs(view, self.vocab)
+            started.inputs = analysis_inputs(analysis_skeleton(view), self.vocab)
             kept = started.kept.get(started.inputs)
         # On a large graph the analysis runs in a child while this process writes the other
         # files; on a very large one, once the validation's child has finished (both at once
         # would pass 1.5 GB at 1M): a thread waits for that, so this process need not.
         if kept is not None:
-            yield from kept.items()
+            yield from render_structure(kept, view).items()
             self._progress("rendered analysis (kept from an earlier build)")
         elif (
             beside
@@ -293,13 +303,11 @@ class Build:
             and len(self.dataset) >= ANALYSIS_AFTER_VALIDATION_FROM
         ):
             packed = pack(view, self.vocab)
-            started.waiter = _AfterValidation(
-                self._pending, "the analysis", render_analysis, packed
-            )
+            started.waiter = _AfterValidation(self._pending, "the analysis", analyse_view, packed)
         elif beside:
-            started.child = Child("the analysis", render_analysis, view, self.vocab)
+            started.child = Child("the analysis", analyse_view, view, self.vocab)
         else:
-            yield from started.analysed(render_analysis(view, self.vocab))
+            yield from started.analysed(analyse_view(view, self.vocab))
             self._progress("rendered analysis")
         return started
 

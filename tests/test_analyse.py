@@ -285,3 +285,42 @@ def test_diameter_and_largest_component_without_equal_networkx(seed: int) -> Non
     index = {v: i for i, v in enumerate(nodes)}
     assert _largest_without_sparse(_adjacency(g, nodes), index, flipped) == expected
     assert _largest_without(g, flipped) == expected
+
+
+def test_labels_and_titles_move_no_number_and_no_row() -> None:
+    """`kg build` keeps an analysis's structure (the analysis of its skeleton: no labels, no
+    titles) and labels it again after an edit of a title or a label. That is only right if
+    the labels and titles decide nothing: relabelled in the reverse order of the ids, and
+    retitled, the bundled graph's analysis is the kept structure dressed with the new names."""
+    from pipeline.analyse import (
+        analysis_inputs,
+        analysis_skeleton,
+        analysis_structure,
+        analysis_view,
+        dress,
+    )
+
+    network = to_networkx(read_quads(ROOT / "graphs" / "kg.nq"))
+    structure = analysis_structure(network)
+    ids = sorted(network.nodes[n]["id"] for n in network)
+    renamed = network.copy()
+    for _, d in renamed.nodes(data=True):
+        rank = ids.index(d["id"])
+        d["labels"] = {"en": f"{len(ids) - rank:04d} en", "vi": f"{len(ids) - rank:04d} vi"}
+    sources = renamed.graph["sources"] = {
+        iri: {**meta, "title": f"tựa {i}", "titles": {"en": f"title {i}"}}
+        for i, (iri, meta) in enumerate(sorted(network.graph["sources"].items()))
+    }
+    assert len(sources) == 5
+    view, renamed_view = analysis_view(network), analysis_view(renamed)
+    assert analysis_inputs(analysis_skeleton(view)) == analysis_inputs(
+        analysis_skeleton(renamed_view)
+    )
+    assert analysis_inputs(view) != analysis_inputs(renamed_view)
+    again = analyse_network(renamed)
+    assert dress(structure, renamed_view) == again
+    top = again["centrality"]["by_degree"][0]
+    assert top["label"].endswith(" en") and top["label_vi"].endswith(" vi")
+    assert {r["title"] for r in again["per_source"]} == {f"tựa {i}" for i in range(5)}
+    assert dress(structure, view) == analyse_network(network)
+    assert "_node" not in json.dumps(again)

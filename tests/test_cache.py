@@ -96,9 +96,23 @@ def test_an_edit_the_analysis_and_the_layout_do_not_read_reuses_both(
     assert after == _outputs(cold)
     assert "Báo Mới" in after["kg.nq"].decode() and after["kg.nq"] != before["kg.nq"]
     assert after["analysis.json"] == before["analysis.json"]
-    # a new title is in the analysis's view (its per-source table): analysed again
+    # a new title is in the analysis's per-source table but moves none of its numbers: the
+    # kept analysis is titled again, not analysed again, and reads as a cold build's
     meta.write_text(meta.read_text(encoding="utf-8").replace("Bài A", "Bài A mới"), "utf-8")
     third = run_kg("build", "--sources", str(mini_copy), "--out", str(out))
     line = next(x for x in third.stderr.splitlines() if "cache:" in x)
-    assert "'analysis " in line and "'layout " not in line, line
+    assert "'analysis " not in line and "'layout " not in line, line
+    assert "rendered analysis (kept from an earlier build)" in third.stderr
     assert "Bài A mới" in (out / "analysis.md").read_text(encoding="utf-8")
+    full = run_kg("build", "--sources", str(mini_copy), "--out", str(cold), "--no-cache")
+    assert full.returncode == 0, full.stderr
+    assert _outputs(out) == _outputs(cold)
+    # a fact's relation is what the numbers are made of: analysed again
+    annotations = mini_copy / "a" / "annotations.yaml"
+    text = annotations.read_text(encoding="utf-8")
+    assert "relation: patron" in text, "the fixture's relation moved: pick another to change"
+    annotations.write_text(text.replace("relation: patron", "relation: organizer"), "utf-8")
+    fourth = run_kg("build", "--sources", str(mini_copy), "--out", str(out))
+    assert fourth.returncode == 0, fourth.stderr
+    line = next(x for x in fourth.stderr.splitlines() if "cache:" in x)
+    assert "'analysis " in line, line
