@@ -229,6 +229,42 @@ def test_a_file_failing_while_written_in_pieces_leaves_nothing_behind(tmp_path: 
     assert (tmp_path / "kg.nt").read_text() == "a\nb\n"
 
 
+def test_a_disk_that_refuses_a_piece_is_an_error_naming_the_file(tmp_path: Path) -> None:
+    """A write the system refuses while an export is streamed in pieces (here a real one,
+    past the process's file-size limit) is an error naming the file, stops the making of
+    pieces, and leaves the earlier file intact and no temporary behind."""
+    (tmp_path / "kg.nt").write_text("earlier\n")
+    script = f"""
+import resource, signal, sys
+from pathlib import Path
+from pipeline.errors import OutputError
+from pipeline.outputs import staged_files
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails with EFBIG instead
+resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, resource.RLIM_INFINITY))
+made = 0
+def pieces():
+    global made
+    for _ in range(400):  # 40 MB, in pieces of 100 kB: far past the limit
+        made += 1
+        yield "x" * 100_000
+try:
+    with staged_files(Path({str(tmp_path)!r})) as stage:
+        stage.put("kg.nt", pieces())
+except OutputError as exc:
+    print("refused after", made, "pieces:", exc)
+    sys.exit(7)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 7, done.stdout + done.stderr
+    assert "kg.nt: cannot write: File too large" in done.stdout, done.stdout
+    made = int(done.stdout.split()[2])
+    assert made < 400, "every piece was made after the write had failed"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kg.nt"]
+    assert (tmp_path / "kg.nt").read_text() == "earlier\n"
+
+
 def test_stats_prints_counts() -> None:
     r = run_kg("stats", "--sources", str(MINI), "-q")
     assert r.returncode == 0
