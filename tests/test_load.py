@@ -410,6 +410,14 @@ _DEEP = "deep: " + "[" * 1200 + "]" * 1200 + "\nmentions:\n"
             ("registry.yaml", "en: Japan}", 'en: "Japan\\0\\e"}'),
             "registry.yaml:4: control character",
         ),
+        (  # a YAML escape: "Japan" shown as "napaJ", a label that reads otherwise than stored
+            ("registry.yaml", "en: Japan}", 'en: "\\u202enapaJ"}'),
+            "registry.yaml:4: invisible bidirectional control U+202E RIGHT-TO-LEFT OVERRIDE",
+        ),
+        (  # written as the character itself, in a quote
+            ("a/annotations.yaml", "quote: Hà Nội\n", "quote: Hà \u2067Nội\n"),
+            "a/annotations.yaml:3: invisible bidirectional control U+2067",
+        ),
         (("a/annotations.yaml", '    date: "2024"\n', '    date: "0000"\n'), "has year 0000"),
         (("a/annotations.yaml", '    date: "2024"\n', '    date: "٢٠٢٤"\n'), "is not ISO"),
     ],
