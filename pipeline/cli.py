@@ -545,6 +545,17 @@ def cmd_new_source(args: argparse.Namespace) -> int:
         f"wrote {made.folder}/ (text.txt, meta.yaml, annotations.yaml) as {made.source_id}"
         f"{furniture}; check meta.yaml's REVIEW marks, then: kg suggest {made.folder}"
     )
+    if made.controls or made.bidi:
+        changed = [
+            f"{made.controls} control character(s) made spaces" if made.controls else "",
+            f"{made.bidi} bidirectional control(s) dropped" if made.bidi else "",
+        ]
+        print(
+            f"note: in text.txt, {' and '.join(c for c in changed if c)}: they are invisible "
+            f"and no quote can hold them; compare text.txt with {args.file} if the document "
+            "needs them",
+            file=sys.stderr,
+        )
     if not made.dated:
         print(
             f"note: the text states no date; add issued: to {made.folder / 'meta.yaml'} "

@@ -187,3 +187,24 @@ def test_a_file_name_with_an_escape_sequence_gives_a_meta_yaml_that_loads(
     assert "\x1b" not in text and "evil\\u001B[31m.txt" in text
     problems = ProblemCollector()
     assert load_meta(meta, meta.parent.name, problems) is not None and not problems.problems
+
+
+def test_hidden_characters_are_taken_out_and_counted(sources: Path, tmp_path: Path) -> None:
+    """A text with a NUL, a terminal escape and a right-to-left override: text.txt holds none
+    of them (the two controls are spaces, the override is gone), the title meta.yaml takes
+    from the first line loads (the loader refuses a bidi control in any value), and
+    kg new-source says what it did instead of doing it silently."""
+    txt = tmp_path / "tin.txt"
+    txt.write_text("Tin mới\x00về \u202eMETI\x1b[1m hôm nay\nNgày 4/2/2026.\n", encoding="utf-8")
+    r = run_kg("new-source", str(txt), "--id", "009", "--sources", str(sources))
+    assert r.returncode == 0, r.stderr
+    text = (sources / "009" / "text.txt").read_text(encoding="utf-8")
+    assert text == "Tin mới về METI [1m hôm nay\nNgày 4/2/2026.\n"
+    assert "2 control character(s) made spaces and 1 bidirectional control(s) dropped" in r.stderr
+    problems = ProblemCollector()
+    meta = load_meta(sources / "009" / "meta.yaml", "009", problems)
+    assert meta is not None and not problems.problems, problems.problems
+    clean = tmp_path / "clean.txt"
+    clean.write_text("Tin mới về METI\nNgày 4/2/2026.\n", encoding="utf-8")
+    r = run_kg("new-source", str(clean), "--id", "010", "--sources", str(sources))
+    assert r.returncode == 0 and "bidirectional" not in r.stderr and "control" not in r.stderr

@@ -14,8 +14,11 @@ How the text is made:
   number (``3``, ``- 3 -``, ``Trang 3``, ``3/12``), and running headers or footers, that
   is lines repeated there on at least half of the pages (digits aside, so "Trang 3 / Báo
   X" counts), for documents of two pages or more. Ligatures (``ﬁ``) are spelled out.
-- Both: Unicode NFC, trailing spaces removed, at most one blank line in a row, control
-  characters other than line ends removed.
+- Both: Unicode NFC, trailing spaces removed, at most one blank line in a row; control
+  characters other than line ends and tabs become spaces, and bidirectional embeddings,
+  overrides and isolates (U+202A-U+202E, U+2066-U+2069: invisible, they reorder how the text
+  displays, and the loader refuses them in a quote) are dropped. ``kg new-source`` says how
+  many of each it met.
 """
 
 from __future__ import annotations
@@ -59,6 +62,22 @@ class NewSource:
     source_id: str
     removed_lines: int  # page furniture dropped from a PDF
     dated: bool  # whether meta.yaml got an issued date from the text
+    controls: int = 0  # control characters made spaces (line ends and tabs aside)
+    bidi: int = 0  # bidirectional controls dropped
+
+
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")  # see the module docstring
+
+
+def hidden_characters(text: str) -> tuple[int, int]:
+    """How many control characters :func:`clean_text` makes spaces in ``text`` (line ends,
+    form feeds and tabs aside), and how many bidirectional controls it drops.
+
+    >>> hidden_characters("a\\x00b\\x1b[31mc\\u202ed\\r\\n\\f\\t")
+    (2, 1)
+    """
+    controls = sum(1 for c in text if c not in "\n\r\f\t" and unicodedata.category(c) == "Cc")
+    return controls, len(_BIDI.findall(text))
 
 
 def clean_text(text: str) -> str:
@@ -68,8 +87,11 @@ def clean_text(text: str) -> str:
     'Bộ KH&CN\\n\\nHà Nội\\n'
     >>> clean_text("hello\\x00world")
     'hello world\\n'
+    >>> clean_text("Nh\\u202eật Bản")
+    'Nhật Bản\\n'
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
+    text = _BIDI.sub("", text)
     for lig, plain in _LIGATURES.items():
         text = text.replace(lig, plain)
     # a control character becomes a space: "a\x00b" is two words, not "ab"
@@ -225,8 +247,11 @@ def extract_pdf(path: Path, limits: DocumentLimits = DEFAULT_DOCUMENT_LIMITS) ->
     return data.decode("utf-8", "replace").split("\f")
 
 
-def read_document(path: Path, limits: DocumentLimits = DEFAULT_DOCUMENT_LIMITS) -> tuple[str, int]:
-    """The cleaned text of a ``.txt`` or ``.pdf`` file and how many furniture lines went.
+def read_document(
+    path: Path, limits: DocumentLimits = DEFAULT_DOCUMENT_LIMITS
+) -> tuple[str, int, tuple[int, int]]:
+    """The cleaned text of a ``.txt`` or ``.pdf`` file, how many furniture lines went, and
+    the :func:`hidden_characters` of the text before it was cleaned.
 
     A file over its cap in ``limits`` is refused unread, and so is a text that would be
     over the cap ``kg build`` puts on ``text.txt`` once cleaned.
@@ -252,13 +277,14 @@ def read_document(path: Path, limits: DocumentLimits = DEFAULT_DOCUMENT_LIMITS) 
                 "save the file as UTF-8 (e.g. iconv -f CP1258 -t UTF-8)",
             ) from None
         removed = 0
+    hidden = hidden_characters(text)
     text = clean_text(text)
     if not text.strip():
         raise _refused(path, "no text in the file", "a scanned PDF needs OCR first")
     size = len(text.encode("utf-8"))
     if size > limits.text_bytes:
         raise _over(path, "its cleaned text", size, limits.text_bytes, "--max-text-bytes")
-    return text, removed
+    return text, removed, hidden
 
 
 def guess_language(text: str) -> str:
@@ -363,10 +389,10 @@ def new_source(
             f"{folder} already exists; kg new-source never overwrites — pick another --id"
         )
     source_id = f"doc-{name}"
-    text, removed = read_document(file, limits)
+    text, removed, (controls, bidi) = read_document(file, limits)
     folder.mkdir()
     write_atomic(folder / "text.txt", text)
     meta = to_meta_skeleton(text, source_id, file.name)
     write_atomic(folder / "meta.yaml", meta)
     write_atomic(folder / "annotations.yaml", EMPTY_ANNOTATIONS)
-    return NewSource(folder, source_id, removed, "\nissued:" in meta)
+    return NewSource(folder, source_id, removed, "\nissued:" in meta, controls, bidi)
