@@ -970,11 +970,8 @@ def render_analysis(
     """``analysis.json`` and ``analysis.md`` (file name → text) for the graph in ``quads``
     (or for its entity network, already made by :func:`pipeline.network.to_networkx`)."""
     network = quads if isinstance(quads, nx.MultiDiGraph) else to_networkx(quads, vocab)
-    analysis = analyse_network(network, vocab, include_places=include_places)
-    return {
-        "analysis.json": to_analysis_json(analysis),
-        "analysis.md": to_analysis_markdown(analysis),
-    }
+    view = analysis_view(network)
+    return render_structure(analysis_structure(view, vocab, include_places=include_places), view)
 
 
 def render_structure(structure: dict, view: nx.MultiDiGraph) -> dict[str, str]:

@@ -207,6 +207,13 @@ def fold_words(text: str) -> str:
     return " " + _NON_WORD.sub(" ", spaced).strip() + " "
 
 
+# The bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): each
+# is invisible and reorders how the text after it displays, so a label, a title or a quote
+# holding one reads otherwise than it is stored (the "Trojan Source" trick). The marks
+# U+200E and U+200F, which reorder nothing, are not among them.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
 def escape_control(text: str) -> str:
     r"""``text`` with control and format characters written as ``\xNN`` / ``\uNNNN``.
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from .errors import Location, Problem
+from .text import BIDI_CONTROLS
 
 try:  # libyaml's parser is an order of magnitude faster; both give the same events
     from yaml import CSafeLoader as _Loader
@@ -126,11 +127,6 @@ MAX_YAML_DEPTH = 64
 # escapes ("\0", "\e", "\x01") can write them into a value, and no label, quote or id
 # holds one (text.txt refuses them too).
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-# The bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): each
-# is invisible and reorders how the text after it displays, so a label, a title or a quote
-# holding one reads in the explorer and the pages otherwise than it is stored (the "Trojan
-# Source" trick). The marks U+200E and U+200F, which reorder nothing, stay allowed.
-_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def _check_depth(events: list[yaml.Event], path: str) -> None:
@@ -221,7 +217,7 @@ class _TreeBuilder:
                     f"control character U+{ord(bad.group()):04X} in {ev.value[:40]!r}",
                     "remove it (a YAML escape such as \\0, \\e or \\x01 writes one)",
                 )
-            bidi = _BIDI.search(ev.value)
+            bidi = BIDI_CONTROLS.search(ev.value)
             if bidi is not None:
                 ch = bidi.group()
                 self._problem(

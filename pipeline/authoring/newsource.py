@@ -37,6 +37,7 @@ from ..errors import InputError, Location, OutputError, Problem, UsageError
 from ..load import MAX_TEXT_BYTES
 from ..outputs import write_atomic
 from ..quantities import find_dates
+from ..text import BIDI_CONTROLS
 
 # The caps of kg new-source (each an option: --pdf-timeout, --max-pdf-bytes,
 # --max-pdf-memory; the text is capped by --max-text-bytes, the cap kg build puts on text.txt).
@@ -66,9 +67,6 @@ class NewSource:
     bidi: int = 0  # bidirectional controls dropped
 
 
-_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")  # see the module docstring
-
-
 def hidden_characters(text: str) -> tuple[int, int]:
     """How many control characters :func:`clean_text` makes spaces in ``text`` (line ends,
     form feeds and tabs aside), and how many bidirectional controls it drops.
@@ -76,8 +74,14 @@ def hidden_characters(text: str) -> tuple[int, int]:
     >>> hidden_characters("a\\x00b\\x1b[31mc\\u202ed\\r\\n\\f\\t")
     (2, 1)
     """
-    controls = sum(1 for c in text if c not in "\n\r\f\t" and unicodedata.category(c) == "Cc")
-    return controls, len(_BIDI.findall(text))
+    lines_made = text.replace("\r", "").replace("\f", "")  # line and page breaks: no count
+    return sum(map(_is_control, lines_made)), len(BIDI_CONTROLS.findall(text))
+
+
+def _is_control(c: str) -> bool:
+    """Whether :func:`clean_text` makes ``c`` a space (a control character, line ends and
+    tabs aside)."""
+    return c not in "\n\t" and unicodedata.category(c) == "Cc"
 
 
 def clean_text(text: str) -> str:
@@ -91,11 +95,11 @@ def clean_text(text: str) -> str:
     'Nhật Bản\\n'
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
-    text = _BIDI.sub("", text)
+    text = BIDI_CONTROLS.sub("", text)
     for lig, plain in _LIGATURES.items():
         text = text.replace(lig, plain)
     # a control character becomes a space: "a\x00b" is two words, not "ab"
-    text = "".join(" " if c not in "\n\t" and unicodedata.category(c) == "Cc" else c for c in text)
+    text = "".join(" " if _is_control(c) else c for c in text)
     text = unicodedata.normalize("NFC", text)
     lines = [line.rstrip() for line in text.split("\n")]
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
