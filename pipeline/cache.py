@@ -11,7 +11,10 @@
 - ``layout/<digest>.pickle`` — the explorer's positions, stored under a digest of the links
   between entities, the order of the unlinked ones and this package's code
   (:func:`pipeline.explorer.layout.compute_layout`), so an edit that leaves the links as
-  they were does not lay the graph out again.
+  they were does not lay the graph out again;
+- ``build/last.pickle`` — what the last build read (a digest of every input) and wrote (the
+  size, time and inode of each file): a build whose inputs and outputs are unchanged since
+  does nothing (:class:`BuildRecord`).
 
 The cache only ever skips work whose inputs are byte-identical, so a cached build writes the
 same bytes as a cold one (tests/test_bench.py checks it). Entries a build did not use are
@@ -27,6 +30,7 @@ import hmac
 import os
 import pickle
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -111,8 +115,8 @@ class DiskCache:
     def _path(self, kind: str, key: str) -> Path:
         return self.directory / kind / f"{key}.pickle"
 
-    def load(self, kind: str, key: str) -> Any | None:
-        """The value stored under ``key``, or ``None``."""
+    def load(self, kind: str, key: str, *, counted: bool = True) -> Any | None:
+        """The value stored under ``key``, or ``None`` (``counted``: a hit in the summary)."""
         path = self._path(kind, key)
         try:
             with open(path, "rb") as fh:
@@ -123,7 +127,7 @@ class DiskCache:
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
             return None
         self.used.add(path)
-        self.hits += 1
+        self.hits += counted
         return value
 
     def store(self, kind: str, key: str, value: object) -> None:
@@ -258,3 +262,87 @@ def cached_source_loader(
 ) -> SourceLoader:
     """:class:`SourceLoader` over ``cache`` for the corpus at ``sources``."""
     return SourceLoader(cache, sources, limits)
+
+
+# What the outputs of a kg build depend on besides the sources and the ontology: every file
+# of this package (the explorer's scripts and styles too, not only its code) and the
+# libraries that render, lay out, analyse or validate.
+_LIBRARIES = ("rdflib", "pyoxigraph", "pyshacl", "networkx", "numpy", "scipy", "PyYAML")
+
+
+@functools.lru_cache(maxsize=1)
+def _package_digest() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    root = Path(__file__).parent
+    h = hashlib.sha256(_FORMAT.encode())
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    for name in _LIBRARIES:
+        try:
+            h.update(f"{name} {version(name)}\n".encode())
+        except PackageNotFoundError:
+            h.update(f"{name} -\n".encode())
+    return h.hexdigest()
+
+
+def build_inputs(
+    sources: Path, ontology_files: list[Path], settings: str, limits: SourceLimits
+) -> str | None:
+    """A digest of everything a kg build reads: each file under ``sources`` (path and
+    bytes), the ontology files, ``settings`` (the options that change what is written),
+    this package and its libraries. ``None`` when the tree holds anything but regular files
+    and directories, or a file over the largest cap: such a build always runs (and the
+    loader says what is wrong)."""
+    h = hashlib.sha256(_package_digest().encode() + b"\0" + settings.encode() + b"\0")
+    h.update(os.getcwd().encode() + b"\0")  # locations in messages are cwd-relative
+    cap = max(limits.yaml_bytes, limits.text_bytes, limits.registry_bytes)
+    try:
+        for path in ontology_files:
+            h.update(b"ontology\0" + read_capped(path, limits.ontology_bytes))
+        h.update(str(sources.resolve()).encode() + b"\0")
+        for path in sorted(sources.rglob("*")):
+            if path.is_symlink() or not (path.is_dir() or path.is_file()):
+                return None
+            if path.is_file():
+                h.update(path.relative_to(sources).as_posix().encode() + b"\0")
+                h.update(read_capped(path, cap) + b"\0")
+    except (OSError, FileRefused):
+        return None
+    return h.hexdigest()
+
+
+def _stamp(path: Path) -> tuple[int, int, int, int]:
+    st = path.stat()
+    # the change time too: no tool can set it back (``touch -r`` restores the other time)
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+@dataclass(frozen=True)
+class BuildRecord:
+    """What a finished ``kg build`` read and wrote: the next one with the same inputs, over
+    outputs nobody has touched since, has nothing to do (:meth:`current`)."""
+
+    inputs: str  # build_inputs()
+    files: dict[str, tuple[int, int, int, int]]  # name: (size, modified, changed, inode)
+    said: tuple[str, ...]  # the notes and warnings it printed on stderr
+    conforms: bool
+    message: str  # the closing line (stdout), or the error when the graph does not conform
+
+    @classmethod
+    def of(
+        cls, inputs: str, out: Path, names: list[str], said: list[str], conforms: bool, message: str
+    ) -> BuildRecord:
+        """The record of a build that has just written ``names`` into ``out``."""
+        return cls(inputs, {n: _stamp(out / n) for n in names}, tuple(said), conforms, message)
+
+    def current(self, inputs: str | None, out: Path) -> bool:
+        """Whether ``out`` still holds exactly what this build wrote from ``inputs``: the same
+        size, modification and change times and inode for every file (as git tells a
+        changed file), so an edited, replaced or deleted output is built again."""
+        if inputs is None or inputs != self.inputs:
+            return False
+        try:
+            return all(_stamp(out / n) == stamp for n, stamp in self.files.items())
+        except OSError:
+            return False

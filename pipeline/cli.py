@@ -319,15 +319,22 @@ def _build(
     validate: bool = True,
     cache=None,
     background_from: int | None = None,
+    said: list[str] | None = None,
 ):
-    """Run the library pipeline (:func:`pipeline.run.build`) with the CLI's options."""
+    """Run the library pipeline (:func:`pipeline.run.build`) with the CLI's options; the
+    notes and warnings printed go into ``said`` too."""
     from .run import build
 
+    def say(line: str) -> None:
+        print(line, file=sys.stderr)
+        if said is not None:
+            said.append(line)
+
     def note(text: str) -> None:
-        print(f"note: {text}", file=sys.stderr)
+        say(f"note: {text}")
 
     def warn(text: str) -> None:
-        print(f"warning: {text}", file=sys.stderr)
+        say(f"warning: {text}")
 
     return build(
         args.sources,
@@ -367,7 +374,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     (:data:`pipeline.run.BACKGROUND_FROM`); a graph that does not conform still leaves
     ``--out`` unchanged unless ``--keep-going``: the staged files are discarded.
     """
-    from .cache import CACHE_DIR, DiskCache
+    from .cache import CACHE_DIR, BuildRecord, DiskCache, build_inputs
     from .outputs import build_lock, check_writable, remove_stale_temporaries, staged_files
     from .run import BACKGROUND_FROM
 
@@ -394,7 +401,15 @@ def cmd_build(args: argparse.Namespace) -> int:
         remove_stale_temporaries(out)
         # Per-source and per-partition results of earlier builds (pipeline/cache.py).
         cache = None if getattr(args, "no_cache", False) else DiskCache(out / CACHE_DIR)
-        result = _build(args, progress, cache=cache, background_from=background)
+        inputs: str | None = None
+        said: list[str] = []
+        if cache is not None:
+            read = [args.ontology / "vjkg.ttl", shapes]
+            inputs = build_inputs(args.sources, read, _build_settings(args), _source_limits(args))
+            last = cache.load("build", "last", counted=False)
+            if isinstance(last, BuildRecord) and last.current(inputs, out):
+                return _up_to_date(last, out, progress)
+        result = _build(args, progress, cache=cache, background_from=background, said=said)
         keep_until_exit(result)  # released by the system at the end, not freed piece by piece
         try:
             if result.validated() and not result.conforms and not keep_going:
@@ -406,11 +421,29 @@ def cmd_build(args: argparse.Namespace) -> int:
                     stage.put(name, pieces)  # written piece by piece, never whole in memory
                     if not keep_going and result.validated() and not result.conforms:
                         refuse(result)  # discards what was staged
-                written = len(stage.names)
+                names = stage.names
         finally:
             result.cancel()
-        progress.step(f"wrote {written} files to {out}/")
+        progress.step(f"wrote {len(names)} files to {out}/")
+        report = result.report
+        assert report is not None
+        if result.conforms:
+            message = (
+                f"built {out}/: {len(result.dataset)} quads, {len(result.corpus.entities)} "
+                f"entities, {len(result.corpus.claims)} claims; SHACL conforms; "
+                f"{len(result.conflicts)} conflict(s) between sources kept and listed by "
+                "`kg conflicts`"
+            )
+        else:
+            message = (
+                f"the graph does not conform to {shapes}: "
+                f"{len(report.violations)} violation(s), listed in {out}/validation.txt; "
+                f"--keep-going wrote {out}/ anyway"
+            )
         if cache is not None:
+            if inputs is not None:
+                record = BuildRecord.of(inputs, out, names, said, result.conforms, message)
+                cache.store("build", "last", record)
             cache.prune()
             missed = cache.misses
             if len(missed) > 12:  # a cold build reprocesses everything: say how much
@@ -418,19 +451,42 @@ def cmd_build(args: argparse.Namespace) -> int:
             else:
                 redone = str(missed or "nothing")
             progress.step(f"cache: {cache.hits} reused, reprocessed {redone}")
-    report = result.report
-    assert report is not None
     if not result.conforms:
-        raise errors.NotConformingError(
-            f"the graph does not conform to {shapes}: "
-            f"{len(report.violations)} violation(s), listed in {out}/validation.txt; "
-            f"--keep-going wrote {out}/ anyway"
+        raise errors.NotConformingError(message)
+    print(message)
+    return errors.EXIT_OK
+
+
+def _build_settings(args: argparse.Namespace) -> str:
+    """The options of ``kg build`` that change what it writes or whether it fails, as text
+    (part of :func:`pipeline.cache.build_inputs`; --quiet and --background-from are not)."""
+    return repr(
+        (
+            str(args.out.resolve()),
+            str(args.ontology.resolve()),
+            args.base,
+            getattr(args, "validator", "auto"),
+            getattr(args, "strict", False),
+            getattr(args, "keep_going", False),
+            _source_limits(args),
+            sys.version,
         )
-    print(
-        f"built {out}/: {len(result.dataset)} quads, {len(result.corpus.entities)} entities, "
-        f"{len(result.corpus.claims)} claims; SHACL conforms; {len(result.conflicts)} "
-        "conflict(s) between sources kept and listed by `kg conflicts`"
     )
+
+
+def _up_to_date(last, out: Path, progress: _Progress) -> int:
+    """``kg build`` when nothing it reads has changed since the build that wrote ``out``,
+    and nothing in ``out`` has been touched: say again what that build said, and stop."""
+    for line in last.said:
+        print(line, file=sys.stderr)
+    progress.step(
+        f"nothing changed since the last build: the {len(last.files)} files in {out}/ are up "
+        "to date (--no-cache builds them again)"
+    )
+    progress.step("cache: every output reused")
+    if not last.conforms:
+        raise errors.NotConformingError(last.message)
+    print(last.message)
     return errors.EXIT_OK
 
 

@@ -220,6 +220,11 @@ def test_harness_smoke_run_writes_every_stage(tmp_path: Path) -> None:
     assert len(size["queries"]) >= 20
     assert size["ratios"]["failed_queries"] == [], size["queries"]
     assert size["incremental"]["differing_files"] == []
+    assert size["incremental"]["nothing_changed"]["up_to_date"]
+    # "build + exports" measured alone wrote the five exports, the same bytes as kg build's
+    alone = size["build+exports alone"]
+    assert (alone["files"], alone["differing_files"]) == (5, [])
+    assert 0 < size["ratios"]["build_plus_exports_seconds"] < size["build"]["seconds"]
     assert size["violations"] == size["naive rdflib+pyshacl"]["violations"] > 0
     assert "versions" in results["machine"]
     assert "## Targets" in (tmp_path / "results" / "results.md").read_text()

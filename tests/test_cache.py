@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -58,13 +59,17 @@ def test_a_cache_entry_this_user_did_not_write_is_never_unpickled(mini_copy: Pat
     entries = sorted((out / ".kg-cache").glob("sources/*.pickle"))
     assert entries
     marker = tmp_path / "ran"
-    for entry in entries:  # a planted entry, with or without a copied signature
+    record = out / ".kg-cache" / "build" / "last.pickle"  # "nothing changed since"
+    assert record.is_file()
+    for entry in [*entries, record]:  # a planted entry, with or without a copied signature
         entry.write_bytes(entry.read_bytes()[:32] + pickle.dumps(_Planted(marker)))
     again = run_kg("build", "--sources", str(mini_copy), "--out", str(out), env=env)
     assert again.returncode == 0, again.stderr
     assert not marker.exists()
+    assert "nothing changed" not in again.stderr  # the planted record: never read
     # the sources read again; the layout and the analysis, which no one planted, reused
     assert "cache: 2 reused, reprocessed ['source a', 'source b']" in again.stderr
+    (out / "kg.ttl").touch()  # an output touched since: the build runs (see below)
     third = run_kg("build", "--sources", str(mini_copy), "--out", str(out), env=env)
     assert f"cache: {len(entries) + 2} reused" in third.stderr  # its own entries: kept
 
@@ -116,3 +121,100 @@ def test_an_edit_the_analysis_and_the_layout_do_not_read_reuses_both(
     assert fourth.returncode == 0, fourth.stderr
     line = next(x for x in fourth.stderr.splitlines() if "cache:" in x)
     assert "'analysis " in line, line
+
+
+def _stamps(out: Path) -> dict[str, tuple[int, int, bytes]]:
+    return {
+        p.name: (p.stat().st_ino, p.stat().st_mtime_ns, p.read_bytes())
+        for p in sorted(out.iterdir())
+        if not p.name.startswith(".")
+    }
+
+
+def test_a_build_with_nothing_changed_writes_nothing_and_says_what_the_last_one_said(
+    mini_copy: Path, tmp_path: Path
+) -> None:
+    """The same sources, ontology, options and code, over outputs nobody touched: the build
+    has nothing to do. It prints the notes, warnings and closing line of the build that
+    wrote the outputs, exits as it did, and leaves every file as it was."""
+    from .test_checks import _near_duplicate_corpus
+
+    _near_duplicate_corpus(mini_copy)  # a warning, which the second build must repeat
+    out = tmp_path / "out"
+    args = ("build", "--sources", str(mini_copy), "--out", str(out))
+    first = run_kg(*args)
+    assert first.returncode == 0, first.stderr
+    before = _stamps(out)
+    again = run_kg(*args)
+    assert again.returncode == 0, again.stderr
+    assert "nothing changed since the last build" in again.stderr
+    assert "loading" not in again.stderr  # no work was done
+    said = [x for x in first.stderr.splitlines() if x.startswith(("warning:", "note:"))]
+    assert said and "near-duplicate" in said[0]
+    assert [x for x in again.stderr.splitlines() if x.startswith(("warning:", "note:"))] == said
+    assert again.stdout == first.stdout and again.stdout.startswith(f"built {out}/")
+    assert _stamps(out) == before
+
+
+def test_any_change_to_what_a_build_reads_or_wrote_builds_again(
+    mini_copy: Path, tmp_path: Path
+) -> None:
+    """Each of these makes the next build run, and leaves what a build without the cache
+    writes: a source edited or added, the shapes edited, an option that changes the output,
+    an output edited, replaced or deleted."""
+    shutil.copytree(ROOT / "ontology", tmp_path / "ontology")
+    out, cold = tmp_path / "out", tmp_path / "cold"
+    common = ("--sources", str(mini_copy), "--ontology", str(tmp_path / "ontology"))
+    assert run_kg("build", *common, "--out", str(out)).returncode == 0
+
+    def ran(*extra: str) -> bool:
+        done = run_kg("build", *common, "--out", str(out), *extra)
+        full = run_kg("build", *common, "--out", str(cold), "--no-cache", *extra)
+        assert done.returncode == full.returncode == 0, done.stderr + full.stderr
+        assert _outputs(out) == _outputs(cold)
+        return "nothing changed" not in done.stderr
+
+    assert not ran()  # the control: nothing changed
+    text = mini_copy / "a" / "text.txt"
+    text.write_text(text.read_text(encoding="utf-8") + "\nMột câu nữa.\n", encoding="utf-8")
+    assert ran()
+    (mini_copy / "a" / "notes.txt").write_text("ghi chú\n", encoding="utf-8")  # a new file
+    assert ran()
+    shapes = tmp_path / "ontology" / "shapes.ttl"
+    shapes.write_text(shapes.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert ran()
+    assert ran("--base", "https://example.org/kg/")
+    assert not ran("--base", "https://example.org/kg/")
+    assert ran()  # back to the default base
+    ttl = out / "kg.ttl"
+    times = ttl.stat().st_atime_ns, ttl.stat().st_mtime_ns
+    ttl.write_bytes(ttl.read_bytes().replace(b"@prefix", b"@PREFIX", 1))  # same size,
+    os.utime(ttl, ns=times)  # and the modification time put back (as `touch -r` does)
+    assert ran()
+    (out / "kg.html").unlink()
+    assert ran()
+    (out / "stats.json").write_text((out / "stats.json").read_text())  # the same bytes, anew
+    assert ran()
+    assert not ran()
+
+
+def test_a_non_conforming_graph_written_with_keep_going_still_fails_when_unchanged(
+    mini_copy: Path, tmp_path: Path
+) -> None:
+    """--keep-going wrote a graph with violations: the next build, with nothing changed,
+    exits 4 with the same message, and without --keep-going it validates and refuses."""
+    reg = mini_copy / "registry.yaml"  # an entity nobody mentions: no evidence
+    reg.write_text(
+        reg.read_text() + "  - id: orphan\n    class: Person\n    label: {vi: Ai đó, en: Someone}\n"
+    )
+    out = tmp_path / "out"
+    args = ("build", "--sources", str(mini_copy), "--out", str(out), "--keep-going")
+    first = run_kg(*args)
+    assert first.returncode == 4, first.stderr
+    again = run_kg(*args)
+    assert again.returncode == 4 and "nothing changed" in again.stderr
+    assert again.stderr.splitlines()[-1] == first.stderr.splitlines()[-1]
+    assert "violation(s), listed in" in again.stderr.splitlines()[-1]
+    strict = run_kg(*args[:-1])
+    assert strict.returncode == 4 and "nothing changed" not in strict.stderr
+    assert "no evidence" in strict.stderr
