@@ -265,48 +265,79 @@ def cached_source_loader(
 
 
 # What the outputs of a kg build depend on besides the sources and the ontology: every file
-# of this package (the explorer's scripts and styles too, not only its code) and the
-# libraries that render, lay out, analyse or validate.
-_LIBRARIES = ("rdflib", "pyoxigraph", "pyshacl", "networkx", "numpy", "scipy", "PyYAML")
+# of this package (the explorer's scripts and styles too, not only its code), the libraries
+# that render, lay out, analyse or validate (each by version and by where it is imported
+# from), and the vis-network script the explorer embeds from pyvis. Distribution: module.
+_LIBRARIES = {
+    "rdflib": "rdflib",
+    "pyoxigraph": "pyoxigraph",
+    "pyshacl": "pyshacl",
+    "networkx": "networkx",
+    "numpy": "numpy",
+    "scipy": "scipy",
+    "PyYAML": "yaml",
+    "pyvis": "pyvis",
+}
+
+
+def _field(h: Any, data: bytes) -> None:
+    """Add ``data`` to the digest ``h`` with its length first: two different sequences of
+    fields never hash alike (a file's bytes cannot pass for a file name and more bytes)."""
+    h.update(len(data).to_bytes(8, "big") + data)
 
 
 @functools.lru_cache(maxsize=1)
 def _package_digest() -> str:
+    import importlib.util
     from importlib.metadata import PackageNotFoundError, version
 
     root = Path(__file__).parent
     h = hashlib.sha256(_FORMAT.encode())
     for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
-    for name in _LIBRARIES:
+        _field(h, os.fsencode(path.relative_to(root).as_posix()))
+        _field(h, path.read_bytes())
+    for dist, module in _LIBRARIES.items():
         try:
-            h.update(f"{name} {version(name)}\n".encode())
+            found = version(dist)
         except PackageNotFoundError:
-            h.update(f"{name} -\n".encode())
+            found = "-"
+        spec = importlib.util.find_spec(module)
+        _field(h, f"{dist} {found}".encode())
+        _field(h, os.fsencode(str(spec.origin if spec is not None else "-")))
+    spec = importlib.util.find_spec("pyvis")
+    if spec is not None and spec.origin is not None:
+        vis = Path(spec.origin).parent / "lib" / "vis-9.1.2" / "vis-network.min.js"
+        with contextlib.suppress(OSError):
+            _field(h, vis.read_bytes())
     return h.hexdigest()
 
 
 def build_inputs(
     sources: Path, ontology_files: list[Path], settings: str, limits: SourceLimits
 ) -> str | None:
-    """A digest of everything a kg build reads: each file under ``sources`` (path and
-    bytes), the ontology files, ``settings`` (the options that change what is written),
-    this package and its libraries. ``None`` when the tree holds anything but regular files
-    and directories, or a file over the largest cap: such a build always runs (and the
-    loader says what is wrong)."""
-    h = hashlib.sha256(_package_digest().encode() + b"\0" + settings.encode() + b"\0")
-    h.update(os.getcwd().encode() + b"\0")  # locations in messages are cwd-relative
+    """A digest of everything a kg build reads: each directory and file under ``sources``
+    (by path, and each file's bytes), the ontology files, ``settings`` (the options that
+    change what is written), the working directory, this package and its libraries.
+    ``None`` when the tree holds anything but regular files and directories, or a file over
+    the largest cap: such a build always runs (and the loader says what is wrong)."""
+    h = hashlib.sha256()
+    for text in (_package_digest(), settings):
+        _field(h, text.encode())
+    _field(h, os.fsencode(os.getcwd()))  # locations in messages are cwd-relative
     cap = max(limits.yaml_bytes, limits.text_bytes, limits.registry_bytes)
     try:
         for path in ontology_files:
-            h.update(b"ontology\0" + read_capped(path, limits.ontology_bytes))
-        h.update(str(sources.resolve()).encode() + b"\0")
+            _field(h, read_capped(path, limits.ontology_bytes))
+        _field(h, os.fsencode(str(sources.resolve())))
         for path in sorted(sources.rglob("*")):
+            name = os.fsencode(path.relative_to(sources).as_posix())
             if path.is_symlink() or not (path.is_dir() or path.is_file()):
                 return None
-            if path.is_file():
-                h.update(path.relative_to(sources).as_posix().encode() + b"\0")
-                h.update(read_capped(path, cap) + b"\0")
+            if path.is_dir():  # an empty folder is a source folder too (its files missing)
+                _field(h, b"D" + name)
+            else:
+                _field(h, b"F" + name)
+                _field(h, read_capped(path, cap))
     except (OSError, FileRefused):
         return None
     return h.hexdigest()

@@ -441,7 +441,11 @@ def cmd_build(args: argparse.Namespace) -> int:
                 f"--keep-going wrote {out}/ anyway"
             )
         if cache is not None:
-            if inputs is not None:
+            # Recorded only if nothing it read changed while it ran (else the outputs may come
+            # from files the record would not describe).
+            if inputs is not None and inputs == build_inputs(
+                args.sources, read, _build_settings(args), _source_limits(args)
+            ):
                 record = BuildRecord.of(inputs, out, names, said, result.conforms, message)
                 cache.store("build", "last", record)
             cache.prune()
@@ -462,6 +466,8 @@ def _build_settings(args: argparse.Namespace) -> str:
     (part of :func:`pipeline.cache.build_inputs`; --quiet and --background-from are not)."""
     return repr(
         (
+            # as given too: the messages a build repeats name them as they were written
+            *(str(path) for path in (args.out, args.ontology, args.sources)),
             str(args.out.resolve()),
             str(args.ontology.resolve()),
             args.base,

@@ -218,3 +218,68 @@ def test_a_non_conforming_graph_written_with_keep_going_still_fails_when_unchang
     strict = run_kg(*args[:-1])
     assert strict.returncode == 4 and "nothing changed" not in strict.stderr
     assert "no evidence" in strict.stderr
+
+
+def test_what_the_digest_reads_covers_folders_file_names_and_byte_boundaries(
+    mini_copy: Path, tmp_path: Path
+) -> None:
+    """An empty folder (a source folder whose files are missing), a file whose bytes spell a
+    file name and another file's bytes, and a file name that is not UTF-8: each is told
+    apart, and the build that follows says what a build without the cache says."""
+    out = tmp_path / "out"
+    args = ("build", "--sources", str(mini_copy), "--out", str(out))
+    (mini_copy / "b" / "notes").write_bytes(b"J")  # a file the loader does not read
+    assert run_kg(*args).returncode == 0
+    text = mini_copy / "b" / "text.txt"
+    # one file holding what two held: "J", then b/text.txt's name and bytes
+    (mini_copy / "b" / "notes").write_bytes(b"J\0b/text.txt\0" + text.read_bytes())
+    text.unlink()
+    gone = run_kg(*args)
+    assert gone.returncode == 3 and "text.txt" in gone.stderr, gone.stderr
+    shutil.rmtree(mini_copy / "b")
+    shutil.copytree(ROOT / "tests" / "fixtures" / "mini" / "b", mini_copy / "b")
+    assert run_kg(*args).returncode == 0
+    (mini_copy / "c").mkdir()  # an empty source folder
+    empty = run_kg(*args)
+    assert empty.returncode == 3 and "meta.yaml" in empty.stderr, empty.stderr
+    (mini_copy / "c").rmdir()
+    (mini_copy / os.fsdecode(b"x\xff")).write_bytes(b"")  # not a source: ignored, not a crash
+    first = run_kg(*args)
+    assert first.returncode == 0 and "nothing changed" not in first.stderr, first.stderr
+    again = run_kg(*args)
+    assert again.returncode == 0 and "nothing changed" in again.stderr, again.stderr
+
+
+def test_a_source_edited_while_the_build_runs_leaves_no_record(
+    mini_copy: Path, tmp_path: Path
+) -> None:
+    """The record says what the build read: when a source changes after it was read, the
+    build's outputs may not be what the files now say, so no record is kept, and the next
+    build runs."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    kg = Path(sys.executable).with_name("kg")
+    text = mini_copy / "a" / "text.txt"
+    read = text.read_text(encoding="utf-8")
+    proc = subprocess.Popen(
+        [str(kg), "build", "--sources", str(mini_copy), "--out", str(out)],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if "] loaded " in line:  # read: now the file changes under the build
+            text.write_text(read + "\nMột câu khác.\n", encoding="utf-8")
+            break
+    proc.communicate(timeout=120)
+    assert proc.returncode == 0
+    text.write_text(read, encoding="utf-8")  # what the build read, which it wrote from
+    again = run_kg("build", "--sources", str(mini_copy), "--out", str(out))
+    assert again.returncode == 0, again.stderr
+    assert "nothing changed" not in again.stderr
+    assert (
+        "nothing changed" in run_kg("build", "--sources", str(mini_copy), "--out", str(out)).stderr
+    )
