@@ -13,8 +13,8 @@
   (:func:`pipeline.explorer.layout.compute_layout`), so an edit that leaves the links as
   they were does not lay the graph out again;
 - ``build/last.pickle`` — what the last build read (a digest of every input) and wrote (the
-  size, time and inode of each file): a build whose inputs and outputs are unchanged since
-  does nothing (:class:`BuildRecord`).
+  size, modification and change times and inode of each file): a build whose inputs and
+  outputs are unchanged since does nothing (:class:`BuildRecord`).
 
 The cache only ever skips work whose inputs are byte-identical, so a cached build writes the
 same bytes as a cold one (tests/test_bench.py checks it). Entries a build did not use are

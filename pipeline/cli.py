@@ -15,11 +15,15 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import errors
 from .ending import keep_until_exit
 from .errors import OutputError, UsageError, VjkgError
 from .text import for_terminal
+
+if TYPE_CHECKING:
+    from .cache import BuildRecord
 
 INPUT_EXITS = "Exit codes: 0 ok, 3 graph file missing, unreadable or refused (over a cap);"
 
@@ -480,7 +484,7 @@ def _build_settings(args: argparse.Namespace) -> str:
     )
 
 
-def _up_to_date(last, out: Path, progress: _Progress) -> int:
+def _up_to_date(last: BuildRecord, out: Path, progress: _Progress) -> int:
     """``kg build`` when nothing it reads has changed since the build that wrote ``out``,
     and nothing in ``out`` has been touched: say again what that build said, and stop."""
     for line in last.said:

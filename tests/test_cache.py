@@ -283,3 +283,22 @@ def test_a_source_edited_while_the_build_runs_leaves_no_record(
     assert (
         "nothing changed" in run_kg("build", "--sources", str(mini_copy), "--out", str(out)).stderr
     )
+
+
+def test_a_library_imported_from_elsewhere_builds_again(mini_copy: Path, tmp_path: Path) -> None:
+    """kg.html embeds pyvis's vis-network script: the same pyvis version imported from
+    another place (here a copy on PYTHONPATH, with its script changed) is another input."""
+    import pyvis
+
+    shadow = tmp_path / "shadow"
+    shutil.copytree(Path(pyvis.__file__).parent, shadow / "pyvis")
+    script = shadow / "pyvis" / "lib" / "vis-9.1.2" / "vis-network.min.js"
+    script.write_text(script.read_text(encoding="utf-8") + "\n/* changed */\n", "utf-8")
+    out = tmp_path / "out"
+    args = ("build", "--sources", str(mini_copy), "--out", str(out))
+    assert run_kg(*args).returncode == 0
+    path = os.pathsep.join(p for p in (str(shadow), os.environ.get("PYTHONPATH", "")) if p)
+    moved = run_kg(*args, env={"PYTHONPATH": path})
+    assert moved.returncode == 0, moved.stderr
+    assert "nothing changed" not in moved.stderr
+    assert "/* changed */" in (out / "kg.html").read_text(encoding="utf-8")
