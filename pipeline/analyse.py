@@ -33,6 +33,7 @@ from networkx.algorithms.community import greedy_modularity_communities, modular
 from rdflib.term import Node
 
 from .network import Evidence, label_of, to_networkx, to_simple_graph
+from .text import for_terminal
 from .vocab import Vocabulary, top_class
 
 DIGITS = 4  # decimals kept for every float in the output
@@ -958,7 +959,9 @@ def to_analysis_markdown(analysis: dict) -> str:
         ],
     )  # fmt: skip
     out.append(f"(The largest component with every source: {c['largest']} entities.)")
-    return "\n".join(out) + "\n"
+    # Labels and titles are anybody's text: a control or bidi character in one is written
+    # as an escape (a raw U+202E would reorder what the report shows; a NUL makes it binary).
+    return for_terminal("\n".join(out) + "\n")
 
 
 def render_analysis(

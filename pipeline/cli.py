@@ -44,6 +44,14 @@ def _default(path: str) -> Path:
     return Path(path)
 
 
+def _output_path(text: str) -> Path:
+    """An output option's path; an empty one is a usage error (``Path("")`` is the working
+    directory, where the files would land unasked)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path: give the file or directory to write")
+    return Path(text)
+
+
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sources", type=Path, default=_default("sources"), help="sources directory")
     _add_ontology(p)
@@ -679,8 +687,10 @@ def cmd_html(args: argparse.Namespace) -> int:
     from .explorer import read_source_texts, to_html
     from .network import to_networkx
     from .outputs import check_writable, write_atomic
-    from .readers import read_quads
+    from .readers import check_graph_file, read_quads
 
+    if args.output is None and not args.graph.name:  # ".", "/": no name to derive one from
+        check_graph_file(args.graph, _limits(args))  # says what it is instead (exit 3)
     out = args.output or args.graph.with_suffix(".html")
     _refuse_overwriting_input([out], [args.graph])
     check_writable(out.parent)
@@ -1035,8 +1045,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
         to_diff_markdown,
         to_rdf_patch,
     )
-    from .outputs import write_atomic
-    from .readers import read_quads
+    from .outputs import check_writable, write_atomic
+    from .readers import check_graph_file, read_quads
 
     revs, files = list(args.rev), list(args.graphs)
     if len(revs) + len(files) != 2 or (len(revs) == 1 and len(files) != 1):
@@ -1047,17 +1057,16 @@ def cmd_diff(args: argparse.Namespace) -> int:
     limits = _limits(args)
     missing = errors.ProblemCollector()  # both sides at once, before any revision is built
     for path in files:
-        if not path.is_file():
-            missing.add(
-                errors.Location(str(path)),
-                "no such graph file",
-                "run `kg build`, or check the path",
-            )
+        try:  # the same refusals as every command's reader (a directory, a FIFO, a link …)
+            check_graph_file(path, limits)
+        except errors.InputError as exc:
+            missing.problems.extend(exc.problems)
     missing.raise_if_any()
     if args.build_timeout <= 0:
         raise UsageError("--build-timeout must be greater than 0")
     if args.patch:  # before any work: the patch must not replace a side it compares
         _refuse_overwriting_input([args.patch], files)
+        check_writable(args.patch.parent)  # made if missing, as kg html's -o
     progress = _Progress(args.quiet)
     sides: list[tuple[str, list]] = []
     with temporary_workdir() as tmp:
@@ -1098,7 +1107,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("build", help="build graphs/ from sources/")
     _add_common(p)
-    p.add_argument("--out", type=Path, default=_default("graphs"), help="output directory")
+    p.add_argument("--out", type=_output_path, default=_default("graphs"), help="output directory")
     p.add_argument(
         "--keep-going",
         action="store_true",
@@ -1128,7 +1137,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="validate the graph built from sources/ with SHACL")
     _add_common(p)
-    p.add_argument("--report", type=Path, help="also write the machine report (Turtle)")
+    p.add_argument("--report", type=_output_path, help="also write the machine report (Turtle)")
     _add_validator(p)
     p.set_defaults(func=cmd_validate)
 
@@ -1187,7 +1196,9 @@ def make_parser() -> argparse.ArgumentParser:
         "deterministically, each item with confidence and why. Accepting one is moving it.",
     )
     p.add_argument("folder", type=Path, help="the source folder, e.g. sources/004")
-    p.add_argument("-o", "--output", type=Path, help="output (default FOLDER/suggestions.yaml)")
+    p.add_argument(
+        "-o", "--output", type=_output_path, help="output (default FOLDER/suggestions.yaml)"
+    )
     p.add_argument(
         "--min-confidence",
         type=_confidence,
@@ -1202,7 +1213,9 @@ def make_parser() -> argparse.ArgumentParser:
         help="an offline HTML page to review a source's annotations and suggestions",
     )
     p.add_argument("folder", type=Path, help="the source folder, e.g. sources/004")
-    p.add_argument("-o", "--output", type=Path, help="output .html (default FOLDER/review.html)")
+    p.add_argument(
+        "-o", "--output", type=_output_path, help="output .html (default FOLDER/review.html)"
+    )
     _add_ontology(p)
     p.add_argument(
         "--min-confidence",
@@ -1222,7 +1235,9 @@ def make_parser() -> argparse.ArgumentParser:
         epilog=f"{INPUT_EXITS} 2 when -o names the input itself.",
     )
     p.add_argument("graph", type=Path, help=graph_file)
-    p.add_argument("-o", "--output", type=Path, help="output .html (default: GRAPH with .html)")
+    p.add_argument(
+        "-o", "--output", type=_output_path, help="output .html (default: GRAPH with .html)"
+    )
     p.add_argument(
         "--base", type=_base_iri, default=None, help="base IRI of the graph's vocabulary"
     )
@@ -1237,7 +1252,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--input", type=Path, default=_default("graphs/kg.nq"), help=f"{graph_file} (graphs/kg.nq)"
     )
-    p.add_argument("--out", type=Path, default=_default("graphs"), help="output directory (graphs)")
+    p.add_argument(
+        "--out", type=_output_path, default=_default("graphs"), help="output directory (graphs)"
+    )
     p.add_argument(
         "--base", type=_base_iri, default=None, help="base IRI of the graph's vocabulary"
     )
@@ -1453,7 +1470,10 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["en", "vi", "ja"], default="en", help="label language (en)")
     p.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
     p.add_argument(
-        "--patch", type=Path, metavar="FILE", help="also write an RDF Patch turning OLD into NEW"
+        "--patch",
+        type=_output_path,
+        metavar="FILE",
+        help="also write an RDF Patch turning OLD into NEW",
     )
     p.add_argument("--exit-code", action="store_true", help="exit 8 when they differ (as git diff)")
     p.add_argument(

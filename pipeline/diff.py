@@ -1070,7 +1070,9 @@ def apply_rdf_patch(quads: Iterable[Quad], patch: str) -> set[Quad]:
     # blank nodes labelled as kg diff labels them, so that its patches apply to a fresh read
     current = {canonical_quad(q) for q in label_blank_nodes(quads)}
     pending: list[tuple[str, Quad]] = []
-    for number, raw in enumerate(patch.splitlines(), 1):
+    # Rows end at "\n" alone: a literal may hold U+2028, U+2029 or U+0085 as it is (valid
+    # N-Triples), which str.splitlines would also split at.
+    for number, raw in enumerate(patch.split("\n"), 1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue

@@ -13,6 +13,7 @@ import errno
 import fcntl
 import os
 import signal
+import stat
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
@@ -64,11 +65,33 @@ def _write_tmp(path: Path, data: bytes | Iterable[str]) -> Path:
     return tmp
 
 
+def _refuse_replacing(path: Path) -> None:
+    """An output is renamed into place: where a symbolic link, a FIFO, a device or a
+    directory stands, the rename would replace it (a link to /dev/stdout would become a
+    file), not write through it. Each is an :class:`OutputError` naming the path."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return  # nothing there (or nothing this process may look at: the write says so)
+    if stat.S_ISLNK(st.st_mode):
+        raise OutputError(
+            f"{path}: is a symbolic link — writing would replace the link, not the file it "
+            "points to; give the path of the file itself"
+        )
+    if stat.S_ISDIR(st.st_mode):
+        raise OutputError(f"{path}: is a directory — remove it, or write elsewhere")
+    if not stat.S_ISREG(st.st_mode):
+        raise OutputError(
+            f"{path}: is not a regular file (a FIFO, socket or device) — give the path of a "
+            "file to write"
+        )
+
+
 def write_atomic(path: Path, data: str | bytes) -> None:
     """Write one file atomically (temporary file, fsync, rename); a directory in its place
     is an :class:`OutputError` naming the path (not the temporary file)."""
     if path.is_dir():
-        raise OutputError(f"{path}: is a directory — give a file name for the output (-o)")
+        raise OutputError(f"{path}: is a directory — give a file name for the output")
     commit_files(path.parent, {path.name: data})
 
 
@@ -100,6 +123,7 @@ class Staging:
         """
         data = content.encode("utf-8") if isinstance(content, str) else content
         target = self.directory / name
+        _refuse_replacing(target)
         self.staged.append((_write_tmp(target, data), target))
 
     @property

@@ -159,7 +159,22 @@ def check_graph_file(
         )
     if not os.access(path, os.R_OK):
         raise _refuse(path, "cannot read: permission denied")
+    if fmt.oxigraph != ox.RdfFormat.RDF_XML and _starts_with_bom(path):  # XML allows one
+        raise _refuse(
+            path,
+            "starts with a UTF-8 byte-order mark (U+FEFF), which this format does not allow",
+            'save it as UTF-8 without a BOM (in most editors "UTF-8", not "UTF-8 with BOM")',
+            line=1,
+        )
     return fmt
+
+
+def _starts_with_bom(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(3) == b"\xef\xbb\xbf"
+    except OSError:
+        return False  # the parse says why it cannot read the file
 
 
 # ---------------------------------------------------------------- pre-scans

@@ -324,3 +324,23 @@ def test_labels_and_titles_move_no_number_and_no_row() -> None:
     assert {r["title"] for r in again["per_source"]} == {f"tựa {i}" for i in range(5)}
     assert dress(structure, view) == analyse_network(network)
     assert "_node" not in json.dumps(again)
+
+
+def test_control_and_bidi_characters_in_a_label_are_escapes_in_the_report(
+    tmp_path: Path,
+) -> None:
+    """A label is anybody's text: in analysis.md a NUL, an escape or a right-to-left
+    override is written as an escape, so the report stays text and reads as stored."""
+    nq = (ROOT / "graphs" / "kg.nq").read_text(encoding="utf-8")
+    meti = '"Ministry of Economy, Trade and Industry"@en'
+    assert meti in nq
+    hostile = '"M\\u0000E\\u001b[2J \\u202Eevil\\u202C"@en'
+    (tmp_path / "kg.nq").write_text(nq.replace(meti, hostile), encoding="utf-8")
+    done = run_kg("analyse", "--input", str(tmp_path / "kg.nq"), "--out", str(tmp_path / "o"))
+    assert done.returncode == 0, done.stderr
+    report = (tmp_path / "o" / "analysis.md").read_text(encoding="utf-8")
+    assert "\x00" not in report and "\x1b" not in report and "\u202e" not in report
+    assert "M\\x00E\\x1b[2J \\u202eevil\\u202c" in report
+    # the machine-readable file keeps the label as it is (JSON escapes what it must)
+    data = (tmp_path / "o" / "analysis.json").read_text(encoding="utf-8")
+    assert json.dumps("M\x00E\x1b[2J \u202eevil\u202c", ensure_ascii=False) in data

@@ -405,3 +405,67 @@ def test_new_source_of_a_directory_says_it_is_one(tmp_path: Path) -> None:
                    str(tmp_path / "sources"), "--id", digits)  # fmt: skip
         assert r.returncode == errors.EXIT_USAGE and "digits 0-9" in r.stderr, r.stderr
     assert not any((tmp_path / "sources").iterdir())
+
+
+def test_kg_html_on_a_directory_says_so(tmp_path: Path) -> None:
+    """No file name to derive the page's from: what the graph argument is, exit 3."""
+    for given in (".", "/"):
+        r = run_kg("html", given, cwd=tmp_path)
+        assert r.returncode == errors.EXIT_BAD_INPUT, r.stderr
+        assert "is a directory, not a graph file" in r.stderr
+        assert "internal error" not in r.stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["build", "--out", ""],
+        ["analyse", "--input", "graphs/kg.nq", "--out", ""],
+        ["html", "graphs/kg.nq", "-o", ""],
+        ["diff", "graphs/kg.nq", "graphs/kg.ttl", "--patch", " "],
+        ["validate", "--report", ""],
+    ],
+)
+def test_an_empty_output_path_is_a_usage_error(argv: list[str], tmp_path: Path) -> None:
+    """``Path("")`` is the working directory: the files would land there unasked."""
+    before = sorted(p.name for p in ROOT.iterdir())
+    r = run_kg(*argv)
+    assert r.returncode == errors.EXIT_USAGE, r.stderr
+    assert "an empty path" in r.stderr
+    assert sorted(p.name for p in ROOT.iterdir()) == before
+
+
+def test_an_output_that_is_a_link_or_a_fifo_is_refused_and_left_as_it_is(tmp_path: Path) -> None:
+    """Outputs are renamed into place: a link (to /dev/stdout, say) or a FIFO would be
+    replaced by a file. Each is exit 5, naming it; the link and its target stay."""
+    import os
+
+    graph = ROOT / "graphs" / "kg.nq"
+    target = tmp_path / "target.html"
+    target.write_text("mine\n", encoding="utf-8")
+    link = tmp_path / "link.html"
+    link.symlink_to(target)
+    r = run_kg("html", str(graph), "-o", str(link))
+    assert r.returncode == errors.EXIT_IO, r.stderr
+    assert f"{link}: is a symbolic link" in r.stderr
+    assert link.is_symlink() and target.read_text(encoding="utf-8") == "mine\n"
+    fifo = tmp_path / "p.rdfp"
+    os.mkfifo(fifo)
+    r = run_kg("diff", str(graph), str(graph), "--patch", str(fifo), "-q")
+    assert r.returncode == errors.EXIT_IO, r.stderr
+    assert f"{fifo}: is not a regular file" in r.stderr
+    assert fifo.is_fifo()
+    out = tmp_path / "out"
+    (out / "analysis.json").mkdir(parents=True)  # a directory where a file goes
+    r = run_kg("analyse", "--input", str(graph), "--out", str(out))
+    assert r.returncode == errors.EXIT_IO, r.stderr
+    assert f"{out / 'analysis.json'}: is a directory" in r.stderr and ".tmp-" not in r.stderr
+
+
+def test_kg_diff_patch_into_a_missing_directory_makes_it(tmp_path: Path) -> None:
+    graph = ROOT / "graphs" / "kg.nq"
+    patch = tmp_path / "new" / "dir" / "p.rdfp"
+    r = run_kg("diff", str(graph), str(graph), "--patch", str(patch), "-q")
+    assert r.returncode == 0, r.stderr
+    text = patch.read_text(encoding="utf-8")
+    assert "TX .\n" in text and text.endswith("TC .\n")

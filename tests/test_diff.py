@@ -372,3 +372,43 @@ def test_blank_nodes_are_labelled_from_their_graph_so_the_same_graph_does_not_di
     from pipeline.diff import label_blank_nodes
 
     assert applied == {canonical_quad(q) for q in label_blank_nodes(read_quads(grown))}
+
+
+def _text(tmp: Path, name: str, text: str) -> Path:
+    path = tmp / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("mark", ["\u2028", "\u2029", "\u0085"])
+def test_a_patch_whose_literal_holds_a_unicode_line_separator_applies(
+    tmp_path: Path, mark: str
+) -> None:
+    """N-Triples lets a literal hold U+2028, U+2029 or U+0085 as it is, so the patch holds
+    it raw: applying reads rows up to "\\n" alone (str.splitlines would split the row)."""
+    label = "<http://ex.org/a> <http://www.w3.org/2000/01/rdf-schema#label>"
+    old = _text(tmp_path, "old.nt", f'{label} "x" .\n')
+    new = _text(tmp_path, "new.nt", f'{label} "x\\u{ord(mark):04x}y" .\n')
+    done = run_kg("diff", str(old), str(new), "--patch", str(tmp_path / "p.rdfp"), "-q")
+    assert done.returncode == 0, done.stderr
+    patch = (tmp_path / "p.rdfp").read_text(encoding="utf-8")
+    assert mark in patch
+    assert apply_rdf_patch(read_quads(old), patch) == {canonical_quad(q) for q in read_quads(new)}
+
+
+def test_kg_diff_says_what_a_side_is_when_it_is_not_a_graph_file(tmp_path: Path) -> None:
+    """The same refusals as every command's reader: a directory, a FIFO, a dangling link."""
+    import os
+
+    good = _text(tmp_path, "g.nt", '<http://ex.org/a> <http://ex.org/p> "x" .\n')
+    (tmp_path / "dir.nt").mkdir()
+    os.mkfifo(tmp_path / "fifo.nt")
+    (tmp_path / "dangling.nt").symlink_to(tmp_path / "nowhere.nt")
+    for name, says in (
+        ("dir.nt", "is a directory, not a graph file"),
+        ("fifo.nt", "is not a regular file"),
+        ("dangling.nt", "is a symbolic link to"),
+    ):
+        done = run_kg("diff", str(tmp_path / name), str(good), "-q")
+        assert done.returncode == 3, done.stderr
+        assert f"{name}: {says}" in done.stderr, done.stderr

@@ -696,3 +696,41 @@ def test_an_ontology_over_its_cap_is_refused_naming_the_option(tmp_path: Path) -
     assert "--max-ontology-bytes" in done.stderr
     ok = run_kg("build", "--sources", str(MINI), "--out", str(out), "--max-ontology-bytes", "1M")
     assert ok.returncode == EXIT_OK, ok.stderr
+
+
+@pytest.mark.parametrize(
+    ("suffix", "text"),
+    [
+        (".ttl", '<http://ex.org/a> <http://ex.org/p> "x" .\n'),
+        (".nt", '<http://ex.org/a> <http://ex.org/p> "x" .\n'),
+        (".nq", '<http://ex.org/a> <http://ex.org/p> "x" <http://ex.org/g> .\n'),
+        (".trig", '<http://ex.org/g> { <http://ex.org/a> <http://ex.org/p> "x" . }\n'),
+        (".jsonld", '{"@id": "http://ex.org/a", "http://ex.org/p": "x"}\n'),
+    ],
+)
+def test_a_byte_order_mark_is_refused_at_line_1_saying_what_to_do(
+    tmp_path: Path, suffix: str, text: str
+) -> None:
+    """An editor's "UTF-8 with BOM": the parsers' own words for it were "﻿ is not a valid
+    subject" or a Python hint; the message names the mark and how to save without it."""
+    path = tmp_path / f"bom{suffix}"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    with pytest.raises(InputError) as err:
+        read_quads(path)
+    assert f"bom{suffix}:1: starts with a UTF-8 byte-order mark" in str(err.value)
+    assert "without a BOM" in str(err.value)
+    path.write_bytes(text.encode("utf-8"))  # the same file saved without one
+    assert len(read_quads(path)) == 1
+
+
+def test_rdf_xml_may_start_with_a_byte_order_mark(tmp_path: Path) -> None:
+    """XML allows one: an RDF/XML file with a BOM is read."""
+    path = tmp_path / "bom.rdf"
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+        'xmlns:e="http://ex.org/"><rdf:Description rdf:about="http://ex.org/a">'
+        "<e:p>x</e:p></rdf:Description></rdf:RDF>\n"
+    )
+    path.write_bytes(b"\xef\xbb\xbf" + body.encode("utf-8"))
+    assert len(read_quads(path)) == 1
