@@ -52,20 +52,29 @@ _FORMAT = "2"  # 2: entries are signed
 def code_digest(package: Path | None = None) -> str:
     """A digest of the package's Python code, subpackages included: any edit invalidates
     every entry (this package's own is read once per process)."""
-    return _own_code_digest() if package is None else _digest_of(package)
+    return _own_code_digest() if package is None else _digest_of(package).hexdigest()
 
 
 @functools.lru_cache(maxsize=1)
 def _own_code_digest() -> str:
-    return _digest_of(Path(__file__).parent)
+    return _digest_of(Path(__file__).parent).hexdigest()
 
 
-def _digest_of(root: Path) -> str:
+def _digest_of(root: Path, pattern: str = "*.py") -> Any:
+    """A sha256 of the files under ``root`` matching ``pattern`` (bytecode caches left
+    out), each by its relative path and bytes, every field length-prefixed."""
     h = hashlib.sha256(_FORMAT.encode())
-    for path in sorted(root.rglob("*.py")):
-        h.update(path.relative_to(root).as_posix().encode() + b"\0")
-        h.update(path.read_bytes())
-    return h.hexdigest()
+    for path in sorted(root.rglob(pattern)):
+        if path.is_file() and "__pycache__" not in path.relative_to(root).parts:
+            _field(h, os.fsencode(path.relative_to(root).as_posix()))
+            _field(h, path.read_bytes())
+    return h
+
+
+def _field(h: Any, data: bytes) -> None:
+    """Add ``data`` to the digest ``h`` with its length first: two different sequences of
+    fields never hash alike (a file's bytes cannot pass for a file name and more bytes)."""
+    h.update(len(data).to_bytes(8, "big") + data)
 
 
 def _user_key() -> bytes:
@@ -280,22 +289,12 @@ _LIBRARIES = {
 }
 
 
-def _field(h: Any, data: bytes) -> None:
-    """Add ``data`` to the digest ``h`` with its length first: two different sequences of
-    fields never hash alike (a file's bytes cannot pass for a file name and more bytes)."""
-    h.update(len(data).to_bytes(8, "big") + data)
-
-
 @functools.lru_cache(maxsize=1)
 def _package_digest() -> str:
     import importlib.util
     from importlib.metadata import PackageNotFoundError, version
 
-    root = Path(__file__).parent
-    h = hashlib.sha256(_FORMAT.encode())
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        _field(h, os.fsencode(path.relative_to(root).as_posix()))
-        _field(h, path.read_bytes())
+    h = _digest_of(Path(__file__).parent, "*")
     for dist, module in _LIBRARIES.items():
         try:
             found = version(dist)

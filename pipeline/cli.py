@@ -689,8 +689,7 @@ def cmd_html(args: argparse.Namespace) -> int:
     from .outputs import check_writable, write_atomic
     from .readers import check_graph_file, read_quads
 
-    if args.output is None and not args.graph.name:  # ".", "/": no name to derive one from
-        check_graph_file(args.graph, _limits(args))  # says what it is instead (exit 3)
+    check_graph_file(args.graph, _limits(args))  # first: "." or "/" has no name to derive from
     out = args.output or args.graph.with_suffix(".html")
     _refuse_overwriting_input([out], [args.graph])
     check_writable(out.parent)

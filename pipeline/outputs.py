@@ -79,7 +79,9 @@ def _refuse_replacing(path: Path) -> None:
             "points to; give the path of the file itself"
         )
     if stat.S_ISDIR(st.st_mode):
-        raise OutputError(f"{path}: is a directory — remove it, or write elsewhere")
+        raise OutputError(
+            f"{path}: is a directory — give a file name for the output, or remove the directory"
+        )
     if not stat.S_ISREG(st.st_mode):
         raise OutputError(
             f"{path}: is not a regular file (a FIFO, socket or device) — give the path of a "
@@ -88,10 +90,8 @@ def _refuse_replacing(path: Path) -> None:
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write one file atomically (temporary file, fsync, rename); a directory in its place
-    is an :class:`OutputError` naming the path (not the temporary file)."""
-    if path.is_dir():
-        raise OutputError(f"{path}: is a directory — give a file name for the output")
+    """Write one file atomically (temporary file, fsync, rename); a directory, a link or a
+    FIFO in its place is an :class:`OutputError` naming the path (:func:`_refuse_replacing`)."""
     commit_files(path.parent, {path.name: data})
 
 
