@@ -684,7 +684,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 def cmd_html(args: argparse.Namespace) -> int:
     """``kg html GRAPH [-o OUT]``: draw any RDF file as the explorer page."""
-    from .explorer import read_source_texts, to_html
+    from .explorer import iter_html, read_source_texts
     from .network import to_networkx
     from .outputs import check_writable, write_atomic
     from .readers import check_graph_file, read_quads
@@ -697,7 +697,7 @@ def cmd_html(args: argparse.Namespace) -> int:
     g = to_networkx(quads, _vocab(args))
     # the source texts, for the page's reader: under the working directory or beside graphs/
     texts = read_source_texts(g, [Path.cwd(), args.graph.resolve().parent.parent])
-    write_atomic(out, to_html(g, texts=texts))
+    write_atomic(out, iter_html(g, texts=texts))
     print(f"wrote {out}: {g.number_of_nodes()} entities, {g.number_of_edges()} facts")
     if not g.number_of_nodes():
         from .vocab import DEFAULT_BASE

@@ -89,9 +89,10 @@ def _refuse_replacing(path: Path) -> None:
         )
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
+def write_atomic(path: Path, data: str | bytes | Iterable[str]) -> None:
     """Write one file atomically (temporary file, fsync, rename); a directory, a link or a
-    FIFO in its place is an :class:`OutputError` naming the path (:func:`_refuse_replacing`)."""
+    FIFO in its place is an :class:`OutputError` naming the path (:func:`_refuse_replacing`).
+    ``data`` may be text in pieces, written as they come."""
     commit_files(path.parent, {path.name: data})
 
 
@@ -160,7 +161,7 @@ def staged_files(directory: Path) -> Iterator[Staging]:
         staging.discard()
 
 
-def commit_files(directory: Path, files: Mapping[str, str | bytes]) -> list[Path]:
+def commit_files(directory: Path, files: Mapping[str, str | bytes | Iterable[str]]) -> list[Path]:
     """Write ``files`` (name → content) into ``directory``: all staged, then all renamed.
 
     If anything fails or is interrupted before the renames, no file in ``directory``

@@ -317,7 +317,7 @@ class Build:
         Each is rendered when the iterator reaches it, so memory stays flat on big graphs.
         """
         from .conflicts import to_conflicts_json
-        from .explorer import to_html
+        from .explorer import iter_html
         from .export import iter_rendered
         from .ontodoc import to_ontology_html
         from .stats import compute_stats, to_stats_json
@@ -348,7 +348,7 @@ class Build:
         yield "ontology.html", to_ontology_html(ontology, prefixes)
         texts = {str(self.vocab.node("source", s.meta.id)): s.text for s in self.corpus.sources}
         # texts: its source reader
-        yield "kg.html", to_html(started.network, texts=texts, memo=started.layouts)
+        yield "kg.html", iter_html(started.network, texts=texts, memo=started.layouts)
         self._progress("rendered kg.html")
         yield from started.finish()
         # Last: a validation running in the background has had every step above to finish.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Iterable, Iterator
 from importlib import resources
 
 
@@ -24,7 +25,69 @@ def json_for_script(data: object) -> str:
     >>> json_for_script({"label": "</script><!--"})
     '{"label":"\\\\u003c/script\\\\u003e\\\\u003c!--"}'
     """
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _escaped(_dumps(data))
+
+
+class JsonArray:
+    """A JSON array whose items are made one by one as it is written
+    (:func:`json_pieces_for_script`): they need never all be in memory."""
+
+    def __init__(self, items: Iterable[object]):
+        self.items = items
+
+
+# json_pieces_for_script gives text in pieces of about this many characters.
+PIECE_CHARS = 1 << 16
+
+
+def json_pieces_for_script(data: object) -> Iterator[str]:
+    """:func:`json_for_script` of ``data`` in pieces, each :class:`JsonArray` in it (as a
+    value of a dict, or the whole) written item by item.
+
+    The pieces join to what :func:`json_for_script` gives for the same data with each
+    :class:`JsonArray` a list:
+
+    >>> "".join(json_pieces_for_script({"b": JsonArray(iter([1, "<"])), "a": None}))
+    '{"a":null,"b":[1,"\\\\u003c"]}'
+    """
+    buffer: list[str] = []
+    size = 0
+    for text in _json_texts(data):
+        buffer.append(text)
+        size += len(text)
+        if size >= PIECE_CHARS:
+            # escaping is character by character, so it may be done piece by piece
+            yield _escaped("".join(buffer))
+            buffer, size = [], 0
+    if buffer:
+        yield _escaped("".join(buffer))
+
+
+def _json_texts(value: object) -> Iterator[str]:
+    """The JSON text of ``value`` (unescaped), a :class:`JsonArray` item by item."""
+    if isinstance(value, JsonArray):
+        yield "["
+        for k, item in enumerate(value.items):
+            if k:
+                yield ","
+            yield from _json_texts(item)
+        yield "]"
+    elif isinstance(value, dict) and any(isinstance(v, JsonArray) for v in value.values()):
+        yield "{"
+        for k, key in enumerate(sorted(value)):  # as json.dumps(sort_keys=True) orders them
+            yield ("," if k else "") + _dumps(key) + ":"
+            yield from _json_texts(value[key])
+        yield "}"
+    else:
+        yield _dumps(value)
+
+
+def _dumps(data: object) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _escaped(text: str) -> str:
+    """``text`` with ``<``, ``>``, ``&``, U+2028 and U+2029 as JSON escapes."""
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     # U+2028/2029 are fine in JSON but some tools treat them as line ends.
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")

@@ -298,6 +298,25 @@ def test_hostile_strings_stay_data(hostile_page: str) -> None:
     assert "x'onerror=alert(9)" in [r["name"] for r in data["relations"]]
 
 
+def test_the_page_written_in_pieces_carries_the_data_written_whole(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """kg.html is written piece by piece, each entity's and fact's record made as it is
+    reached (at 10M quads the data made whole took gigabytes): with pieces of five
+    characters, each hostile string cut across pieces, its data block is still byte for byte
+    the escaped JSON of the whole data."""
+    from pipeline import webpage
+
+    (tmp_path / "hostile.trig").write_text(hostile_trig(), encoding="utf-8")
+    g = to_networkx(read_quads(tmp_path / "hostile.trig"))
+    whole = webpage.json_for_script(to_page_data(g))
+    monkeypatch.setattr(webpage, "PIECE_CHARS", 5)
+    page = to_html(g)
+    assert parse_page(page).scripts[0] == whole
+    for payload in PAYLOADS.values():
+        assert payload not in page
+
+
 # ------------------------------------------------------------------ layout
 
 
@@ -396,3 +415,38 @@ def test_a_graph_of_5000_entities_opens_on_an_overview() -> None:
     assert min(n["degree"] for n in overview) >= max(
         n["degree"] for n in data["nodes"] if "ox" not in n
     ), "the overview holds the best-connected entities"
+
+
+def _random_tree(n: int, seed: int):
+    """Random start positions and the edges of a random tree on ``n`` nodes."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    edges = sorted((int(rng.integers(0, k)), k) for k in range(1, n))
+    return rng.normal(size=(n, 2)) * 10, np.array(edges, dtype=np.int64)
+
+
+def test_close_pairs_pushed_in_runs_move_each_entity_as_all_at_once(monkeypatch) -> None:
+    """A large component's pushes are summed in runs of PAIR_RUN pairs (the 10M corpus's
+    largest component has about 40M close pairs): one step moves every entity as one run
+    does, to rounding, and the drawing keeps its spacing."""
+    import numpy as np
+    from scipy.spatial import cKDTree
+
+    from pipeline.explorer import layout
+
+    pos, edges = _random_tree(3000, seed=1)
+    assert len(cKDTree(pos).query_pairs(layout.CUTOFF)) > 20 * 997  # many runs below
+    whole = {steps: layout._relax(pos, edges, steps) for steps in (1, 25)}
+    monkeypatch.setattr(layout, "PAIR_RUN", 997)
+    runs = {steps: layout._relax(pos, edges, steps) for steps in (1, 25)}
+    assert np.allclose(runs[1], whole[1], rtol=0, atol=1e-9)
+    assert np.array_equal(layout._relax(pos, edges, 25), runs[25]), "not deterministic"
+
+    def spacing(p: np.ndarray) -> tuple[float, float]:
+        nearest = cKDTree(p).query(p, k=2)[0][:, 1]
+        linked = np.linalg.norm(p[edges[:, 0]] - p[edges[:, 1]], axis=1)
+        return float(np.median(nearest)), float(np.median(linked))
+
+    for got, want in zip(spacing(runs[25]), spacing(whole[25]), strict=True):
+        assert abs(got - want) < 0.1 * want

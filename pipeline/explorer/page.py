@@ -20,7 +20,7 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from pyvis.node import Node
 from ..network import DATE_RELATIONS, Evidence, label_of
 from ..text import fold
 from ..vocab import ENTITY_CLASSES, class_ancestors
-from ..webpage import csp_hash, json_for_script, read_asset
+from ..webpage import JsonArray, csp_hash, json_pieces_for_script, read_asset
 from .layout import Memo, compute_layout, compute_overview_layout, ordered_pair
 from .style import SHAPES, class_colour, humanize, top_of
 
@@ -209,106 +209,40 @@ def to_page_data(
     the reader that shows a quote where it stands. ``memo`` keeps the layouts between runs
     (:func:`compute_layout`).
     """
-    terms = g.graph.get("terms", {})
-    pos = compute_layout(g, memo)
-    degree = {n: d for n, d in g.degree()}
-    ranked = sorted(g.nodes, key=lambda n: (-degree[n], n))
-    rank = {n: i for i, n in enumerate(ranked)}
-    big = g.number_of_nodes() > OVERVIEW_THRESHOLD
-    overview = compute_overview_layout(g, ranked[:OVERVIEW_SIZE], memo) if big else {}
+    return _page_data(g, title, texts, memo, list)
 
+
+def _page_data(
+    g: nx.MultiDiGraph,
+    title: str,
+    texts: dict[str, str] | None,
+    memo: Memo | None,
+    array: Callable[[Iterable[dict[str, Any]]], Any],
+) -> dict[str, Any]:
+    """:func:`to_page_data` with its nodes and edges as ``array(records)``: a list, or a
+    :class:`JsonArray` that makes each record as the page is written (:func:`iter_html`),
+    so that neither the records nor the page's text are ever all in memory."""
+    terms = g.graph.get("terms", {})
+    relation_counts: dict[str, int] = {}
+    source_counts: dict[str, int] = {}
+    for _, _, d in g.edges(data=True):
+        relation_counts[d["relation"]] = relation_counts.get(d["relation"], 0) + 1
+        for src in d["sources"]:
+            source_counts[src] = source_counts.get(src, 0) + 1
+    class_counts: dict[str, int] = {}
+    for _, d in g.nodes(data=True):
+        class_counts[d["cls"]] = class_counts.get(d["cls"], 0) + 1
     net = Network(directed=True)
     net.toggle_physics(False)
     net.options.edges.smooth.enabled = False
-    for n in sorted(g.nodes):
-        d = g.nodes[n]
-        x, y = pos[n]
-        # pyvis's add_node looks the id up in a list (O(n²): 6 s for 20,000 entities); the
-        # ids are unique here, so its Node is built and registered directly.
-        vis_node = Node(
-            n,
-            SHAPES.get(top_of(d["cls"]), "dot"),
-            label_of(g, n, "en"),
-            x=x,
-            y=y,
-            color=class_colour(d["cls"]),
-            size=round(9 + 3.5 * math.sqrt(degree[n]), 2),
-            # Hubs get larger labels, so they stay legible when zoomed out to the whole graph.
-            font={"size": min(26, round(12 + 3 * math.sqrt(degree[n])))},
-            physics=False,
-        )
-        net.nodes.append(vis_node.options)
-        net.node_ids.append(n)
-        net.node_map[n] = vis_node.options
-    nodes = []
-    for item in net.nodes:
-        n = item["id"]
-        d = g.nodes[n]
-        names = [d["id"], *d["labels"].values(), *d["aliases"]]
-        record = {
-            **{k: item[k] for k in ("id", "x", "y", "size", "color", "shape", "font")},
-            "eid": d["id"],
-            "cls": d["cls"],
-            "labels": dict(sorted(d["labels"].items())),  # "" for an untagged label
-            "aliases": list(d["aliases"]),
-            "dates": {k: list(v) for k, v in sorted((d.get("dates") or {}).items())},
-            "figures": [
-                {
-                    "measure": f["measure"],
-                    "amount": f["amount_text"],
-                    "date": f["date"],
-                    "evidence": [_evidence_record(e) for e in f["evidence"]],
-                }
-                for f in d.get("figures") or []
-            ],
-            "search": fold(" ".join(names)),
-            "degree": degree[n],
-            "rank": rank[n],
-        }
-        if n in overview:
-            record["ox"], record["oy"] = overview[n]
-        nodes.append(record)
-
-    keys = sorted(g.edges(keys=True))
-    curves = _curves(keys)
-    edges = []
-    for u, v, key in keys:
-        d = g.edges[u, v, key]
-        # Likewise pyvis's add_edge looks both ends up in a list (1.7 s for 8,000 facts).
-        rel_label = term_labels(terms, d["relation"])["en"]
-        opts = Edge(u, v, directed=True, id=key, label=rel_label, smooth=curves[key])
-        net.edges.append(opts.options)
-        edges.append(
-            {
-                **{k: opts.options[k] for k in ("id", "from", "to", "label", "smooth")},
-                "relation": d["relation"],
-                "sources": list(d["sources"]),
-                "date": _text(d.get("date")),
-                "amount": _text(d.get("amount_text")),
-                "rank": _text(d.get("rank")),
-                "share": _text(d.get("share")),
-                "role": dict(sorted((d.get("role") or {}).items())),
-                "evidence": [_evidence_record(e) for e in d["evidence"]],
-            }
-        )
-
-    relation_counts: dict[str, int] = {}
-    source_counts: dict[str, int] = {}
-    for e in edges:
-        relation_counts[e["relation"]] = relation_counts.get(e["relation"], 0) + 1
-        for src in e["sources"]:
-            source_counts[src] = source_counts.get(src, 0) + 1
-    class_counts: dict[str, int] = {}
-    for node in nodes:
-        class_counts[node["cls"]] = class_counts.get(node["cls"], 0) + 1
     return {
         "title": title,
         "ontology": g.graph.get("ontology", ""),
         "label_clip": LABEL_CLIP,
         "options": json.loads(net.options.to_json()),
-        "overview": len(overview),
-        "nodes": nodes,
-        "edges": edges,
+        "overview": _overview_size(g),
+        "nodes": array(_node_records(g, memo)),
+        "edges": array(_edge_records(g, terms)),
         "classes": _class_rows(class_counts, terms),
         "relations": [
             {
@@ -334,6 +268,87 @@ def to_page_data(
     }
 
 
+def _overview_size(g: nx.MultiDiGraph) -> int:
+    """How many entities carry overview positions (:data:`OVERVIEW_SIZE`, or none)."""
+    if g.number_of_nodes() <= OVERVIEW_THRESHOLD:
+        return 0
+    return min(OVERVIEW_SIZE, g.number_of_nodes())
+
+
+def _node_records(g: nx.MultiDiGraph, memo: Memo | None) -> Iterator[dict[str, Any]]:
+    """The page's record of each entity, by id: its place, look, names, dates and figures."""
+    pos = compute_layout(g, memo)
+    degree = {n: d for n, d in g.degree()}
+    ranked = sorted(g.nodes, key=lambda n: (-degree[n], n))
+    rank = {n: i for i, n in enumerate(ranked)}
+    big = g.number_of_nodes() > OVERVIEW_THRESHOLD
+    overview = compute_overview_layout(g, ranked[:OVERVIEW_SIZE], memo) if big else {}
+    del ranked
+    for n in sorted(g.nodes):
+        d = g.nodes[n]
+        x, y = pos[n]
+        # pyvis's add_node looks the id up in a list (O(n²): 6 s for 20,000 entities); the
+        # ids are unique here, so only its Node is built, for the options it fills in.
+        item = Node(
+            n,
+            SHAPES.get(top_of(d["cls"]), "dot"),
+            label_of(g, n, "en"),
+            x=x,
+            y=y,
+            color=class_colour(d["cls"]),
+            size=round(9 + 3.5 * math.sqrt(degree[n]), 2),
+            # Hubs get larger labels, so they stay legible when zoomed out to the whole graph.
+            font={"size": min(26, round(12 + 3 * math.sqrt(degree[n])))},
+            physics=False,
+        ).options
+        names = [d["id"], *d["labels"].values(), *d["aliases"]]
+        record = {
+            **{k: item[k] for k in ("id", "x", "y", "size", "color", "shape", "font")},
+            "eid": d["id"],
+            "cls": d["cls"],
+            "labels": dict(sorted(d["labels"].items())),  # "" for an untagged label
+            "aliases": list(d["aliases"]),
+            "dates": {k: list(v) for k, v in sorted((d.get("dates") or {}).items())},
+            "figures": [
+                {
+                    "measure": f["measure"],
+                    "amount": f["amount_text"],
+                    "date": f["date"],
+                    "evidence": [_evidence_record(e) for e in f["evidence"]],
+                }
+                for f in d.get("figures") or []
+            ],
+            "search": fold(" ".join(names)),
+            "degree": degree[n],
+            "rank": rank[n],
+        }
+        if n in overview:
+            record["ox"], record["oy"] = overview[n]
+        yield record
+
+
+def _edge_records(g: nx.MultiDiGraph, terms: dict[str, dict[str, str]]) -> Iterator[dict[str, Any]]:
+    """The page's record of each fact, by its ends and key: relation, sources, evidence."""
+    keys = sorted(g.edges(keys=True))
+    curves = _curves(keys)
+    for u, v, key in keys:
+        d = g.edges[u, v, key]
+        # Likewise pyvis's add_edge looks both ends up in a list (1.7 s for 8,000 facts).
+        rel_label = term_labels(terms, d["relation"])["en"]
+        opts = Edge(u, v, directed=True, id=key, label=rel_label, smooth=curves[key]).options
+        yield {
+            **{k: opts[k] for k in ("id", "from", "to", "label", "smooth")},
+            "relation": d["relation"],
+            "sources": list(d["sources"]),
+            "date": _text(d.get("date")),
+            "amount": _text(d.get("amount_text")),
+            "rank": _text(d.get("rank")),
+            "share": _text(d.get("share")),
+            "role": dict(sorted((d.get("role") or {}).items())),
+            "evidence": [_evidence_record(e) for e in d["evidence"]],
+        }
+
+
 # ---------------------------------------------------------------- the page
 
 
@@ -355,16 +370,33 @@ def to_html(
 
     ``texts`` maps source IRIs to their texts, ``memo`` keeps layouts between runs (see
     :func:`to_page_data`)."""
+    return "".join(iter_html(g, title, texts, memo))
+
+
+def iter_html(
+    g: nx.MultiDiGraph,
+    title: str = DEFAULT_TITLE,
+    texts: dict[str, str] | None = None,
+    memo: Memo | None = None,
+) -> Iterator[str]:
+    """:func:`to_html` in pieces, each record of the page's data made as it is reached: at
+    10M quads the page's data and its text took gigabytes when made whole."""
     vis_js = _vis_network_js()
     app_js = read_asset("explorer.js")
-    parts = {
-        "__CSP_SCRIPTS__": f"{csp_hash(vis_js)} {csp_hash(app_js)}",
-        "/*APP_CSS*/": read_asset("explorer.css"),
-        "/*VIS_JS*/": vis_js,
-        "/*APP_JS*/": app_js,
-        "__TITLE__": escape(title),
-        "__DATA__": json_for_script(to_page_data(g, title, texts, memo)),
+    parts: dict[str, Iterable[str]] = {
+        "__CSP_SCRIPTS__": [f"{csp_hash(vis_js)} {csp_hash(app_js)}"],
+        "/*APP_CSS*/": [read_asset("explorer.css")],
+        "/*VIS_JS*/": [vis_js],
+        "/*APP_JS*/": [app_js],
+        "__TITLE__": [escape(title)],
+        "__DATA__": json_pieces_for_script(_page_data(g, title, texts, memo, JsonArray)),
     }
     # One pass over the template: text inserted for one marker is never searched again.
+    template = read_asset("explorer.html")
     pattern = re.compile("|".join(re.escape(k) for k in parts))
-    return pattern.sub(lambda m: parts[m.group(0)], read_asset("explorer.html"))
+    at = 0
+    for found in pattern.finditer(template):
+        yield template[at : found.start()]
+        yield from parts[found.group(0)]
+        at = found.end()
+    yield template[at:]
