@@ -228,7 +228,6 @@ def main():
     result = build(Path(sys.argv[1]), Path("ontology"), validate=False, parallel_load=True)
     step("load+build")
     rows = result.rows
-    rows.triples()
     step("rows")
     with staged_files(Path(sys.argv[2])) as stage:
         for name, pieces in iter_rendered(rows, result.vocab.prefixes()):

@@ -329,12 +329,13 @@ class Build:
         early = beside and len(self.dataset) < ANALYSIS_AFTER_VALIDATION_FROM
         started = (yield from self._analysis(beside)) if early else None
         if len(self.dataset) >= FREEZE_FROM:
-            self.rows.triples()
-            gc.freeze()  # the rows too (see FREEZE_FROM)
+            rows = self.rows  # sorted now, to be frozen with the rest (see FREEZE_FROM)
+            gc.freeze()
+            del rows  # freed once the exports are written (below)
         for name, pieces in iter_rendered(self.rows, prefixes):
             yield name, pieces
             self._progress(f"rendered {name}")
-        distinct = len(self.rows.triples())
+        distinct = self.rows.distinct_triples()
         self.__dict__.pop("rows")  # the exports are written: free it (made again if asked)
         if started is None:
             started = yield from self._analysis(beside)

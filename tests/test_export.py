@@ -168,6 +168,30 @@ def test_trig_written_after_turtle_is_trig_written_alone() -> None:
     assert 'e:s3 e:p "same" ;' in rendered["kg.ttl"]  # once, though in two graphs
 
 
+def test_the_union_is_counted_as_the_n_triples_file_has_lines() -> None:
+    """The union of the graphs is made as it is written, not kept (720 MB at 10M quads):
+    its count, which stats.json reports, is the N-Triples file's lines whether the writer has
+    run, has stopped half-way or has not run at all."""
+    from rdflib import Literal, URIRef
+
+    from pipeline.export import Rows, ntriples_chunks
+
+    e = "http://e/"
+    s, p = URIRef(e + "s"), URIRef(e + "p")
+    g1, g2 = URIRef(e + "g1"), URIRef(e + "g2")
+    quads = [(s, p, Literal(str(k)), g) for k in range(5) for g in (g1, g2, None)]
+    quads += [(s, p, Literal("only in g2"), g2)]
+    lines = "".join(ntriples_chunks(Rows(quads))).count("\n")
+    assert lines == 6
+    assert Rows(quads).distinct_triples() == lines  # no pass before
+    written = Rows(quads)
+    "".join(ntriples_chunks(written))
+    assert written.distinct_triples() == lines  # counted by the writer's pass
+    halfway = Rows(quads)
+    next(halfway.triples())
+    assert halfway.distinct_triples() == lines
+
+
 def test_the_compactor_answers_as_compact() -> None:
     """Compacting by stem gives :func:`compact`'s answer: namespaces ending inside a local
     part, nested namespaces, equal ones, and local parts that need escaping."""
