@@ -44,6 +44,7 @@ from .load import (
     read_capped,
 )
 from .model import Entity
+from .webpage import vis_network_file
 
 CACHE_DIR = ".kg-cache"
 _FORMAT = "2"  # 2: entries are signed
@@ -303,9 +304,8 @@ def _package_digest() -> str:
         spec = importlib.util.find_spec(module)
         _field(h, f"{dist} {found}".encode())
         _field(h, os.fsencode(str(spec.origin if spec is not None else "-")))
-    spec = importlib.util.find_spec("pyvis")
-    if spec is not None and spec.origin is not None:
-        vis = Path(spec.origin).parent / "lib" / "vis-9.1.2" / "vis-network.min.js"
+    vis = vis_network_file()
+    if vis is not None:
         with contextlib.suppress(OSError):
             _field(h, vis.read_bytes())
     return h.hexdigest()

@@ -413,11 +413,15 @@ def cmd_build(args: argparse.Namespace) -> int:
         remove_stale_temporaries(out)
         # Per-source and per-partition results of earlier builds (pipeline/cache.py).
         cache = None if getattr(args, "no_cache", False) else DiskCache(out / CACHE_DIR)
+        read = [args.ontology / "vjkg.ttl", shapes]
+
+        def digest() -> str | None:  # of what the build reads (pipeline.cache.build_inputs)
+            return build_inputs(args.sources, read, _build_settings(args), _source_limits(args))
+
         inputs: str | None = None
         said: list[str] = []
         if cache is not None:
-            read = [args.ontology / "vjkg.ttl", shapes]
-            inputs = build_inputs(args.sources, read, _build_settings(args), _source_limits(args))
+            inputs = digest()
             last = cache.load("build", "last", counted=False)
             if isinstance(last, BuildRecord) and last.current(inputs, out):
                 return _up_to_date(last, out, progress)
@@ -455,9 +459,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         if cache is not None:
             # Recorded only if nothing it read changed while it ran (else the outputs may come
             # from files the record would not describe).
-            if inputs is not None and inputs == build_inputs(
-                args.sources, read, _build_settings(args), _source_limits(args)
-            ):
+            if inputs is not None and inputs == digest():
                 record = BuildRecord.of(inputs, out, names, said, result.conforms, message)
                 cache.store("build", "last", record)
             cache.prune()

@@ -328,15 +328,15 @@ class Build:
         # in a child while the exports are written; above, after them (see _analysis).
         early = beside and len(self.dataset) < ANALYSIS_AFTER_VALIDATION_FROM
         started = (yield from self._analysis(beside)) if early else None
+        rows = self.rows
         if len(self.dataset) >= FREEZE_FROM:
-            rows = self.rows  # sorted now, to be frozen with the rest (see FREEZE_FROM)
-            gc.freeze()
-            del rows  # freed once the exports are written (below)
-        for name, pieces in iter_rendered(self.rows, prefixes):
+            gc.freeze()  # the rows too (see FREEZE_FROM)
+        for name, pieces in iter_rendered(rows, prefixes):
             yield name, pieces
             self._progress(f"rendered {name}")
-        distinct = self.rows.distinct_triples()
-        self.__dict__.pop("rows")  # the exports are written: free it (made again if asked)
+        distinct = rows.distinct_triples()
+        del rows  # the exports are written: free the rows (made again if asked)
+        self.__dict__.pop("rows")
         if started is None:
             started = yield from self._analysis(beside)
         stats = compute_stats(

@@ -9,14 +9,25 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib.util
 import json
 from collections.abc import Iterable, Iterator
 from importlib import resources
+from pathlib import Path
 
 
 def read_asset(name: str) -> str:
     """The text of ``pipeline/assets/NAME``."""
     return resources.files("pipeline").joinpath("assets", name).read_text(encoding="utf-8")
+
+
+def vis_network_file() -> Path | None:
+    """The vis-network script pyvis bundles, which the explorer inlines (found without
+    importing pyvis; ``None`` when pyvis is missing). The build's record digests it too."""
+    spec = importlib.util.find_spec("pyvis")
+    if spec is None or spec.origin is None:
+        return None
+    return Path(spec.origin).parent / "lib" / "vis-9.1.2" / "vis-network.min.js"
 
 
 def json_for_script(data: object) -> str:

@@ -295,12 +295,13 @@ def _close_pushes(pos: np.ndarray, strength: float) -> np.ndarray:
     from scipy.spatial import cKDTree
 
     pairs = cKDTree(pos).query_pairs(CUTOFF, output_type="ndarray")
+    if not len(pairs):
+        return np.zeros_like(pos)
     disp = None
-    for at in range(0, max(len(pairs), 1), PAIR_RUN):
+    for at in range(0, len(pairs), PAIR_RUN):
         a, b = pairs[at : at + PAIR_RUN, 0], pairs[at : at + PAIR_RUN, 1]
         delta = pos[a] - pos[b]
-        d2 = np.maximum((delta**2).sum(axis=1), 1e-6)
-        part = _pushes(pos, a, b, delta, d2, strength)
+        part = _pushes(pos, a, b, delta, np.maximum((delta**2).sum(axis=1), 1e-6), strength)
         if disp is None:
             disp = part
         else:

@@ -33,7 +33,13 @@ from pyvis.node import Node
 from ..network import DATE_RELATIONS, Evidence, label_of
 from ..text import fold
 from ..vocab import ENTITY_CLASSES, class_ancestors
-from ..webpage import JsonArray, csp_hash, json_pieces_for_script, read_asset
+from ..webpage import (
+    JsonArray,
+    csp_hash,
+    json_pieces_for_script,
+    read_asset,
+    vis_network_file,
+)
 from .layout import Memo, compute_layout, compute_overview_layout, ordered_pair
 from .style import SHAPES, class_colour, humanize, top_of
 
@@ -281,8 +287,8 @@ def _node_records(g: nx.MultiDiGraph, memo: Memo | None) -> Iterator[dict[str, A
     degree = {n: d for n, d in g.degree()}
     ranked = sorted(g.nodes, key=lambda n: (-degree[n], n))
     rank = {n: i for i, n in enumerate(ranked)}
-    big = g.number_of_nodes() > OVERVIEW_THRESHOLD
-    overview = compute_overview_layout(g, ranked[:OVERVIEW_SIZE], memo) if big else {}
+    size = _overview_size(g)
+    overview = compute_overview_layout(g, ranked[:size], memo) if size else {}
     del ranked
     for n in sorted(g.nodes):
         d = g.nodes[n]
@@ -353,10 +359,9 @@ def _edge_records(g: nx.MultiDiGraph, terms: dict[str, dict[str, str]]) -> Itera
 
 
 def _vis_network_js() -> str:
-    import pyvis
-
-    lib = Path(pyvis.__file__).parent / "lib" / "vis-9.1.2"
-    js = (lib / "vis-network.min.js").read_text(encoding="utf-8")
+    path = vis_network_file()
+    assert path is not None, "pyvis is imported above"
+    js = path.read_text(encoding="utf-8")
     return js.replace("</script", "<\\/script").replace("<!--", "<\\!--")
 
 
