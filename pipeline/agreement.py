@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from .errors import Location, Problem
 from .model import Claim, Corpus, Entity
-from .text import fold
+from .text import fold, markdown_text
 
 Item = tuple[object, ...]
 
@@ -211,9 +211,9 @@ def to_agreement_markdown(docs: list[DocumentAgreement]) -> str:
     for d in docs:
         if not d.only_a and not d.only_b:
             continue
-        lines.append(f"**{d.source}**")
-        lines += [f"- A only: {' '.join(str(x) for x in item)}" for item in d.only_a]
-        lines += [f"- B only: {' '.join(str(x) for x in item)}" for item in d.only_b]
+        lines.append(f"**{markdown_text(d.source)}**")
+        lines += [f"- A only: {markdown_text(' '.join(map(str, item)))}" for item in d.only_a]
+        lines += [f"- B only: {markdown_text(' '.join(map(str, item)))}" for item in d.only_b]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

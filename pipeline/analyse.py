@@ -33,7 +33,7 @@ from networkx.algorithms.community import greedy_modularity_communities, modular
 from rdflib.term import Node
 
 from .network import Evidence, label_of, to_networkx, to_simple_graph
-from .text import for_terminal
+from .text import for_terminal, markdown_text
 from .vocab import Vocabulary, top_class
 
 DIGITS = 4  # decimals kept for every float in the output
@@ -826,9 +826,16 @@ def to_analysis_json(analysis: dict) -> str:
     return json.dumps(analysis, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
+class _Code(str):
+    """A table cell written as it is: an id in backticks (ids are ``[a-z0-9-]``)."""
+
+
 def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return text.replace("|", "\\|").replace("\n", " ")
+    """A table cell: labels, titles and every other value as literal text
+    (:func:`~pipeline.text.markdown_text`), code as written."""
+    if isinstance(value, _Code):
+        return str(value)
+    return markdown_text("" if value is None else str(value))
 
 
 def _table(headers: list[str], rows: Iterable[list[object]]) -> list[str]:
@@ -870,7 +877,7 @@ def to_analysis_markdown(analysis: dict) -> str:
 
     def central(rows: list[dict]) -> list[list[object]]:
         return [
-            [i, r["label"], f"`{r['id']}`", r["class"], r["country"] or "—", r["degree"],
+            [i, r["label"], _Code(f"`{r['id']}`"), r["class"], r["country"] or "—", r["degree"],
              r["facts"], r["betweenness"]]
             for i, r in enumerate(rows, 1)
         ]  # fmt: skip
@@ -918,7 +925,7 @@ def to_analysis_markdown(analysis: dict) -> str:
 
     def bridge(rows: list[dict]) -> list[list[object]]:
         return [
-            [r["label"], f"`{r['id']}`", r["country"] or "—", _ids(r["japan_partners"]),
+            [r["label"], _Code(f"`{r['id']}`"), r["country"] or "—", _ids(r["japan_partners"]),
              _ids(r["vietnam_partners"]), r["brokerage"]]
             for r in rows
         ]  # fmt: skip
@@ -939,7 +946,8 @@ def to_analysis_markdown(analysis: dict) -> str:
     out += _table(bridge_head, bridge(b["brokers"])) if b["brokers"] else ["None.", ""]
     if b["other_brokers"]:
         others = ", ".join(
-            f"{r['label']} (`{r['id']}`, {r['brokerage']})" for r in b["other_brokers"]
+            f"{markdown_text(r['label'])} (`{r['id']}`, {r['brokerage']})"
+            for r in b["other_brokers"]
         )
         out += [f"Other brokers (not organisations): {others}.", ""]
     out += [f"Cross-border links ({len(b['cross_border_links'])}):", ""]
@@ -953,7 +961,7 @@ def to_analysis_markdown(analysis: dict) -> str:
         ["source", "title", "issued", "facts", "entities", "only here", "cross-border",
          "largest component without it"],
         [
-            [f"`{r['id']}`", r["title"], r["issued"] or "—", r["facts"], r["entities"],
+            [_Code(f"`{r['id']}`"), r["title"], r["issued"] or "—", r["facts"], r["entities"],
              r["exclusive_facts"], r["cross_border_facts"], r["largest_component_without"]]
             for r in a["per_source"]
         ],

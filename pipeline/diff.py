@@ -46,6 +46,7 @@ from rdflib.term import Node
 from .errors import InputError, Location, Problem, UsageError
 from .iri import term_nt
 from .readers import to_rdflib
+from .text import markdown_code, markdown_text
 from .vocab import OA, Vocabulary
 
 Quad = tuple[Node, Node, Node, Node | None]
@@ -891,8 +892,8 @@ def _quad_sort_key(q: Quad) -> tuple[str, str, str, str]:
 
 
 def _md(text: str) -> str:
-    """Text safe inside a Markdown line or table cell."""
-    return " ".join(text.split()).replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
+    """Text safe inside a Markdown line or table cell (graphs are anybody's text)."""
+    return markdown_text(text)
 
 
 def _fact_line(f: FactChange) -> str:
@@ -911,7 +912,7 @@ def _change_text(c: ValueChange) -> str:
 
 
 def _quotes_text(quotes: Iterable[Quote]) -> str:
-    return "; ".join(f"{q.source}: “{_md(q.quote)}”" for q in quotes)
+    return "; ".join(f"{_md(q.source)}: “{_md(q.quote)}”" for q in quotes)
 
 
 def to_diff_markdown(diff: DatasetDiff) -> str:
@@ -942,7 +943,7 @@ def to_diff_markdown(diff: DatasetDiff) -> str:
         group = [f for f in diff.facts if f.change == change]
         lines += [f"### {title} ({len(group)})", ""]
         for f in group:
-            where = ", ".join(f.sources)
+            where = ", ".join(map(_md, f.sources))
             if change == "changed":
                 what = "; ".join(_change_text(x) for x in f.changes)
                 lines.append(f"- {_fact_line(f)} ({where}): {what}")
@@ -950,7 +951,7 @@ def to_diff_markdown(diff: DatasetDiff) -> str:
                 quals = _values_text(f.qualifiers)
                 lines.append(f"- {_fact_line(f)} ({where})" + (f" — {quals}" if quals else ""))
             for q in f.quotes:
-                lines.append(f"  - {q.source}: “{_md(q.quote)}”")
+                lines.append(f"  - {_md(q.source)}: “{_md(q.quote)}”")
         if not group:
             lines.append("None.")
         lines.append("")
@@ -970,7 +971,7 @@ def to_diff_markdown(diff: DatasetDiff) -> str:
             ]
             parts += [_change_text(x) for x in e.changes]
             detail = f": {'; '.join(parts)}" if parts else ""
-            lines.append(f"- **{_md(e.entity.label)}** (`{e.id}`){detail}")
+            lines.append(f"- **{_md(e.entity.label)}** ({markdown_code(e.id)}){detail}")
         if not entity_group:
             lines.append("None.")
         lines.append("")
@@ -985,7 +986,7 @@ def to_diff_markdown(diff: DatasetDiff) -> str:
             detail = ""
             if change == "changed" and not ev.old_quote:
                 detail = " — " + "; ".join(_change_text(x) for x in ev.changes)
-            lines.append(f"- {ev.source}: {quote} ({_md(ev.about)}){detail}")
+            lines.append(f"- {_md(ev.source)}: {quote} ({_md(ev.about)}){detail}")
         if not evidence_group:
             lines.append("None.")
         lines.append("")
@@ -1006,7 +1007,7 @@ def to_diff_markdown(diff: DatasetDiff) -> str:
     if meta:
         lines += ["", "Source metadata changed:", ""]
         for s in meta:
-            lines.append(f"- {s.source}: " + "; ".join(_change_text(x) for x in s.metadata))
+            lines.append(f"- {_md(s.source)}: " + "; ".join(_change_text(x) for x in s.metadata))
     lines += ["", f"## Other changes ({len(diff.other)})", ""]
     for o in diff.other:
         parts = []
@@ -1014,7 +1015,7 @@ def to_diff_markdown(diff: DatasetDiff) -> str:
             parts.append("added " + _values_text(o.added))
         if o.removed:
             parts.append("removed " + _values_text(o.removed))
-        lines.append(f"- {o.graph}: `{o.subject.label}` — " + "; ".join(parts))
+        lines.append(f"- {_md(o.graph)}: {markdown_code(o.subject.label)} — " + "; ".join(parts))
     if not diff.other:
         lines.append("None.")
     lines.append("")

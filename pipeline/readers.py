@@ -12,7 +12,9 @@ that names the file, and the line where it is known:
    or nests elements deeper than ``max_depth``; JSON-LD is read with the stdlib ``json``
    module and refused if a ``@context`` is remote (a string: nothing is ever fetched), uses
    ``@import``, nests contexts deeper than ``max_depth`` or defines more than
-   ``max_context_terms`` terms in all.
+   ``max_context_terms`` terms in all; or if it would read as less than it says: a relative
+   ``@id`` with no ``@base`` (a JSON-LD processor drops its triples, where Turtle refuses a
+   relative IRI), or data that gives no triple at all (keys that are no IRI).
 3. **The parse.** Line-based formats (N-Triples, N-Quads: no entities, no contexts, and no
    nesting unless they hold RDF 1.2 triple terms, which need ``<<``) without ``<<`` are parsed
    in process. Every other file is parsed by a child process (:mod:`pipeline.parse_child`)
@@ -33,6 +35,7 @@ import errno
 import hashlib
 import json
 import os
+import re
 import signal
 import stat
 import subprocess
@@ -237,6 +240,21 @@ class _Scan:
     terms: int = 0  # term definitions in all the contexts below it
     imports: bool = False  # an @import at or below it
     remote: str | None = None  # the first remote @context reference at or below it
+    data: bool = False  # a key that is no keyword, outside contexts, at or below it
+    relative: str | None = None  # the first @id outside contexts that is a relative IRI
+    base: bool = False  # an @base at or below it
+
+
+# An IRI with a scheme (or a compact IRI, whose prefix looks like one): not document-relative.
+_HAS_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+def _relative_id(value: object) -> str | None:
+    """``value`` if it is an ``@id`` a JSON-LD processor resolves against the document's base
+    (no scheme, not a blank node, not a keyword)."""
+    if not isinstance(value, str) or value.startswith(("_:", "@")) or _HAS_SCHEME.match(value):
+        return None
+    return value
 
 
 def _children(value: object) -> Iterator[object]:
@@ -249,33 +267,46 @@ def _children(value: object) -> Iterator[object]:
 
 def _scan_object(pairs: list[tuple[str, object]]) -> _Scan:
     depth = terms = 0
-    imports = False
+    imports = base = False
+    data = False
     remote: str | None = None
+    relative: str | None = None
     for key, value in pairs:
+        in_context = key == "@context"
         for child in _children(value):
             if isinstance(child, _Scan):
                 depth, terms = max(depth, child.depth), terms + child.terms
                 imports, remote = imports or child.imports, remote or child.remote
+                base = base or child.base
+                if not in_context:
+                    data = data or child.data
+                    relative = relative or child.relative
         if key == "@import":
             imports = True
-        elif key == "@context":
+        elif key == "@base":
+            base = True
+        elif key == "@id":
+            relative = relative or _relative_id(value)
+        elif in_context:
             for item in _children(value):
                 if isinstance(item, str):
                     remote = remote or item
                 elif isinstance(item, _Scan):
                     depth, terms = max(depth, item.depth + 1), terms + item.keys
-    if not (depth or terms or imports or remote):
-        return _plain(len(pairs))
-    return _Scan(len(pairs), depth, terms, imports, remote)
+        elif not key.startswith("@"):
+            data = True
+    if not (depth or terms or imports or remote or relative or base):
+        return _plain(len(pairs), data)
+    return _Scan(len(pairs), depth, terms, imports, remote, data, relative, base)
 
 
-_PLAIN: dict[int, _Scan] = {}
+_PLAIN: dict[tuple[int, bool], _Scan] = {}
 
 
-def _plain(keys: int) -> _Scan:
-    scan = _PLAIN.get(keys)
+def _plain(keys: int, data: bool) -> _Scan:
+    scan = _PLAIN.get((keys, data))
     if scan is None:
-        scan = _PLAIN[keys] = _Scan(keys)
+        scan = _PLAIN[keys, data] = _Scan(keys, data=data)
     return scan
 
 
@@ -284,10 +315,14 @@ def _line_of(text: str, needle: str) -> int:
     return text.count("\n", 0, at) + 1 if at >= 0 else 0
 
 
-def prescan_jsonld(path: Path, limits: InputLimits = DEFAULT_LIMITS) -> None:
-    """Refuse a JSON-LD file with remote or imported contexts, or contexts too deep or large.
+def prescan_jsonld(path: Path, limits: InputLimits = DEFAULT_LIMITS) -> bool:
+    """Refuse a JSON-LD file with remote or imported contexts, or contexts too deep or large,
+    or a relative ``@id`` with no ``@base`` to resolve it against; return whether the file
+    has data (a key that is no keyword, outside its contexts).
 
     Nothing is fetched, ever: a ``@context`` that is a string (an IRI to load) is refused.
+    A relative ``@id`` is refused as the Turtle and RDF/XML parsers refuse a relative IRI:
+    with no base, a JSON-LD processor drops the node's triples without a word.
     """
     try:
         text = path.read_text(encoding="utf-8")
@@ -334,15 +369,51 @@ def prescan_jsonld(path: Path, limits: InputLimits = DEFAULT_LIMITS) -> None:
             f"{limits.max_context_terms:,}",
             "raise --max-context-terms if you trust the file",
         )
+    relative = next((s.relative for s in scans if s.relative is not None), None)
+    if relative is not None and not any(s.base for s in scans):
+        raise _refuse(
+            path,
+            f"JSON-LD @id {json.dumps(relative, ensure_ascii=False)} is a relative IRI and the "
+            "file sets no @base: a JSON-LD processor would drop the triples it is in",
+            'write an absolute IRI, or set "@base" in the @context',
+            _line_of(text, json.dumps(relative, ensure_ascii=False)),
+        )
+    return any(s.data for s in scans)
 
 
 # ---------------------------------------------------------------- parsing
 
 
+_SUBJECT_ERROR = "The subject of a triple must be an IRI or a blank node"
+_AT_COLUMN = re.compile(r"between columns (\d+) and")
+
+
 def _syntax_problem(path: Path, message: str, line: int, column: int) -> InputError:
     where = f" (column {column})" if column and "line" not in message else ""
     fix = "correct the syntax at that line" if line else "correct the file's syntax"
+    if _SUBJECT_ERROR in message and _graph_name_literal(path, line, message):
+        # pyoxigraph's N-Quads parser says "subject" of a literal in the fourth place too
+        message = message.replace(
+            _SUBJECT_ERROR, "A graph name must be an IRI or a blank node, not a literal"
+        )
+        fix = "name the graph with an IRI, or drop the fourth term (the default graph)"
     return _refuse(path, f"RDF syntax error{where}: {message}", fix, line=line)
+
+
+def _graph_name_literal(path: Path, line: int, message: str) -> bool:
+    """Whether the term an N-Quads syntax error points at, on line ``line``, is a literal
+    after the first term: a literal where the graph name goes (a subject comes first)."""
+    found = _AT_COLUMN.search(message)
+    if path.suffix.lower() != ".nq" or not line or found is None:
+        return False
+    column = int(found.group(1))
+    with contextlib.suppress(OSError), open(path, "rb") as fh:
+        for number, raw in enumerate(fh, 1):
+            if number == line:
+                text = raw[: 1 << 20].decode("utf-8", "replace")
+                before = text[: column - 1]
+                return text[column - 1 : column] == '"' and bool(before.strip())
+    return False
 
 
 def _parse_in_child(path: Path, fmt: RdfFormatInfo, out: Path, limits: InputLimits) -> None:
@@ -415,11 +486,18 @@ def parsable(
         return
     if fmt.oxigraph == ox.RdfFormat.RDF_XML:
         prescan_rdfxml(path, limits)
-    elif fmt.oxigraph == ox.RdfFormat.JSON_LD:
-        prescan_jsonld(path, limits)
+    data = fmt.oxigraph == ox.RdfFormat.JSON_LD and prescan_jsonld(path, limits)
     with tempfile.TemporaryDirectory(prefix="kg-read-") as tmp:
         out = Path(tmp, "parsed.nq")
         _parse_in_child(path, fmt, out, limits)
+        if data and not out.stat().st_size:
+            raise _refuse(
+                path,
+                "JSON-LD gave no triple although it holds data: a key that is not an IRI, a "
+                "compact IRI or a term of its @context is dropped, and so is a node whose "
+                "properties all are",
+                'map the keys to IRIs in an @context (e.g. "@vocab": "https://example.org/")',
+            )
         yield out, ox.RdfFormat.N_QUADS
 
 

@@ -246,3 +246,35 @@ def for_terminal(text: str) -> str:
     """
     lines = text.split("\n")
     return "\n".join("\t".join(map(escape_control, line.split("\t"))) for line in lines)
+
+
+# What could make text in a Markdown line other than literal: emphasis, code, links and
+# images, raw HTML and entity references, strike-through, headings, table cell ends.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~#])")
+
+
+def markdown_text(text: str) -> str:
+    r"""``text`` as literal inline Markdown: whitespace runs as one space, and each character
+    Markdown would read as markup backslash-escaped (CommonMark escapes any ASCII
+    punctuation). Labels and quotes are anybody's text: raw, ``<img onerror=…>`` in one would
+    be HTML in a Markdown viewer and ``|`` would end a table cell.
+
+    >>> markdown_text("R&D <b>x</b> | *1*_2_\n`c`")
+    'R\\&D \\<b\\>x\\</b\\> \\| \\*1\\*\\_2\\_ \\`c\\`'
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def markdown_code(text: str) -> str:
+    """``text`` as a Markdown code span, shown as written (markup and HTML are not read
+    inside one): fenced by one backtick more than its longest run of backticks, padded with
+    a space where it begins or ends with one; line breaks as spaces.
+
+    >>> markdown_code("ex:a") + " " + markdown_code("a`b")
+    '`ex:a` ``a`b``'
+    """
+    text = " ".join(text.split("\n"))
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    return f"{fence}{pad}{text}{pad}{fence}"

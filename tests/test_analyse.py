@@ -340,7 +340,29 @@ def test_control_and_bidi_characters_in_a_label_are_escapes_in_the_report(
     assert done.returncode == 0, done.stderr
     report = (tmp_path / "o" / "analysis.md").read_text(encoding="utf-8")
     assert "\x00" not in report and "\x1b" not in report and "\u202e" not in report
-    assert "M\\x00E\\x1b[2J \\u202eevil\\u202c" in report
+    assert "M\\x00E\\x1b\\[2J \\u202eevil\\u202c" in report  # "[" escaped as Markdown
     # the machine-readable file keeps the label as it is (JSON escapes what it must)
     data = (tmp_path / "o" / "analysis.json").read_text(encoding="utf-8")
     assert json.dumps("M\x00E\x1b[2J \u202eevil\u202c", ensure_ascii=False) in data
+
+
+def test_a_label_holding_markup_reads_as_written_in_analysis_md(tmp_path: Path) -> None:
+    """Read by a CommonMark viewer (markdown-it, with tables), analysis.md shows a label
+    holding HTML, emphasis, a link and a cell separator as written, and makes none of them;
+    the ids stay code and every row of a table keeps its cells."""
+    from markdown_it import MarkdownIt
+
+    nq = (ROOT / "graphs" / "kg.nq").read_text(encoding="utf-8")
+    meti = '"Ministry of Economy, Trade and Industry"@en'
+    hostile = '"<img src=x onerror=alert(1)> *R&D* | [x](javascript:alert(2))"@en'
+    (tmp_path / "kg.nq").write_text(nq.replace(meti, hostile), encoding="utf-8")
+    done = run_kg("analyse", "--input", str(tmp_path / "kg.nq"), "--out", str(tmp_path / "o"))
+    assert done.returncode == 0, done.stderr
+    md = (tmp_path / "o" / "analysis.md").read_text(encoding="utf-8")
+    html = MarkdownIt("commonmark").enable("table").render(md)
+    assert "<img" not in html and "<em>" not in html and "<a " not in html
+    assert "&lt;img src=x onerror=alert(1)&gt; *R&amp;D* | [x](javascript:alert(2))" in html
+    assert "<code>meti</code>" in html
+    table = html.split("<h2>Most central entities</h2>")[1].split("</table>")[0]
+    header, *rows = table.split("<tr>")[1:]
+    assert rows and all(row.count("<td") == header.count("<th") for row in rows)

@@ -166,6 +166,32 @@ def test_a_second_quote_for_a_fact_is_evidence_added_and_a_removed_source_is_sum
     assert rows["doc-b"].facts_removed == 2 and rows["doc-b"].quads_added == 0
 
 
+HOSTILE_LABEL = "<img src=x onerror=alert(1)> *R&D* | [x](javascript:alert(2)) `c` &lt;"
+
+
+def test_a_label_holding_markup_reads_as_written_in_the_markdown_report() -> None:
+    """Labels and quotes are anybody's text: read by a CommonMark viewer (markdown-it, with
+    tables), the report shows a label holding HTML, emphasis, a link, a code span, an entity
+    and a cell separator as written, and makes none of them."""
+    from markdown_it import MarkdownIt
+
+    entities = dict(MINI_CORPUS.entities)
+    e = entities["meti"]
+    entities["meti"] = dataclasses.replace(
+        e, labels=tuple((lang, HOSTILE_LABEL if lang == "en" else t) for lang, t in e.labels)
+    )
+    new = dataclasses.replace(MINI_CORPUS, entities=entities)
+    d = diff_quads(quads_of(MINI_CORPUS), quads_of(new), vocab=VOCAB)
+    html = MarkdownIt("commonmark").enable("table").render(to_diff_markdown(d))
+    assert "<img" not in html and "<em>" not in html and "<a " not in html
+    assert "<code>c</code>" not in html and "<code>meti</code>" in html  # ids stay code
+    shown = "&lt;img src=x onerror=alert(1)&gt; *R&amp;D* | [x](javascript:alert(2)) `c` &amp;lt;"
+    assert shown in html
+    # each row of the sources table still has its eleven cells
+    for row in html.split("<h2>Sources</h2>")[1].split("<tr>")[2:]:
+        assert row.count("<td") == 11
+
+
 def test_reports_are_deterministic() -> None:
     old = edit(MINI_CORPUS, drop={0, 3})
     new = edit(MINI_CORPUS, drop={1}, redate={5}, relabel={"meti", "sony"})

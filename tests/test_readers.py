@@ -300,6 +300,73 @@ def test_remote_contexts_are_refused_and_never_fetched(
     assert listener.connections == 0
 
 
+@pytest.mark.parametrize(
+    ("document", "line", "reason"),
+    [
+        ('{\n "@id": "doc/1",\n "http://e/p": "x"\n}', 2, '@id "doc/1" is a relative IRI'),
+        (
+            '{"@context": {"@vocab": "http://e/"},\n "@graph": [{"@id": "http://e/a",\n'
+            '  "knows": {"@id": "#b"}}]}',
+            3,
+            '@id "#b" is a relative IRI',
+        ),
+        ('{"name": "Rapidus", "founded": "2022"}', 0, "gave no triple although it holds data"),
+        ('[{"@id": "http://e/s", "p": "x"}]', 0, "gave no triple although it holds data"),
+    ],
+)
+def test_json_ld_that_would_lose_its_data_is_refused_as_turtle_is(
+    tmp_path: Path, document: str, line: int, reason: str
+) -> None:
+    """A JSON-LD processor drops, without a word, a node whose @id is relative when there is
+    no base, and every key that is no IRI: refused at the line, as a relative IRI in Turtle
+    or RDF/XML is, instead of read as an empty graph."""
+    doc = tmp_path / "lossy.jsonld"
+    doc.write_text(document, encoding="utf-8")
+    done = run_kg("stats", "--input", str(doc))
+    assert done.returncode == EXIT_BAD_INPUT, done.stderr
+    where = f"{doc}:{line}:" if line else f"{doc}:"
+    assert where in done.stderr and reason in done.stderr, done.stderr
+    assert "@base" in done.stderr or "@context" in done.stderr  # how to fix it
+
+
+@pytest.mark.parametrize(
+    ("document", "triples"),
+    [
+        ('{"@context": {"@base": "http://b/"}, "@id": "doc/1", "http://e/p": "x"}', 1),
+        ('{"@context": {"e": "http://e/"}, "@id": "e:a", "e:p": "x"}', 1),
+        ('{"@id": "_:b", "http://e/p": "x"}', 1),
+        ('{"@context": {"x": {"@id": "http://e/x"}}, "@graph": []}', 0),  # no data: empty
+        ("{}", 0),
+    ],
+)
+def test_json_ld_with_a_base_prefixes_or_no_data_is_read(
+    tmp_path: Path, document: str, triples: int
+) -> None:
+    doc = tmp_path / "fine.jsonld"
+    doc.write_text(document, encoding="utf-8")
+    assert len(read_quads(doc)) == triples
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ('<http://e/s> <http://e/p> "Hà Nội" "graph" .', "A graph name must be an IRI"),
+        ('<http://e/s> <http://e/p> <http://e/o> "g"@vi .', "A graph name must be an IRI"),
+        ('"s" <http://e/p> <http://e/o> <http://e/g> .', "The subject of a triple must be"),
+    ],
+)
+def test_a_literal_graph_name_in_n_quads_is_called_a_graph_name(
+    tmp_path: Path, line: str, says: str
+) -> None:
+    """pyoxigraph calls a literal in the fourth place of a quad a bad "subject"; the error
+    says what it is, at its line (a literal subject keeps its own wording)."""
+    doc = tmp_path / "g.nq"
+    doc.write_text("<http://e/s> <http://e/p> <http://e/o> .\n" + line + "\n", encoding="utf-8")
+    done = run_kg("stats", "--input", str(doc))
+    assert done.returncode == EXIT_BAD_INPUT, done.stderr
+    assert f"{doc}:2:" in done.stderr and says in done.stderr, done.stderr
+
+
 def test_the_committed_exports_pass_every_cap() -> None:
     for name in ("kg.ttl", "kg.trig", "kg.nt", "kg.nq", "kg.jsonld"):
         assert len(read_quads(GRAPHS / name)) > 7000, name
