@@ -1035,6 +1035,11 @@ def _push_since(args: argparse.Namespace) -> int:
     return errors.EXIT_OK
 
 
+def _union(quads: list) -> list:
+    """The quads with every graph name dropped, each triple once, in their first order."""
+    return list(dict.fromkeys((s, p, o, None) for s, p, o, _ in quads))
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
     """``kg diff OLD NEW`` / ``--rev A --rev B``: what changed, as Markdown, JSON, RDF Patch."""
     from .diff import (
@@ -1079,11 +1084,27 @@ def cmd_diff(args: argparse.Namespace) -> int:
         for path in files:
             sides.append((str(path), read_quads(path, limits)))
     (old_name, old), (new_name, new) = sides
+    exact = None  # the diff of the quads as they are, when the report compares the unions
+    named = [any(q[3] is not None for q in quads) for quads in (old, new)]
+    if named[0] != named[1]:
+        # One side is a union (Turtle, N-Triples) and the other has named graphs: compared
+        # graph by graph, every quad of one would differ from its twin in the other.
+        flat_name = new_name if named[1] else old_name
+        print(
+            f"note: {flat_name} has named graphs and the other side has none: the report "
+            "compares the union of its graphs (no per-source rows); "
+            + ("the patch is exact" if args.patch else "give both sides with named graphs "
+               "(.nq, .trig) to compare source by source"),
+            file=sys.stderr,
+        )  # fmt: skip
+        if args.patch:
+            exact = diff_quads(old, new, vocab=_vocab(args), lang=args.lang)
+        old, new = _union(old), _union(new)
     diff = diff_quads(
         old, new, vocab=_vocab(args), lang=args.lang, old_name=old_name, new_name=new_name
     )
     if args.patch:
-        write_atomic(args.patch, to_rdf_patch(diff))
+        write_atomic(args.patch, to_rdf_patch(exact or diff))
         progress.step(
             f"wrote {args.patch}: {len(diff.removed_quads)} deletions, "
             f"{len(diff.added_quads)} additions"

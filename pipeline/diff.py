@@ -47,7 +47,7 @@ from .errors import InputError, Location, Problem, UsageError
 from .iri import term_nt
 from .readers import to_rdflib
 from .text import markdown_code, markdown_text
-from .vocab import OA, Vocabulary
+from .vocab import OA, RELATIONS, Vocabulary
 
 Quad = tuple[Node, Node, Node, Node | None]
 GraphKey = Node | None
@@ -525,10 +525,14 @@ class _Comparison:
         self.touched: dict[str, set[tuple[GraphKey, Node]]] = defaultdict(set)
         self.direct: list[tuple[Quad, bool]] = []
         onto_graph = v.graph("ontology")
+        # Two unions (Turtle, N-Triples: no named graphs) hold the registry and the facts'
+        # direct triples in one graph: there the relation a triple uses tells them apart.
+        self.unions = not any(g is not None for side in (a, b) for g in side.graphs)
+        self.relations = frozenset(v.term(name) for name in RELATIONS)
         for q in sorted(self.removed | self.added, key=_quad_sort_key):
             s, _p, _o, g = q
             kind, key = self.kinds.of(s)
-            if kind == "entity" and g != onto_graph:
+            if kind == "entity" and (_p in self.relations if self.unions else g != onto_graph):
                 self.direct.append((q, q in self.added))  # reported with its fact
             elif kind == "evidence":
                 self.touched["evidence"].add((g, v.node("annotation", key)))
@@ -728,6 +732,9 @@ class _Comparison:
         out = []
         for g, node in self.touched["entity"]:
             od, nd = self.a.desc(g, node), self.b.desc(g, node)
+            if self.unions:  # its registry entry, without the facts' direct triples
+                od = frozenset(x for x in od if x[0] not in self.relations)
+                nd = frozenset(x for x in nd if x[0] not in self.relations)
             ident, ref = self.kinds.of(node)[1], self.namer.ref(node)
             if not od or not nd:
                 out.append(EntityChange("added" if nd else "removed", ref, ident))

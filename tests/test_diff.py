@@ -237,6 +237,40 @@ def test_kg_diff_of_two_files_markdown_json_patch_and_exit_codes(tmp_path: Path)
     assert unknown.returncode == 2 and "no-such-tag" in unknown.stderr
 
 
+def test_a_union_against_named_graphs_compares_the_unions_and_says_so(tmp_path: Path) -> None:
+    """kg.ttl (the union) against kg.nq (named graphs) of one build: no differences, where
+    graph by graph every quad would differ; an edit reads as it would between two files of
+    a kind (an entity relabelled, not an entity added); the patch still turns OLD into NEW."""
+    ttl, nq = ROOT / "graphs" / "kg.ttl", ROOT / "graphs" / "kg.nq"
+    same = run_kg("diff", str(ttl), str(nq), "--exit-code", "-q")
+    assert same.returncode == 0, same.stdout[:2000]
+    assert "No differences" in same.stdout and "compares the union" in same.stderr
+    meti = '"Ministry of Economy, Trade and Industry"@en'
+    new = tmp_path / "new.nq"
+    new.write_text(nq.read_text(encoding="utf-8").replace(meti, '"METI"@en'), encoding="utf-8")
+    patch = tmp_path / "p.rdfp"
+    done = run_kg("diff", str(ttl), str(new), "--json", "-q", "--patch", str(patch))
+    assert done.returncode == 0, done.stderr
+    counts = json.loads(done.stdout)["counts"]
+    assert counts.get("entities_relabelled") == 1 and "entities_added" not in counts
+    assert {k for k, n in counts.items() if n} == {
+        "entities_relabelled",
+        "quads_added",
+        "quads_removed",
+    }
+    applied = apply_rdf_patch(read_quads(ttl), patch.read_text(encoding="utf-8"))
+    assert applied == {canonical_quad(q) for q in read_quads(new)}
+    # both sides unions: the relabelling is an entity's, not an "other" change
+    nt = tmp_path / "new.nt"
+    nt.write_text(
+        (ROOT / "graphs" / "kg.nt").read_text(encoding="utf-8").replace(meti, '"METI"@en')
+    )
+    both = json.loads(
+        run_kg("diff", str(ROOT / "graphs" / "kg.nt"), str(nt), "--json", "-q").stdout
+    )
+    assert both["counts"].get("entities_relabelled") == 1 and not both["other"]
+
+
 def test_kg_diff_never_writes_its_patch_over_a_side_it_compares(tmp_path: Path) -> None:
     old = write(tmp_path, "old.nq", MINI_CORPUS)
     new = write(tmp_path, "new.nq", edit(MINI_CORPUS, drop={4}))
@@ -303,12 +337,9 @@ def test_every_format_reads_as_the_same_graph(tmp_path: Path, suffix: str) -> No
     other.write_text(render(fmt, quads, VOCAB.prefixes()), encoding="utf-8")
     done = run_kg("diff", str(nq), str(other), "--json", "-q")
     assert done.returncode == 0, done.stderr
-    data = json.loads(done.stdout)
-    if suffix in (".trig", ".jsonld"):  # named graphs kept: the same dataset
-        assert data["differ"] is False
-    else:  # a union file has no named graphs: every graph moved to the default graph
-        status = {s["source"]: s["status"] for s in data["sources"]}
-        assert status["default graph"] == "added" and status["ontology"] == "removed"
+    assert json.loads(done.stdout)["differ"] is False
+    # a union file has no named graphs: the unions are compared, and the note says so
+    assert ("compares the union" in done.stderr) == (suffix in (".ttl", ".nt"))
 
 
 def test_a_quote_shared_by_two_facts_and_a_moved_quote() -> None:
