@@ -64,7 +64,8 @@ class SourceText:
         self.folded = "".join(folded)
         self._fstarts, self._ostarts = fstarts, ostarts
         # Line starts, for reporting offsets as line numbers of text.txt.
-        self.line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        # A line ends at LF, CRLF or a lone CR (old Mac files), as editors count them.
+        self.line_starts = [0] + [m.end() for m in re.finditer("\r\n|\r|\n", self.text)]
 
     def origin(self, pos: int) -> int:
         """The original offset of the folded text's character at ``pos``."""

@@ -30,6 +30,7 @@ import hmac
 import os
 import pickle
 import secrets
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,9 @@ from .webpage import vis_network_file
 
 CACHE_DIR = ".kg-cache"
 _FORMAT = "2"  # 2: entries are signed
+# kg build --max-cache-entry: an entry larger than this is neither written nor read (the
+# largest a 10M-quad build writes, the explorer's layout, is about 20 MB).
+MAX_ENTRY_BYTES = 1 << 30
 
 
 def code_digest(package: Path | None = None) -> str:
@@ -109,11 +113,15 @@ class DiskCache:
     Unpickling runs whatever the file says, and an output directory may come from anyone
     (a cloned repository, a shared folder): each entry is signed with the user's own secret
     (HMAC-SHA256, :func:`_user_key`) and an entry whose signature does not match is never
-    unpickled, only rebuilt.
+    unpickled, only rebuilt. Nor is an entry read that is not a regular file (a FIFO would
+    block the build, a link to ``/dev/zero`` read forever) or is over ``max_entry_bytes``;
+    a cache directory, or a kind's directory, that is a symbolic link is not used at all (it
+    would be written, read and pruned elsewhere).
     """
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, max_entry_bytes: int = MAX_ENTRY_BYTES):
         self.directory = directory
+        self.max_entry_bytes = max_entry_bytes
         self.used: set[Path] = set()
         self.hits = 0
         self.misses: list[str] = []
@@ -125,12 +133,26 @@ class DiskCache:
     def _path(self, kind: str, key: str) -> Path:
         return self.directory / kind / f"{key}.pickle"
 
+    def _linked(self, folder: Path) -> bool:
+        """Whether ``folder`` or the cache directory is a symbolic link (or not a folder)."""
+        return any(
+            d.is_symlink() or (d.exists() and not d.is_dir()) for d in (self.directory, folder)
+        )
+
     def load(self, kind: str, key: str, *, counted: bool = True) -> Any | None:
         """The value stored under ``key``, or ``None`` (``counted``: a hit in the summary)."""
         path = self._path(kind, key)
         try:
-            with open(path, "rb") as fh:
-                signature, payload = fh.read(32), fh.read()
+            if self._linked(path.parent):
+                return None
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            with os.fdopen(fd, "rb") as fh:
+                st = os.fstat(fh.fileno())
+                if not stat.S_ISREG(st.st_mode) or st.st_size > self.max_entry_bytes + 32:
+                    return None
+                signature, payload = fh.read(32), fh.read(self.max_entry_bytes + 1)
+            if len(payload) > self.max_entry_bytes:
+                return None  # it grew while read
             if not hmac.compare_digest(signature, self._sign(payload)):
                 return None  # not written by this user's kg: never unpickled
             value = pickle.loads(payload)
@@ -145,9 +167,14 @@ class DiskCache:
         path = self._path(kind, key)
         tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
         try:
+            if self._linked(path.parent):
+                return
             path.parent.mkdir(parents=True, exist_ok=True)
             payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-            with open(tmp, "wb") as fh:
+            if len(payload) > self.max_entry_bytes:
+                return  # it would not be read back
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            with os.fdopen(fd, "wb") as fh:
                 fh.write(self._sign(payload) + payload)
             os.replace(tmp, path)
             self.used.add(path)
@@ -156,13 +183,18 @@ class DiskCache:
                 tmp.unlink()
 
     def prune(self) -> int:
-        """Remove the entries this run did not use; return how many."""
+        """Remove the entries this run did not use; return how many (never through a link)."""
         removed = 0
-        for path in self.directory.glob("*/*.pickle"):
-            if path not in self.used:
-                with contextlib.suppress(OSError):
-                    path.unlink()
-                    removed += 1
+        if self._linked(self.directory):
+            return 0
+        for folder in self.directory.glob("*"):
+            if folder.is_symlink() or not folder.is_dir():
+                continue
+            for path in folder.glob("*.pickle"):
+                if path not in self.used:
+                    with contextlib.suppress(OSError):
+                        path.unlink()
+                        removed += 1
         return removed
 
     # pipeline.validation.ResultCache

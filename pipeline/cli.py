@@ -412,7 +412,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     with build_lock(out):
         remove_stale_temporaries(out)
         # Per-source and per-partition results of earlier builds (pipeline/cache.py).
-        cache = None if getattr(args, "no_cache", False) else DiskCache(out / CACHE_DIR)
+        cache = None
+        if not getattr(args, "no_cache", False):
+            cache = DiskCache(out / CACHE_DIR, args.max_cache_entry)
         read = [args.ontology / "vjkg.ttl", shapes]
 
         def digest() -> str | None:  # of what the build reads (pipeline.cache.build_inputs)
@@ -1115,6 +1117,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def make_parser() -> argparse.ArgumentParser:
     """The argument parser of ``kg``."""
+    from .cache import MAX_ENTRY_BYTES
     from .formats import readable_list
     from .sparqltext import QUERY_MEMORY, QUERY_SECONDS
 
@@ -1139,6 +1142,14 @@ def make_parser() -> argparse.ArgumentParser:
         "--no-cache",
         action="store_true",
         help="ignore and do not update OUT/.kg-cache/ (a cold build)",
+    )
+    p.add_argument(
+        "--max-cache-entry",
+        type=_size,
+        default=MAX_ENTRY_BYTES,
+        metavar="SIZE",
+        help="largest entry of OUT/.kg-cache/ written or read; a larger one is rebuilt "
+        f"(default {MAX_ENTRY_BYTES >> 30}G)",
     )
     _add_validator(p)
     p.add_argument(
@@ -1597,11 +1608,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _on_sigterm)
     _ILL_TYPED.seen.clear()  # each run warns afresh (tests call main many times)
     logging.getLogger("rdflib.term").addFilter(_ILL_TYPED)  # once: a filter is not added twice
-    parser = make_parser()
-    try:
+    try:  # making the parser imports modules: Ctrl-C may come while it does
+        parser = make_parser()
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
+    except KeyboardInterrupt:
+        print("kg: interrupted; earlier outputs are intact", file=sys.stderr)
+        return errors.EXIT_INTERRUPTED
     try:
         return int(args.func(args))
     except errors.InputError as exc:

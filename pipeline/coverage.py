@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .anchor import SourceText
-from .errors import ProblemCollector
+from .errors import Location, ProblemCollector
 from .load import MAX_YAML_BYTES, YamlReader, read_yaml_file
 from .matcher import PLAUSIBLE, registry_matcher
 from .model import Corpus
@@ -63,9 +63,16 @@ def load_ignore_list(
 ) -> list[IgnoreEntry]:
     """Read ``coverage-ignore.yaml`` (missing file: empty list; refused unread over
     ``max_bytes``). Raises InputError."""
+    problems = ProblemCollector()
+    if path.is_symlink():  # as every file of sources/: a link may lead anywhere, or loop
+        problems.add(
+            Location.of(path),
+            "is a symbolic link; links are not followed",
+            "copy the file in place",
+        )
+        problems.raise_if_any()
     if not path.exists():
         return []
-    problems = ProblemCollector()
     tree = read_yaml_file(path, problems, max_bytes)
     entries: list[IgnoreEntry] = []
     r = YamlReader(str(path), problems)
@@ -84,7 +91,12 @@ def load_ignore_list(
             for item in r.items(m.get("sources"), "'sources'"):
                 sid = getattr(item, "value", "")
                 if sid not in known:
-                    r.problem(item.line, f"unknown source {sid!r}", "use a source id like doc-003")
+                    some = ", ".join(sorted(known)[:5]) + (", …" if len(known) > 5 else "")
+                    r.problem(
+                        item.line,
+                        f"unknown source {sid!r}",
+                        f"use a source id of the corpus ({some})" if known else "add the source",
+                    )
                 sources.add(sid)
             if text and reason:
                 entries.append(IgnoreEntry(text, reason, frozenset(sources), f"{path}:{m.line}"))

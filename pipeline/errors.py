@@ -6,6 +6,7 @@ to fix it. Stages raise these; only ``cli.py`` turns them into exit codes.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,11 +35,15 @@ class Location:
 
     @classmethod
     def of(cls, path: Path | str, line: int = 0) -> Location:
-        """A location for ``path`` shown relative to the working directory when possible."""
+        """A location for ``path`` shown relative to the working directory when possible.
+
+        Symbolic links are not followed: the path named is the one the person has (a link's
+        target may not exist, and a link to itself has none).
+        """
         p = Path(path)
         try:
-            shown = str(p.resolve().relative_to(Path.cwd().resolve()))
-        except ValueError:
+            shown = str(Path(os.path.abspath(p)).relative_to(os.getcwd()))
+        except (ValueError, OSError):  # elsewhere; or the working directory is gone
             shown = str(p)
         return cls(shown, line)
 

@@ -227,12 +227,22 @@ def read_capped(path: Path, max_bytes: int) -> bytes:
     """The bytes of the regular file at ``path``; raises :class:`FileRefused` when it is not
     a regular file (a FIFO would block, a device never end) or holds over ``max_bytes``
     (checked before it is read, and again while it is: a file may grow)."""
-    st = os.stat(path)
-    if not stat.S_ISREG(st.st_mode):
-        raise FileRefused("is not a regular file (a FIFO, a device or a socket)", "")
-    if st.st_size > max_bytes:
-        raise FileRefused(f"is {st.st_size:,} bytes, over the {max_bytes:,}-byte cap", "cap")
-    with open(path, "rb") as fh:
+    # Opened without blocking and checked on the open file: a FIFO put in place between a
+    # check of the path and the open would block the open itself.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise FileRefused("is a directory", "")
+        if not stat.S_ISREG(st.st_mode):
+            raise FileRefused("is not a regular file (a FIFO, a device or a socket)", "")
+        if st.st_size > max_bytes:
+            raise FileRefused(f"is {st.st_size:,} bytes, over the {max_bytes:,}-byte cap", "cap")
+        fh = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with fh:
         data = fh.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise FileRefused(f"is over the {max_bytes:,}-byte cap", "cap")
@@ -1177,7 +1187,9 @@ def load_corpus(
     if not root.is_dir():
         problems.add(
             Location.of(root),
-            "sources directory not found",
+            "is a file, not a sources directory"
+            if root.exists()
+            else "sources directory not found",
             "give the directory that holds registry.yaml and the NNN/ source folders",
         )
         problems.raise_if_any()

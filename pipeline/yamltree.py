@@ -110,8 +110,17 @@ def read_yaml_text(text: str, path: str) -> YNode:
                 )
             ]
         ) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow in a file
+        at = exc.position
+        line = text.count("\n", 0, at) + 1
+        char = chr(exc.character) if isinstance(exc.character, int) else str(exc.character)
+        what = f"character U+{ord(char[:1] or ' '):04X} is not allowed in a YAML file"
+        fix = "delete it: YAML files hold printable characters only"
+        raise YamlProblems([Problem(Location(path, line), what, fix)]) from None
     except yaml.YAMLError as exc:
-        raise YamlProblems([Problem(Location(path), f"YAML error: {exc}", "")]) from None
+        raise YamlProblems(
+            [Problem(Location(path), f"YAML error: {exc}", "correct the file's YAML")]
+        ) from None
     _check_depth(events, path)
     builder = _TreeBuilder(path, problems)
     root = builder.build(events)
@@ -246,7 +255,12 @@ class _TreeBuilder:
                 key = self._node()
                 value = self._node()
                 if not isinstance(key, YScalar):
-                    self._problem(key.line, "a mapping key must be plain text", "")
+                    self._problem(
+                        key.line,
+                        "a mapping key must be plain text",
+                        "write the key as a word (a list or a mapping as a key, '? …', is not "
+                        "allowed)",
+                    )
                     continue
                 if key.value in entries:
                     self._problem(

@@ -74,6 +74,42 @@ def test_a_cache_entry_this_user_did_not_write_is_never_unpickled(mini_copy: Pat
     assert f"cache: {len(entries) + 2} reused" in third.stderr  # its own entries: kept
 
 
+def test_a_planted_fifo_link_or_linked_cache_folder_is_rebuilt_not_read(
+    mini_copy: Path, tmp_path: Path
+) -> None:
+    """A FIFO in the cache blocked the build for ever, a link to /dev/zero was read until
+    memory ran out, and a cache folder linked elsewhere was written and pruned there: each
+    is now passed over and rebuilt, within a timeout and with the same outputs."""
+    env = {"XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    out = tmp_path / "out"
+    build = ("build", "--sources", str(mini_copy), "--out", str(out))
+    assert run_kg(*build, env=env).returncode == 0
+    cold = _outputs(out)
+    cache = out / ".kg-cache"
+    record = cache / "build" / "last.pickle"
+    entries = sorted(cache.glob("sources/*.pickle"))
+    record.unlink()
+    os.mkfifo(record)  # read first: it blocked before any other
+    entries[0].unlink()
+    entries[0].symlink_to("/dev/zero")
+    entries[1].write_bytes(b"\0" * 4096)  # a regular file over the cap below
+    done = run_kg(*build, "--max-cache-entry", "2K", env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "reprocessed ['source a', 'source b'" in done.stderr  # (and what is over 2K)
+    assert _outputs(out) == cold
+    # a cache folder that is a link to another folder: not used, nothing written or pruned
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "sources").mkdir(parents=True)
+    bystander = elsewhere / "sources" / "keep.pickle"
+    bystander.write_bytes(b"not ours")
+    shutil.rmtree(cache)
+    cache.symlink_to(elsewhere, target_is_directory=True)
+    linked = run_kg(*build, env=env, timeout=120)
+    assert linked.returncode == 0, linked.stderr
+    assert sorted(p.name for p in elsewhere.rglob("*")) == ["keep.pickle", "sources"]
+    assert _outputs(out) == cold
+
+
 def _outputs(out: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if not p.name.startswith(".")}
 

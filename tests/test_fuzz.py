@@ -147,3 +147,16 @@ def test_nfc_and_nfd_spellings_of_a_quote_anchor_alike(text: str) -> None:
     except AnchorError:
         return
     assert (a.start, a.end) == (b.start, b.end)
+
+
+def test_a_character_yaml_refuses_is_named_at_its_line_with_a_fix() -> None:
+    """libyaml's reader refuses some characters (U+FFFE) before parsing: the problem has
+    the line, not a position in "<unicode string>", and says what to do."""
+    try:
+        read_yaml_text("a: 1\nb: x\ufffe\n", "f.yaml")
+    except YamlProblems as exc:
+        (problem,) = exc.problems
+        assert str(problem).startswith("f.yaml:2: character U+FFFE is not allowed")
+        assert problem.fix and "unicode string" not in str(problem)
+    else:
+        raise AssertionError("U+FFFE was read")

@@ -297,6 +297,43 @@ def test_symlinked_text_is_refused(mini_copy: Path, tmp_path: Path) -> None:
     assert any("symbolic link" in e for e in _errors(mini_copy))
 
 
+@pytest.mark.parametrize(
+    ("file", "target"),
+    [
+        ("b/text.txt", "text.txt"),  # a link to itself: a loop
+        ("b/meta.yaml", "meta.yaml"),
+        ("registry.yaml", "registry.yaml"),
+        ("b/text.txt", "gone.txt"),  # dangling
+        ("registry.yaml", "../elsewhere.yaml"),  # to a regular file outside
+        ("coverage-ignore.yaml", "coverage-ignore.yaml"),
+        ("coverage-ignore.yaml", "gone.yaml"),
+    ],
+)
+def test_a_linked_source_file_is_exit_3_naming_the_link(
+    mini_copy: Path, tmp_path: Path, file: str, target: str
+) -> None:
+    """A link to itself made build, validate, stats, conflicts and coverage fail with an
+    internal error (resolving the path to name it raised); a link elsewhere was named by
+    its target. Each is exit 3 naming the file inside sources/, as every command reads it."""
+    (tmp_path / "elsewhere.yaml").write_text("entities: []\n", encoding="utf-8")
+    link = mini_copy / file
+    link.unlink(missing_ok=True)
+    link.symlink_to(target)
+    commands = [
+        ("build", "--out", str(tmp_path / "out")),
+        ("stats",),
+        ("conflicts",),
+        ("coverage",),
+    ]
+    for command in commands:
+        if file.startswith("coverage") and command[0] != "coverage":
+            continue  # only kg coverage reads it
+        done = run_kg(*command, "--sources", str(mini_copy))
+        assert done.returncode == errors.EXIT_BAD_INPUT, (command, done.stderr)
+        assert f"{link}: is a symbolic link" in done.stderr, (command, done.stderr)
+        assert "internal error" not in done.stderr
+
+
 def test_oversized_annotation_file_is_refused(mini_copy: Path) -> None:
     from pipeline.load import SourceLimits
 

@@ -189,6 +189,22 @@ def test_a_file_name_with_an_escape_sequence_gives_a_meta_yaml_that_loads(
     assert load_meta(meta, meta.parent.name, problems) is not None and not problems.problems
 
 
+def test_a_file_name_with_a_bidi_override_gives_a_meta_yaml_that_loads(
+    sources: Path, tmp_path: Path
+) -> None:
+    """A right-to-left override in the file name ("bidi\u202eexe.txt" shows as a .exe
+    name reversed) is written as \\u202E in meta.yaml, which the loader would refuse raw."""
+    doc = tmp_path / "bidi\u202etxt.exe.txt"
+    doc.write_text("Bộ Khoa học và Công nghệ họp ngày 4/2/2026.\n", encoding="utf-8")
+    r = run_kg("new-source", str(doc), "--sources", str(sources))
+    assert r.returncode == 0, r.stderr
+    meta = next(p for p in sorted(sources.glob("*/meta.yaml")) if "bidi" in p.read_text("utf-8"))
+    text = meta.read_text(encoding="utf-8")
+    assert "\u202e" not in text and "bidi\\u202Etxt.exe.txt" in text
+    problems = ProblemCollector()
+    assert load_meta(meta, meta.parent.name, problems) is not None and not problems.problems
+
+
 def test_hidden_characters_are_taken_out_and_counted(sources: Path, tmp_path: Path) -> None:
     """A text with a NUL, a terminal escape and a right-to-left override: text.txt holds none
     of them (the two controls are spaces, the override is gone), the title meta.yaml takes

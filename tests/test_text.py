@@ -138,3 +138,14 @@ def test_from_nt_reads_back_every_term_to_nt_writes(
         assert back == t and type(back) is type(t) and to_nt(back) == to_nt(t)
         if isinstance(t, Literal):
             assert str(back) == str(t) and back.language == t.language
+
+
+def test_lines_of_a_text_end_at_lf_crlf_or_a_lone_cr() -> None:
+    """An ambiguous quote names its lines: in a text with old-Mac line ends (a lone CR) they
+    were all "line 1"; CRLF is one line end, not two."""
+    from pipeline.anchor import SourceText
+
+    text = "Sony.\rSony và Rapidus.\r\nSony.\nSony."
+    source = SourceText(text)
+    starts = [m.start() for m in re.finditer("Sony", text)]
+    assert [source.line_of(i) for i in starts] == [1, 2, 3, 4]

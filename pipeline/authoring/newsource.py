@@ -316,9 +316,13 @@ def _yaml_str(value: str) -> str:
 
 
 def _printable(name: str) -> str:
-    """A file name with its control characters (Unicode Cc) written as ``\\uXXXX``: a name
-    may hold an escape sequence, and meta.yaml refuses control characters."""
-    return "".join(f"\\u{ord(c):04X}" if unicodedata.category(c) == "Cc" else c for c in name)
+    """A file name with its control characters (Unicode Cc) and bidi controls written as
+    ``\\uXXXX``: a name may hold an escape sequence or a right-to-left override, and
+    meta.yaml refuses both."""
+    return "".join(
+        f"\\u{ord(c):04X}" if unicodedata.category(c) == "Cc" or BIDI_CONTROLS.match(c) else c
+        for c in name
+    )
 
 
 def to_meta_skeleton(text: str, source_id: str, original: str) -> str:
