@@ -853,7 +853,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .sparql.serve import ServeConfig, SparqlServer, parse_cors, run_server
 
     positive = ("timeout", "max_results", "workers", "max_request_bytes", "idle_timeout")
-    for name in (*positive, "max_connections", "max_result_mb", "max_memory_mb"):
+    for name in (*positive, "max_connections", "max_result_mb", "max_memory_mb", "max_held_mb"):
         if getattr(args, name) <= 0:
             raise UsageError(f"--{name.replace('_', '-')} must be greater than 0")
     if args.long_after <= 0:
@@ -877,6 +877,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         limits=_limits(args),
         max_query_tokens=args.max_query_tokens,
         max_query_depth=args.max_query_depth,
+        max_held_bytes=int(args.max_held_mb * 2**20),
     )
 
     def announce(server: SparqlServer) -> None:
@@ -1428,6 +1429,13 @@ def make_parser() -> argparse.ArgumentParser:
         type=int,
         default=1024,
         help="memory one query may use in its worker, beyond the graph, MiB (1024)",
+    )
+    p.add_argument(
+        "--max-held-mb",
+        type=float,
+        default=256,
+        help="MiB of answers the server holds, in all, while clients read them; past it an "
+        "answer is 503 (256)",
     )
     p.add_argument(
         "--long-after",

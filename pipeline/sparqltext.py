@@ -133,19 +133,33 @@ class QueryTooLong(QueryError):
 class QueryTooDeep(QueryError):
     """A query nested deeper than the cap (``--max-query-depth``)."""
 
-    def __init__(self, max_depth: int, line: int, origin: str = "", chain: bool = False):
-        what = (
-            "chains operators, path steps or patterns (+ && / | UNION OPTIONAL FILTER BIND …)"
-            if chain
-            else "nests brackets, braces, parentheses and prefix operators (! - + ^)"
-        )
+    def __init__(
+        self, max_depth: int, line: int, origin: str = "", chain: bool = False, lists: bool = False
+    ):
+        if lists:
+            what = (
+                f"lists more than {LIST_FACTOR * max_depth} items in one group (triple "
+                "patterns joined by '.', objects by ',', predicates by ';', expressions "
+                "AS ?v, or terms after DESCRIBE: "
+                f"{LIST_FACTOR} × --max-query-depth {max_depth})"
+            )
+        elif chain:
+            what = (
+                "chains operators, path steps or patterns (+ && / | UNION OPTIONAL FILTER "
+                f"BIND …) more than {max_depth} deep"
+            )
+        else:
+            what = (
+                "nests brackets, braces, parentheses and prefix operators (! - + ^) more "
+                f"than {max_depth} deep"
+            )
         super().__init__(
             (f"{origin}:{line}: " if origin else f"line {line}: ")
-            + f"the query {what} more than {max_depth} deep, which is refused (the engine "
-            "would run out of stack); split it, use VALUES or IN (…) for long lists, or raise "
-            "--max-query-depth if a query this deep is meant"
+            + f"the query {what}, which is refused (the engine would run out of stack); split "
+            "it, use VALUES or IN (…) for long lists, or raise --max-query-depth if a query "
+            "this deep is meant"
         )
-        self.max_depth, self.line, self.chain = max_depth, line, chain
+        self.max_depth, self.line, self.chain, self.lists = max_depth, line, chain, lists
 
 
 _OPENS = {"{": 1, "(": 1, "[": 1, "}": -1, ")": -1, "]": -1}
@@ -157,6 +171,14 @@ _PREFIX_OPERATORS = frozenset("!-+^")
 # "UNION {}", or 5,000 "BIND", overflowed the engine's stack (SIGSEGV) as nesting does.
 _CHAIN_PUNCT = frozenset("+-*/|^&=<>")
 _CHAIN_WORDS = frozenset({"UNION", "OPTIONAL", "MINUS", "FILTER", "BIND"})
+# Lists the engine also parses one level per item, in a group ({ } or [ ]): triple patterns
+# after ".", objects after ",", predicates after ";"; and expressions "AS ?v" and the terms
+# of DESCRIBE anywhere. About 2,600 of any of them overflowed the engine's stack (SIGSEGV);
+# they are refused past LIST_FACTOR × --max-query-depth (1,024 by default). The lists of
+# VALUES and of function arguments, IN (…) included, are not parsed so: 12,000 are fine.
+LIST_FACTOR = 4
+_GROUP_LISTS = frozenset(".,;")
+_DESCRIBED = frozenset({"iri", "var", "word"})
 
 
 def _check_depth(text: str, tokens: Sequence[Token], max_depth: int) -> None:
@@ -165,24 +187,45 @@ def _check_depth(text: str, tokens: Sequence[Token], max_depth: int) -> None:
     plus the links of the chain of operators and patterns at the innermost open bracket."""
     depth = run = 0
     chains = [0]  # links so far at each open bracket
+    opened = [""]  # the open brackets
+    lists = [0]  # items of the lists the engine parses per item, at each open bracket
+    named = 0  # "AS ?v" and DESCRIBE terms, in the whole query
+    describing = False
+    max_items = LIST_FACTOR * max_depth
     for tok in tokens:
         if tok.kind == "punct":
             step = _OPENS.get(tok.text, 0)
             if step > 0:
                 chains.append(0)
+                opened.append(tok.text)
+                lists.append(0)
+                describing = False
             elif step < 0 and len(chains) > 1:
                 chains.pop()
+                opened.pop()
+                lists.pop()
             depth = max(0, depth + step)
             run = run + 1 if tok.text in _PREFIX_OPERATORS else 0
             if tok.text in _CHAIN_PUNCT:
                 chains[-1] += 1
+            elif tok.text in _GROUP_LISTS and opened[-1] in "{[":
+                lists[-1] += 1
         else:
             run = 0
-            if tok.kind == "word" and tok.text.upper() in _CHAIN_WORDS:
+            word = tok.text.upper() if tok.kind == "word" else ""
+            if word in _CHAIN_WORDS:
                 chains[-1] += 1
-        if depth + run + chains[-1] > max_depth:
+            elif word in ("DESCRIBE", "AS"):
+                describing = word == "DESCRIBE"
+                named += word == "AS"
+            elif word in ("WHERE", "FROM"):
+                describing = False
+            elif describing and tok.kind in _DESCRIBED:
+                named += 1
+        if depth + run + chains[-1] > max_depth or max(lists[-1], named) > max_items:
             line = text.count("\n", 0, tok.start) + 1
-            raise QueryTooDeep(max_depth, line, chain=chains[-1] > run)
+            deep = depth + run + chains[-1] > max_depth
+            raise QueryTooDeep(max_depth, line, chain=chains[-1] > run, lists=not deep)
 
 
 def _all_tokens(text: str, max_tokens: int | None = None) -> list[Token]:

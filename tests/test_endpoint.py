@@ -260,6 +260,84 @@ def test_connections_beyond_the_cap_get_503_and_idle_ones_are_closed(tmp_path: P
         shut(srv)
 
 
+def test_a_request_sent_a_byte_at_a_time_is_cut_off_at_the_idle_timeout(tmp_path: Path) -> None:
+    """--idle-timeout bounds the whole request, not each read: clients that drip a header
+    or a body a byte every second (each read well within the timeout) held their slots for
+    as long as they liked, and with every slot held every other client got 503."""
+    srv = launch(GRAPH, tmp_path / "s.log", "--max-connections", "2", "--idle-timeout", "3")
+    try:
+        starts = [
+            b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\nX-a: ",
+            b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+            b"Content-Length: 1000\r\n\r\nASK",
+        ]
+        slow = [socket.create_connection(srv.address, timeout=30) for _ in starts]
+        for sock, start in zip(slow, starts, strict=True):
+            sock.sendall(start)
+        t0 = time.monotonic()
+        closed: dict[int, float] = {}
+        while len(closed) < len(slow) and time.monotonic() - t0 < 20:
+            time.sleep(1)
+            for i, sock in enumerate(slow):
+                if i in closed:
+                    continue
+                try:
+                    sock.sendall(b"a")
+                    sock.setblocking(False)
+                    if sock.recv(1) == b"":  # the server closed it
+                        closed[i] = time.monotonic() - t0
+                except (BlockingIOError, InterruptedError):
+                    pass
+                except OSError:
+                    closed[i] = time.monotonic() - t0
+                finally:
+                    sock.setblocking(True)
+        assert len(closed) == 2 and max(closed.values()) < 8, closed  # 3 s, not for ever
+        resp, body = srv.get(sparql_path(ASK))  # the slots are free again
+        assert resp.status == 200 and body.strip().endswith(b"true}")
+        for sock in slow:
+            sock.close()
+    finally:
+        shut(srv)
+
+
+def test_answers_held_for_slow_readers_are_capped_in_all(tmp_path: Path) -> None:
+    """Each answer may be --max-result-mb, and a client may take --idle-timeout to read it:
+    60 slow readers held 1.3 GB in the serving process. Past --max-held-mb in all, the next
+    answer is 503 naming it; once the slow reader has read, answers go out again."""
+    srv = launch(GRAPH, tmp_path / "h.log", "--max-held-mb", "1", "--workers", "2")
+    try:
+        doubled = " ".join(f"BIND(CONCAT(?v{i}, ?v{i}) AS ?v{i + 1})" for i in range(23))
+        big = f'SELECT ?v23 WHERE {{ BIND("a" AS ?v0) {doubled} }}'  # an 8 MiB literal
+        slow = socket.socket()
+        slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        slow.settimeout(60)
+        slow.connect(srv.address)
+        slow.sendall(f"GET {sparql_path(big)} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        assert slow.recv(12).startswith(b"HTTP/1.1 200")  # and then nothing more is read
+        deadline = time.monotonic() + 20
+        while True:  # the server holds the 8 MiB answer until the reader has it
+            resp, body = srv.get(sparql_path(ASK))
+            if resp.status == 503 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert resp.status == 503 and b"--max-held-mb" in body, body
+        got = 0
+        while chunk := slow.recv(1 << 20):  # the slow reader reads its answer
+            got += len(chunk)
+            if got > 8 * 2**20:
+                break
+        slow.close()
+        for _ in range(50):
+            resp, body = srv.get(sparql_path(ASK))
+            if resp.status == 200:
+                break
+            time.sleep(0.2)
+        assert resp.status == 200 and body.strip().endswith(b"true}")
+    finally:
+        shut(srv)
+
+
 def raw_exchange(endpoint: Endpoint, raw: bytes) -> tuple[int, dict[str, str], bytes]:
     with socket.create_connection(endpoint.address, timeout=30) as sock:
         sock.sendall(raw)
@@ -485,6 +563,21 @@ def test_a_malformed_cors_option_is_a_usage_error() -> None:
 
 
 # ---------------------------------------------------------------- formats and parameters
+
+
+def test_an_accept_header_that_takes_no_offered_type_is_406_naming_them(
+    endpoint: Endpoint,
+) -> None:
+    """HTTP lets a server ignore Accept; an endpoint that answers JSON to "image/png" or to
+    q=0 on every type leaves a client with bytes it said it cannot use."""
+    for accept in ("image/png", "*/*;q=0", "application/sparql-results+json;q=0, */*;q=0"):
+        resp, body = endpoint.get(sparql_path(ASK), {"Accept": accept})
+        assert resp.status == 406, (accept, body[:200])
+        assert b"application/sparql-results+json" in body and b"format=" in body
+    resp, body = endpoint.get(sparql_path(ASK), {"Accept": "text/turtle"})  # lenient
+    assert resp.status == 200 and body.strip().endswith(b"true}")
+    resp, _ = endpoint.get("/sparql", {"Accept": "image/png"})  # the service description
+    assert resp.status == 406
 
 
 @pytest.mark.parametrize("query", [CONSTRUCT, DESCRIBE])

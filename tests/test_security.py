@@ -747,8 +747,45 @@ def test_kg_serve_refuses_a_query_too_long_or_too_deep_and_goes_on(capped_server
         )
         assert got.status == 400 and "chains operators" in got.body, got.body[:300]
         assert "worker" not in got.body
+    # Lists the engine parses one level per item: about 2,600 items of each crashed a worker
+    # (5 KB of objects after ","); VALUES and IN (…) lists of 12,000 are read.
+    for listed in (
+        "SELECT * WHERE { <urn:x> <urn:p> " + "1," * 2613 + "1}",
+        "SELECT * WHERE { <urn:x> " + "<urn:p> 1;" * 2613 + "<urn:p> 1}",
+        "SELECT * WHERE { " + "<urn:s> <urn:p> 1 ." * 2614 + "}",
+        "DESCRIBE " + " ".join(f"<urn:x{i}>" for i in range(2614)),
+        "SELECT " + " ".join(f"(1 AS ?a{i})" for i in range(4000)) + " WHERE {}",
+    ):
+        got = capped_server.request(
+            "/sparql", data=listed.encode(), headers={"Content-Type": "application/sparql-query"}
+        )
+        assert got.status == 400 and "lists more than 1024 items" in got.body, got.body[:300]
+        assert "--max-query-depth" in got.body and "worker" not in got.body
+    for fine in (
+        "ASK { FILTER(1 IN (" + ",".join(map(str, range(12_000))) + ")) }",
+        "ASK { VALUES ?x {" + " ".join(map(str, range(12_000))) + "} }",
+    ):
+        got = capped_server.request(
+            "/sparql", data=fine.encode(), headers={"Content-Type": "application/sparql-query"}
+        )
+        assert got.status == 200, got.body[:300]
     again = capped_server.query(count)
     assert again.status == 200 and again.body == first.body
+
+
+def test_a_syntax_error_on_a_long_line_shows_an_excerpt_not_the_line(
+    capped_server: Server,
+) -> None:
+    """A 990 KB one-line query with an error at its end was answered with the whole line and
+    a caret line as wide (2 MB): the answer shows 120 characters around the column."""
+    text = 'SELECT * WHERE { BIND("' + "a" * 990_000 + '" AS ?x) ) }'
+    got = capped_server.request(
+        "/sparql", data=text.encode(), headers={"Content-Type": "application/sparql-query"}
+    )
+    assert got.status == 400 and "1:990036: SPARQL syntax error" in got.body, got.body[:300]
+    assert len(got.body) < 1000 and "\n  …aaaa" in got.body and 'aaaa" AS ?x) ) }' in got.body
+    excerpt, caret = got.body.splitlines()[-2:]
+    assert caret.index("^") == len(excerpt)  # the error is at the end of the text
 
 
 def test_a_chain_counts_one_level_per_link_at_its_own_bracket() -> None:
@@ -760,6 +797,21 @@ def test_a_chain_counts_one_level_per_link_at_its_own_bracket() -> None:
         scan_query(plus, max_depth=11)
     closed = "SELECT * { " + " ".join(["{ ?s ?p ?o FILTER(1+1+1) }"] * 50) + " }"
     scan_query(closed, max_depth=6)  # each group's FILTER chain ends with its group
+
+
+def test_a_list_counts_its_items_in_its_own_group_up_to_four_times_the_depth() -> None:
+    """Objects, predicates and patterns count per group, AS and DESCRIBE terms per query,
+    up to 4 × --max-query-depth; lists in parentheses (IN, function arguments) do not."""
+    objects = "SELECT * { <urn:x> <urn:p> " + ",".join(["1"] * 9) + " }"  # 8 commas
+    scan_query(objects, max_depth=2)
+    with pytest.raises(query_module.QueryTooDeep, match="lists more than 4 items"):
+        scan_query(objects, max_depth=1)
+    groups = "SELECT * { " + " ".join(["{ ?s ?p 1, 2, 3 }"] * 20) + " }"
+    scan_query(groups, max_depth=3)  # 2 commas a group, however many groups
+    scan_query("ASK { FILTER(1 IN (" + ",".join(["1"] * 50) + ")) }", max_depth=3)
+    with pytest.raises(query_module.QueryTooDeep, match="lists more than 8 items"):
+        scan_query("DESCRIBE " + " ".join(f"<urn:x{i}>" for i in range(9)), max_depth=2)
+    scan_query("DESCRIBE " + " ".join(f"<urn:x{i}>" for i in range(8)) + " WHERE {}", max_depth=2)
 
 
 def test_kg_query_refuses_a_deep_query_before_loading_the_graph(tmp_path: Path) -> None:

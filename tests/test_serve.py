@@ -423,4 +423,12 @@ def test_accept_negotiation() -> None:
         choose_format("text/*;q=0.5, application/sparql-results+json;q=0.4", RESULT_MEDIA) == "csv"
     )
     assert choose_format("application/n-triples", GRAPH_MEDIA) == "ntriples"
-    assert choose_format("image/png", GRAPH_MEDIA) == "turtle"
+    # One Accept for every query form: a graph type for a SELECT gets the default ...
+    assert choose_format("text/turtle", RESULT_MEDIA) == "json"
+    assert choose_format("application/sparql-results+json", GRAPH_MEDIA) == "turtle"
+    # ... but a header that takes nothing an endpoint serves, or refuses all, is a 406
+    assert choose_format("image/png", GRAPH_MEDIA) is None
+    assert choose_format("*/*;q=0", RESULT_MEDIA) is None
+    everything = ", ".join(f"{m};q=0" for _, m in RESULT_MEDIA)
+    assert choose_format(everything, RESULT_MEDIA) is None
+    assert choose_format("text/html;q=0", RESULT_MEDIA) == "json"  # the others not refused

@@ -523,8 +523,17 @@ def describe_syntax_error(
         what = what[:157] + "…"
     lines = text.splitlines() or [""]
     shown = lines[line - 1] if 0 < line <= len(lines) else ""
-    caret = " " * max(0, display_width(shown[: col - 1])) + "^"
+    before = shown[: max(0, col - 1)]
+    if len(shown) > _SHOWN_LINE:  # an excerpt around the column, not a megabyte echoed
+        start = max(0, col - 1 - _SHOWN_LINE // 2)
+        end = start + _SHOWN_LINE
+        before = ("…" if start else "") + shown[start : max(start, col - 1)]
+        shown = ("…" if start else "") + shown[start:end] + ("…" if end < len(shown) else "")
+    caret = " " * max(0, display_width(before)) + "^"
     return f"{origin}:{line}:{col}: SPARQL syntax error: {what}\n  {shown}\n  {caret}"
+
+
+_SHOWN_LINE = 120  # characters of the query's line a syntax error shows, around its column
 
 
 def check_prefixes(shape: QueryShape, origin: str) -> None:

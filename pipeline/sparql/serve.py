@@ -34,6 +34,8 @@ gets 503 and the worker is replaced), and long queries may hold every worker but
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import dataclasses
 import email.errors
 import email.message
@@ -46,11 +48,12 @@ import os
 import queue
 import re
 import signal
+import socket
 import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -159,6 +162,7 @@ DESCRIPTION_MEDIA = (
     ("rdfxml", "application/xml"),
     ("jsonld", "application/json"),
 )
+_SERVED_MEDIA = frozenset(m for media in (RESULT_MEDIA, GRAPH_MEDIA) for _, m in media)
 MEDIA_TYPE = {
     "json": "application/sparql-results+json",
     "xml": "application/sparql-results+xml",
@@ -211,6 +215,38 @@ CORS_EXPOSED_HEADERS = "X-Query-Time-Ms, X-Graphs-Not-Held"
 CORS_MAX_AGE_S = 600
 
 
+# kg serve --max-held-mb: the answers the serving process holds while clients read them, in
+# all. Each is up to --max-result-mb and a client may read slowly for --idle-timeout, so
+# without it 60 slow readers held 1.3 GB; past it an answer is 503.
+DEFAULT_MAX_HELD_BYTES = 256 * 2**20
+# Query texts longer than this are read (tokenised, in Python) one at a time: 40 clients
+# sending 1 MB texts in a loop took every other client's share of the serving process
+# (ASK {} waited 8 s). Shorter texts, what people write, are read at once.
+_LONG_TEXT = 16_384
+
+
+class _HeldAnswers:
+    """The bytes of answers being sent, within a cap (at least one answer always fits)."""
+
+    def __init__(self, limit: int):
+        self.limit, self.held = limit, 0
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def hold(self, size: int) -> Iterator[bool]:
+        """Whether an answer of ``size`` bytes may be held now; held until the block ends."""
+        with self._lock:
+            ok = self.held == 0 or self.held + size <= self.limit
+            if ok:
+                self.held += size
+        try:
+            yield ok
+        finally:
+            if ok:
+                with self._lock:
+                    self.held -= size
+
+
 @dataclass(frozen=True)
 class ServeConfig:
     """Settings of ``kg serve``."""
@@ -233,6 +269,7 @@ class ServeConfig:
     limits: InputLimits = DEFAULT_LIMITS  # caps on reading the input file (readers.py)
     max_query_tokens: int = MAX_QUERY_TOKENS  # a longer query is refused before it is read
     max_query_depth: int = MAX_QUERY_DEPTH  # a deeper one too (it would crash a worker)
+    max_held_bytes: int = DEFAULT_MAX_HELD_BYTES  # answers held for clients still reading
 
 
 class Refusal(Exception):
@@ -300,8 +337,14 @@ def _show(iri: str) -> str:
     return iri if iri.startswith("?") else f"<{iri}>"
 
 
-def choose_format(accept: str | None, offered: Sequence[tuple[str, str]]) -> str:
-    """The offered format the ``Accept`` header likes best (ties: the server's order).
+def choose_format(accept: str | None, offered: Sequence[tuple[str, str]]) -> str | None:
+    """The offered format the ``Accept`` header likes best (ties: the server's order), or
+    ``None`` when it accepts none (answered 406, :func:`not_acceptable`).
+
+    Lenient where clients are: a header that names other SPARQL or RDF types only (one
+    Accept for every query form, a graph type for a SELECT) or ranks nothing offered above
+    0 by accident gets the default. It is ``None`` when the header refuses every offered
+    type with ``q=0``, or names nothing an endpoint serves (``image/png``).
 
     >>> choose_format("text/csv, */*;q=0.1", RESULT_MEDIA)
     'csv'
@@ -309,6 +352,8 @@ def choose_format(accept: str | None, offered: Sequence[tuple[str, str]]) -> str
     'html'
     >>> choose_format(None, GRAPH_MEDIA)
     'turtle'
+    >>> choose_format("text/turtle", RESULT_MEDIA), choose_format("image/png", RESULT_MEDIA)
+    ('json', None)
     """
     if not accept:
         return offered[0][0]
@@ -326,6 +371,7 @@ def choose_format(accept: str | None, offered: Sequence[tuple[str, str]]) -> str
         if media:
             ranges.append((media, q))
     best_key, best_q, best_rank = offered[0][0], 0.0, -1
+    refused = 0  # offered types a range gives q=0
     for key, media in offered:
         major = media.split("/")[0]
         q, rank = 0.0, -1
@@ -333,11 +379,27 @@ def choose_format(accept: str | None, offered: Sequence[tuple[str, str]]) -> str
             specificity = 2 if pattern == media else 1 if pattern == f"{major}/*" else 0
             if pattern in (media, f"{major}/*", "*/*") and specificity > rank:
                 q, rank = pq, specificity
+        refused += rank >= 0 and q <= 0
         if q > best_q:
             best_key, best_q, best_rank = key, q, rank
         elif q == best_q and q > 0 and rank > best_rank:
             best_key, best_rank = key, rank
-    return best_key if best_q > 0 else offered[0][0]
+    if best_q > 0:
+        return best_key
+    served = {m for m in _SERVED_MEDIA} | {m.split("/")[0] + "/*" for m in _SERVED_MEDIA}
+    if refused == len(offered) or not any(pattern in served for pattern, _ in ranges):
+        return None
+    return offered[0][0]
+
+
+def not_acceptable(offered: Sequence[tuple[str, str]]) -> Refusal:
+    """The 406 of a request whose ``Accept`` takes none of ``offered``."""
+    types = ", ".join(dict.fromkeys(media for _, media in offered))
+    return Refusal(
+        HTTPStatus.NOT_ACCEPTABLE,
+        f"the Accept header takes none of the types this answer comes in: {types} (or ask "
+        "with format=json, csv, turtle, …)",
+    )
 
 
 # ---------------------------------------------------------------- evaluation (in a worker)
@@ -788,6 +850,33 @@ _BODY_DEFECTS = (
 )
 
 
+class _DeadlineReader(io.RawIOBase):
+    """A connection's bytes, read with the socket's timeout for each read and, while
+    ``deadline`` (a :func:`time.monotonic` time) is set, never past it: the request line,
+    the headers and the body of one request must all arrive by then (a timeout ends the
+    connection, as :class:`http.server.BaseHTTPRequestHandler` does on a slow read)."""
+
+    def __init__(self, sock: socket.socket, timeout: float):
+        super().__init__()
+        self.sock, self.timeout = sock, timeout
+        self.deadline: float | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        wait = self.timeout
+        if self.deadline is not None:
+            wait = min(wait, self.deadline - time.monotonic())
+            if wait <= 0:
+                raise TimeoutError("the request did not arrive whole within --idle-timeout")
+        self.sock.settimeout(wait)
+        try:
+            return self.sock.recv_into(buffer)
+        finally:
+            self.sock.settimeout(self.timeout)  # what sending an answer may take
+
+
 class _LineRecorder(io.BufferedIOBase):
     """The request stream, keeping the lines read through it (the header block as sent)."""
 
@@ -882,6 +971,8 @@ class SparqlServer(ThreadingHTTPServer):
         self._graph_sizes: tuple[list[tuple[str, int]], int] | None = None
         self._sizes_lock = threading.Lock()
         self._connections = threading.BoundedSemaphore(config.max_connections)
+        self.held = _HeldAnswers(config.max_held_bytes)
+        self.long_texts = threading.Lock()  # one long query text read at a time
         super().__init__((config.host, config.port), SparqlHandler)
 
     def ontology_terms(self) -> list[Term]:
@@ -998,9 +1089,13 @@ class SparqlHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def setup(self) -> None:
-        """Bound how long a connection may sit idle or take to send a request."""
+        """Bound how long a connection may sit idle or take to send a request: the timeout
+        of one read, and (:class:`_DeadlineReader`) of the whole request, so a client that
+        sends a byte now and then cannot keep its connection for ever."""
         self.request.settimeout(self.server.config.idle_timeout)
         super().setup()
+        self._reader = _DeadlineReader(self.connection, self.server.config.idle_timeout)
+        self.rfile = io.BufferedReader(self._reader)
 
     # -- plumbing
 
@@ -1099,6 +1194,8 @@ class SparqlHandler(BaseHTTPRequestHandler):
         """
         self._status, self._size = 0, 0
         self.raw_requestline, self.requestline = b"", ""
+        # The next request, headers and body, must have arrived within --idle-timeout.
+        self._reader.deadline = time.monotonic() + self.server.config.idle_timeout
         try:
             super().handle_one_request()
         except ConnectionError as exc:
@@ -1307,9 +1404,11 @@ class SparqlHandler(BaseHTTPRequestHandler):
         fmt = format_from_params(params, GRAPH_FORMAT_NAMES) or choose_format(
             self.headers.get("Accept"), GRAPH_MEDIA
         )
+        if fmt is None:
+            raise not_acceptable(GRAPH_MEDIA)
         if fmt != "html":
             answer = self._run(entity_construct(iri, vocab), fmt)
-            self._send(answer.status, answer.content_type, answer.body, {"Vary": "Accept"})
+            self._send_held(answer, {"Vary": "Accept"})
             return
         answers = {}
         for name, text in entity_queries(iri, vocab).items():
@@ -1350,6 +1449,8 @@ class SparqlHandler(BaseHTTPRequestHandler):
         fmt = format_from_params(params, GRAPH_FORMAT_NAMES) or choose_format(
             self.headers.get("Accept"), DESCRIPTION_MEDIA
         )
+        if fmt is None:
+            raise not_acceptable(DESCRIPTION_MEDIA)
         if fmt == "html":
             self._landing(params)
             return
@@ -1364,9 +1465,14 @@ class SparqlHandler(BaseHTTPRequestHandler):
         ``--max-query-depth`` (deeper, it would crash a worker, which reloads the graph)."""
         config = self.server.config
         try:
-            return scan_query(
-                text, self.server.prefixes, config.max_query_tokens, config.max_query_depth
-            )
+            if len(text) <= _LONG_TEXT:
+                return scan_query(
+                    text, self.server.prefixes, config.max_query_tokens, config.max_query_depth
+                )
+            with self.server.long_texts:
+                return scan_query(
+                    text, self.server.prefixes, config.max_query_tokens, config.max_query_depth
+                )
         except QueryTooLong as exc:
             raise Refusal(
                 HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
@@ -1424,6 +1530,8 @@ class SparqlHandler(BaseHTTPRequestHandler):
         fmt = format_from_params(params, names) or choose_format(
             self.headers.get("Accept"), offered
         )
+        if fmt is None:
+            raise not_acceptable(offered)
         job = QueryJob(
             text,
             fmt,
@@ -1464,7 +1572,19 @@ class SparqlHandler(BaseHTTPRequestHandler):
         absent = sorted({g for g in (*default_uris, *named_uris) if g not in held})
         if absent:
             extra["X-Graphs-Not-Held"] = " ".join(f"<{quote(g, safe=_IRI_SAFE)}>" for g in absent)
-        self._send(answer.status, answer.content_type, answer.body, extra)
+        self._send_held(answer, extra)
+
+    def _send_held(self, answer: JobAnswer, extra: Mapping[str, str]) -> None:
+        """Send a worker's answer, counted in ``--max-held-mb`` while it is sent."""
+        with self.server.held.hold(len(answer.body)) as ok:
+            if not ok:
+                limit = self.server.config.max_held_bytes / 2**20
+                raise Refusal(
+                    HTTPStatus.SERVICE_UNAVAILABLE,
+                    f"the server already holds {limit:g} MiB of answers for clients still "
+                    "reading them (kg serve --max-held-mb); try again shortly",
+                )
+            self._send(answer.status, answer.content_type, answer.body, extra)
 
 
 # The classes and properties offered by completion on the query page.
@@ -1516,8 +1636,21 @@ def _parse_params(query: str) -> dict[str, list[str]]:
         raise Refusal(HTTPStatus.BAD_REQUEST, f"malformed parameters: {exc}") from None
 
 
+def _answers_from_mmap() -> None:
+    """Make glibc give every allocation of 1 MiB or more its own mapping, returned to the
+    system when freed. Left to itself, glibc raises that threshold after the first large
+    free (up to 32 MiB), and each connection thread's arena kept the pages of the answers it
+    had sent: 60 connections' 16 MiB answers, under --max-held-mb, left 900 MB resident."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD
+    except (OSError, AttributeError):  # not glibc: its allocator has its own ways
+        pass
+
+
 def start_server(config: ServeConfig) -> SparqlServer:
     """Load the graph into the worker pool and bind the server (not yet serving)."""
+    _answers_from_mmap()
     pool = QueryPool(
         config.input,
         config.workers,
