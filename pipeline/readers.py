@@ -391,6 +391,8 @@ _AT_COLUMN = re.compile(r"between columns (\d+) and")
 def _syntax_problem(path: Path, message: str, line: int, column: int) -> InputError:
     where = f" (column {column})" if column and "line" not in message else ""
     fix = "correct the syntax at that line" if line else "correct the file's syntax"
+    if "Only UTF-8 is supported" in message:
+        fix = "convert the file to UTF-8 (iconv -f ISO-8859-1 -t UTF-8) and its declaration too"
     if _SUBJECT_ERROR in message and _graph_name_literal(path, line, message):
         # pyoxigraph's N-Quads parser says "subject" of a literal in the fourth place too
         message = message.replace(

@@ -100,16 +100,16 @@ def read_yaml_text(text: str, path: str) -> YNode:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 0
         what = f"YAML syntax error: {exc.problem or exc.context}"
-        raise YamlProblems(
-            [
-                Problem(
-                    Location(path, line),
-                    what,
-                    "check indentation, colons and quotes near this line (text containing ': ' "
-                    "or starting with a quote must itself be quoted)",
-                )
-            ]
-        ) from None
+        fix = (
+            "check indentation, colons and quotes near this line (text containing ': ' "
+            "or starting with a quote must itself be quoted)"
+        )
+        if "escape code" in str(exc.problem):  # \ud83d\ude00: a surrogate pair, as JSON has
+            fix = (
+                "write the character itself, or a character past U+FFFF as \\UXXXXXXXX "
+                "(eight hex digits: \\U0001F600), not as two \\u surrogates"
+            )
+        raise YamlProblems([Problem(Location(path, line), what, fix)]) from None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow in a file
         at = exc.position
         line = text.count("\n", 0, at) + 1

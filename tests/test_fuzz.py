@@ -160,3 +160,16 @@ def test_a_character_yaml_refuses_is_named_at_its_line_with_a_fix() -> None:
         assert problem.fix and "unicode string" not in str(problem)
     else:
         raise AssertionError("U+FFFE was read")
+
+
+def test_a_surrogate_pair_escape_is_answered_with_the_escape_yaml_takes() -> None:
+    """JSON writes 😀 as two \\u surrogates; YAML refuses that: the fix says how to write it."""
+    try:
+        read_yaml_text('a: "\\ud83d\\ude00"\n', "f.yaml")
+    except YamlProblems as exc:
+        (problem,) = exc.problems
+        assert (
+            str(problem).startswith("f.yaml:1: YAML syntax error") and "\\U0001F600" in problem.fix
+        )
+    else:
+        raise AssertionError("the surrogates were read")

@@ -801,3 +801,14 @@ def test_rdf_xml_may_start_with_a_byte_order_mark(tmp_path: Path) -> None:
     )
     path.write_bytes(b"\xef\xbb\xbf" + body.encode("utf-8"))
     assert len(read_quads(path)) == 1
+
+
+def test_rdf_xml_in_another_encoding_is_answered_with_how_to_convert_it(tmp_path: Path) -> None:
+    doc = tmp_path / "latin.rdf"
+    doc.write_bytes(
+        b'<?xml version="1.0" encoding="ISO-8859-1"?>\n'
+        b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>\n'
+    )
+    done = run_kg("stats", "--input", str(doc))
+    assert done.returncode == EXIT_BAD_INPUT and "Only UTF-8" in done.stderr
+    assert "convert the file to UTF-8" in done.stderr
