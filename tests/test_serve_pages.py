@@ -178,6 +178,63 @@ def test_entity_page_in_both_languages(browser: Browser, server: Server, size: s
     v.close()
 
 
+@pytest.mark.parametrize(("size", "lang"), [("small", "vi"), ("desktop", "en")])
+def test_the_html_results_page_reads_on_a_phone_in_its_language_and_links_here(
+    browser: Browser, server: Server, size: str, lang: str
+) -> None:
+    """format=html: a page for a phone as well (no sideways scrolling of the page; the table
+    scrolls in its box), in the page's language, whose graph IRIs open this server's entity
+    pages instead of leaving the machine."""
+    v = Visit(browser, server, size, lang=lang)
+    page = v.page
+    query = (
+        "SELECT ?s ?label WHERE { ?s a <https://w3id.org/vjkg/ontology#Organization> ; "
+        "<http://www.w3.org/2000/01/rdf-schema#label> ?label } ORDER BY ?s LIMIT 30"
+    )
+    page.goto(server.url + "/sparql?" + urllib.parse.urlencode({"query": query, "format": "html"}))
+    assert page.evaluate("document.documentElement.lang") == lang
+    assert ("30 kết quả" if lang == "vi" else "30 results") in page.inner_text("body")
+    assert v.no_sideways_scroll()
+    links = page.eval_on_selector_all("td a", "as => as.map(a => a.getAttribute('href'))")
+    assert links and all(h.startswith("/resource/") for h in links), links[:5]
+    page.click("td a >> nth=0")
+    page.wait_for_selector("main h1")
+    v.close()
+
+
+def test_an_entity_page_takes_bidi_controls_out_and_wraps_a_long_label(
+    browser: Browser, tmp_path: Path
+) -> None:
+    """A graph from anywhere (kg serve --input): a right-to-left override in one label drew
+    every name after it on the entity page backwards, and a 6,000-letter label ran off the
+    page. The override is taken out, as the explorer does, and the label wraps."""
+    nq = GRAPH.read_text(encoding="utf-8")
+    rlo = '"JETRO \\u202Egnp.exe"@en'
+    nq = nq.replace('"Japan External Trade Organization"@en', rlo)
+    nq = nq.replace('"Ministry of Economy, Trade and Industry"@en', '"' + "W" * 6000 + '"@en')
+    hostile = tmp_path / "hostile.nq"
+    hostile.write_text(nq, encoding="utf-8")
+    srv = start_server("--input", str(hostile), limits=False)
+    try:
+        v = Visit(browser, srv, "small")
+        page = v.page
+        page.goto(srv.url + "/resource/jetro?lang=en")
+        page.wait_for_selector("main h1")
+        html_text = page.content()
+        assert "\u202e" not in html_text and "JETRO gnp.exe" in page.inner_text("main")
+        page.goto(srv.url + "/resource/meti?lang=en")
+        page.wait_for_selector("main h1")
+        assert v.no_sideways_scroll()
+        widest = page.evaluate(
+            "Math.max(...Array.from(document.querySelectorAll('main p, main li'))"
+            ".map(e => e.scrollWidth))"
+        )
+        assert widest <= 360, widest  # every paragraph wraps within the window
+        v.close()
+    finally:
+        stop(srv.process)
+
+
 def test_entity_iris_dereference_as_rdf(server: Server) -> None:
     for accept, fmt in (
         ("text/turtle", ox.RdfFormat.TURTLE),

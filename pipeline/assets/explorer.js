@@ -1076,8 +1076,11 @@
     a.remove();
     setTimeout(function () { URL.revokeObjectURL(a.href); }, 1000);
   }
+  // A cell a spreadsheet would run as a formula (= + - @, or a tab or CR before one) is
+  // written with a leading apostrophe: labels and quotes are anybody's text.
   function csvCell(v) {
     var s = v === null || v === undefined ? "" : String(v);
+    if (/^[=+\-@\t\r]/.test(s)) s = "'" + s;
     return /[",\n\r]/.test(s) ? "\"" + s.replace(/"/g, "\"\"") + "\"" : s;
   }
   function toCsv() {
@@ -1125,8 +1128,8 @@
       entities.add(e.from); entities.add(e.to);
       var p = [iri(e.id) + " a vjkg:Fact", "vjkg:subject " + iri(e.from), "vjkg:relation " + iri(ns + e.relation), "vjkg:object " + iri(e.to)];
       if (e.date) p.push("vjkg:date " + dateLit(e.date));
-      if (e.rank) p.push("vjkg:rank " + lit(e.rank) + "^^xsd:integer");
-      if (e.share) p.push("vjkg:share " + lit(e.share) + "^^xsd:decimal");
+      if (e.rank) p.push("vjkg:rank " + lit(e.rank) + "^^" + data.datatypes.rank);
+      if (e.share) p.push("vjkg:share " + lit(e.share) + "^^" + data.datatypes.share);
       Object.keys(e.role).forEach(function (l) { p.push("vjkg:role " + lit(e.role[l], l)); });
       var anns = e.evidence.filter(function (ev) { return ev.ann; });
       if (anns.length) p.push("prov:wasDerivedFrom " + anns.map(function (ev) { return iri(ev.ann); }).join(", "));

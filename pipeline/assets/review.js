@@ -51,7 +51,10 @@
       gap_name: "tên chưa có trong danh mục",
       "quote-misses-subject": "trích dẫn không nêu tên chủ thể {e} ({l}); hãy kéo dài trích dẫn đến tên, hoặc kiểm tra nhận định",
       "quote-misses-object": "trích dẫn không nêu tên đối tượng {e} ({l}); hãy kéo dài trích dẫn đến tên, hoặc kiểm tra nhận định",
-      severity: "mức"
+      severity: "mức",
+      Violation: "vi phạm",
+      Warning: "cảnh báo",
+      Info: "thông tin"
     },
     en: {
       lang: "Tiếng Việt",
@@ -100,7 +103,10 @@
       gap_name: "name not in the registry",
       "quote-misses-subject": "the quote does not name the subject {e} ({l}); lengthen it to the name, or check the claim",
       "quote-misses-object": "the quote does not name the object {e} ({l}); lengthen it to the name, or check the claim",
-      severity: "level"
+      severity: "level",
+      Violation: "Violation",
+      Warning: "Warning",
+      Info: "Info"
     }
   };
   var SECTIONS = ["new_entities", "mentions", "claims"];
@@ -112,6 +118,7 @@
 
   function t(key, vars) {
     var s = I18N[lang][key];
+    if (s === undefined) { s = key; }  // a word from the data (a severity not listed)
     Object.keys(vars || {}).forEach(function (k) { s = s.split("{" + k + "}").join(String(vars[k])); });
     return s;
   }
@@ -125,7 +132,7 @@
   function fact(c) {
     var s = c.subject[lang] + " · " + c.relation[lang];
     if (c.object[lang]) { s += " · " + c.object[lang]; }
-    if (c.qualifiers) { s += " (" + c.qualifiers + ")"; }
+    if (c.qualifiers[lang]) { s += " (" + c.qualifiers[lang] + ")"; }
     return s;
   }
 
@@ -148,7 +155,7 @@
     var w = n.item;
     if (n.kind === "gap") { return t("gap") + ": " + t("gap_" + w.kind) + " “" + w.text + "”" + (w.detail ? " — " + w.detail : ""); }
     var message = w.code ? t(w.code, { e: w.entity, l: w.label }) : w.message;
-    return t("warning") + " (" + t("severity") + " " + w.severity + "): " + message + " (" + w.where + ")";
+    return t("warning") + " (" + t("severity") + " " + t(w.severity) + "): " + message + " (" + w.where + ")";
   }
 
   function renderText() {
@@ -311,6 +318,7 @@
   function renderAll() {
     document.documentElement.lang = lang;
     document.title = data.source.id + " — " + t("pageTitle");
+    document.getElementById("doc-title").textContent = data.source.title[lang];
     document.getElementById("legend").setAttribute("aria-label", t("legendLabel"));
     document.getElementById("lang").setAttribute("aria-label", t("langLabel"));
     document.getElementById("yaml").setAttribute("aria-label", t("yamlLabel"));
@@ -326,7 +334,6 @@
     renderNotes();
   }
 
-  document.getElementById("doc-title").textContent = data.source.title;
   document.getElementById("doc-id").textContent = data.source.id;
   document.getElementById("doc-path").textContent = data.source.path;
   document.getElementById("lang").addEventListener("click", function () {

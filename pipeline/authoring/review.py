@@ -28,6 +28,7 @@ from ..matcher import registry_matcher
 from ..model import Claim, Corpus, Entity
 from ..readers import MAX_SCHEMA_BYTES, read_schema
 from ..schema import ROLE_BY_ID
+from ..text import BIDI_CONTROLS
 from ..vocab import RELATIONS, Vocabulary
 from ..webpage import csp_hash, json_for_script, read_asset
 from .suggest import (
@@ -70,23 +71,29 @@ def _entity_label(entities: dict[str, Entity], eid: str | None) -> dict[str, str
     return {"vi": e.label("vi"), "en": e.label("en")}
 
 
-def _qualifier_text(claim: Claim) -> str:
+def _qualifier_text(claim: Claim) -> dict[str, str]:
+    """The claim's qualifiers as the page shows them, in Vietnamese and in English (a role
+    by its label in each; a measure as the annotation gives it in each, else in the other)."""
     q = claim.qualifiers
-    bits = []
-    if q.role:
-        role = ROLE_BY_ID.get(q.role)
-        bits.append(role.vi if role else q.role)
-    if q.date:
-        bits.append(q.date)
-    if q.amount:
-        bits.append(q.amount.text)
-    if q.share:
-        bits.append(q.share.text)
-    if q.rank is not None:
-        bits.append(f"#{q.rank}" + (f"/{q.out_of}" if q.out_of else ""))
-    if q.measure:
-        bits.append(dict(q.measure).get("vi", ""))
-    return ", ".join(b for b in bits if b)
+    out = {}
+    for lang in ("vi", "en"):
+        bits = []
+        if q.role:
+            role = ROLE_BY_ID.get(q.role)
+            bits.append(getattr(role, lang) if role else q.role)
+        if q.date:
+            bits.append(q.date)
+        if q.amount:
+            bits.append(q.amount.text)
+        if q.share:
+            bits.append(q.share.text)
+        if q.rank is not None:
+            bits.append(f"#{q.rank}" + (f"/{q.out_of}" if q.out_of else ""))
+        if q.measure:
+            measure = dict(q.measure)
+            bits.append(measure.get(lang) or measure.get("vi") or measure.get("en", ""))
+        out[lang] = ", ".join(b for b in bits if b)
+    return out
 
 
 def _semantic_warnings(
@@ -253,10 +260,15 @@ def review_data(
     return {
         "source": {
             "id": source.meta.id,
-            "title": title.get("vi") or title.get("en") or source.meta.id,
+            "title": {  # each language's, else the other's
+                lang: title.get(lang) or title.get(other) or source.meta.id
+                for lang, other in (("vi", "en"), ("en", "vi"))
+            },
             "path": source.text_path,
         },
-        "text": source.text,
+        # A bidi control in text.txt would reorder what the page shows after it: each is
+        # shown as U+FFFD, one character for one, so every offset stays where it was.
+        "text": BIDI_CONTROLS.sub("\ufffd", source.text),
         "mentions": mentions,
         "claims": claims,
         "gaps": gaps,

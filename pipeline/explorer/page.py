@@ -32,7 +32,7 @@ from pyvis.node import Node
 
 from ..network import DATE_RELATIONS, Evidence, label_of
 from ..text import fold
-from ..vocab import ENTITY_CLASSES, class_ancestors
+from ..vocab import ENTITY_CLASSES, QUALIFIER_PROPERTIES, class_ancestors
 from ..webpage import (
     JsonArray,
     csp_hash,
@@ -244,6 +244,9 @@ def _page_data(
     return {
         "title": title,
         "ontology": g.graph.get("ontology", ""),
+        # The datatype of each qualifier the Turtle export writes, from the model: the
+        # saved file keeps the graph's literals (a rank is an xsd:positiveInteger).
+        "datatypes": {q: QUALIFIER_PROPERTIES[q].value for q in ("rank", "share")},
         "label_clip": LABEL_CLIP,
         "options": json.loads(net.options.to_json()),
         "overview": _overview_size(g),

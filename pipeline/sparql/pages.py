@@ -18,7 +18,6 @@ rendered here with every string escaped, and run no script at all.
 
 from __future__ import annotations
 
-import html
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from urllib.parse import quote
 
 from ..text import fold
 from ..vocab import Vocabulary
-from ..webpage import json_for_script, read_asset
+from ..webpage import json_for_script, page_text, read_asset
 from .query import QueryResult, SavedQuery
 
 LANGS = ("vi", "en")
@@ -293,7 +292,7 @@ def to_entity_html(
 ) -> str:
     """The page of one IRI: names, classes, facts with quotes and sources, mentions, links."""
     ui = ENTITY_UI[lang if lang in ENTITY_UI else "en"]
-    esc = html.escape
+    esc = page_text  # escaped, and no bidi override reorders the names after it
     about = _rows(answers["about"])
     names: dict[str, str] = {}
     aliases: list[tuple[str, str]] = []

@@ -77,13 +77,14 @@ from ..sparqltext import (
 )
 from ..text import escape_control
 from ..vocab import Vocabulary
-from ..webpage import read_asset
+from ..webpage import page_text, read_asset
 from .pages import (
     ENTITY_CSP,
     PAGE_CSP,
     Term,
     entity_construct,
     entity_queries,
+    local_path,
     to_editor_html,
     to_entity_html,
 )
@@ -416,6 +417,7 @@ class QueryJob:
     named_graphs: tuple[str, ...] | None = None
     max_bytes: int = DEFAULT_MAX_RESULT_BYTES
     base_iri: str | None = None
+    lang: str = "en"  # of an HTML page of results
 
 
 @dataclass(frozen=True)
@@ -456,7 +458,7 @@ def execute_job(store: ox.Store, job: QueryJob, prefixes: Mapping[str, str]) -> 
         return _text_answer(HTTPStatus.BAD_REQUEST, str(exc))
     fmt = writable_format(result, job.fmt)
     try:
-        body = render_result(result, fmt, job.text, prefixes).encode("utf-8")
+        body = render_result(result, fmt, job.text, prefixes, job.lang).encode("utf-8")
     except UnwritableResult as exc:
         return _text_answer(HTTPStatus.NOT_ACCEPTABLE, str(exc))
     if len(body) > job.max_bytes:
@@ -492,14 +494,14 @@ def writable_format(result: QueryResult, fmt: str) -> str:
 
 
 def render_result(
-    result: QueryResult, fmt: str, query_text: str, prefixes: Mapping[str, str]
+    result: QueryResult, fmt: str, query_text: str, prefixes: Mapping[str, str], lang: str = "en"
 ) -> str:
     """The result in the negotiated format (``html`` is a page with a table).
 
     Raises :class:`UnwritableResult` when RDF/XML or JSON-LD cannot express the triples.
     """
     if fmt == "html":
-        return to_results_html(result, query_text, prefixes)
+        return to_results_html(result, query_text, prefixes, lang)
     if result.kind == "graph":
         if fmt == "rdfxml":
             return to_graph_rdfxml(result, prefixes)
@@ -751,21 +753,37 @@ _PAGE_STYLE = (
     "color:#222}table{border-collapse:collapse;font-size:.9em}td,th{border:1px solid #ccc;"
     "padding:.2em .5em;text-align:left;vertical-align:top}th{background:#f3f3f3}"
     "pre,textarea{font-family:ui-monospace,monospace;font-size:.9em}textarea{width:100%}"
-    "pre{background:#f7f7f7;padding:.6em;overflow-x:auto}.d{color:#555}"
+    "pre{background:#f7f7f7;padding:.6em;overflow-x:auto;white-space:pre-wrap;"
+    "overflow-wrap:anywhere}.d{color:#555}.wide{overflow-x:auto}td{overflow-wrap:anywhere}"
 )
 
 
-def _page(title: str, body: str) -> str:
+def _page(title: str, body: str, lang: str = "en") -> str:
     return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{html.escape(title)}</title>\n<style>{_PAGE_STYLE}</style>\n</head>\n"
+        f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{page_text(title)}</title>\n<style>{_PAGE_STYLE}</style>\n</head>\n"
         f"<body>\n{body}\n</body>\n</html>\n"
     )
 
 
-def to_results_html(result: QueryResult, query_text: str, prefixes: Mapping[str, str]) -> str:
-    """A result as an HTML page (a table; triples as subject/predicate/object rows)."""
-    esc = html.escape
+_VOCAB = Vocabulary()  # the graph's namespaces, whose IRIs have pages on this server
+# The words of the results page, in the page's language (?lang= or Accept-Language).
+RESULTS_UI = {
+    "en": {"title": "vjkg query results", "back": "← saved queries", "one": "1 result",
+           "many": "{n} results"},
+    "vi": {"title": "Kết quả truy vấn vjkg", "back": "← các truy vấn đã lưu", "one": "1 kết quả",
+           "many": "{n} kết quả"},
+}  # fmt: skip
+
+
+def to_results_html(
+    result: QueryResult, query_text: str, prefixes: Mapping[str, str], lang: str = "en"
+) -> str:
+    """A result as an HTML page (a table; triples as subject/predicate/object rows), in
+    ``lang``, readable on a phone; the graph's own IRIs link to this server's pages."""
+    ui = RESULTS_UI[lang if lang in RESULTS_UI else "en"]
+    esc = page_text
     if result.kind == "ask":
         table = f"<p><strong>{'true' if result.boolean else 'false'}</strong></p>"
         n = ""
@@ -784,15 +802,21 @@ def to_results_html(result: QueryResult, query_text: str, prefixes: Mapping[str,
             )
         cells.append("</table>")
         table = "\n".join(cells)
-        n = f"<p>{len(rows)} result{'s' if len(rows) != 1 else ''}</p>"
-    body = f'<p><a href="/">← saved queries</a></p><pre>{esc(query_text)}</pre>{n}\n{table}'
-    return _page("vjkg query results", body)
+        n = f"<p>{ui['one'] if len(rows) == 1 else ui['many'].format(n=len(rows))}</p>"
+    body = (
+        f'<p><a href="/?lang={lang}">{ui["back"]}</a></p><pre>{esc(query_text)}</pre>{n}\n'
+        f'<div class="wide">{table}</div>'
+    )
+    return _page(ui["title"], body, lang)
 
 
 def _html_cell(term: Any, prefixes: Mapping[str, str]) -> str:
     if term is None:
         return ""
-    text = html.escape(to_cell(term, prefixes))
+    text = page_text(to_cell(term, prefixes))
+    here = isinstance(term, ox.NamedNode) and local_path(term.value, _VOCAB)
+    if here:  # the graph's own: its page on this server, not the IRI's host
+        return f'<a href="{html.escape(here)}" title="{html.escape(term.value)}">{text}</a>'
     if isinstance(term, ox.NamedNode) and term.value.startswith(("http://", "https://")):
         title = html.escape(term.value)
         if compact_iri(term.value, prefixes).startswith("<"):
@@ -1416,11 +1440,7 @@ class SparqlHandler(BaseHTTPRequestHandler):
             if answer.status != HTTPStatus.OK:
                 raise Refusal(answer.status, answer.body.decode("utf-8", "replace").strip())
             answers[name] = from_results_json(answer.body.decode("utf-8"))
-        lang = (params.get("lang") or [""])[0]
-        if lang not in ("vi", "en"):
-            wanted = (self.headers.get("Accept-Language") or "").lower()
-            lang = "vi" if wanted.startswith("vi") else "en"
-        page = to_entity_html(iri, answers, vocab, lang)
+        page = to_entity_html(iri, answers, vocab, self._page_lang(params))
         known = any(answers[name].rows for name in ("about", "facts", "mentions"))
         self._send(
             HTTPStatus.OK if known else HTTPStatus.NOT_FOUND,  # the page says so too
@@ -1428,6 +1448,14 @@ class SparqlHandler(BaseHTTPRequestHandler):
             page.encode("utf-8"),
             {"Content-Security-Policy": ENTITY_CSP, "Vary": "Accept, Accept-Language"},
         )
+
+    def _page_lang(self, params: Mapping[str, Sequence[str]]) -> str:
+        """The language of a page: ``?lang=vi|en``, else the browser's, else English."""
+        lang = (params.get("lang") or [""])[0]
+        if lang not in ("vi", "en"):
+            wanted = (self.headers.get("Accept-Language") or "").lower()
+            lang = "vi" if wanted.startswith("vi") else "en"
+        return lang
 
     def _saved_text(self, name: str) -> None:
         for q in self.server.saved:
@@ -1540,6 +1568,7 @@ class SparqlHandler(BaseHTTPRequestHandler):
             tuple(named_uris) if has_protocol_dataset else None,
             self.server.config.max_result_bytes,
             base_iri=self._endpoint_iri(urlsplit(self.path).path),
+            lang=self._page_lang(params) if fmt == "html" else "en",
         )
         started = time.monotonic()
         try:
