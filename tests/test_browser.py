@@ -650,6 +650,35 @@ def _ontology_labels(lang: str) -> dict[str, str]:
     }
 
 
+def test_on_a_phone_the_small_controls_are_big_enough_to_tap(browser: Browser) -> None:
+    """The "all"/"none" links were 17 px tall and the toggles 20 px at 360 px: under the
+    24 px a finger needs (WCAG 2.5.8)."""
+    opened = open_page(browser, BUNDLED, viewport={"width": 360, "height": 640})
+    page = opened.page
+    page.locator("#open-controls").click()
+    page.locator("#search").wait_for(state="visible")
+    heights = page.eval_on_selector_all(
+        ".bulk .link, .toggle",
+        "es => es.filter(e => e.offsetParent).map(e => e.getBoundingClientRect().height)",
+    )
+    assert heights and min(heights) >= 24, heights
+    page.context.close()
+
+
+def test_closing_the_reader_gives_the_focus_back_to_what_opened_it(bundled: Opened, graph) -> None:
+    page = bundled.page
+    node = max(graph, key=lambda n: (graph.degree(n), n))
+    bundled.api(f"x.select({node!r})")
+    page.wait_for_timeout(300)
+    opener = page.locator("#details .readbtn").first
+    opener.focus()
+    page.keyboard.press("Enter")
+    page.locator("#reader").wait_for(state="visible")
+    page.keyboard.press("Escape")
+    page.locator("#reader").wait_for(state="hidden")
+    assert page.evaluate("document.activeElement.classList.contains('readbtn')")
+
+
 def _visit_everything(opened: Opened, graph) -> list[str]:
     """The visible strings of the page in several states: intro, search, details, reader."""
     page = opened.page

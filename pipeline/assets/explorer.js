@@ -1036,8 +1036,10 @@
   var readerText = document.getElementById("reader-text");
   var readerAt = null;
   var codePoints = new Map();
+  var readerOpener = null;  // what had the focus: it gets it back when the reader closes
   function openReader(ev) {
     var s = sourceByIri.get(ev.source);
+    if (reader.hidden) readerOpener = document.activeElement;
     readerAt = ev;
     document.getElementById("reader-title").textContent = sourceTitle(ev.source);
     document.getElementById("reader-meta").textContent = t("sourceText") + (s && s.issued ? " · " + t("issued", s.issued) : "") + " · " + (s ? s.id : "");
@@ -1061,6 +1063,8 @@
     reader.hidden = true;
     readerAt = null;
     if (!Object.keys(drawers).some(function (k) { return drawers[k].classList.contains("open"); })) scrim.hidden = true;
+    if (readerOpener && document.body.contains(readerOpener)) readerOpener.focus();
+    readerOpener = null;
   }
   document.getElementById("close-reader").addEventListener("click", closeReader);
   scrim.addEventListener("click", closeReader);
