@@ -32,6 +32,37 @@ from .vocab import Vocabulary
 
 Quad = tuple[Node, Node, Node, Node | None]
 
+# The page's own words in English and Vietnamese; the reader picks a language with the two
+# buttons at the top (CSS only: the page runs no script), and the other language is hidden.
+UI_VI = {
+    "IRI": "IRI", "namespace": "không gian tên", "version": "phiên bản", "licence": "giấy phép",
+    "comment": "chú thích", "label": "nhãn", "subclass of": "lớp con của",
+    "superclass of": "lớp cha của", "domain of": "là miền của",
+    "range of": "là miền giá trị của", "kind": "loại", "subproperty of": "thuộc tính con của",
+    "superproperty of": "thuộc tính cha của", "domain": "miền", "range": "miền giá trị",
+    "inverse of": "nghịch đảo của", "also a": "cũng là", "Contents": "Mục lục",
+    "Classes": "Các lớp", "Object properties": "Thuộc tính đối tượng",
+    "Datatype properties": "Thuộc tính dữ liệu", "Other properties": "Thuộc tính khác",
+    "Namespaces": "Không gian tên", "Class hierarchy": "Phân cấp lớp",
+    "object property": "thuộc tính đối tượng", "datatype property": "thuộc tính dữ liệu",
+    "annotation property": "thuộc tính chú giải", "property": "thuộc tính",
+    "symmetric": "đối xứng", "transitive": "bắc cầu", "functional": "hàm",
+    "inverse functional": "hàm ngược", "asymmetric": "phi đối xứng", "reflexive": "phản xạ",
+    "irreflexive": "phi phản xạ", "prefix": "tiền tố",
+}  # fmt: skip
+
+
+def _w(en: str, vi: str | None = None) -> str:
+    """Interface words in both languages, one shown (see :data:`UI_VI`); escaped."""
+    vi = UI_VI.get(en, en) if vi is None else vi
+    if vi == en:
+        return html.escape(en)
+    return (
+        f'<span class="ui-en">{html.escape(en)}</span>'
+        f'<span class="ui-vi" lang="vi">{html.escape(vi)}</span>'
+    )
+
+
 PROPERTY_TYPES: dict[Node, str] = {
     OWL.ObjectProperty: "object property",
     OWL.DatatypeProperty: "datatype property",
@@ -73,7 +104,9 @@ word-break:break-all}nav ul{columns:3 14em}ul.tree,ul.tree ul{list-style:none;
 padding-left:1.2em}a{color:#0b5cad;text-decoration:none}a:hover{text-decoration:underline}
 *{box-sizing:border-box}td,th,code,li,p{overflow-wrap:anywhere}
 table{table-layout:fixed}
-@media (max-width:600px){body{padding:.6em .8em 3em}h1{font-size:1.3em}
+.switch{float:right;font-size:.9em}.switch label{margin-left:.6em;cursor:pointer}
+body:has(#ui-vi:checked) .ui-en,body:not(:has(#ui-vi:checked)) .ui-vi{display:none}
+@media (max-width:600px){body{padding:.6em .8em 3em}h1{font-size:1.3em}.switch{float:none}
 th,td{display:block;width:auto;padding:.1em .3em}th{border-top:1px solid #eee;padding-top:.4em}
 td{border-top:0}.term{padding:.2em .6em .6em}nav ul{columns:1}}
 """.strip()
@@ -142,9 +175,11 @@ def _literal(lit: Literal) -> str:
 
 
 def _row(name: str, cells: list[str]) -> str:
+    """A table row: ``name`` is an interface word (:func:`_w`) or markup made by it."""
     if not cells:
         return ""
-    return f"<tr><th>{html.escape(name)}</th><td>{', '.join(cells)}</td></tr>"
+    shown = _w(name) if "<" not in name else name
+    return f"<tr><th>{shown}</th><td>{', '.join(cells)}</td></tr>"
 
 
 def _term_section(doc: _Doc, term: URIRef, kind: str) -> str:
@@ -152,7 +187,9 @@ def _term_section(doc: _Doc, term: URIRef, kind: str) -> str:
     en, vi = doc.label(term, "en"), doc.label(term, "vi")
     rows = [f'<tr><th>IRI</th><td class="iri"><code>{html.escape(str(term))}</code></td></tr>']
     for lit in _sort_literals(doc.values(term, RDFS.label)):
-        rows.append(_row(f"label ({lit.language or '—'})", [html.escape(str(lit))]))
+        rows.append(
+            _row(f"{_w('label')} ({html.escape(lit.language or '—')})", [html.escape(str(lit))])
+        )
     for lit in _sort_literals(doc.values(term, RDFS.comment)):
         rows.append(_row("comment", [_literal(lit)]))
     if kind == "class":
@@ -166,7 +203,7 @@ def _term_section(doc: _Doc, term: URIRef, kind: str) -> str:
         types = doc.values(term, RDF.type)
         kinds = [PROPERTY_TYPES[t] for t in types if t in PROPERTY_TYPES]
         kinds += [FLAG_TYPES[t] for t in types if t in FLAG_TYPES]
-        rows.append(_row("kind", [html.escape(k) for k in kinds]))
+        rows.append(_row("kind", [_w(k) for k in kinds]))
         rows.append(
             _row("subproperty of", [doc.ref(p) for p in doc.values(term, RDFS.subPropertyOf)])
         )
@@ -188,9 +225,8 @@ def _term_section(doc: _Doc, term: URIRef, kind: str) -> str:
     rows.append(_row("also a", [doc.ref(t) for t in other_types]))
     for p in sorted(doc.out.get(term, {}), key=str):
         if p not in SHOWN:
-            rows.append(
-                _row(compact_iri(str(p), doc.prefixes), [doc.ref(v) for v in doc.values(term, p)])
-            )
+            name = html.escape(compact_iri(str(p), doc.prefixes))
+            rows.append(_row(f"<code>{name}</code>", [doc.ref(v) for v in doc.values(term, p)]))
     heading = f"<code>vjkg:{html.escape(local)}</code>"
     names = " — ".join(html.escape(x) for x in (en, vi) if x)
     return (
@@ -240,57 +276,66 @@ def to_ontology_html(quads: Iterable[Quad], prefixes: Mapping[str, str] | None =
     other_props = [p for p in doc.of_type(*PROPERTY_TYPES, *FLAG_TYPES) if p not in listed]
 
     title = (doc.label(onto, "en") if onto is not None else "") or "vjkg ontology"
-    parts = [f"<h1>{html.escape(title)}</h1>"]
+    title_vi = (doc.label(onto, "vi") if onto is not None else "") or title
+    parts = [
+        '<p class="switch"><input type="radio" name="ui" id="ui-en" checked>'
+        '<label for="ui-en">English</label> <input type="radio" name="ui" id="ui-vi">'
+        '<label for="ui-vi" lang="vi">Tiếng Việt</label></p>',
+        f"<h1>{_w(title, title_vi)}</h1>",
+    ]
     if onto is not None:
         vi = doc.label(onto, "vi")
         if vi:
-            parts.append(f'<p lang="vi"><em>{html.escape(vi)}</em></p>')
+            parts.append(f'<p lang="vi" class="ui-en"><em>{html.escape(vi)}</em></p>')
         meta = [
             f'<tr><th>IRI</th><td class="iri"><code>{html.escape(str(onto))}</code></td></tr>',
-            f'<tr><th>namespace</th><td class="iri"><code>{html.escape(ns)}</code> '
-            "(prefix <code>vjkg:</code>)</td></tr>",
+            f'<tr><th>{_w("namespace")}</th><td class="iri"><code>{html.escape(ns)}</code> '
+            f"({_w('prefix')} <code>vjkg:</code>)</td></tr>",
         ]
         for p, name in ((OWL.versionInfo, "version"), (DCTERMS.license, "licence")):
             meta.append(_row(name, [doc.ref(v) for v in doc.values(onto, p)]))
         for lit in _sort_literals(doc.values(onto, RDFS.comment)):
             meta.append(_row("comment", [_literal(lit)]))
         parts.append("<table>" + "".join(m for m in meta if m) + "</table>")
-    counts = (
+    counts = _w(
         f"{len(classes)} classes, {len(object_props)} object properties, "
-        f"{len(data_props)} datatype properties"
+        f"{len(data_props)} datatype properties.",
+        f"{len(classes)} lớp, {len(object_props)} thuộc tính đối tượng, "
+        f"{len(data_props)} thuộc tính dữ liệu.",
     )
+    made = _w("Generated from", "Được tạo từ")
     parts.append(
-        f"<p>{html.escape(counts)}. Generated from <code>ontology/vjkg.ttl</code> "
-        "by <code>kg build</code>.</p>"
+        f"<p>{counts} {made} <code>ontology/vjkg.ttl</code> {_w('by', 'bởi')} "
+        "<code>kg build</code>.</p>"
     )
 
     def nav(name: str, anchor: str, terms: list[URIRef]) -> str:
         items = "".join(f"<li>{doc.ref(t)}</li>" for t in terms)
-        return f'<h3><a href="#{anchor}">{html.escape(name)}</a></h3><ul>{items}</ul>'
+        return f'<h3><a href="#{anchor}">{_w(name)}</a></h3><ul>{items}</ul>'
 
-    parts.append("<nav><h2>Contents</h2>")
+    parts.append(f"<nav><h2>{_w('Contents')}</h2>")
     parts.append(nav("Classes", "classes", classes))
     parts.append(nav("Object properties", "object-properties", object_props))
     parts.append(nav("Datatype properties", "datatype-properties", data_props))
     if other_props:
         parts.append(nav("Other properties", "other-properties", other_props))
-    parts.append('<h3><a href="#namespaces">Namespaces</a></h3></nav>')
-    parts.append('<h2 id="hierarchy">Class hierarchy</h2>' + _tree(doc, classes))
-    parts.append('<h2 id="classes">Classes</h2>')
+    parts.append(f'<h3><a href="#namespaces">{_w("Namespaces")}</a></h3></nav>')
+    parts.append(f'<h2 id="hierarchy">{_w("Class hierarchy")}</h2>' + _tree(doc, classes))
+    parts.append(f'<h2 id="classes">{_w("Classes")}</h2>')
     parts += [_term_section(doc, c, "class") for c in classes]
-    parts.append('<h2 id="object-properties">Object properties</h2>')
+    parts.append(f'<h2 id="object-properties">{_w("Object properties")}</h2>')
     parts += [_term_section(doc, p, "property") for p in object_props]
-    parts.append('<h2 id="datatype-properties">Datatype properties</h2>')
+    parts.append(f'<h2 id="datatype-properties">{_w("Datatype properties")}</h2>')
     parts += [_term_section(doc, p, "property") for p in data_props]
     if other_props:
-        parts.append('<h2 id="other-properties">Other properties</h2>')
+        parts.append(f'<h2 id="other-properties">{_w("Other properties")}</h2>')
         parts += [_term_section(doc, p, "property") for p in other_props]
     rows = "".join(
         f'<tr><th><code>{html.escape(k)}:</code></th><td class="iri"><code>'
         f"{html.escape(v)}</code></td></tr>"
         for k, v in pfx.items()
     )
-    parts.append(f'<h2 id="namespaces">Namespaces</h2><table>{rows}</table>')
+    parts.append(f'<h2 id="namespaces">{_w("Namespaces")}</h2><table>{rows}</table>')
     body = "\n".join(parts)
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'

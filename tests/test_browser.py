@@ -565,6 +565,17 @@ def test_the_ontology_page_fits_every_size(browser: Browser, size: tuple[int, in
     )
     assert wide == 0
     assert page.locator("h1").is_visible()
+    # its interface in either language: every word of the other is hidden
+    shown = "[...document.querySelectorAll('.ui-%s')].filter(e => e.checkVisibility()).length"
+    assert page.evaluate(shown % "en") > 50 and page.evaluate(shown % "vi") == 0
+    assert "Object properties" in page.inner_text("body")
+    page.locator("label[for=ui-vi]").click()
+    _no_sideways_scroll(page)
+    assert page.evaluate(shown % "vi") > 50 and page.evaluate(shown % "en") == 0
+    text = page.inner_text("body")
+    assert "Thuộc tính đối tượng" in text and "Mục lục" in text
+    page.locator("label[for=ui-en]").click()
+    assert "Object properties" in page.inner_text("body")
     assert blocked == []
     context.close()
 
