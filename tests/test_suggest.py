@@ -116,6 +116,52 @@ def test_agents_before_the_verb_are_not_taken_from_the_next_clause(fixture_copy:
     }
 
 
+def _suggested_from(fixture_copy: Path, text: str) -> set[tuple[str, str, str | None]]:
+    """The claims kg suggest makes of ``text`` as a new document of the fixture corpus."""
+    folder = fixture_copy / "002"
+    folder.mkdir(exist_ok=True)
+    (folder / "meta.yaml").write_text(
+        (fixture_copy / "001" / "meta.yaml").read_text(encoding="utf-8").replace("001", "002"),
+        encoding="utf-8",
+    )
+    (folder / "annotations.yaml").write_text("claims: []\n", encoding="utf-8")
+    (folder / "text.txt").write_text(text, encoding="utf-8")
+    return {(c.subject, c.relation, c.object) for c in _suggested(folder).claims}
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "JETRO không hợp tác với VINASA trong dự án này.",  # denied
+        "JETRO chưa hợp tác với VINASA.",  # not yet
+        "Bộ Kinh tế, Thương mại và Công nghiệp Nhật Bản từ chối tài trợ cho Rapidus.",  # refused
+        "Tin đồn rằng Toyota đầu tư vào Rapidus là không chính xác, Toyota cho biết.",  # rumour
+        "Nếu được phê duyệt, Sony có thể sẽ trở thành thành viên của VINASA.",  # supposed
+        "Bà Trần Anh Tú đánh giá cao quyết định đầu tư của Toyota.",  # Toyota's, no object
+        "Sony ra mắt sản phẩm mới tại Hà Nội ngày 1/7/2024.",  # the product's date, not Sony's
+    ],
+)
+def test_a_sentence_that_denies_supposes_or_names_no_object_gives_no_claim(
+    fixture_copy: Path, sentence: str
+) -> None:
+    """Suggestions state only what a text says: each of these became a fact (JETRO partner
+    of VINASA from "JETRO không hợp tác", Tú investing in Toyota, Sony's launch date)."""
+    assert _suggested_from(fixture_copy, sentence + "\n") == set()
+
+
+def test_what_a_sentence_does_say_is_still_suggested(fixture_copy: Path) -> None:
+    """The words the rules above look for, where they do not deny: "không chỉ … mà còn",
+    "hàng không", a date right after "bắt đầu", each list item a sentence of its own."""
+    got = _suggested_from(
+        fixture_copy,
+        "JETRO không chỉ hợp tác với VINASA mà còn với Sony.\n"
+        "Các điểm chính:\n- Toyota đầu tư vào Rapidus.\n- Sony hợp tác với VINASA.\n",
+    )
+    assert ("jetro", "partnerOf", "vinasa") in got
+    assert ("toyota", "investsIn", "rapidus") in got and ("toyota", "investsIn", "sony") not in got
+    assert ("sony", "partnerOf", "vinasa") in got
+
+
 def test_new_entity_candidates_have_id_class_and_label() -> None:
     s = _suggested(FIXTURE / "001")
     got = {(e.entity, e.cls, e.label) for e in s.entities}

@@ -169,6 +169,8 @@ class _Context:
 # in lower case there (PDF extractions often double-space their lines).
 _SENTENCE_END = re.compile(
     r"(?<=[.!?…])[\"”’)]*\s+(?=[\"“(]?[A-ZÀ-ỸĐ0-9])|\n[^\S\n]*\n\s*(?![a-zà-ỹđ])"
+    # a list item or a table row starts a sentence of its own, at its first word
+    r"|\n[^\S\n]*(?:[-•*–]|[0-9]{1,2}[.)])[^\S\n]+|\n(?=[^\S\n]*\|)"
 )
 
 
@@ -179,6 +181,12 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     >>> t = "Ngày 4/2 tại Hà Nội. Sự kiện khai mạc.\\n\\nẢnh: Vinasa"
     >>> [t[s:e] for s, e in split_sentences(t)]
     ['Ngày 4/2 tại Hà Nội.', 'Sự kiện khai mạc.', 'Ảnh: Vinasa']
+
+    A list item is a sentence of its own, without its marker:
+
+    >>> t = "Các điểm chính:\\n- Fujitsu đầu tư vào Đà Nẵng\\n• NEC hợp tác với VINASA"
+    >>> [t[s:e] for s, e in split_sentences(t)]
+    ['Các điểm chính:', 'Fujitsu đầu tư vào Đà Nẵng', 'NEC hợp tác với VINASA']
     """
     spans: list[tuple[int, int]] = []
     start = 0
@@ -547,6 +555,39 @@ def _dates_in(ctx: _Context, start: int, end: int) -> list[tuple[int, int, str]]
     return [d for d in find_dates(ctx.text[start:end], ctx.issued)]
 
 
+# A sentence that denies, refuses or supposes what it says states no fact: "JETRO không hợp
+# tác với VINASA", "METI từ chối tài trợ", "tin đồn … là không chính xác", "Nếu được phê
+# duyệt, NEC có thể sẽ gia nhập". Anywhere in the sentence: these words and phrases.
+_DENIED = re.compile(
+    r"(?<!\w)(từ chối|phủ nhận|bác bỏ|không chính xác|không đúng sự thật|tin đồn|nếu|giả sử|"
+    r"có thể sẽ|có khả năng sẽ|dự định|chưa được phê duyệt)(?!\w)",
+    re.IGNORECASE,
+)
+# Between the subject and the object: a plain negation of the verb ("không", "chưa",
+# "chẳng"), but not the words it begins ("không chỉ … mà còn", "không ngừng", "không gian",
+# "hàng không").
+_NEGATED = re.compile(
+    r"(?<!\w)(?<!hàng )(không|chưa|chẳng)(?!\w)(?!\s+(chỉ|những|ngừng|gian|khí|ít|thể thiếu|"
+    r"kém)(?!\w))",
+    re.IGNORECASE,
+)
+
+
+# A trigger used as a noun with its agent after it ("đầu tư của Fujitsu").
+_OF_AGENT = re.compile(r"\s+của(?!\w)", re.IGNORECASE)
+# What may follow "X bắt đầu" when X itself began: a date, or the clause ends.
+_DATE_NEXT = re.compile(
+    r"(?i)\s*(?:$|[,.;:)]|(?:vào|từ|trong|năm|ngày|tháng|quý|đầu|cuối|giữa)(?!\w)|[0-9])"
+)
+
+
+def _denied(ctx: _Context, sentence: tuple[int, int], start: int, end: int) -> bool:
+    """Whether the sentence denies or supposes the claim whose parts span ``start``–``end``."""
+    return bool(
+        _DENIED.search(ctx.text, sentence[0], sentence[1]) or _NEGATED.search(ctx.text, start, end)
+    )
+
+
 def _add_claim(
     ctx: _Context,
     sentence: tuple[int, int],
@@ -564,6 +605,8 @@ def _add_claim(
         return
     s = min(p[0] for p in parts)
     e = max(p[1] for p in parts)
+    if _denied(ctx, sentence, s, e):
+        return  # no fact to suggest: the text says it is not so, or only might be
     cs, ce = _clause(ctx, sentence, s, e)
     qualifiers: list[tuple[str, QualifierValue]] = []
     if "date" in rel.qualifiers:
@@ -663,6 +706,15 @@ def _claims_in_sentence(ctx: _Context, sentence: tuple[int, int], hits: list[_M]
                     role=(role_id, " ".join(written.split())),
                 )
             continue
+        if (
+            rel.has_object
+            and not rel.symmetric
+            and not _of_events(rel)  # "sự tham gia của X": X takes part in the event
+            and _OF_AGENT.match(text, te, e0)
+        ):
+            # "quyết định đầu tư của Fujitsu": the verb as a noun, whose agent follows it;
+            # the name before it is no subject of it
+            continue
         if _of_events(rel):
             events = [h for h in hits if h.top == "Event"]
             if events:
@@ -740,6 +792,10 @@ def _claims_in_sentence(ctx: _Context, sentence: tuple[int, int], hits: list[_M]
             subj = None
             if not passive_voice and after:
                 subj = after[0]
+            if subj is None and not passive_voice and not _DATE_NEXT.match(text, te, e0):
+                # "Sony ra mắt sản phẩm mới ngày 1/7": what was launched is no entity named,
+                # and the date is its own, not Sony's
+                continue
             if subj is None:
                 subj = _nearest_before(ctx, hits, ts, rel.subjects, set(), ctx.subject_window)
             if subj is None:
