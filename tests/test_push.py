@@ -746,6 +746,57 @@ def test_an_interrupted_update_says_what_the_store_holds_and_a_rerun_converges(
     assert oxigraph.dump() == quads_in(new)
 
 
+def test_an_update_the_store_applied_but_never_answered_is_not_said_to_hold_old(
+    oxigraph: Oxigraph, stub_server: list[ThreadingHTTPServer], tmp_path: Path
+) -> None:
+    """A store that applies an update and then gives no answer: kg push said "that graph
+    still holds OLD" while it held NEW. With no answer it cannot tell, and says so."""
+    old, new = edited_copy(tmp_path)
+    assert kg("push", "--endpoint", oxigraph.store, "--input", str(old)).returncode == 0
+
+    class AppliesThenHangs(BaseHTTPRequestHandler):
+        """Reads and updates go to the real store; an update's answer never comes back."""
+
+        def do_GET(self) -> None:
+            req = urllib.request.Request(
+                oxigraph.base + self.path, headers={"Accept": self.headers.get("Accept", "")}
+            )
+            try:
+                with urllib.request.urlopen(req, timeout=30) as resp:
+                    status, body = resp.status, resp.read()
+            except urllib.error.HTTPError as exc:
+                status, body = exc.code, exc.read()
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            req = urllib.request.Request(
+                oxigraph.base + "/update",
+                data=body,
+                headers={"Content-Type": self.headers.get("Content-Type", "")},
+            )
+            urllib.request.urlopen(req, timeout=30).read()  # applied ...
+            time.sleep(10)  # ... and no answer within kg push's --timeout
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    httpd, proxy = start_local_server(AppliesThenHangs)
+    stub_server.append(httpd)
+    base = proxy.removesuffix("/store")
+    done = kg(
+        "push", "--endpoint", proxy, "--update-endpoint", base + "/update", "--input", str(new),
+        "--since", str(old), "--retries", "0", "--timeout", "2",
+    )  # fmt: skip
+    assert done.returncode == 6, done.stderr
+    assert "still holds OLD" not in done.stderr
+    assert "cannot tell whether it applied that update" in done.stderr
+    assert "holds either OLD or NEW" in done.stderr and "without --since" in done.stderr
+
+
 def raw_store(answer: bytes) -> type[BaseHTTPRequestHandler]:
     """A store that reads each request and writes ``answer`` back byte for byte."""
 

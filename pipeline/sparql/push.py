@@ -560,7 +560,15 @@ def raise_for_report(report: PushReport) -> None:
     if failed:
         o = failed[0]
         rest = sum(1 for x in report.outcomes if x.state == "not sent")
-        if report.mode == "update":
+        if report.mode == "update" and o.status is None:
+            # sent, but no answer came: the store may have applied it before it went quiet
+            meaning = (
+                "The store gave no answer, so kg push cannot tell whether it applied that "
+                "update: each update is one transaction, so that graph holds either OLD or "
+                "NEW; the graphs updated before it hold NEW. Run kg push without --since (a "
+                "full PUT of every graph) to be sure of what the store holds."
+            )
+        elif report.mode == "update":
             meaning = (
                 "Each update is one transaction, so that graph still holds OLD; the graphs "
                 "updated hold NEW. Fix the store and run kg push (with or without --since) again."
