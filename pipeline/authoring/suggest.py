@@ -20,9 +20,11 @@ loads as annotations: accepting a suggestion is moving it into ``annotations.yam
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -261,10 +263,19 @@ def _clause(ctx: _Context, sentence: tuple[int, int], start: int, end: int) -> t
 # --- mentions and new entities ----------------------------------------------------------
 
 
+_folded = functools.lru_cache(maxsize=8192)(fold)  # ignore entries, folded once each
+
+
 def _ignored(text: str, source_id: str, ignore: Sequence[IgnoreEntry]) -> bool:
-    return any(
-        fold(i.text) == fold(text) and (not i.sources or source_id in i.sources) for i in ignore
-    )
+    key = _folded(text)
+    return any(_folded(i.text) == key and (not i.sources or source_id in i.sources) for i in ignore)
+
+
+@functools.cache
+def _trigger_pattern(trigger: str) -> re.Pattern[str]:
+    """A trigger phrase as a pattern: whole words, any run of spaces between them."""
+    words = r"\s+".join(map(re.escape, trigger.split()))
+    return re.compile(r"(?<!\w)" + words + r"(?!\w)", re.IGNORECASE)
 
 
 def _mention_suggestions(
@@ -489,8 +500,7 @@ def _trigger_spans(ctx: _Context, sentence: tuple[int, int], hits: list[_M]):
         if rel.required - FILLABLE:  # e.g. a figure's measure: no claim without it
             continue
         for trigger in rel.triggers:
-            pattern = r"(?<!\w)" + r"\s+".join(map(re.escape, trigger.split())) + r"(?!\w)"
-            for m in re.finditer(pattern, chunk, re.IGNORECASE):
+            for m in _trigger_pattern(trigger).finditer(chunk):
                 s, e = s0 + m.start(), s0 + m.end()
                 if any(h.start < e and s < h.end for h in hits):
                     continue
@@ -1005,8 +1015,10 @@ def _structural_claims(
     inside a unit's. (Never a place from a name: "JETRO Hà Nội" does not say where the
     office is, and FORMAT.md says locatedIn is not read from a name.)"""
     sub = RELATIONS["subOrganizationOf"]
+    starts = [s[0] for s in sentences]
     for i, h in enumerate(hits):
-        sentence = next((s for s in sentences if s[0] <= h.start < s[1]), (h.start, h.end))
+        at = bisect_right(starts, h.start) - 1  # the sentence holding it, by bisection
+        sentence = sentences[at] if at >= 0 and h.start < sentences[at][1] else (h.start, h.end)
         for n in nested.get(i, []):
             inner_before = ctx.text[h.start : n.start]
             if (
@@ -1113,8 +1125,11 @@ def suggest(
             if x.entity != m.entity and x.confidence >= PLAUSIBLE
         ]
     sentences = split_sentences(text)
+    starts = [m.start for m in ms]  # ms is sorted by start: each sentence's names by bisection
     for sentence in sentences:
-        inside = [m for m in ms if sentence[0] <= m.start and m.end <= sentence[1]]
+        first = bisect_left(starts, sentence[0])
+        last = bisect_left(starts, sentence[1], first)
+        inside = [m for m in ms[first:last] if m.end <= sentence[1]]
         _claims_in_sentence(ctx, sentence, inside)
     _structural_claims(ctx, ms, nested, sentences)
     annotated = {(c.subject, c.relation, c.object) for c in claims}
