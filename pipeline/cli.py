@@ -645,14 +645,20 @@ def cmd_new_source(args: argparse.Namespace) -> int:
 
 def cmd_suggest(args: argparse.Namespace) -> int:
     """``kg suggest sources/NNN``: write sources/NNN/suggestions.yaml."""
-    from .authoring.suggest import load_source_folder, suggest_folder, to_suggestions_yaml
+    from .authoring.suggest import (
+        load_source_folder,
+        registry_indent,
+        suggest_folder,
+        to_suggestions_yaml,
+    )
     from .outputs import write_atomic
 
     out = args.output or args.folder / "suggestions.yaml"
     _refuse_overwriting_input([out], _sources_inputs(args.folder, out))
     folder = load_source_folder(args.folder, _source_limits(args))
     s = suggest_folder(folder, min_confidence=args.min_confidence)
-    write_atomic(out, to_suggestions_yaml(s, str(args.folder / "text.txt")))
+    indent = registry_indent(args.folder.parent / "registry.yaml")
+    write_atomic(out, to_suggestions_yaml(s, str(args.folder / "text.txt"), indent))
     print(
         f"wrote {out}: {len(s.mentions)} mention(s), {len(s.entities)} new-entity "
         f"candidate(s), {len(s.claims)} claim(s); review them: kg review {args.folder}"

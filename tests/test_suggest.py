@@ -173,6 +173,30 @@ def test_new_entity_candidates_have_id_class_and_label() -> None:
     assert not {e.entity for e in s.entities} & registry
 
 
+def test_new_entities_pasted_under_the_registry_load_once_given_an_en_label(
+    fixture_copy: Path,
+) -> None:
+    """new_entities: are written as registry.yaml writes its entries: pasted at its end,
+    with what a person adds (an en label, a country), the registry loads (indented other
+    than its entries, they made its list a YAML error)."""
+    from pipeline.authoring.suggest import registry_indent, to_item_yaml
+
+    s = _suggested(fixture_copy / "001")
+    fujitsu = next(e for e in s.entities if e.entity == "fujitsu")
+    registry = fixture_copy / "registry.yaml"
+    assert registry_indent(registry) == "  "  # this one indents its entries
+    assert registry_indent(ROOT / "sources" / "registry.yaml") == ""  # the bundled one not
+    _, lines = to_item_yaml(fujitsu, registry_indent(registry))
+    lines = [
+        line.replace('label: {vi: "Fujitsu"}', 'label: {vi: "Fujitsu", en: "Fujitsu"}')
+        for line in lines
+        if not line.lstrip().startswith(("confidence:", "why:"))
+    ] + ["    country: japan"]  # what a person adds: the en label, an organisation's country
+    text = registry.read_text(encoding="utf-8").rstrip("\n") + "\n" + "\n".join(lines) + "\n"
+    registry.write_text(text, encoding="utf-8")
+    assert "fujitsu" in load_source_folder(fixture_copy / "001").entities
+
+
 def load_corpus_registry_ids() -> set[str]:
     return set(load_source_folder(FIXTURE / "001").entities)
 

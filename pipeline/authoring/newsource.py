@@ -385,7 +385,7 @@ def new_source(
             why = "is a directory"
         elif file.exists():
             why = "is not a regular file (a device, a FIFO or a socket)"
-        raise _refused(file, why, "give the document file (.txt, .html, .pdf, …)")
+        raise _refused(file, why, "give the document file (.txt or .pdf)")
     if not sources.is_dir():
         raise _refused(sources, "sources directory not found", "pass --sources DIR")
     name = folder_name or next_folder_name(sources)

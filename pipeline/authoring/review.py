@@ -37,6 +37,7 @@ from .suggest import (
     Suggestion,
     Suggestions,
     load_source_folder,
+    registry_indent,
     suggest_folder,
     to_item_yaml,
 )
@@ -177,8 +178,9 @@ def _suggestion_row(
     entities: dict[str, Entity],
     line: int,
     rel_labels: dict[str, dict[str, str]],
+    entity_indent: str = "",
 ) -> dict[str, Any]:
-    section, lines = to_item_yaml(s)
+    section, lines = to_item_yaml(s, entity_indent)
     if s.kind == "mention":
         title = {"vi": _entity_label(entities, s.entity)["vi"], "en": s.entity}
     elif s.kind == "entity":
@@ -257,6 +259,7 @@ def review_data(
         warnings += _semantic_warnings(folder, ontology_dir, schema_bytes)
     warnings.sort(key=lambda w: (w["line"], w["where"], w["message"]))
     title = dict(source.meta.title)
+    indent = registry_indent(Path(folder_path).parent / "registry.yaml")
     return {
         "source": {
             "id": source.meta.id,
@@ -275,7 +278,8 @@ def review_data(
         "warnings": warnings,
         "validated": bool(validate and ontology_dir is not None),
         "suggestions": [
-            _suggestion_row(s, entities, st.line_of(s.start), rel_labels) for s in suggestions.all()
+            _suggestion_row(s, entities, st.line_of(s.start), rel_labels, indent)
+            for s in suggestions.all()
         ],
     }
 

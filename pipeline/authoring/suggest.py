@@ -1171,20 +1171,37 @@ def _y(value: str) -> str:
 SECTIONS = ("new_entities", "mentions", "claims")
 
 
-def to_item_yaml(s: Suggestion) -> tuple[str, list[str]]:
-    """The section (``new_entities``, ``mentions``, ``claims``) and YAML lines of one item.
+def registry_indent(registry: Path) -> str:
+    """How far ``registry.yaml`` indents the ``- id:`` of its entries ("" if it cannot
+    tell), so that new entities written the same way paste into it as they are."""
+    from ..load import MAX_REGISTRY_BYTES, FileRefused, read_capped
+
+    if registry.is_symlink():
+        return ""
+    try:
+        head = read_capped(registry, MAX_REGISTRY_BYTES).decode("utf-8", "replace")
+    except (OSError, FileRefused):
+        return ""
+    found = re.search(r"(?m)^( *)- id:", head)
+    return found.group(1) if found else ""
+
+
+def to_item_yaml(s: Suggestion, entity_indent: str = "") -> tuple[str, list[str]]:
+    """The section (``new_entities``, ``mentions``, ``claims``) and YAML lines of one item
+    (a new entity's indented as the registry's entries are: ``entity_indent``).
 
     >>> section, lines = to_item_yaml(Suggestion("mention", 0, 3, "VJC", 1, 0.9, "", entity="vjc"))
     >>> section, lines[:3]
     ('mentions', ['  - entity: "vjc"', '    quote: "VJC"', '    occurrence: 1'])
     """
     tail = [f'    confidence: "{s.confidence:.2f}"', f"    why: {_y(s.why)}"]
-    if s.kind == "entity":
+    if s.kind == "entity":  # written as registry.yaml writes its entries, to paste there
+        ind = entity_indent
         return "new_entities", [
-            f"  - id: {_y(s.entity)}",
-            f"    class: {_y(s.cls)}",
-            f"    label: {{vi: {_y(s.label)}}}",
-            *tail,
+            f"{ind}- id: {_y(s.entity)}",
+            f"{ind}  class: {_y(s.cls)}",
+            f"{ind}  label: {{vi: {_y(s.label)}}}",
+            *(ind + line[2:] for line in tail),
         ]
     anchor = [f"    quote: {_y(s.quote)}", f"    occurrence: {s.occurrence}"]
     if s.kind == "mention":
@@ -1197,7 +1214,7 @@ def to_item_yaml(s: Suggestion) -> tuple[str, list[str]]:
     return "claims", [*lines, *anchor, *tail]
 
 
-def to_suggestions_yaml(s: Suggestions, path_hint: str = "") -> str:
+def to_suggestions_yaml(s: Suggestions, path_hint: str = "", entity_indent: str = "") -> str:
     """``suggestions.yaml``: annotations format, each item with ``confidence`` and ``why``.
 
     ``new_entities`` are in the registry's format (without the ``en`` label a person adds);
@@ -1211,7 +1228,7 @@ def to_suggestions_yaml(s: Suggestions, path_hint: str = "") -> str:
     ]
     groups: dict[str, list[str]] = {name: [] for name in SECTIONS}
     for item in s.all():
-        section, lines = to_item_yaml(item)
+        section, lines = to_item_yaml(item, entity_indent)
         groups[section] += lines
     for name in SECTIONS:
         out.append(f"{name}:" + ("" if groups[name] else " []"))
