@@ -49,8 +49,8 @@ from .webpage import vis_network_file
 
 CACHE_DIR = ".kg-cache"
 _FORMAT = "2"  # 2: entries are signed
-# kg build --max-cache-entry: an entry larger than this is neither written nor read (the
-# largest a 10M-quad build writes, the explorer's layout, is about 20 MB).
+# kg build --max-cache-entry: an entry larger than this is neither written nor read (at 1M
+# quads the largest, the analysis, is under 1 MB).
 MAX_ENTRY_BYTES = 1 << 30
 
 
