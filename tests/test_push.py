@@ -349,6 +349,19 @@ def test_a_store_that_does_not_answer_times_out(stub_server: list[ThreadingHTTPS
     assert time.monotonic() - started < 15
 
 
+def test_https_to_a_plain_http_store_says_it_may_be_plain_http(
+    stub_server: list[ThreadingHTTPServer],
+) -> None:
+    """https:// to a plain-HTTP store: the handshake fails (or, with a server that reads it
+    as the start of a request line, times out); either way the error says what may be
+    wrong, not only that it failed."""
+    endpoint = run_stub(stub_server, Stub([204]))
+    tls = endpoint.replace("http://", "https://", 1)
+    done = kg("push", "--endpoint", tls, "--retries", "0", "--timeout", "1")
+    assert done.returncode == 6, done.stderr
+    assert "use an http:// endpoint" in done.stderr, done.stderr
+
+
 def test_bad_endpoints_and_inputs_are_named() -> None:
     done = kg("push", "--endpoint", "ftp://example.org/store")
     assert done.returncode == 2 and "not an http(s) URL" in done.stderr

@@ -28,6 +28,7 @@ import contextlib
 import hashlib
 import http.client
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -378,6 +379,12 @@ def send_request(
             outcome.detail = (
                 f"timed out: {where} gave no complete answer within the {timeout:g} s deadline "
                 "(--timeout, for the whole request); raise it, or check the store"
+                # a plain-HTTP server reads a TLS handshake as a request line and waits on
+                + (
+                    " (if it serves plain HTTP, use an http:// endpoint)"
+                    if url.startswith("https://")
+                    else ""
+                )
             )
         except (OSError, http.client.HTTPException) as exc:
             outcome.state, outcome.status = "failed", None
@@ -443,6 +450,12 @@ def _describe_network_error(reason: object) -> str:
         return f"unknown host ({reason.strerror})"
     if isinstance(reason, http.client.RemoteDisconnected | ConnectionResetError):
         return "the store closed the connection without answering"
+    if isinstance(reason, ssl.SSLError):
+        what = escape_control(getattr(reason, "reason", None) or str(reason))
+        return (
+            f"the TLS handshake failed ({what}); if the store serves plain HTTP, use an "
+            "http:// endpoint"
+        )
     # e.g. BadStatusLine, whose text is the store's garbled status line
     return escape_control(str(reason).strip()) or type(reason).__name__
 
