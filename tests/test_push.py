@@ -701,6 +701,29 @@ def test_push_since_reads_back_at_most_its_cap(
     assert "the store's answer is longer than" in done.stderr and "1 MiB" in done.stderr
 
 
+class ForwardsReads(BaseHTTPRequestHandler):
+    """A proxy in front of a real store (``store``): it forwards every read as it is."""
+
+    store: Oxigraph
+
+    def do_GET(self) -> None:
+        req = urllib.request.Request(
+            self.store.base + self.path, headers={"Accept": self.headers.get("Accept", "")}
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                status, body = resp.status, resp.read()
+        except urllib.error.HTTPError as exc:
+            status, body = exc.code, exc.read()
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
 def test_an_interrupted_update_says_what_the_store_holds_and_a_rerun_converges(
     oxigraph: Oxigraph, stub_server: list[ThreadingHTTPServer], tmp_path: Path
 ) -> None:
@@ -708,29 +731,14 @@ def test_an_interrupted_update_says_what_the_store_holds_and_a_rerun_converges(
     assert kg("push", "--endpoint", oxigraph.store, "--input", str(old)).returncode == 0
     updates: list[bytes] = []
 
-    class StallingUpdates(BaseHTTPRequestHandler):
+    class StallingUpdates(ForwardsReads):
         """Reads go to the real store; the first update never gets an answer."""
 
-        def do_GET(self) -> None:
-            req = urllib.request.Request(
-                oxigraph.base + self.path, headers={"Accept": self.headers.get("Accept", "")}
-            )
-            try:
-                with urllib.request.urlopen(req, timeout=30) as resp:
-                    status, body = resp.status, resp.read()
-            except urllib.error.HTTPError as exc:
-                status, body = exc.code, exc.read()
-            self.send_response(status)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+        store = oxigraph
 
         def do_POST(self) -> None:
             updates.append(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
             time.sleep(60)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
 
     httpd, proxy = start_local_server(StallingUpdates)
     stub_server.append(httpd)
@@ -767,22 +775,10 @@ def test_an_update_the_store_applied_but_never_answered_is_not_said_to_hold_old(
     old, new = edited_copy(tmp_path)
     assert kg("push", "--endpoint", oxigraph.store, "--input", str(old)).returncode == 0
 
-    class AppliesThenHangs(BaseHTTPRequestHandler):
+    class AppliesThenHangs(ForwardsReads):
         """Reads and updates go to the real store; an update's answer never comes back."""
 
-        def do_GET(self) -> None:
-            req = urllib.request.Request(
-                oxigraph.base + self.path, headers={"Accept": self.headers.get("Accept", "")}
-            )
-            try:
-                with urllib.request.urlopen(req, timeout=30) as resp:
-                    status, body = resp.status, resp.read()
-            except urllib.error.HTTPError as exc:
-                status, body = exc.code, exc.read()
-            self.send_response(status)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+        store = oxigraph
 
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
@@ -793,9 +789,6 @@ def test_an_update_the_store_applied_but_never_answered_is_not_said_to_hold_old(
             )
             urllib.request.urlopen(req, timeout=30).read()  # applied ...
             time.sleep(10)  # ... and no answer within kg push's --timeout
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
 
     httpd, proxy = start_local_server(AppliesThenHangs)
     stub_server.append(httpd)

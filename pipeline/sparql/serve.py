@@ -1492,12 +1492,9 @@ class SparqlHandler(BaseHTTPRequestHandler):
         ``--max-query-tokens`` (reading it costs time and memory here) and
         ``--max-query-depth`` (deeper, it would crash a worker, which reloads the graph)."""
         config = self.server.config
+        turn = self.server.long_texts if len(text) > _LONG_TEXT else contextlib.nullcontext()
         try:
-            if len(text) <= _LONG_TEXT:
-                return scan_query(
-                    text, self.server.prefixes, config.max_query_tokens, config.max_query_depth
-                )
-            with self.server.long_texts:
+            with turn:
                 return scan_query(
                     text, self.server.prefixes, config.max_query_tokens, config.max_query_depth
                 )
